@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/** Supported user-interface languages; Finnish is the default everywhere. */
+export const LOCALES = ['fi', 'sv', 'en'] as const;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const timeZone = z
+  .string()
+  .trim()
+  .default('Europe/Helsinki')
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not an IANA time zone (e.g. Europe/Helsinki)');
+
+const csvList = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const guidList = csvList.pipe(
+  z.array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'each must be a Microsoft Entra object id (GUID)')),
+);
+
+const positiveInt = (def: number, max: number) =>
+  z.coerce.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(0).max(max).default(def);
+
+/** Every environment variable the bot reads, parsed once at start. */
+export const envSchema = z
+  .object({
+    PORT: z.coerce.number({ invalid_type_error: 'must be a port number' }).int().min(0).max(65535).default(3978),
+    HOST: optionalText,
+    MONGODB_URI: z
+      .string({ required_error: 'is required (npm start and npm run bot start a local database and set it)' })
+      .trim()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
+    MONGODB_DB: z.string().trim().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('valittaja'),
+    BOT_ID: optionalText.pipe(z.string().uuid('must be the bot\'s Microsoft Entra app id (GUID)').optional()),
+    BOT_PASSWORD: optionalText,
+    BOT_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    BOT_TENANT_ID: optionalText.pipe(z.string().uuid('must be a tenant id (GUID)').optional()),
+    TIME_ZONE: timeZone,
+    DEFAULT_LOCALE: z.enum(LOCALES).default('fi'),
+    COORDINATOR_AAD_IDS: guidList,
+    BROKERING_MODE: z.enum(['coordinator', 'auto']).default('coordinator'),
+    WAVE_SIZE: positiveInt(5, 100),
+    WAVE_WAIT_MINUTES: positiveInt(120, 10080),
+    LATE_CANCEL_HOURS: positiveInt(24, 720),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.BOT_ID && !env.BOT_PASSWORD && env.BOT_TYPE !== 'UserAssignedMSI') {
+      ctx.addIssue({ code: 'custom', path: ['BOT_PASSWORD'], message: 'is required when BOT_ID is set' });
+    }
+    if (env.BOT_TYPE === 'SingleTenant' && !env.BOT_TENANT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['BOT_TENANT_ID'], message: 'is required when BOT_TYPE is SingleTenant' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  /** Loopback unless credentials are configured: an unauthenticated bot must not face a network. */
+  host: string;
+  mongodbUri: string;
+  mongodbDb: string;
+  bot: { id?: string; password?: string; type: Env['BOT_TYPE']; tenantId?: string };
+  /** True when no bot credentials are set: requests are not authenticated (local only). */
+  localMode: boolean;
+  timeZone: string;
+  defaultLocale: (typeof LOCALES)[number];
+  coordinatorAadIds: string[];
+  brokeringMode: Env['BROKERING_MODE'];
+  waveSize: number;
+  waveWaitMinutes: number;
+  lateCancelHours: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Parses the environment; returns one readable message per bad variable instead of throwing. */
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? 'environment');
+      const value = env[name];
+      const shown = value === undefined || /PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+      return `${name}: ${i.message}${shown}`;
+    });
+    return { ok: false, errors };
+  }
+  const e = parsed.data;
+  const localMode = !e.BOT_ID;
+  const host = e.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0');
+  if (localMode && !LOOPBACK.has(host)) {
+    return {
+      ok: false,
+      errors: [`HOST: without BOT_ID and BOT_PASSWORD the bot is unauthenticated and may listen only on loopback (got "${host}")`],
+    };
+  }
+  return {
+    ok: true,
+    config: {
+      port: e.PORT,
+      host,
+      mongodbUri: e.MONGODB_URI,
+      mongodbDb: e.MONGODB_DB,
+      bot: { id: e.BOT_ID, password: e.BOT_PASSWORD, type: e.BOT_TYPE, tenantId: e.BOT_TENANT_ID },
+      localMode,
+      timeZone: e.TIME_ZONE,
+      defaultLocale: e.DEFAULT_LOCALE,
+      coordinatorAadIds: e.COORDINATOR_AAD_IDS.map((id) => id.toLowerCase()),
+      brokeringMode: e.BROKERING_MODE,
+      waveSize: e.WAVE_SIZE,
+      waveWaitMinutes: e.WAVE_WAIT_MINUTES,
+      lateCancelHours: e.LATE_CANCEL_HOURS,
+      logLevel: e.LOG_LEVEL,
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { parseConfig, Config } from './config';
+import { createServer } from './http/server';
+import { createLogger, Logger } from './log';
+import { createStore, ensureIndexes, Store } from './store';
+import { openDatabase, Database } from './store/db';
+import { createAdapter } from './teams/adapter';
+import { createApp } from './teams/app';
+
+export interface RunningBot {
+  port: number;
+  config: Config;
+  database: Database;
+  store: Store;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → database → adapter → app → server. The server starts at
+ * once; /readyz says 503 until the database answers and its indexes exist, and the
+ * driver reconnects by itself when the database comes back.
+ */
+export async function startBot(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningBot> {
+  const database = openDatabase(config.mongodbUri, config.mongodbDb);
+  const store = createStore(database.db);
+  let indexesReady = false;
+  let stopped = false;
+  const prepare = async (): Promise<void> => {
+    while (!stopped && !indexesReady) {
+      try {
+        await ensureIndexes(store);
+        indexesReady = true;
+      } catch (error) {
+        log.warn({ err: (error as Error).name }, 'database not ready; retrying in 2 s');
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  };
+  const preparing = prepare();
+
+  const adapter = createAdapter(config);
+  const app = createApp(adapter, { config, store, log, now: () => new Date() });
+  const server = createServer({ adapter, app, log, isReady: async () => indexesReady && (await database.ping()) });
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  if (config.localMode) {
+    log.warn({ host: config.host, port }, 'LOCAL MODE: no BOT_ID/BOT_PASSWORD, requests are NOT authenticated; listening on loopback only');
+  } else {
+    log.info({ host: config.host, port, botType: config.bot.type }, 'Bot Framework authentication on');
+  }
+  log.info({ port, db: config.mongodbDb, mode: config.brokeringMode }, 'Välittäjä listening');
+
+  return {
+    port,
+    config,
+    database,
+    store,
+    log,
+    async stop() {
+      stopped = true;
+      server.close();
+      await preparing;
+      await database.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const parsed = parseConfig(process.env);
+  if (!parsed.ok) {
+    process.stderr.write(`Välittäjä cannot start; fix these environment variables:\n${parsed.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  const bot = await startBot(parsed.config);
+  const shutdown = (signal: string) => {
+    bot.log.info({ signal }, 'shutting down');
+    bot.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (require.main === module) {
+  main().catch((error: Error) => {
+    process.stderr.write(`Välittäjä failed to start: ${error.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,70 @@
+import { Collection, Db } from 'mongodb';
+
+export type ConversationScope = 'personal' | 'groupChat' | 'channel';
+
+/** The parts of a Bot Framework ConversationReference needed to message a conversation later. */
+export interface StoredReference {
+  activityId?: string;
+  bot: { id: string; name?: string };
+  channelId: string;
+  conversation: { id: string; conversationType?: string; tenantId?: string; isGroup?: boolean };
+  serviceUrl: string;
+  locale?: string;
+  user?: { id: string; aadObjectId?: string };
+}
+
+export interface ConversationDoc {
+  _id: string; // conversation id
+  scope: ConversationScope;
+  tenantId?: string;
+  teamId?: string;
+  /** Entra object id of the user, for personal chats: how we find a user's 1:1 chat. */
+  userAadObjectId?: string;
+  reference: StoredReference;
+  locale?: string;
+  /** False after the bot was removed, or when a send failed permanently (e.g. 403). */
+  reachable: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type ConversationUpsert = Omit<ConversationDoc, 'createdAt' | 'updatedAt' | 'reachable'>;
+
+/** Conversation references of every user, group chat and channel the bot is in. */
+export class ConversationRepo {
+  readonly col: Collection<ConversationDoc>;
+
+  constructor(db: Db) {
+    this.col = db.collection<ConversationDoc>('conversations');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.col.createIndex({ userAadObjectId: 1, scope: 1 }, { name: 'user_scope' });
+    await this.col.createIndex({ teamId: 1 }, { name: 'team' });
+  }
+
+  /** Inserts or refreshes a reference; one atomic upsert, safe under concurrent messages. */
+  async upsert(doc: ConversationUpsert, now: Date): Promise<void> {
+    const { _id, ...fields } = doc;
+    const set: Partial<ConversationDoc> = { ...fields, reachable: true, updatedAt: now };
+    for (const k of Object.keys(set) as (keyof ConversationDoc)[]) if (set[k] === undefined) delete set[k];
+    await this.col.updateOne({ _id }, { $set: set, $setOnInsert: { createdAt: now } }, { upsert: true });
+  }
+
+  get(id: string): Promise<ConversationDoc | null> {
+    return this.col.findOne({ _id: id });
+  }
+
+  /** The user's 1:1 chat with the bot, if the bot has ever been installed for them. */
+  personalOf(aadObjectId: string): Promise<ConversationDoc | null> {
+    return this.col.findOne({ userAadObjectId: aadObjectId.toLowerCase(), scope: 'personal' }, { sort: { updatedAt: -1 } });
+  }
+
+  async markUnreachable(id: string, now: Date): Promise<void> {
+    await this.col.updateOne({ _id: id }, { $set: { reachable: false, updatedAt: now } });
+  }
+
+  channelsOfTeam(teamId: string): Promise<ConversationDoc[]> {
+    return this.col.find({ teamId, scope: 'channel' }).toArray();
+  }
+}

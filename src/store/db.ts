@@ -1,0 +1,49 @@
+import { Db, MongoClient } from 'mongodb';
+
+export interface Database {
+  client: MongoClient;
+  db: Db;
+  /** True when the server answers a ping within the timeout; never throws. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a driver connection without waiting for the server: the driver reconnects by
+ * itself, so a database that is down at start or goes away later only delays work.
+ * Short selection timeouts make an unreachable database fail fast (a card action must
+ * answer within Teams' invoke time) instead of hanging.
+ */
+export function openDatabase(uri: string, dbName: string): Database {
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: 2500,
+    connectTimeoutMS: 2500,
+    maxPoolSize: 50,
+    appName: 'valittaja',
+  });
+  const db = client.db(dbName);
+  return {
+    client,
+    db,
+    async ping(timeoutMs = 1500) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        });
+        return await Promise.race([db.command({ ping: 1 }).then(() => true), timeout]);
+      } catch {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+/** True for errors that mean "the database is not reachable right now", not "bad request". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name ?? '';
+  return /MongoServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError|MongoNotConnectedError|MongoTopologyClosedError|PoolClearedError/.test(name);
+}

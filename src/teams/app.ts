@@ -1,0 +1,68 @@
+import { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
+import { ActivityTypes, TurnContext } from 'botbuilder';
+import { t } from '../i18n';
+import { isDatabaseUnavailable } from '../store/db';
+import { localeOf } from './activity';
+import { cardAttachment, noticeCard } from './cards';
+import { markCoordinatorsChannel, onChannelEvent, recordTeamChannels } from './channels';
+import { commandPattern } from './commands';
+import { RouteDeps } from './deps';
+import { sendHelp, welcomeOnMembersAdded } from './help';
+import { rememberConversation } from './references';
+
+/**
+ * The bot: an Application whose routes are declared by feature. Each route parses its
+ * input, decides with the domain and store, and answers with a card.
+ */
+export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<TurnState> {
+  const app = new Application<TurnState>({
+    adapter,
+    botAppId: deps.config.bot.id ?? '',
+    removeRecipientMention: true,
+    startTypingTimer: false,
+  });
+
+  app.turn('beforeTurn', async (context) => {
+    await rememberConversation(context, deps);
+    return true;
+  });
+
+  app.conversationUpdate('membersAdded', async (context) => {
+    await welcomeOnMembersAdded(context, deps);
+    await recordTeamChannels(context, deps);
+  });
+  for (const event of ['channelCreated', 'channelRenamed', 'channelDeleted', 'channelRestored'] as const) {
+    app.conversationUpdate(event, (context) => onChannelEvent(context, deps));
+  }
+  app.activity(ActivityTypes.InstallationUpdate, async (context) => {
+    if (context.activity.action === 'add' || context.activity.action === 'add-upgrade') {
+      await recordTeamChannels(context, deps);
+    }
+  });
+
+  app.message(commandPattern('help'), (context) => sendHelp(context, deps));
+  app.message(commandPattern('coordinatorsChannel'), (context) => markCoordinatorsChannel(context, deps));
+
+  // Unknown text gets the help card, never silence. Registered last: routes match in order.
+  app.activity(ActivityTypes.Message, async (context) => {
+    if (context.activity.text?.trim() || !context.activity.value) await sendHelp(context, deps);
+  });
+
+  app.error(async (context: TurnContext, error: Error) => {
+    const unavailable = isDatabaseUnavailable(error);
+    // Ids and the error class only: activity texts and names may be personal data.
+    deps.log.error(
+      { activityId: context.activity.id, type: context.activity.type, err: { name: error.name, message: unavailable ? error.name : error.message, stack: error.stack } },
+      'turn failed',
+    );
+    const locale = localeOf(context, deps.config.defaultLocale);
+    const text = t(locale, unavailable ? 'error.unavailable' : 'error.generic');
+    try {
+      await context.sendActivity({ attachments: [cardAttachment(noticeCard(text, 'attention'))] });
+    } catch (sendError) {
+      deps.log.error({ activityId: context.activity.id, err: (sendError as Error).name }, 'could not tell the user about the failure');
+    }
+  });
+
+  return app;
+}

@@ -1,0 +1,56 @@
+import * as ACData from 'adaptivecards-templating';
+import { Attachment, CardFactory } from 'botbuilder';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Locale, section, Strings } from '../i18n';
+
+/** Adaptive Card as sent to Teams (the expanded template). */
+export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
+
+export const CARDS_DIR = findCardsDir();
+
+function findCardsDir(): string {
+  // src/teams → repo root in development, dist/teams → repo root when built.
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'cards');
+    if (fs.existsSync(path.join(candidate, 'help.json'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('cards/ directory not found');
+}
+
+const templates = new Map<string, ACData.Template>();
+
+function template(name: string): ACData.Template {
+  let tpl = templates.get(name);
+  if (!tpl) {
+    const json: unknown = JSON.parse(fs.readFileSync(path.join(CARDS_DIR, `${name}.json`), 'utf8'));
+    tpl = new ACData.Template(json);
+    templates.set(name, tpl);
+  }
+  return tpl;
+}
+
+/**
+ * Expands `cards/<name>.json` with `data`, binding the card's localized strings as `t`
+ * (messages under the key prefix `stringsPrefix`, by default the card's name).
+ */
+export function renderCard(
+  name: string,
+  locale: Locale,
+  data: Record<string, unknown> = {},
+  stringsPrefix: string = name,
+): AdaptiveCard {
+  const t: Strings = section(locale, stringsPrefix);
+  return template(name).expand({ $root: { ...data, t, locale } }) as AdaptiveCard;
+}
+
+export function cardAttachment(card: AdaptiveCard): Attachment {
+  return CardFactory.adaptiveCard(card);
+}
+
+/** A one-line card for confirmations, refusals and errors. */
+export function noticeCard(text: string, tone: 'default' | 'good' | 'attention' = 'default'): AdaptiveCard {
+  return template('notice').expand({ $root: { text, tone } }) as AdaptiveCard;
+}

@@ -1,0 +1,57 @@
+import { TeamsInfo, TurnContext } from 'botbuilder';
+import { t } from '../i18n';
+import { actorOf, channelDataOf, localeOf, scopeOf } from './activity';
+import { cardAttachment, noticeCard } from './cards';
+import { RouteDeps } from './deps';
+
+/**
+ * On a team installation, record the team's channels so coordinators can pick one later.
+ * The channel list comes from the Teams API; a client without it (or a failure) still
+ * leaves the channel the event came from recorded by rememberConversation.
+ */
+export async function recordTeamChannels(context: TurnContext, deps: RouteDeps): Promise<void> {
+  const teamId = channelDataOf(context).team?.id;
+  if (!teamId || scopeOf(context) !== 'channel') return;
+  try {
+    const channels = await TeamsInfo.getTeamChannels(context, teamId);
+    for (const ch of channels) {
+      if (ch.id) await deps.store.channels.recordChannel({ id: ch.id, teamId, name: ch.name ?? undefined }, deps.now());
+    }
+  } catch (error) {
+    deps.log.warn({ teamId, err: (error as Error).message }, 'team channel list not available');
+  }
+}
+
+/** channelCreated / channelRenamed / channelDeleted keep the recorded list current. */
+export async function onChannelEvent(context: TurnContext, deps: RouteDeps): Promise<void> {
+  const cd = channelDataOf(context);
+  if (!cd.team?.id || !cd.channel?.id) return;
+  const deleted = cd.eventType === 'channelDeleted';
+  await deps.store.channels.recordChannel({ id: cd.channel.id, teamId: cd.team.id, name: cd.channel.name }, deps.now(), deleted);
+}
+
+/**
+ * `coordinators channel` in a team channel makes it the coordinators' channel. While none
+ * is set anyone in a team may set it (bootstrap of a new deployment); after that only
+ * configured coordinators may move it.
+ */
+export async function markCoordinatorsChannel(context: TurnContext, deps: RouteDeps): Promise<void> {
+  const locale = localeOf(context, deps.config.defaultLocale);
+  const cd = channelDataOf(context);
+  if (scopeOf(context) !== 'channel' || !cd.team?.id) {
+    await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.onlyInTeam'), 'attention'))] });
+    return;
+  }
+  const actor = actorOf(context);
+  const current = await deps.store.channels.coordinatorsChannel();
+  const isCoordinator = !!actor.aadObjectId && deps.config.coordinatorAadIds.includes(actor.aadObjectId);
+  if (current && !isCoordinator) {
+    deps.log.warn({ action: 'coordinatorsChannel', actor: actor.aadObjectId }, 'refused: not a coordinator');
+    await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.notAllowed'), 'attention'))] });
+    return;
+  }
+  const conversationId = context.activity.conversation.id;
+  await deps.store.channels.setCoordinatorsChannel({ conversationId, teamId: cd.team.id }, actor.aadObjectId ?? actor.userId, deps.now());
+  deps.log.info({ action: 'coordinatorsChannel', teamId: cd.team.id }, 'coordinators channel set');
+  await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.markedCoordinators'), 'good'))] });
+}

@@ -1,0 +1,61 @@
+import { TurnContext } from 'botbuilder';
+import { Locale, t } from '../i18n';
+import { ConversationScope } from '../store/conversations';
+import { localeOf, scopeOf } from './activity';
+import { AdaptiveCard, cardAttachment, renderCard } from './cards';
+import { CommandId, commandWord } from './commands';
+import { RouteDeps } from './deps';
+
+/** What each kind of conversation offers, in the order a newcomer needs it. */
+const COMMANDS_BY_SCOPE: Record<ConversationScope, [CommandId, Parameters<typeof t>[1]][]> = {
+  personal: [
+    ['order', 'help.cmd.order'],
+    ['myOrders', 'help.cmd.myOrders'],
+    ['register', 'help.cmd.register'],
+    ['profile', 'help.cmd.profile'],
+    ['pause', 'help.cmd.pause'],
+    ['myData', 'help.cmd.myData'],
+    ['help', 'help.cmd.help'],
+  ],
+  groupChat: [
+    ['order', 'help.cmd.order'],
+    ['myOrders', 'help.cmd.myOrders'],
+    ['help', 'help.cmd.help'],
+  ],
+  channel: [
+    ['order', 'help.cmd.order'],
+    ['coordinatorsChannel', 'help.cmd.coordinatorsChannel'],
+    ['help', 'help.cmd.help'],
+  ],
+};
+
+export function helpCard(locale: Locale, scope: ConversationScope, welcome: boolean): AdaptiveCard {
+  return renderCard(
+    'help',
+    locale,
+    {
+      title: t(locale, welcome ? 'help.welcomeTitle' : 'help.title'),
+      commands: COMMANDS_BY_SCOPE[scope].map(([id, key]) => ({ word: commandWord(id, locale), text: t(locale, key) })),
+      showCoordinatorNote: scope === 'channel',
+    },
+    'help',
+  );
+}
+
+export async function sendHelp(context: TurnContext, deps: RouteDeps, welcome = false): Promise<void> {
+  const card = helpCard(localeOf(context, deps.config.defaultLocale), scopeOf(context), welcome);
+  await context.sendActivity({ attachments: [cardAttachment(card)] });
+}
+
+/**
+ * Welcome when the bot is added to a conversation (it is among the members added) or a
+ * user first installs it personally: Teams reports both as membersAdded.
+ */
+export async function welcomeOnMembersAdded(context: TurnContext, deps: RouteDeps): Promise<void> {
+  const added = context.activity.membersAdded ?? [];
+  const botId = context.activity.recipient?.id;
+  const scope = scopeOf(context);
+  const botAdded = added.some((m) => m.id === botId);
+  const userAddedInPersonal = scope === 'personal' && added.some((m) => m.id !== botId);
+  if (botAdded || userAddedInPersonal) await sendHelp(context, deps, true);
+}

@@ -1,0 +1,94 @@
+import { fixture } from '../support/activities';
+import { startHarness, Harness } from '../support/harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness(__filename);
+});
+afterAll(async () => {
+  await h.stop();
+});
+beforeEach(() => h.connector.reset());
+
+function cardOf(body: Record<string, unknown>): Record<string, unknown> {
+  const attachments = body.attachments as { contentType: string; content: Record<string, unknown> }[];
+  expect(attachments[0].contentType).toBe('application/vnd.microsoft.card.adaptive');
+  return attachments[0].content;
+}
+
+test('a personal message stores the conversation reference and answers help in Finnish', async () => {
+  const a = fixture('message-personal', h.connector.url);
+  const res = await h.post(a);
+  expect(res.status).toBe(200);
+  const stored = await h.bot.store.conversations.personalOf('6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b');
+  expect(stored).toMatchObject({ _id: 'a:1personal-aino', scope: 'personal', reachable: true });
+  expect(stored!.reference.serviceUrl).toBe(h.connector.url);
+  expect(JSON.stringify(stored)).not.toContain('Aino Ammattilainen');
+  await h.connector.waitFor(() => h.connector.sentTo('a:1personal-aino').length === 1);
+  const card = cardOf(h.connector.sentTo('a:1personal-aino')[0]);
+  expect(JSON.stringify(card)).toContain('Välittäjä – kokemusasiantuntijoiden välitys');
+  expect(JSON.stringify(card)).toContain('tilaa');
+});
+
+test('every message updates the reference (new service URL) without duplicating it', async () => {
+  const first = fixture('message-personal', h.connector.url);
+  await h.post(first);
+  const before = await h.bot.store.conversations.get('a:1personal-aino');
+  const moved = fixture('message-personal', `${h.connector.url}moved/`, { text: 'help', locale: 'en-US' });
+  await h.post(moved);
+  const after = await h.bot.store.conversations.get('a:1personal-aino');
+  expect(after!.reference.serviceUrl).toBe(`${h.connector.url}moved/`);
+  expect(after!.locale).toBe('en-US');
+  expect(after!.createdAt.getTime()).toBe(before!.createdAt.getTime());
+  expect(after!.updatedAt.getTime()).toBeGreaterThanOrEqual(before!.updatedAt.getTime());
+  expect(await h.bot.store.conversations.col.countDocuments({ _id: 'a:1personal-aino' })).toBe(1);
+});
+
+test('personal installation welcomes the user in Swedish and stores the reference', async () => {
+  const a = fixture('conversation-update-personal-install', h.connector.url);
+  expect((await h.post(a)).status).toBe(200);
+  await h.connector.waitFor(() => h.connector.sentTo('a:1personal-eero').length === 1);
+  const card = JSON.stringify(cardOf(h.connector.sentTo('a:1personal-eero')[0]));
+  expect(card).toContain('Välkommen till Välittäjä!');
+  expect(await h.bot.store.conversations.personalOf('9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d')).not.toBeNull();
+});
+
+test('group chat installation stores the group chat and welcomes it', async () => {
+  const a = fixture('conversation-update-groupchat-install', h.connector.url);
+  await h.post(a);
+  await h.connector.waitFor(() => h.connector.sentTo('19:tiimipalaveri@thread.v2').length === 1);
+  expect(await h.bot.store.conversations.get('19:tiimipalaveri@thread.v2')).toMatchObject({ scope: 'groupChat' });
+});
+
+test('team installation records the team channels and welcomes the channel', async () => {
+  h.connector.teamChannels['19:hyvinvointialue-general@thread.tacv2'] = [
+    { id: '19:hyvinvointialue-general@thread.tacv2', name: undefined },
+    { id: '19:koordinaattorit@thread.tacv2', name: 'Koordinaattorit' },
+  ];
+  await h.post(fixture('conversation-update-team-install', h.connector.url));
+  await h.connector.waitFor(() => h.connector.sentTo('19:hyvinvointialue-general@thread.tacv2').length === 1);
+  const channels = await h.bot.store.channels.channelsOf('19:hyvinvointialue-general@thread.tacv2');
+  expect(channels.map((c) => c._id).sort()).toEqual(['19:hyvinvointialue-general@thread.tacv2', '19:koordinaattorit@thread.tacv2']);
+});
+
+test('a channel can be marked as the coordinators channel; later only a coordinator may move it', async () => {
+  await h.post(fixture('message-channel', h.connector.url));
+  const conv = '19:koordinaattorit@thread.tacv2;messageid=1700000000002';
+  await h.connector.waitFor(() => h.connector.sentTo(conv).length === 1);
+  expect(await h.bot.store.channels.coordinatorsChannel()).toEqual({ conversationId: conv, teamId: '19:hyvinvointialue-general@thread.tacv2' });
+  const other = fixture('message-channel', h.connector.url, {
+    conversation: { isGroup: true, conversationType: 'channel', id: '19:muu@thread.tacv2' },
+    from: { id: '29:someone', aadObjectId: '11111111-2222-4333-8444-555555555555' },
+  });
+  await h.post(other);
+  await h.connector.waitFor(() => h.connector.sentTo('19:muu@thread.tacv2').length === 1);
+  expect(JSON.stringify(h.connector.sentTo('19:muu@thread.tacv2')[0])).toContain('Vain koordinaattori');
+  expect((await h.bot.store.channels.coordinatorsChannel())!.conversationId).toBe(conv);
+});
+
+test('unknown text gets the help card, not silence', async () => {
+  await h.post(fixture('message-personal', h.connector.url, { text: 'mitä kuuluu?' }));
+  await h.connector.waitFor(() => h.connector.sentTo('a:1personal-aino').length === 1);
+  expect(JSON.stringify(h.connector.sentTo('a:1personal-aino')[0])).toContain('tilaa');
+});

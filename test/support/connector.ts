@@ -1,0 +1,97 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/** One call the bot made to the Bot Connector API. */
+export interface ConnectorCall {
+  method: string;
+  path: string;
+  conversationId: string;
+  activityId?: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+/**
+ * A stand-in for the Teams Bot Connector on loopback: it records every call the bot makes
+ * (replies, proactive sends, card updates) so tests can assert what a user would see.
+ * `respond` lets a test inject failures (429, 403, 502…) per call.
+ */
+export class FakeConnector {
+  readonly calls: ConnectorCall[] = [];
+  respond?: (call: ConnectorCall) => { status: number; headers?: Record<string, string>; body?: unknown } | undefined;
+  teamChannels: Record<string, { id: string; name?: string }[]> = {};
+  private server?: http.Server;
+  private seq = 0;
+  private waiters: (() => void)[] = [];
+
+  get url(): string {
+    const addr = this.server?.address() as AddressInfo;
+    return `http://127.0.0.1:${addr.port}/`;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  /** Activities the bot sent (POST) to a conversation, oldest first. */
+  sentTo(conversationId: string): Record<string, unknown>[] {
+    return this.calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId).map((c) => c.body);
+  }
+
+  /** Waits until `predicate` holds over the recorded calls. */
+  async waitFor(predicate: (calls: ConnectorCall[]) => boolean, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.calls)) {
+      if (Date.now() > deadline) throw new Error(`connector: condition not met in ${timeoutMs} ms; calls: ${JSON.stringify(this.calls.map((c) => `${c.method} ${c.path}`))}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    let raw = '';
+    req.on('data', (d) => (raw += d));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const teams = url.pathname.match(/^\/v3\/teams\/([^/]+)\/conversations$/);
+      if (teams && req.method === 'GET') {
+        const id = decodeURIComponent(teams[1]);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ conversations: this.teamChannels[id] ?? [] }));
+        return;
+      }
+      const m = url.pathname.match(/^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/);
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      const call: ConnectorCall = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        conversationId: m ? decodeURIComponent(m[1]) : '',
+        activityId: m?.[2] ? decodeURIComponent(m[2]) : undefined,
+        body,
+        at: Date.now(),
+      };
+      const injected = this.respond?.(call);
+      if (injected) {
+        res.writeHead(injected.status, { 'content-type': 'application/json', ...(injected.headers ?? {}) });
+        res.end(JSON.stringify(injected.body ?? { error: { code: 'Injected', message: 'injected failure' } }));
+        return;
+      }
+      this.calls.push(call);
+      for (const w of this.waiters.splice(0)) w();
+      res.writeHead(m ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(m ? { id: call.activityId && req.method === 'PUT' ? call.activityId : `act-${++this.seq}` } : {}));
+    });
+  }
+}
