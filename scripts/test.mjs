@@ -1,0 +1,27 @@
+// `npm test`: installs what the tests need (the local database once; Debian's Chromium
+// for the end-to-end test when it is missing), type-checks, then runs every jest test.
+// Arguments after `npm test --` go to jest (e.g. `npm test -- test/unit`).
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { root, say } from './lib/local.mjs';
+import { ensureChromium } from './lib/chromium.mjs';
+
+const require = createRequire(import.meta.url);
+const { ensureFerretDbBinary } = require('./lib/ferretdb.cjs');
+
+const args = process.argv.slice(2);
+if (!process.env.MONGODB_URI) ensureFerretDbBinary(say);
+const wantsE2e = args.length === 0 || args.some((a) => a.includes('e2e'));
+if (wantsE2e && !process.env.SKIP_E2E) await ensureChromium(say);
+
+say('Type-checking…');
+const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json'], {
+  cwd: root, stdio: 'inherit',
+});
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+const jest = spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', ...args], {
+  cwd: root, stdio: 'inherit', env: process.env,
+});
+process.exit(jest.status ?? 1);

@@ -1,0 +1,60 @@
+import { parseConfig } from '../../src/config';
+
+const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/' };
+
+test('defaults: port 3978, Finnish, Helsinki time, coordinator mode, loopback when unauthenticated', () => {
+  const r = parseConfig(base);
+  expect(r.ok).toBe(true);
+  if (!r.ok) return;
+  expect(r.config).toMatchObject({
+    port: 3978,
+    host: '127.0.0.1',
+    localMode: true,
+    timeZone: 'Europe/Helsinki',
+    defaultLocale: 'fi',
+    brokeringMode: 'coordinator',
+    mongodbDb: 'valittaja',
+  });
+});
+
+test('with bot credentials the bot authenticates and listens on all interfaces', () => {
+  const r = parseConfig({ ...base, BOT_ID: '11111111-2222-4333-8444-555555555555', BOT_PASSWORD: 'secret', BOT_TYPE: 'SingleTenant', BOT_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47' });
+  expect(r.ok && r.config).toMatchObject({ localMode: false, host: '0.0.0.0', bot: { type: 'SingleTenant' } });
+});
+
+test('one clear message per bad variable', () => {
+  const r = parseConfig({
+    PORT: 'abc',
+    MONGODB_URI: 'http://nope',
+    TIME_ZONE: 'Mars/Olympus',
+    DEFAULT_LOCALE: 'de',
+    BOT_ID: 'not-a-guid',
+    BROKERING_MODE: 'sometimes',
+    COORDINATOR_AAD_IDS: 'x,y',
+  });
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  const vars = r.errors.map((e) => e.split(':')[0]);
+  expect(new Set(vars)).toEqual(new Set(['PORT', 'MONGODB_URI', 'TIME_ZONE', 'DEFAULT_LOCALE', 'BOT_ID', 'BROKERING_MODE', 'COORDINATOR_AAD_IDS']));
+  expect(r.errors.find((e) => e.startsWith('PORT'))).toContain('"abc"');
+});
+
+test('a missing database URI is explained', () => {
+  const r = parseConfig({});
+  expect(r.ok).toBe(false);
+  expect(!r.ok && r.errors[0]).toMatch(/^MONGODB_URI: is required/);
+});
+
+test('secrets are never echoed back', () => {
+  const r = parseConfig({ ...base, BOT_ID: '11111111-2222-4333-8444-555555555555', BOT_PASSWORD: '', BOT_TYPE: 'SingleTenant' });
+  expect(r.ok).toBe(false);
+  expect(!r.ok && r.errors).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^BOT_PASSWORD: is required/), expect.stringMatching(/^BOT_TENANT_ID/)]),
+  );
+});
+
+test('an unauthenticated bot refuses to listen beyond loopback', () => {
+  const r = parseConfig({ ...base, HOST: '0.0.0.0' });
+  expect(r.ok).toBe(false);
+  expect(!r.ok && r.errors[0]).toMatch(/^HOST:/);
+});
