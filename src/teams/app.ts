@@ -3,7 +3,7 @@ import { ActivityTypes, TurnContext } from 'botbuilder';
 import { t } from '../i18n';
 import { isDatabaseUnavailable } from '../store/db';
 import { localeOf } from './activity';
-import { cardAttachment, noticeCard } from './cards';
+import { cardAttachment, noticeCard } from '../cards/render';
 import { markCoordinatorsChannel, onChannelEvent, recordTeamChannels } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';

@@ -1,7 +1,7 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
 import { t } from '../i18n';
 import { actorOf, channelDataOf, localeOf, scopeOf } from './activity';
-import { cardAttachment, noticeCard } from './cards';
+import { cardAttachment, noticeCard } from '../cards/render';
 import { RouteDeps } from './deps';
 
 /**

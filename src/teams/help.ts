@@ -2,7 +2,7 @@ import { TurnContext } from 'botbuilder';
 import { Locale, t } from '../i18n';
 import { ConversationScope } from '../store/conversations';
 import { localeOf, scopeOf } from './activity';
-import { AdaptiveCard, cardAttachment, renderCard } from './cards';
+import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
 import { CommandId, commandWord } from './commands';
 import { RouteDeps } from './deps';
 

@@ -1,5 +1,4 @@
 import * as ACData from 'adaptivecards-templating';
-import { Attachment, CardFactory } from 'botbuilder';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Locale, section, Strings } from '../i18n';
@@ -10,7 +9,7 @@ export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; ver
 export const CARDS_DIR = findCardsDir();
 
 function findCardsDir(): string {
-  // src/teams → repo root in development, dist/teams → repo root when built.
+  // src/cards → repo root in development, dist/cards → repo root when built.
   let dir = __dirname;
   for (let i = 0; i < 5; i++) {
     const candidate = path.join(dir, 'cards');
@@ -46,8 +45,14 @@ export function renderCard(
   return template(name).expand({ $root: { ...data, t, locale } }) as AdaptiveCard;
 }
 
-export function cardAttachment(card: AdaptiveCard): Attachment {
-  return CardFactory.adaptiveCard(card);
+/** The message attachment Teams expects for an Adaptive Card. */
+export interface CardAttachment {
+  contentType: 'application/vnd.microsoft.card.adaptive';
+  content: AdaptiveCard;
+}
+
+export function cardAttachment(card: AdaptiveCard): CardAttachment {
+  return { contentType: 'application/vnd.microsoft.card.adaptive', content: card };
 }
 
 /** A one-line card for confirmations, refusals and errors. */
