@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderCard, CARDS_DIR } from '../../src/teams/cards';
+import { renderCard, CARDS_DIR } from '../../src/cards/render';
 import { helpCard } from '../../src/teams/help';
 import { validateCard } from '../support/card-validation';
 
