@@ -134,6 +134,7 @@ async function startFerretDb({ dataDir, port, reuse = false, log = () => {} }) {
     `--listen-addr=127.0.0.1:${listenPort}`,
     `--debug-addr=127.0.0.1:${debugPort}`,
     '--telemetry=disable',
+    `--state-dir=${path.resolve(dataDir)}`,
     '--log-level=warn',
   ], { stdio: ['ignore', 'ignore', 'pipe'], detached: reuse });
   let stderr = '';
