@@ -31,6 +31,21 @@ const guidList = csvList.pipe(
   z.array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'each must be a Microsoft Entra object id (GUID)')),
 );
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** https anywhere; plain http only to a loopback host (local test doubles). */
+const secureUrl = optionalText.pipe(
+  z
+    .string()
+    .url('must be a URL')
+    .refine((s) => {
+      if (!URL.canParse(s)) return true; // .url() has said so already
+      const u = new URL(s);
+      return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname));
+    }, 'must be an https:// URL (http:// only to 127.0.0.1, [::1] or localhost)')
+    .optional(),
+);
+
 const positiveInt = (def: number, max: number) =>
   z.coerce.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(0).max(max).default(def);
 
@@ -48,6 +63,12 @@ export const envSchema = z
     BOT_PASSWORD: optionalText,
     BOT_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
     BOT_TENANT_ID: optionalText.pipe(z.string().uuid('must be a tenant id (GUID)').optional()),
+    /**
+     * The OpenID metadata document whose keys sign the channel's tokens to the bot. Unset =
+     * the public cloud's (https://login.botframework.com/v1/.well-known/openidconfiguration);
+     * set for a sovereign cloud, or by tests to a local provider.
+     */
+    BOT_OPENID_METADATA_URL: secureUrl,
     TIME_ZONE: timeZone,
     DEFAULT_LOCALE: z.enum(LOCALES).default('fi'),
     COORDINATOR_AAD_IDS: guidList,
@@ -74,7 +95,7 @@ export interface Config {
   host: string;
   mongodbUri: string;
   mongodbDb: string;
-  bot: { id?: string; password?: string; type: Env['BOT_TYPE']; tenantId?: string };
+  bot: { id?: string; password?: string; type: Env['BOT_TYPE']; tenantId?: string; openIdMetadataUrl?: string };
   /** True when no bot credentials are set: requests are not authenticated (local only). */
   localMode: boolean;
   timeZone: string;
@@ -119,7 +140,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       host,
       mongodbUri: e.MONGODB_URI,
       mongodbDb: e.MONGODB_DB,
-      bot: { id: e.BOT_ID, password: e.BOT_PASSWORD, type: e.BOT_TYPE, tenantId: e.BOT_TENANT_ID },
+      bot: { id: e.BOT_ID, password: e.BOT_PASSWORD, type: e.BOT_TYPE, tenantId: e.BOT_TENANT_ID, openIdMetadataUrl: e.BOT_OPENID_METADATA_URL },
       localMode,
       timeZone: e.TIME_ZONE,
       defaultLocale: e.DEFAULT_LOCALE,

@@ -48,7 +48,15 @@ export class ConversationRepo {
     const { _id, ...fields } = doc;
     const set: Partial<ConversationDoc> = { ...fields, reachable: true, updatedAt: now };
     for (const k of Object.keys(set) as (keyof ConversationDoc)[]) if (set[k] === undefined) delete set[k];
-    await this.col.updateOne({ _id }, { $set: set, $setOnInsert: { createdAt: now } }, { upsert: true });
+    const write = () => this.col.updateOne({ _id }, { $set: set, $setOnInsert: { createdAt: now } }, { upsert: true });
+    try {
+      await write();
+    } catch (error) {
+      // Two first activities of a conversation (installationUpdate and conversationUpdate
+      // arrive together) can both try the insert; the loser updates the winner's document.
+      if ((error as { code?: number }).code !== 11000) throw error;
+      await write();
+    }
   }
 
   get(id: string): Promise<ConversationDoc | null> {

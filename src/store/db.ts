@@ -20,6 +20,8 @@ export function openDatabase(uri: string, dbName: string): Database {
     connectTimeoutMS: 2500,
     maxPoolSize: 50,
     appName: 'valittaja',
+    // Optional fields left undefined are not stored as null.
+    ignoreUndefined: true,
   });
   const db = client.db(dbName);
   return {

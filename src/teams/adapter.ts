@@ -1,6 +1,20 @@
 import { TeamsAdapter } from '@microsoft/teams-ai';
-import { ConfigurationServiceClientCredentialFactory } from 'botbuilder';
+import {
+  Activity,
+  CallerIdConstants,
+  ConfigurationBotFrameworkAuthenticationOptions,
+  ConfigurationServiceClientCredentialFactory,
+  InvokeResponse,
+  StatusCodes,
+  TurnContext,
+} from 'botbuilder';
+// botbuilder 4.23.3 pins this exact version and @microsoft/teams-ai's types import it; the
+// adapter needs its AuthenticationError (the only error CloudAdapter answers with 401).
+import { AuthenticateRequestResult, AuthenticationConstants, AuthenticationError } from 'botframework-connector';
 import { Config } from '../config';
+
+/** Tokens from the Teams channel carry this issuer (public cloud). */
+const CHANNEL_TOKEN_ISSUER = AuthenticationConstants.ToBotFromChannelTokenIssuer;
 
 /**
  * The Bot Framework CloudAdapter (TeamsAdapter). With credentials every request is
@@ -8,11 +22,91 @@ import { Config } from '../config';
  * accepts unauthenticated local traffic, which config only allows on loopback.
  */
 export function createAdapter(config: Config): TeamsAdapter {
-  const settings = {
+  const credentials = {
     MicrosoftAppId: config.bot.id ?? '',
     MicrosoftAppPassword: config.bot.password ?? '',
     MicrosoftAppType: config.bot.type,
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
   };
-  return new TeamsAdapter(settings, new ConfigurationServiceClientCredentialFactory(settings));
+  const settings: ConfigurationBotFrameworkAuthenticationOptions = { ...credentials, ...channelEndpoints(config) };
+  return new ChannelOnlyTeamsAdapter(settings, new ConfigurationServiceClientCredentialFactory(credentials), !config.localMode);
+}
+
+/**
+ * The OpenID metadata of the channel's signing keys, when BOT_OPENID_METADATA_URL is set.
+ * Setting any one endpoint makes botframework-connector take *all* of them as given
+ * (BotFrameworkAuthenticationFactory: "assume all parameters are intentional"), leaving the
+ * rest undefined — so the public cloud's values are spelled out here for everything else.
+ */
+function channelEndpoints(config: Config): Partial<ConfigurationBotFrameworkAuthenticationOptions> {
+  if (!config.bot.openIdMetadataUrl) return {};
+  return {
+    ToBotFromChannelOpenIdMetadataUrl: config.bot.openIdMetadataUrl,
+    ToBotFromChannelTokenIssuer: CHANNEL_TOKEN_ISSUER,
+    ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+    ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+    OAuthUrl: AuthenticationConstants.OAuthUrl,
+    ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+    CallerId: CallerIdConstants.PublicAzureChannel,
+    ValidateAuthority: true,
+  };
+}
+
+/** Errors jsonwebtoken throws for a bad signature, `alg: none`, a malformed token, nbf. */
+const JWT_ERRORS = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError']);
+
+/**
+ * Two gaps in CloudAdapter's own checks, closed before and around its authentication:
+ *  - only tokens issued by the Bot Framework channel are considered. The SDK would also
+ *    accept Emulator and skill tokens (Entra tokens whose audience and service URL it does
+ *    not check), and merely deciding whether a token is an Emulator token appends the
+ *    token's unverified `tid` to a process-wide list of trusted issuers. Teams never sends
+ *    either kind, so with credentials they get 401 before the SDK sees them.
+ *  - a token jsonwebtoken rejects (forged signature, unsigned) reaches CloudAdapter as a
+ *    plain error and is answered 500; it is rethrown as an AuthenticationError, i.e. 401.
+ */
+class ChannelOnlyTeamsAdapter extends TeamsAdapter {
+  constructor(
+    settings: ConfigurationBotFrameworkAuthenticationOptions,
+    credentialsFactory: ConfigurationServiceClientCredentialFactory,
+    private readonly authenticated: boolean,
+  ) {
+    super(settings, credentialsFactory);
+  }
+
+  protected override async processActivity(
+    auth: string | AuthenticateRequestResult,
+    activity: Activity,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<InvokeResponse | undefined> {
+    if (typeof auth !== 'string') return super.processActivity(auth, activity, logic);
+    if (!this.authenticated) return super.processActivity(auth, activity, logic);
+    if (issuerOf(auth) !== CHANNEL_TOKEN_ISSUER) throw unauthorized('not a Bot Framework channel token');
+    let result: AuthenticateRequestResult;
+    try {
+      result = await this.botFrameworkAuthentication.authenticateRequest(activity, auth);
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (JWT_ERRORS.has(name)) throw unauthorized(`${name}: ${(error as Error).message}`);
+      throw error;
+    }
+    return super.processActivity(result, activity, logic);
+  }
+}
+
+function unauthorized(reason: string): AuthenticationError {
+  return new AuthenticationError(`Unauthorized Access. Request is not authorized (${reason})`, StatusCodes.UNAUTHORIZED);
+}
+
+/** The `iss` of a `Bearer <jwt>` header, unverified (only to route it); undefined if unreadable. */
+function issuerOf(authHeader: string): string | undefined {
+  const match = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$/.exec(authHeader.trim());
+  if (!match) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(match[2], 'base64url').toString('utf8')) as unknown;
+    const iss = payload && typeof payload === 'object' ? (payload as { iss?: unknown }).iss : undefined;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
 }

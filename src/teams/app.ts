@@ -52,7 +52,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
     const unavailable = isDatabaseUnavailable(error);
     // Ids and the error class only: activity texts and names may be personal data.
     deps.log.error(
-      { activityId: context.activity.id, type: context.activity.type, err: { name: error.name, message: unavailable ? error.name : error.message, stack: error.stack } },
+      { activityId: context.activity.id, type: context.activity.type, errorClass: error.name, err: { message: unavailable ? error.name : error.message, stack: error.stack } },
       'turn failed',
     );
     const locale = localeOf(context, deps.config.defaultLocale);

@@ -6,7 +6,7 @@
 const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
 
 /** Values the SDK leaves out when serializing because they are the defaults. */
-const DEFAULT_VALUES = new Set<unknown>([false, 'default', 'Default', 'auto', 'none', 'None']);
+const DEFAULT_VALUES = new Set<unknown>(['', false, 'default', 'Default', 'auto', 'none', 'None']);
 
 export function validateCard(card: unknown): string[] {
   const problems: string[] = [];

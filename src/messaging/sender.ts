@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Logger } from '../log';
+import { ConversationRepo } from '../store/conversations';
+import { OutboxItem, OutboxRepo } from '../store/outbox';
+import { RateLimiter } from './limits';
+import { decide, DEFAULT_RETRY, errorClass, Failure, RetryPolicy } from './retry';
+import { DeliveryError, Transport } from './transport';
+
+export interface OutboxSenderOptions {
+  outbox: OutboxRepo;
+  conversations: Pick<ConversationRepo, 'get' | 'markUnreachable'>;
+  transport: Transport;
+  log: Logger;
+  /** Called once per item that will never be delivered (permanent error or retries used up). */
+  onPermanentFailure?: (item: OutboxItem) => void | Promise<void>;
+  /** Lease holder name; unique per process. */
+  owner?: string;
+  /** Deliveries in flight at once: enough that the app-wide 50/s is reachable while busy conversations wait. */
+  concurrency?: number;
+  /** Claim loops: a claim is a few database round trips, so one loop alone can be slower than 50/s. */
+  claimers?: number;
+  /** Must outlast a limiter wait plus a transport call (BotTransport times out at 15 s), or a live item looks dead. */
+  leaseMs?: number;
+  /** How often to look for due items when there were none. */
+  idleMs?: number;
+  /** A conversation that must wait longer than this is handed back to the queue rather than holding a worker. */
+  maxLimiterWaitMs?: number;
+  limiter?: RateLimiter;
+  retry?: Partial<RetryPolicy>;
+  clock?: () => number;
+}
+
+type Slot = { done: (finishedAt: number) => void } | { laterMs: number };
+
+/** How long an update may wait for an original that was never enqueued before it is failed. */
+const ORPHAN_UPDATE_MS = 60 * 60_000;
+/** Leases are only needed while a claim is in progress; a day is far beyond any lease. */
+const LEASE_RETENTION_MS = 24 * 60 * 60_000;
+
+/**
+ * Works the outbox: claims due items (several at once), waits for the conversation's and the
+ * app's rate limits, sends or updates through the Transport and records the outcome. Retryable
+ * failures go back to the queue with backoff; permanent ones are kept as 'failed', the
+ * conversation is marked unreachable when that is what the error means, and the app is told.
+ */
+export class OutboxSender {
+  readonly owner: string;
+  readonly stats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+  private readonly o: Required<Omit<OutboxSenderOptions, 'onPermanentFailure' | 'retry'>> & Pick<OutboxSenderOptions, 'onPermanentFailure'>;
+  private readonly retry: RetryPolicy;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Conversations with an item in this sender's hands: one at a time each, so they stay in order and one busy conversation cannot take every worker. */
+  private readonly inHand = new Set<string>();
+  private lastPrune = 0;
+  private running = false;
+  private loop?: Promise<void>;
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(opts: OutboxSenderOptions) {
+    this.owner = opts.owner ?? `${hostname()}#${process.pid}#${randomBytes(3).toString('hex')}`;
+    this.o = {
+      ...opts,
+      owner: this.owner,
+      concurrency: opts.concurrency ?? 8,
+      claimers: opts.claimers ?? 2,
+      leaseMs: opts.leaseMs ?? 60_000,
+      idleMs: opts.idleMs ?? 500,
+      maxLimiterWaitMs: opts.maxLimiterWaitMs ?? 2000,
+      limiter: opts.limiter ?? new RateLimiter(),
+      clock: opts.clock ?? Date.now,
+    };
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = Promise.all(Array.from({ length: this.o.claimers }, () => this.run())).then(() => undefined);
+  }
+
+  /** Stops claiming and waits for deliveries in flight to be recorded. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Skips the idle wait, e.g. right after a fan-out was enqueued. */
+  wake(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  /** For tests and benchmarks: resolves once no item is pending or being sent. */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const c = await this.o.outbox.counts();
+        if (c.pending === 0 && c.sending === 0) return;
+        last = c;
+      } catch (error) {
+        last = (error as Error).name;
+      }
+      if (Date.now() > deadline) throw new Error(`outbox not drained in ${timeoutMs} ms: ${JSON.stringify(last)}`);
+      this.wake();
+      await sleep(50);
+    }
+  }
+
+  private async run(): Promise<void> {
+    let dbFailures = 0;
+    while (this.running) {
+      if (this.inFlight.size >= this.o.concurrency) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      let item: OutboxItem | null;
+      try {
+        const now = this.o.clock();
+        const skip = [...this.inHand, ...this.o.limiter.saturated(now, this.o.maxLimiterWaitMs)];
+        item = await this.o.outbox.claimDue(this.owner, new Date(now), this.o.leaseMs, skip);
+        dbFailures = 0;
+      } catch (error) {
+        // Database down: keep the loop alive, back off up to 10 s, and try again.
+        dbFailures += 1;
+        const retryInMs = Math.min(10_000, this.o.idleMs * 2 ** Math.min(dbFailures, 5));
+        this.o.log.warn({ err: (error as Error).name, retryInMs }, 'outbox: cannot claim items');
+        await this.idle(retryInMs);
+        continue;
+      }
+      if (!item) {
+        await this.pruneLeases();
+        await this.idle(this.o.idleMs);
+        continue;
+      }
+      const claimed = item;
+      if (this.inHand.has(claimed.conversationId)) {
+        // The other claim loop took an item of this conversation meanwhile: one at a time.
+        await this.o.outbox.release(claimed._id, this.owner, claimed.nextAttemptAt).catch(() => undefined);
+        continue;
+      }
+      this.inHand.add(claimed.conversationId);
+      const p: Promise<void> = this.deliver(claimed)
+        .catch((error: Error) => {
+          // Typically the database went away mid-delivery; the lease expires and the item is retried.
+          this.o.log.error({ item: claimed._id.toHexString(), err: error.name }, 'outbox: delivery not recorded');
+        })
+        .finally(() => {
+          this.inHand.delete(claimed.conversationId);
+          this.inFlight.delete(p);
+          this.wake();
+        });
+      this.inFlight.add(p);
+    }
+  }
+
+  /** Now and then, when idle: lease records are only needed while claims are in progress. */
+  private async pruneLeases(): Promise<void> {
+    const now = this.o.clock();
+    if (now - this.lastPrune < 10 * 60_000) return;
+    this.lastPrune = now;
+    try {
+      await this.o.outbox.pruneLeases(new Date(now - LEASE_RETENTION_MS));
+    } catch (error) {
+      this.o.log.warn({ err: (error as Error).name }, 'outbox: cannot prune leases');
+    }
+  }
+
+  private async deliver(item: OutboxItem): Promise<void> {
+    const conversation = await this.o.conversations.get(item.conversationId);
+    if (!conversation || !conversation.reachable) {
+      // Already known unreachable: trying would only spend the rate limit on certain 403s.
+      await this.fail(item, conversation ? 'unreachable' : 'no conversation', false);
+      return;
+    }
+    let activityId = '';
+    if (item.op === 'update') {
+      const target = await this.targetOf(item);
+      if (target === undefined) return;
+      activityId = target;
+    }
+    const slot = await this.slotFor(item.conversationId);
+    if ('laterMs' in slot) {
+      // Handed back with its place in the queue kept; the conversation is skipped until it cools down.
+      this.stats.deferred += 1;
+      await this.persist(item, () => this.o.outbox.release(item._id, this.owner, item.nextAttemptAt));
+      return;
+    }
+    let failure: Failure | undefined;
+    try {
+      if (item.op === 'send') activityId = (await this.o.transport.send(conversation.reference, item.activity)).activityId;
+      else await this.o.transport.update(conversation.reference, activityId, item.activity);
+    } catch (error) {
+      failure = error instanceof DeliveryError ? { statusCode: error.statusCode, retryAfterMs: error.retryAfterMs } : {};
+      if (!(error instanceof DeliveryError)) this.o.log.warn({ item: item._id.toHexString(), err: (error as Error).name }, 'outbox: transport threw');
+    } finally {
+      slot.done(this.o.clock());
+    }
+    if (!failure) {
+      this.stats.sent += 1;
+      await this.persist(item, () => this.o.outbox.markSent(item._id, this.owner, activityId, new Date(this.o.clock())));
+      return;
+    }
+    await this.onFailure(item, failure);
+  }
+
+  /**
+   * The activity id an update replaces. Until its original is sent the update is handed back
+   * to wait (no attempt counted); if the original failed, or never turns up, so does the update.
+   */
+  private async targetOf(item: OutboxItem): Promise<string | undefined> {
+    const original = item.updateOf ? await this.o.outbox.get(item.updateOf) : null;
+    const now = this.o.clock();
+    if (original?.status === 'sent' && original.sentActivityId) return original.sentActivityId;
+    if (original?.status === 'failed' || original?.status === 'sent') {
+      await this.fail(item, 'original not delivered', false);
+    } else if (!original && now - item.createdAt.getTime() > ORPHAN_UPDATE_MS) {
+      await this.fail(item, 'original not found', false);
+    } else {
+      const at = Math.max(now + 1000, original?.nextAttemptAt.getTime() ?? 0);
+      await this.persist(item, () => this.o.outbox.release(item._id, this.owner, new Date(at)));
+    }
+    return undefined;
+  }
+
+  private async onFailure(item: OutboxItem, failure: Failure): Promise<void> {
+    const attempt = item.attempts + 1;
+    const decision = decide(failure, attempt, item.op, this.retry);
+    const error = errorClass(failure);
+    if (decision.retry) {
+      this.stats.retried += 1;
+      const at = this.o.clock() + decision.delayMs;
+      if (failure.statusCode === 429) this.o.limiter.pause(item.conversationId, at);
+      this.o.log.warn({ item: item._id.toHexString(), key: item.key, conversationId: item.conversationId, error, attempt, retryInMs: decision.delayMs }, 'outbox: delivery will be retried');
+      await this.persist(item, () => this.o.outbox.reschedule(item._id, this.owner, new Date(at), error));
+      return;
+    }
+    await this.fail(item, decision.reason === 'exhausted' ? `${error} (after ${attempt} attempts)` : error, decision.unreachable);
+  }
+
+  private async fail(item: OutboxItem, error: string, unreachable: boolean): Promise<void> {
+    if (!(await this.persist(item, () => this.o.outbox.markFailed(item._id, this.owner, error)))) return; // another sender took it over
+    this.stats.failed += 1;
+    this.o.log.warn({ item: item._id.toHexString(), key: item.key, conversationId: item.conversationId, error, unreachable }, 'outbox: delivery failed for good');
+    if (unreachable) await this.persist(item, () => this.o.conversations.markUnreachable(item.conversationId, new Date(this.o.clock())));
+    const failed: OutboxItem = { ...item, status: 'failed', attempts: item.attempts + 1, lastError: error, lockedBy: undefined, lockedUntil: undefined };
+    try {
+      await this.o.onPermanentFailure?.(failed);
+    } catch (hookError) {
+      this.o.log.error({ item: item._id.toHexString(), err: (hookError as Error).name }, 'outbox: onPermanentFailure threw');
+    }
+  }
+
+  /**
+   * Waits (up to maxLimiterWaitMs) until the limiter lets this conversation go, and takes the
+   * slot in the same synchronous step as the check, so concurrent workers cannot share it.
+   */
+  private async slotFor(conversationId: string): Promise<Slot> {
+    const start = this.o.clock();
+    for (;;) {
+      const now = this.o.clock();
+      const wait = this.o.limiter.delayFor(conversationId, now);
+      if (wait === 0) return { done: this.o.limiter.record(conversationId, now) };
+      if (now - start + wait > this.o.maxLimiterWaitMs) return { laterMs: wait };
+      await sleep(wait);
+    }
+  }
+
+  /** Recording an outcome outlives short database blips: retried until the item's lease runs out. */
+  private async persist<T>(item: OutboxItem, write: () => Promise<T>): Promise<T> {
+    const deadline = item.lockedUntil?.getTime() ?? this.o.clock() + this.o.leaseMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (this.o.clock() + delay >= deadline) throw error;
+        await sleep(delay);
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

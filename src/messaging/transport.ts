@@ -1,0 +1,136 @@
+import { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import { StoredReference } from '../store/conversations';
+import { parseRetryAfter } from './retry';
+
+export type OutgoingActivity = Partial<Activity>;
+
+/** A failed Bot Connector call, reduced to what the retry policy needs; no message text kept. */
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+  constructor(
+    readonly statusCode?: number,
+    readonly retryAfterMs?: number,
+    /** Error class for network failures (ECONNREFUSED, AbortError…), for logs. */
+    readonly code?: string,
+  ) {
+    super(statusCode === undefined ? `delivery failed (${code ?? 'network'})` : `delivery failed with HTTP ${statusCode}`);
+  }
+}
+
+/** Sends and updates messages in a conversation; throws DeliveryError. */
+export interface Transport {
+  send(ref: StoredReference, activity: OutgoingActivity): Promise<{ activityId: string }>;
+  update(ref: StoredReference, activityId: string, activity: OutgoingActivity): Promise<void>;
+}
+
+/** The two Bot Connector calls used, typed structurally: botframework-connector is not our direct dependency. */
+interface ConversationsApi {
+  sendToConversation(conversationId: string, activity: OutgoingActivity, options?: { timeout?: number }): Promise<{ id?: string }>;
+  updateActivity(conversationId: string, activityId: string, activity: OutgoingActivity, options?: { timeout?: number }): Promise<unknown>;
+}
+
+/**
+ * The Transport over the bot's CloudAdapter. `continueConversationAsync` builds the connector
+ * client with the bot's credentials for the reference's service URL; in local mode (botAppId '')
+ * the credentials are empty and plain-http loopback service URLs work (the SDK's pipeline allows
+ * insecure connections for http: endpoints).
+ *
+ * Inside the turn it calls the Connector API directly rather than `context.sendActivity`: the
+ * context would make every proactive message a reply to the continuation event's random id.
+ */
+export class BotTransport implements Transport {
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly botAppId: string,
+    private readonly opts: { timeoutMs?: number; now?: () => number } = {},
+  ) {}
+
+  async send(ref: StoredReference, activity: OutgoingActivity): Promise<{ activityId: string }> {
+    let activityId = '';
+    await this.withConnector(ref, async (api) => {
+      const res = await api.sendToConversation(ref.conversation.id, addressed(ref, activity), { timeout: this.timeoutMs });
+      activityId = res.id ?? '';
+    });
+    return { activityId };
+  }
+
+  async update(ref: StoredReference, activityId: string, activity: OutgoingActivity): Promise<void> {
+    await this.withConnector(ref, (api) =>
+      api.updateActivity(ref.conversation.id, activityId, { ...addressed(ref, activity), id: activityId }, { timeout: this.timeoutMs }),
+    );
+  }
+
+  private get timeoutMs(): number {
+    return this.opts.timeoutMs ?? 15_000;
+  }
+
+  /**
+   * Errors are caught inside the turn and rethrown after it: an error escaping the turn would go
+   * to the app's onTurnError, which would log it as a failed turn and post an error card to the
+   * very conversation we could not reach.
+   */
+  private async withConnector(ref: StoredReference, call: (api: ConversationsApi) => Promise<unknown>): Promise<void> {
+    let failure: unknown;
+    try {
+      await this.adapter.continueConversationAsync(this.botAppId, toReference(ref), async (context) => {
+        try {
+          const client = context.turnState.get(this.adapter.ConnectorClientKey) as { conversations: ConversationsApi };
+          withoutSdkRetries(client);
+          await call(client.conversations);
+        } catch (error) {
+          failure = error;
+        }
+      });
+    } catch (error) {
+      failure = error;
+    }
+    if (failure !== undefined) throw this.toDeliveryError(failure);
+  }
+
+  /** core-rest-pipeline's RestError: `statusCode`, and the response (non-enumerable) with its headers. */
+  private toDeliveryError(error: unknown): DeliveryError {
+    if (error instanceof DeliveryError) return error;
+    const e = error as { statusCode?: unknown; code?: unknown; name?: string; response?: { headers?: { get?(name: string): string | undefined } } };
+    const statusCode = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+    const retryAfter = parseRetryAfter(e?.response?.headers?.get?.('retry-after'), (this.opts.now ?? Date.now)());
+    const code = typeof e?.code === 'string' ? e.code : e?.name;
+    return new DeliveryError(statusCode, retryAfter, code);
+  }
+}
+
+/**
+ * Removes the SDK's own retry policy (3 retries for 429/5xx/network errors, sleeping inside the
+ * call). The outbox is the one place that retries: hidden retries would send requests the rate
+ * limiter never counted, and could outlive the item's lease so that another sender sends it too.
+ * The pipeline sits on a private field; if a future SDK moves it, this silently does nothing and
+ * only the hidden retries come back.
+ */
+function withoutSdkRetries(client: unknown): void {
+  const pipeline = (client as { client?: { pipeline?: { removePolicy?(o: { phase: 'Retry' }): unknown } } })?.client?.pipeline;
+  pipeline?.removePolicy?.({ phase: 'Retry' });
+}
+
+function toReference(ref: StoredReference): Partial<ConversationReference> {
+  return {
+    bot: ref.bot as ConversationReference['bot'],
+    channelId: ref.channelId,
+    conversation: ref.conversation as ConversationReference['conversation'],
+    serviceUrl: ref.serviceUrl,
+    locale: ref.locale,
+    user: ref.user as ConversationReference['user'],
+  };
+}
+
+/** Fills in the addressing a connector expects on a proactive activity. */
+function addressed(ref: StoredReference, activity: OutgoingActivity): OutgoingActivity {
+  return {
+    type: 'message',
+    ...activity,
+    channelId: ref.channelId,
+    serviceUrl: ref.serviceUrl,
+    conversation: ref.conversation as Activity['conversation'],
+    from: ref.bot as Activity['from'],
+    recipient: ref.user as Activity['recipient'],
+    locale: activity.locale ?? ref.locale,
+  };
+}

@@ -1,0 +1,76 @@
+import { Collection, Db, MongoBulkWriteError } from 'mongodb';
+
+export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'cancelled' | 'withdrawn';
+
+/** An invitation to one expert for one order. Declining costs nothing, ever. */
+export interface OfferDoc {
+  _id: string; // `${orderId}:${expertId}`: one offer per expert per order
+  orderId: string;
+  expertId: string;
+  wave: number;
+  status: OfferStatus;
+  declineReason?: string;
+  createdAt: Date;
+  respondedAt?: Date;
+}
+
+export class OfferRepo {
+  readonly col: Collection<OfferDoc>;
+
+  constructor(db: Db) {
+    this.col = db.collection<OfferDoc>('offers');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.col.createIndex({ orderId: 1, status: 1 }, { name: 'order_status' });
+    await this.col.createIndex({ expertId: 1, createdAt: -1 }, { name: 'expert_created' });
+  }
+
+  static idOf(orderId: string, expertId: string): string {
+    return `${orderId}:${expertId}`;
+  }
+
+  /** Inserts the wave's offers; an offer that already exists is left as it is. Returns the new ones. */
+  async createWave(orderId: string, expertIds: string[], wave: number, now: Date): Promise<OfferDoc[]> {
+    const docs: OfferDoc[] = expertIds.map((expertId) => ({
+      _id: OfferRepo.idOf(orderId, expertId), orderId, expertId, wave, status: 'open', createdAt: now,
+    }));
+    if (docs.length === 0) return [];
+    try {
+      await this.col.insertMany(docs, { ordered: false });
+      return docs;
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (errors.some((e) => e.code !== 11000)) throw error;
+      const existing = new Set(errors.map((e) => e.index));
+      return docs.filter((_, i) => !existing.has(i));
+    }
+  }
+
+  get(id: string): Promise<OfferDoc | null> {
+    return this.col.findOne({ _id: id });
+  }
+
+  /** Moves an offer from one of `from` to `to`; null when it was not in such a state. */
+  respond(id: string, from: OfferStatus[], to: OfferStatus, now: Date, declineReason?: string): Promise<OfferDoc | null> {
+    const set: Partial<OfferDoc> = { status: to, respondedAt: now };
+    if (declineReason) set.declineReason = declineReason;
+    return this.col.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: set }, { returnDocument: 'after' });
+  }
+
+  ofOrder(orderId: string): Promise<OfferDoc[]> {
+    return this.col.find({ orderId }).toArray();
+  }
+
+  /** Closes every still-open offer of an order (filled, cancelled, expired); returns those closed. */
+  async closeOpen(orderId: string, to: 'filled' | 'cancelled' | 'expired', now: Date): Promise<OfferDoc[]> {
+    const open = await this.col.find({ orderId, status: 'open' }).toArray();
+    const closed: OfferDoc[] = [];
+    for (const o of open) {
+      const after = await this.respond(o._id, ['open'], to, now);
+      if (after) closed.push(after);
+    }
+    return closed;
+  }
+}

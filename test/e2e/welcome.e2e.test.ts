@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createLogger } from '../../src/log';
+import { startBot, RunningBot } from '../../src/index';
+import { testConfig } from '../support/harness';
+import { openPlayground, PlaygroundPage } from './support/playground-page';
+import { startPlaygroundProcess, PlaygroundProcess } from './support/playground-process';
+
+// The real client: Microsoft 365 Agents Playground rendering the bot's cards in headless
+// Chromium. Screenshots go to test-artifacts/ for people to look at. The Playground's client
+// locale is en-US, so the bot answers messages in English; installation events carry no
+// locale, so the welcome is in the default language, Finnish.
+const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
+const PLAYGROUND_PORT = 56251;
+
+let bot: RunningBot;
+let playground: PlaygroundProcess;
+let page: PlaygroundPage;
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  bot = await startBot(testConfig(__filename), createLogger('silent'));
+  playground = await startPlaygroundProcess({ botEndpoint: `http://127.0.0.1:${bot.port}/api/messages`, port: PLAYGROUND_PORT });
+  page = await openPlayground(playground.url, { timeoutMs: 20000 });
+}, 90000);
+
+afterAll(async () => {
+  await page?.close();
+  await playground?.stop();
+  await bot?.stop();
+});
+
+test('the personal chat shows the welcome card on installation and the help card on "help"', async () => {
+  await page.selectConversation('personal');
+  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/);
+  await page.send('help');
+  await page.waitForCardText('Välittäjä – brokering experts by experience');
+  await page.screenshot(path.join(ARTIFACTS, 'foundation-personal-help.png'));
+  const stored = await bot.store.conversations.col.countDocuments({ scope: 'personal' });
+  expect(stored).toBe(1);
+}, 60000);
+
+test('a group chat gets the welcome card and answers help', async () => {
+  await page.selectConversation('group');
+  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/);
+  await page.send('ohje');
+  await page.waitForCardText('your orders and their status');
+  await page.screenshot(path.join(ARTIFACTS, 'foundation-group-help.png'));
+  expect(await bot.store.conversations.col.countDocuments({ scope: 'groupChat' })).toBe(1);
+}, 60000);
+
+test('a team channel gets the welcome card, and can become the coordinators channel', async () => {
+  await page.selectConversation('channel');
+  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/);
+  await page.send('koordinaattorikanava');
+  await page.waitForCardText("This channel is now the coordinators' channel");
+  await page.screenshot(path.join(ARTIFACTS, 'foundation-channel.png'));
+  expect(await bot.store.channels.coordinatorsChannel()).not.toBeNull();
+}, 60000);

@@ -1,0 +1,243 @@
+import crypto from 'node:crypto';
+import { Writable } from 'node:stream';
+import { AppCredentials, AuthenticationConstants, ToBotFromBotOrEmulatorTokenValidationParameters } from 'botframework-connector';
+import { parseConfig } from '../../src/config';
+import { startBot } from '../../src/index';
+import { createLogger } from '../../src/log';
+import { Activity, fixture } from '../support/activities';
+import { Harness, startHarness, testConfig } from '../support/harness';
+import { channelClaims, generateSigningKey, OpenIdProvider, signJwt, startOpenIdProvider, unsignedJwt } from '../support/jwt';
+
+/**
+ * With a bot id every POST /api/messages must carry a token the Bot Framework channel
+ * signed for this bot (key from the OpenID metadata, issuer, audience, service URL, not
+ * expired); anything else is 401 and the bot does nothing. The channel's OpenID provider
+ * is a local stand-in (BOT_OPENID_METADATA_URL), since login.botframework.com is not
+ * reachable from tests.
+ */
+
+const BOT_ID = '3f1b5a2e-7c4d-4e8f-9a0b-1c2d3e4f5a6b';
+const OTHER_APP_ID = 'c0ffee00-1111-4222-8333-444455556666';
+
+let provider: OpenIdProvider;
+let h: Harness;
+let consoleError: jest.SpyInstance;
+let seq = 0;
+
+beforeAll(async () => {
+  provider = await startOpenIdProvider();
+  h = await startHarness(__filename, {
+    BOT_ID,
+    BOT_PASSWORD: 'unused-offline',
+    HOST: '127.0.0.1',
+    BOT_OPENID_METADATA_URL: provider.metadataUrl,
+  });
+  // Outgoing calls need an Entra token for the Bot Connector, fetched from
+  // login.microsoftonline.com (unreachable here). The SDK keeps such tokens in a static
+  // cache keyed by app id and scope; one is put there so the reply goes out through the
+  // real credentials path (the stand-in connector accepts any token).
+  const cache = (AppCredentials as unknown as { cache: Map<string, { accessToken: string; expiresOn: Date }> }).cache;
+  cache.set(`${BOT_ID}${AuthenticationConstants.ToChannelFromBotOAuthScope}-cache`, {
+    accessToken: 'outgoing-test-token',
+    expiresOn: new Date(Date.now() + 3600_000),
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+  await provider?.stop();
+});
+beforeEach(() => {
+  h.connector.reset();
+  // CloudAdapter console.error()s every rejected request; keep the test output readable.
+  consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+});
+afterEach(() => consoleError.mockRestore());
+
+/** A personal message in a conversation of its own, from the stand-in connector. */
+function message(overrides: Record<string, unknown> = {}): Activity {
+  const base = fixture('message-personal', h.connector.url);
+  return fixture('message-personal', h.connector.url, {
+    conversation: { ...base.conversation, id: `a:1auth-${++seq}` },
+    ...overrides,
+  });
+}
+
+async function send(activity: Activity, authorization?: string): Promise<{ status: number; body: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (authorization !== undefined) headers.authorization = authorization;
+  const res = await fetch(`${h.url}/api/messages`, { method: 'POST', headers, body: JSON.stringify(activity) });
+  return { status: res.status, body: await res.text() };
+}
+
+/** 401, no conversation stored (nor any other), nothing sent to the connector. */
+async function expectRejected(activity: Activity, authorization?: string): Promise<void> {
+  const before = await h.bot.store.conversations.col.countDocuments();
+  const res = await send(activity, authorization);
+  expect(res.status).toBe(401);
+  expect(await h.bot.store.conversations.get(activity.conversation.id)).toBeNull();
+  expect(await h.bot.store.conversations.col.countDocuments()).toBe(before);
+  expect(h.connector.calls).toEqual([]);
+}
+
+const bearer = (token: string) => `Bearer ${token}`;
+
+describe('with BOT_ID every request is authenticated', () => {
+  test('no Authorization header → 401', async () => {
+    await expectRejected(message());
+  });
+
+  test('a non-Bearer or garbage Authorization header → 401', async () => {
+    await expectRejected(message(), `Basic ${Buffer.from(`${BOT_ID}:unused-offline`).toString('base64')}`);
+    await expectRejected(message(), 'Bearer not.a.jwt');
+  });
+
+  test('forged: signed by another key under the provider key id → 401', async () => {
+    const a = message();
+    const forger = generateSigningKey(provider.key.kid);
+    await expectRejected(a, bearer(signJwt(channelClaims(BOT_ID, a.serviceUrl), forger)));
+  });
+
+  test('forged: signed by a key the provider does not publish → 401', async () => {
+    const a = message();
+    await expectRejected(a, bearer(signJwt(channelClaims(BOT_ID, a.serviceUrl), generateSigningKey())));
+  });
+
+  test('forged: claims altered after signing → 401', async () => {
+    const a = message();
+    const [header, , signature] = provider.sign(channelClaims(OTHER_APP_ID, a.serviceUrl)).split('.');
+    const payload = Buffer.from(JSON.stringify(channelClaims(BOT_ID, a.serviceUrl))).toString('base64url');
+    await expectRejected(a, bearer(`${header}.${payload}.${signature}`));
+  });
+
+  test('unsigned (alg: none) → 401', async () => {
+    const a = message();
+    await expectRejected(a, bearer(unsignedJwt(channelClaims(BOT_ID, a.serviceUrl), { kid: provider.key.kid })));
+  });
+
+  test('expired (beyond the 5-minute clock tolerance) → 401', async () => {
+    const a = message();
+    const now = Math.floor(Date.now() / 1000);
+    const claims = channelClaims(BOT_ID, a.serviceUrl, { iat: now - 7200, nbf: now - 7200, exp: now - 600 });
+    await expectRejected(a, bearer(provider.sign(claims)));
+  });
+
+  test('not yet valid (nbf in the future) → 401', async () => {
+    const a = message();
+    const now = Math.floor(Date.now() / 1000);
+    await expectRejected(a, bearer(provider.sign(channelClaims(BOT_ID, a.serviceUrl, { nbf: now + 3600, exp: now + 7200 }))));
+  });
+
+  test('wrong audience (another app id) → 401', async () => {
+    const a = message();
+    await expectRejected(a, bearer(provider.sign(channelClaims(OTHER_APP_ID, a.serviceUrl))));
+  });
+
+  test('wrong issuer → 401', async () => {
+    const a = message();
+    await expectRejected(a, bearer(provider.sign(channelClaims(BOT_ID, a.serviceUrl, { iss: 'https://api.botframework.example' }))));
+  });
+
+  test('an Entra (Emulator/skill) token is not a channel token → 401, and the SDK trusts no new issuer', async () => {
+    const a = message();
+    const tid = crypto.randomUUID();
+    const issuersBefore = [...(ToBotFromBotOrEmulatorTokenValidationParameters.issuer as string[])];
+    const claims = channelClaims(BOT_ID, a.serviceUrl, { iss: `https://sts.windows.net/${tid}/`, tid, appid: BOT_ID, ver: '1.0' });
+    await expectRejected(a, bearer(provider.sign(claims)));
+    expect(ToBotFromBotOrEmulatorTokenValidationParameters.issuer).toEqual(issuersBefore);
+  });
+
+  test('service URL claim differs from the activity service URL → 401', async () => {
+    const a = message();
+    await expectRejected(a, bearer(provider.sign(channelClaims(BOT_ID, 'https://smba.trafficmanager.net/emea/'))));
+  });
+
+  test('a key endorsed for msteams does not sign for another channel → 401', async () => {
+    const a = message({ channelId: 'webchat' });
+    await expectRejected(a, bearer(provider.sign(channelClaims(BOT_ID, a.serviceUrl))));
+  });
+
+  test('a valid channel token → 200: the reference is stored and the bot answers', async () => {
+    const a = message();
+    const res = await send(a, bearer(provider.sign(channelClaims(BOT_ID, a.serviceUrl))));
+    expect(res.status).toBe(200);
+    expect(provider.hits['/.well-known/openid-configuration']).toBeGreaterThanOrEqual(1);
+    expect(provider.hits['/keys']).toBeGreaterThanOrEqual(1);
+    const stored = await h.bot.store.conversations.get(a.conversation.id);
+    expect(stored).toMatchObject({ scope: 'personal', reachable: true });
+    expect(stored!.reference.serviceUrl).toBe(h.connector.url);
+    await h.connector.waitFor(() => h.connector.sentTo(a.conversation.id).length === 1);
+    expect(JSON.stringify(h.connector.sentTo(a.conversation.id)[0])).toContain('tilaa');
+  });
+
+  test('the same valid token replayed for another service URL → 401', async () => {
+    const a = message();
+    const token = provider.sign(channelClaims(BOT_ID, a.serviceUrl));
+    expect((await send(a, bearer(token))).status).toBe(200);
+    h.connector.reset();
+    await expectRejected(message({ serviceUrl: 'http://127.0.0.1:9/' }), bearer(token));
+  });
+});
+
+describe('start-up says whether requests are authenticated', () => {
+  function capture(): { stream: Writable; lines: () => { level: number; msg: string }[] } {
+    let out = '';
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
+    return { stream, lines: () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string }) };
+  }
+
+  test('without BOT_ID: LOCAL MODE, not authenticated, on loopback', async () => {
+    const log = capture();
+    const bot = await startBot(testConfig(__filename), createLogger('info', log.stream));
+    try {
+      expect(bot.config.host).toBe('127.0.0.1');
+      const warning = log.lines().find((l) => l.msg.includes('LOCAL MODE'));
+      expect(warning).toBeDefined();
+      expect(warning!.level).toBe(40);
+      expect(warning!.msg).toMatch(/NOT authenticated/);
+      expect(log.lines().some((l) => /authentication on/.test(l.msg))).toBe(false);
+    } finally {
+      await bot.stop();
+    }
+  });
+
+  test('with BOT_ID: authentication on, no LOCAL MODE', async () => {
+    const log = capture();
+    const config = testConfig(__filename, { BOT_ID, BOT_PASSWORD: 'unused-offline', HOST: '127.0.0.1' });
+    const bot = await startBot(config, createLogger('info', log.stream));
+    try {
+      expect(log.lines().some((l) => l.msg === 'Bot Framework authentication on')).toBe(true);
+      expect(log.lines().some((l) => l.msg.includes('LOCAL MODE'))).toBe(false);
+    } finally {
+      await bot.stop();
+    }
+  });
+
+  // Without credentials config refuses a non-loopback HOST: test/unit/config.test.ts,
+  // "an unauthenticated bot refuses to listen beyond loopback".
+});
+
+describe('BOT_OPENID_METADATA_URL', () => {
+  const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/', BOT_ID, BOT_PASSWORD: 'x' };
+
+  test('is optional: unset keeps the public cloud default', () => {
+    const r = parseConfig(base);
+    expect(r.ok && r.config.bot.openIdMetadataUrl).toBeUndefined();
+  });
+
+  test('accepts https anywhere and http only on loopback', () => {
+    for (const url of ['https://login.botframework.azure.us/v1/.well-known/openidconfiguration', 'http://127.0.0.1:8080/x', 'http://localhost/x', 'http://[::1]:1/x']) {
+      const r = parseConfig({ ...base, BOT_OPENID_METADATA_URL: url });
+      expect(r.ok && r.config.bot.openIdMetadataUrl).toBe(url);
+    }
+    for (const url of ['http://login.example.com/x', 'http://10.0.0.1/x', 'ftp://127.0.0.1/x', 'not a url']) {
+      const r = parseConfig({ ...base, BOT_OPENID_METADATA_URL: url });
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.errors[0]).toMatch(/^BOT_OPENID_METADATA_URL: /);
+    }
+  });
+});

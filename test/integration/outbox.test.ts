@@ -1,0 +1,100 @@
+import { MongoClient } from 'mongodb';
+import { OutboxRepo } from '../../src/store/outbox';
+import { testConfig, testDbName } from '../support/harness';
+
+// The outbox's own guarantees, against the real local database (no sender, no connector).
+let client: MongoClient;
+let outbox: OutboxRepo;
+const t0 = new Date('2025-03-01T10:00:00Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+const card = { attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', 'x.y': 1 } }] };
+
+beforeAll(async () => {
+  client = new MongoClient(testConfig(__filename).mongodbUri);
+  const db = client.db(testDbName(__filename));
+  await db.dropDatabase();
+  outbox = new OutboxRepo(db);
+  await outbox.ensureIndexes();
+});
+afterAll(() => client.close());
+beforeEach(async () => {
+  await outbox.col.deleteMany({});
+});
+
+test('enqueue: a key already queued is a no-op, in one batch or across calls', async () => {
+  expect(await outbox.enqueue([{ key: 'offer:1', conversationId: 'c1', activity: card }, { key: 'offer:1', conversationId: 'c1', activity: card }], t0)).toBe(1);
+  expect(await outbox.enqueue([{ key: 'offer:1', conversationId: 'c1', activity: card }, { key: 'offer:2', conversationId: 'c1', activity: card }], t0)).toBe(1);
+  expect(await outbox.col.countDocuments()).toBe(2);
+  expect(await outbox.counts()).toEqual({ pending: 2, sending: 0, sent: 0, failed: 0 });
+});
+
+test('activities keep "$schema" and dotted keys (stored as JSON text)', async () => {
+  await outbox.enqueue([{ key: 'k', conversationId: 'c1', activity: card }], t0);
+  const item = await outbox.claimDue('me', t0, 1000);
+  expect(item!.activity).toEqual(card);
+});
+
+test('claimDue: due items only, oldest first, one owner each, even when claimed concurrently', async () => {
+  await outbox.enqueue(Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, conversationId: `c${i % 3}`, activity: { text: `${i}` }, notBefore: at(i) })), t0);
+  await outbox.enqueue([{ key: 'later', conversationId: 'c1', activity: {}, notBefore: at(60_000) }], t0);
+  const first = await outbox.claimDue('a', at(100), 5000);
+  expect(first).toMatchObject({ key: 'k0', status: 'sending', lockedBy: 'a', lockedUntil: at(5100) });
+  // 30 claimers at once: nobody gets an item twice; a claimer that lost every race gets null.
+  const claims = (await Promise.all(Array.from({ length: 30 }, (_, i) => outbox.claimDue(`o${i}`, at(100), 5000)))).filter((c) => c !== null);
+  for (let next = await outbox.claimDue('late', at(100), 5000); next; next = await outbox.claimDue('late', at(100), 5000)) claims.push(next);
+  const keys = claims.map((c) => c!.key);
+  expect(keys).toHaveLength(19);
+  expect(new Set(keys).size).toBe(19);
+  expect(keys).not.toContain('later');
+  for (const c of claims) expect((await outbox.get(c!.key))!.lockedBy).toBe(c!.lockedBy);
+});
+
+test('claimDue skips conversations the sender knows are rate-limited', async () => {
+  await outbox.enqueue([{ key: 'a', conversationId: 'busy', activity: {} }, { key: 'b', conversationId: 'quiet', activity: {} }], t0);
+  expect((await outbox.claimDue('me', t0, 1000, ['busy']))!.key).toBe('b');
+  expect(await outbox.claimDue('me', t0, 1000, ['busy'])).toBeNull();
+});
+
+test('an expired lease makes a "sending" item claimable again; a live one does not', async () => {
+  await outbox.enqueue([{ key: 'k', conversationId: 'c', activity: {} }], t0);
+  await outbox.claimDue('dead', t0, 1000);
+  expect(await outbox.claimDue('live', at(999), 1000)).toBeNull();
+  const again = await outbox.claimDue('live', at(1000), 1000);
+  expect(again).toMatchObject({ key: 'k', lockedBy: 'live' });
+  // The dead owner can no longer record anything for it.
+  expect(await outbox.markSent(again!._id, 'dead', 'x', at(1001))).toBe(false);
+  expect(await outbox.markSent(again!._id, 'live', 'act-1', at(1001))).toBe(true);
+  expect(await outbox.get('k')).toMatchObject({ status: 'sent', sentActivityId: 'act-1', attempts: 1, sentAt: at(1001) });
+  expect(await outbox.sentActivityIdOf('k')).toBe('act-1');
+});
+
+test('reschedule counts an attempt and keeps the error class; release does not count', async () => {
+  await outbox.enqueue([{ key: 'k', conversationId: 'c', activity: {} }], t0);
+  let item = await outbox.claimDue('me', t0, 1000);
+  expect(await outbox.reschedule(item!._id, 'me', at(500), 'http 429')).toBe(true);
+  expect(await outbox.claimDue('me', at(499), 1000)).toBeNull();
+  item = await outbox.claimDue('me', at(500), 1000);
+  expect(item).toMatchObject({ attempts: 1, lastError: 'http 429' });
+  expect(await outbox.release(item!._id, 'me', at(700))).toBe(true);
+  item = await outbox.claimDue('me', at(700), 1000);
+  expect(item!.attempts).toBe(1);
+  expect(await outbox.markFailed(item!._id, 'me', 'http 403')).toBe(true);
+  const failed = await outbox.get('k');
+  expect(failed).toMatchObject({ status: 'failed', attempts: 2, lastError: 'http 403' });
+  expect(failed!.lockedBy).toBeUndefined();
+  expect(await outbox.counts()).toEqual({ pending: 0, sending: 0, sent: 0, failed: 1 });
+});
+
+test('an update item is claimable like any other (the sender makes it wait for its original)', async () => {
+  await outbox.enqueue([{ key: 'filled:1', conversationId: 'c', op: 'update', updateOf: 'offer:1', activity: { text: 'filled' } }], t0);
+  expect(await outbox.claimDue('me', t0, 1000)).toMatchObject({ key: 'filled:1', op: 'update', updateOf: 'offer:1' });
+});
+
+test('leases older than the retention are pruned; newer ones stay', async () => {
+  await outbox.leases.deleteMany({});
+  await outbox.enqueue([{ key: 'a', conversationId: 'c', activity: {} }, { key: 'b', conversationId: 'c', activity: {} }], t0);
+  await outbox.claimDue('me', t0, 1000);
+  await outbox.claimDue('me', at(5000), 1000);
+  expect(await outbox.pruneLeases(at(1))).toBe(1);
+  expect(await outbox.leases.countDocuments()).toBe(1);
+});
