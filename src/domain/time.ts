@@ -1,0 +1,36 @@
+/**
+ * Wall-clock time in a named time zone ↔ instants, with Intl only. Dates people type in
+ * cards ("2026-12-03", "13:00") mean Helsinki time, whatever the server's zone is.
+ */
+function offsetMinutes(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(instant);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - instant.getTime()) / 60000);
+}
+
+/**
+ * The instant of a local date and time. For a time that does not exist (spring forward) the
+ * result is shifted forward by the gap; for one that exists twice (autumn) the first is taken.
+ */
+export function zonedTimeToUtc(date: string, time: string, timeZone: string): Date | null {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const t = /^(\d{2}):(\d{2})(?::\d{2})?$/.exec(time);
+  if (!d || !t) return null;
+  const [y, mo, da, h, mi] = [Number(d[1]), Number(d[2]), Number(d[3]), Number(t[1]), Number(t[2])];
+  if (mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59) return null;
+  const naive = Date.UTC(y, mo - 1, da, h, mi);
+  if (new Date(naive).getUTCDate() !== da) return null;
+  const first = naive - offsetMinutes(new Date(naive), timeZone) * 60000;
+  const second = naive - offsetMinutes(new Date(first), timeZone) * 60000;
+  return new Date(Math.min(first, second));
+}
+
+/** "3.12.2026 klo 13.00" style local parts of an instant, for cards. */
+export function localParts(instant: Date, timeZone: string): { date: string; time: string } {
+  const f = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const p = Object.fromEntries(f.formatToParts(instant).map((x) => [x.type, x.value]));
+  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+}
