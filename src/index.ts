@@ -3,6 +3,12 @@ import { createServer } from './http/server';
 import { createLogger, Logger } from './log';
 import { createStore, ensureIndexes, Store } from './store';
 import { openDatabase, Database } from './store/db';
+import { DEFAULT_CATALOG } from './domain/catalog';
+import { Scheduler } from './jobs/scheduler';
+import { waveJob } from './jobs/waves';
+import { OutboxSender } from './messaging/sender';
+import { BotTransport } from './messaging/transport';
+import { ServiceDeps } from './services/deps';
 import { createAdapter } from './teams/adapter';
 import { createApp } from './teams/app';
 
@@ -12,6 +18,9 @@ export interface RunningBot {
   database: Database;
   store: Store;
   log: Logger;
+  sender: OutboxSender;
+  scheduler: Scheduler;
+  deps: ServiceDeps;
   stop(): Promise<void>;
 }
 
@@ -39,7 +48,42 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const preparing = prepare();
 
   const adapter = createAdapter(config);
-  const app = createApp(adapter, { config, store, log, now: () => new Date() });
+  const sender = new OutboxSender({
+    outbox: store.outbox,
+    conversations: store.conversations,
+    transport: new BotTransport(adapter, config.bot.id ?? ''),
+    log,
+    onPermanentFailure: async (item) => {
+      // A coordinator must know that someone could not be reached (e.g. removed the bot).
+      const channel = await store.channels.coordinatorsChannel();
+      if (!channel || channel.conversationId === item.conversationId) return;
+      const { reportUndeliverable } = await import('./services/undeliverable');
+      await reportUndeliverable(deps, item.conversationId, channel.conversationId);
+    },
+  });
+  const deps: ServiceDeps = {
+    config,
+    store,
+    log,
+    catalog: DEFAULT_CATALOG,
+    now: () => new Date(),
+    rng: Math.random,
+    postman: {
+      async post(items) {
+        if (items.length === 0) return;
+        await store.outbox.enqueue(items, new Date());
+        sender.wake();
+      },
+    },
+  };
+  const scheduler = new Scheduler({ repo: store.jobRuns, timeZone: config.timeZone, log });
+  scheduler.register(waveJob(deps));
+  const app = createApp(adapter, deps);
+  void preparing.then(() => {
+    if (stopped) return;
+    sender.start();
+    scheduler.start();
+  });
   const server = createServer({ adapter, app, log, isReady: async () => indexesReady && (await database.ping()) });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
@@ -57,10 +101,15 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     database,
     store,
     log,
+    sender,
+    scheduler,
+    deps,
     async stop() {
       stopped = true;
       server.close();
       await preparing;
+      await scheduler.stop();
+      await sender.stop();
       await database.close();
     },
   };

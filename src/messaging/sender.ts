@@ -31,7 +31,8 @@ export interface OutboxSenderOptions {
   clock?: () => number;
 }
 
-type Slot = { done: (finishedAt: number) => void } | { laterMs: number };
+/** A rate-limit slot taken (`done` dates the request when it ends), or none within maxLimiterWaitMs. */
+type Slot = { done: (finishedAt: number) => void } | { tooLong: true };
 
 /** How long an update may wait for an original that was never enqueued before it is failed. */
 const ORPHAN_UPDATE_MS = 60 * 60_000;
@@ -183,7 +184,7 @@ export class OutboxSender {
       activityId = target;
     }
     const slot = await this.slotFor(item.conversationId);
-    if ('laterMs' in slot) {
+    if ('tooLong' in slot) {
       // Handed back with its place in the queue kept; the conversation is skipped until it cools down.
       this.stats.deferred += 1;
       await this.persist(item, () => this.o.outbox.release(item._id, this.owner, item.nextAttemptAt));
@@ -264,7 +265,7 @@ export class OutboxSender {
       const now = this.o.clock();
       const wait = this.o.limiter.delayFor(conversationId, now);
       if (wait === 0) return { done: this.o.limiter.record(conversationId, now) };
-      if (now - start + wait > this.o.maxLimiterWaitMs) return { laterMs: wait };
+      if (now - start + wait > this.o.maxLimiterWaitMs) return { tooLong: true };
       await sleep(wait);
     }
   }

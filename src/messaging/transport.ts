@@ -25,9 +25,10 @@ export interface Transport {
 
 /** The two Bot Connector calls used, typed structurally: botframework-connector is not our direct dependency. */
 interface ConversationsApi {
-  sendToConversation(conversationId: string, activity: OutgoingActivity, options?: { timeout?: number }): Promise<{ id?: string }>;
-  updateActivity(conversationId: string, activityId: string, activity: OutgoingActivity, options?: { timeout?: number }): Promise<unknown>;
+  sendToConversation(conversationId: string, activity: OutgoingActivity, options?: CallOptions): Promise<{ id?: string }>;
+  updateActivity(conversationId: string, activityId: string, activity: OutgoingActivity, options?: CallOptions): Promise<unknown>;
 }
+type CallOptions = { abortSignal?: AbortSignal };
 
 /**
  * The Transport over the bot's CloudAdapter. `continueConversationAsync` builds the connector
@@ -47,16 +48,16 @@ export class BotTransport implements Transport {
 
   async send(ref: StoredReference, activity: OutgoingActivity): Promise<{ activityId: string }> {
     let activityId = '';
-    await this.withConnector(ref, async (api) => {
-      const res = await api.sendToConversation(ref.conversation.id, addressed(ref, activity), { timeout: this.timeoutMs });
+    await this.withConnector(ref, async (api, options) => {
+      const res = await api.sendToConversation(ref.conversation.id, addressed(ref, activity), options);
       activityId = res.id ?? '';
     });
     return { activityId };
   }
 
   async update(ref: StoredReference, activityId: string, activity: OutgoingActivity): Promise<void> {
-    await this.withConnector(ref, (api) =>
-      api.updateActivity(ref.conversation.id, activityId, { ...addressed(ref, activity), id: activityId }, { timeout: this.timeoutMs }),
+    await this.withConnector(ref, (api, options) =>
+      api.updateActivity(ref.conversation.id, activityId, { ...addressed(ref, activity), id: activityId }, options),
     );
   }
 
@@ -69,20 +70,26 @@ export class BotTransport implements Transport {
    * to the app's onTurnError, which would log it as a failed turn and post an error card to the
    * very conversation we could not reach.
    */
-  private async withConnector(ref: StoredReference, call: (api: ConversationsApi) => Promise<unknown>): Promise<void> {
+  private async withConnector(ref: StoredReference, call: (api: ConversationsApi, options: CallOptions) => Promise<unknown>): Promise<void> {
     let failure: unknown;
+    // Our own timer rather than the SDK's `timeout` option, which leaves its timer running when
+    // the request fails (e.g. ECONNREFUSED) and only covers the wait for the response headers.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.timeoutMs);
     try {
       await this.adapter.continueConversationAsync(this.botAppId, toReference(ref), async (context) => {
         try {
           const client = context.turnState.get(this.adapter.ConnectorClientKey) as { conversations: ConversationsApi };
           withoutSdkRetries(client);
-          await call(client.conversations);
+          await call(client.conversations, { abortSignal: abort.signal });
         } catch (error) {
           failure = error;
         }
       });
     } catch (error) {
       failure = error;
+    } finally {
+      clearTimeout(timer);
     }
     if (failure !== undefined) throw this.toDeliveryError(failure);
   }

@@ -1,69 +1,110 @@
 import { Collection, Db } from 'mongodb';
 
-export type AssignmentStatus = 'accepted' | 'withdrawn' | 'cancelled' | 'done';
+export type AssignmentStatus = 'accepted' | 'cancelled' | 'done';
 
-/** One expert doing one ordered task (toimeksianto). */
+/**
+ * One expert doing one ordered task (toimeksianto). Its id is the seat: `${orderId}#${seat}`.
+ * Taking a seat is a plain insert, and the unique id (one holder per seat) plus the unique
+ * (orderId, expertId) index (one seat per expert) decide every race. Inserts are atomic on
+ * every MongoDB-wire server, which conditional updates are not on all of them (FerretDB).
+ */
 export interface AssignmentDoc {
-  _id: string; // `${orderId}:${expertId}`
+  _id: string;
   orderId: string;
   expertId: string;
+  seat: number;
   startsAt: Date;
   endsAt: Date;
   status: AssignmentStatus;
-  /** Set when the order was cancelled late (KAP rule): the fee stays payable. */
+  /** The order was cancelled late (KAP rule): the fee stays payable. */
   feePayable?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
 
+/** A seat given back; kept for the coordinators' follow-up, the seat itself is freed. */
+export interface WithdrawalDoc extends Omit<AssignmentDoc, '_id'> {
+  _id: string;
+  withdrawnAt: Date;
+}
+
+export type SeatClaim =
+  | { kind: 'won'; assignment: AssignmentDoc }
+  | { kind: 'already'; assignment: AssignmentDoc }
+  | { kind: 'full' };
+
 export class AssignmentRepo {
   readonly col: Collection<AssignmentDoc>;
+  readonly withdrawals: Collection<WithdrawalDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<AssignmentDoc>('assignments');
+    this.withdrawals = db.collection<WithdrawalDoc>('withdrawals');
   }
 
   async ensureIndexes(): Promise<void> {
+    await this.col.createIndex({ orderId: 1, expertId: 1 }, { name: 'order_expert', unique: true });
     await this.col.createIndex({ expertId: 1, startsAt: 1 }, { name: 'expert_start' });
-    await this.col.createIndex({ orderId: 1 }, { name: 'order' });
     await this.col.createIndex({ startsAt: 1, status: 1 }, { name: 'start_status' });
   }
 
-  /**
-   * Records an accepted seat. Upsert on the natural key: a retried accept or a second
-   * click cannot create a second assignment; a withdrawn one comes back as accepted.
-   */
-  async accept(orderId: string, expertId: string, startsAt: Date, endsAt: Date, now: Date): Promise<AssignmentDoc> {
-    const doc = await this.col.findOneAndUpdate(
-      { _id: `${orderId}:${expertId}` },
-      { $set: { status: 'accepted', startsAt, endsAt, updatedAt: now }, $setOnInsert: { orderId, expertId, createdAt: now } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    return doc!;
+  /** Tries the order's seats in turn; the first insert that succeeds is the expert's seat. */
+  async claimSeat(order: { _id: string; seats: number; startsAt: Date; endsAt: Date }, expertId: string, now: Date): Promise<SeatClaim> {
+    for (let seat = 1; seat <= order.seats; seat++) {
+      const doc: AssignmentDoc = {
+        _id: `${order._id}#${seat}`, orderId: order._id, expertId, seat, startsAt: order.startsAt, endsAt: order.endsAt,
+        status: 'accepted', createdAt: now, updatedAt: now,
+      };
+      try {
+        await this.col.insertOne(doc);
+        return { kind: 'won', assignment: doc };
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+        const mine = await this.col.findOne({ orderId: order._id, expertId });
+        if (mine) return { kind: 'already', assignment: mine };
+      }
+    }
+    return { kind: 'full' };
   }
 
-  get(orderId: string, expertId: string): Promise<AssignmentDoc | null> {
-    return this.col.findOne({ _id: `${orderId}:${expertId}` });
+  /** Frees the expert's seat, keeping a record of the withdrawal. */
+  async withdraw(orderId: string, expertId: string, now: Date): Promise<AssignmentDoc | null> {
+    const doc = await this.col.findOne({ orderId, expertId, status: 'accepted' });
+    if (!doc) return null;
+    const { _id, ...rest } = doc;
+    await this.withdrawals.updateOne(
+      { _id: `${_id}@${now.getTime()}` },
+      { $setOnInsert: { ...rest, withdrawnAt: now, updatedAt: now } },
+      { upsert: true },
+    );
+    const r = await this.col.deleteOne({ _id, expertId, status: 'accepted' });
+    return r.deletedCount === 1 ? doc : null;
   }
 
-  setStatus(orderId: string, expertId: string, from: AssignmentStatus[], to: AssignmentStatus, now: Date, extra: Partial<AssignmentDoc> = {}): Promise<AssignmentDoc | null> {
-    return this.col.findOneAndUpdate(
-      { _id: `${orderId}:${expertId}`, status: { $in: from } },
-      { $set: { ...extra, status: to, updatedAt: now } },
-      { returnDocument: 'after' },
-    );
+  of(orderId: string, expertId: string): Promise<AssignmentDoc | null> {
+    return this.col.findOne({ orderId, expertId });
   }
 
   ofOrder(orderId: string): Promise<AssignmentDoc[]> {
-    return this.col.find({ orderId }).toArray();
+    return this.col.find({ orderId }).sort({ seat: 1 }).toArray();
   }
 
-  /** Accepted assignments of these experts that overlap [from, to): the no-double-booking filter. */
+  countLive(orderId: string): Promise<number> {
+    return this.col.countDocuments({ orderId, status: 'accepted' });
+  }
+
+  async cancelAll(orderId: string, feePayable: boolean, now: Date): Promise<AssignmentDoc[]> {
+    const live = await this.col.find({ orderId, status: 'accepted' }).toArray();
+    await this.col.updateMany({ orderId, status: 'accepted' }, { $set: { status: 'cancelled', feePayable, updatedAt: now } });
+    return live;
+  }
+
+  /** Accepted assignments overlapping [from, to): the no-double-booking filter. */
   overlapping(from: Date, to: Date): Promise<AssignmentDoc[]> {
     return this.col.find({ status: 'accepted', startsAt: { $lt: to }, endsAt: { $gt: from } }).toArray();
   }
 
-  /** Assignments per expert since `since` (fair rotation counts work done or agreed, never declines). */
+  /** Assignments per expert since `since`; fair rotation counts work agreed or done, never declines. */
   async countsSince(since: Date): Promise<Map<string, number>> {
     const rows = await this.col
       .aggregate<{ _id: string; n: number }>([

@@ -1,13 +1,23 @@
 import { Db } from 'mongodb';
+import { AssignmentRepo } from './assignments';
 import { ChannelRepo } from './channels';
 import { ConversationRepo } from './conversations';
+import { ExpertRepo } from './experts';
 import { JobRunRepo } from './jobRuns';
+import { OfferRepo } from './offers';
+import { OrderRepo } from './orders';
+import { OutboxRepo } from './outbox';
 
 /** Every repository, one per collection; the only code that knows MongoDB. */
 export interface Store {
   conversations: ConversationRepo;
   channels: ChannelRepo;
   jobRuns: JobRunRepo;
+  outbox: OutboxRepo;
+  experts: ExpertRepo;
+  orders: OrderRepo;
+  offers: OfferRepo;
+  assignments: AssignmentRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -15,6 +25,11 @@ export function createStore(db: Db): Store {
     conversations: new ConversationRepo(db),
     channels: new ChannelRepo(db),
     jobRuns: new JobRunRepo(db),
+    outbox: new OutboxRepo(db),
+    experts: new ExpertRepo(db),
+    orders: new OrderRepo(db),
+    offers: new OfferRepo(db),
+    assignments: new AssignmentRepo(db),
   };
 }
 

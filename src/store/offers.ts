@@ -17,8 +17,29 @@ export interface OfferDoc {
 export class OfferRepo {
   readonly col: Collection<OfferDoc>;
 
+  private readonly waves: Collection<{ _id: string; orderId: string; at: Date }>;
+
   constructor(db: Db) {
     this.col = db.collection<OfferDoc>('offers');
+    this.waves = db.collection('offerWaves');
+  }
+
+  /**
+   * Claims wave number `n` of an order by a unique insert: of two instances (or a double
+   * click) deciding to send the same wave, exactly one goes on.
+   */
+  async claimWave(orderId: string, n: number, now: Date): Promise<boolean> {
+    try {
+      await this.waves.insertOne({ _id: `${orderId}#${n}`, orderId, at: now });
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) return false;
+      throw error;
+    }
+  }
+
+  wavesSent(orderId: string): Promise<number> {
+    return this.waves.countDocuments({ orderId });
   }
 
   async ensureIndexes(): Promise<void> {

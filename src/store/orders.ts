@@ -32,10 +32,7 @@ export interface OrderDoc extends OrderDetails {
   conversationId: string;
   endsAt: Date;
   status: OrderStatus;
-  /** Seats still free; the one field every accept decrements atomically. */
-  seatsOpen: number;
-  acceptedExpertIds: string[];
-  waves: number;
+  /** When the last offer wave went out (the wave job waits WAVE_WAIT_MINUTES after it). */
   lastWaveAt?: Date;
   cancelledAt?: Date;
   /** Cancelled less than the configured hours before the start: fees stay payable. */
@@ -63,7 +60,11 @@ export class OrderRepo {
     await this.col.createIndex({ status: 1, startsAt: 1 }, { name: 'status_start' });
   }
 
-  /** The next number of the year, from one atomic counter: no two orders share a number. */
+  /**
+   * The next number of the year from a counter. The unique order id is what guarantees that
+   * no two orders share a number (insertNumbered retries), not the counter: some
+   * MongoDB-compatible servers apply $inc as read-then-write.
+   */
   async nextNumber(year: number): Promise<number> {
     const doc = await this.counters.findOneAndUpdate(
       { _id: `order-${year}` },
@@ -94,55 +95,26 @@ export class OrderRepo {
     );
   }
 
-  /**
-   * Takes a seat for the expert, decided by one atomic update: the order must be offering,
-   * have a seat open and not already count this expert (a double click takes one seat).
-   * Returns the order after the update, or null when the expert lost the race.
-   */
-  async claimSeat(id: string, expertId: string, now: Date): Promise<OrderDoc | null> {
-    const after = await this.col.findOneAndUpdate(
-      { _id: id, status: 'offering', seatsOpen: { $gt: 0 }, acceptedExpertIds: { $ne: expertId } },
-      { $inc: { seatsOpen: -1 }, $push: { acceptedExpertIds: expertId }, $set: { updatedAt: now } },
-      { returnDocument: 'after' },
-    );
-    if (after && after.seatsOpen === 0) {
-      return (await this.moveStatus(id, ['offering'], 'filled', now)) ?? after;
+  async setLastWave(id: string, at: Date): Promise<void> {
+    await this.col.updateOne({ _id: id }, { $set: { lastWaveAt: at } });
+  }
+
+  /** Offering orders whose last wave is older than `cutoff` and that start after `startsAfter`. */
+  dueForWave(cutoff: Date, startsAfter: Date): Promise<OrderDoc[]> {
+    return this.col.find({ status: 'offering', lastWaveAt: { $lte: cutoff }, startsAt: { $gt: startsAfter } }).toArray();
+  }
+
+  /** Inserts with the next free number of the year; a number taken meanwhile is skipped. */
+  async insertNumbered(year: number, build: (id: string) => OrderDoc, format: (year: number, seq: number) => string): Promise<OrderDoc> {
+    for (let i = 0; i < 50; i++) {
+      const doc = build(format(year, await this.nextNumber(year)));
+      try {
+        await this.col.insertOne(doc);
+        return doc;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
     }
-    return after;
-  }
-
-  /** Gives a withdrawn expert's seat back and reopens a filled order. */
-  async releaseSeat(id: string, expertId: string, now: Date): Promise<OrderDoc | null> {
-    const after = await this.col.findOneAndUpdate(
-      { _id: id, acceptedExpertIds: expertId, status: { $in: ['offering', 'filled'] } },
-      { $inc: { seatsOpen: 1 }, $pull: { acceptedExpertIds: expertId }, $set: { updatedAt: now } },
-      { returnDocument: 'after' },
-    );
-    if (after && after.status === 'filled') return this.moveStatus(id, ['filled'], 'offering', now);
-    return after;
-  }
-
-  /**
-   * Claims the right to send the next wave: only when the last wave is older than `cutoff`
-   * (or none was sent), so several instances or a double click send one wave.
-   */
-  async claimWave(id: string, cutoff: Date, now: Date): Promise<OrderDoc | null> {
-    return this.col.findOneAndUpdate(
-      {
-        _id: id,
-        status: { $in: ['new', 'offering'] },
-        seatsOpen: { $gt: 0 },
-        $or: [{ lastWaveAt: { $exists: false } }, { lastWaveAt: { $lte: cutoff } }],
-      },
-      { $set: { lastWaveAt: now, updatedAt: now }, $inc: { waves: 1 } },
-      { returnDocument: 'after' },
-    );
-  }
-
-  /** Offering orders with open seats whose last wave is older than `cutoff`: candidates for the next wave. */
-  dueForWave(cutoff: Date, notStartedBefore: Date): Promise<OrderDoc[]> {
-    return this.col
-      .find({ status: 'offering', seatsOpen: { $gt: 0 }, lastWaveAt: { $lte: cutoff }, startsAt: { $gt: notStartedBefore } })
-      .toArray();
+    throw new Error('could not allocate an order number');
   }
 }

@@ -7,7 +7,10 @@ import { cardAttachment, noticeCard } from '../cards/render';
 import { markCoordinatorsChannel, onChannelEvent, recordTeamChannels } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
+import { registerExpertRoutes } from './experts';
 import { sendHelp, welcomeOnMembersAdded } from './help';
+import { registerOfferRoutes } from './offers';
+import { registerOrderRoutes } from './orders';
 import { rememberConversation } from './references';
 
 /**
@@ -42,6 +45,9 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
 
   app.message(commandPattern('help'), (context) => sendHelp(context, deps));
   app.message(commandPattern('coordinatorsChannel'), (context) => markCoordinatorsChannel(context, deps));
+  registerOrderRoutes(app, deps);
+  registerOfferRoutes(app, deps);
+  registerExpertRoutes(app, deps);
 
   // Unknown text gets the help card, never silence. Registered last: routes match in order.
   app.activity(ActivityTypes.Message, async (context) => {

@@ -1,9 +1,10 @@
 import { Config } from '../config';
+import { ServiceDeps } from '../services/deps';
 import { Logger } from '../log';
 import { Store } from '../store';
 
 /** What every route needs; built once in the composition root. */
-export interface RouteDeps {
+export interface RouteDeps extends ServiceDeps {
   config: Config;
   store: Store;
   log: Logger;

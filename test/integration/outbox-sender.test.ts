@@ -1,8 +1,9 @@
+import http from 'node:http';
 import net from 'node:net';
 import { Db, MongoClient } from 'mongodb';
 import { createLogger } from '../../src/log';
 import { OutboxSender, OutboxSenderOptions } from '../../src/messaging/sender';
-import { BotTransport } from '../../src/messaging/transport';
+import { BotTransport, DeliveryError } from '../../src/messaging/transport';
 import { ConversationRepo } from '../../src/store/conversations';
 import { OutboxItem, OutboxRepo } from '../../src/store/outbox';
 import { createAdapter } from '../../src/teams/adapter';
@@ -260,6 +261,40 @@ test('app-wide: 120 conversations at once stay within 50 requests per second', a
   expect(at).toHaveLength(120);
   for (let i = 0; i + 50 < at.length; i++) expect(at[i + 50] - at[i]).toBeGreaterThanOrEqual(1000);
   console.log(`app-wide: 120 messages to 120 conversations in ${Date.now() - begin} ms`);
+});
+
+test('transport: a connector that never answers times out as a retryable network failure', async () => {
+  const sockets: net.Socket[] = [];
+  const silent = net.createServer((s) => void sockets.push(s)); // accepts, never answers
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
+  const slow = new BotTransport(createAdapter(testConfig(__filename)), '', { timeoutMs: 300 });
+  const begin = Date.now();
+  const error = await slow.send({ bot: { id: '28:b' }, channelId: 'msteams', serviceUrl: url, conversation: { id: 't:1' }, user: { id: '29:u' } }, { text: 'x' }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(DeliveryError);
+  expect(error).toMatchObject({ statusCode: undefined, code: 'AbortError' });
+  expect(Date.now() - begin).toBeLessThan(2000);
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => silent.close(r));
+});
+
+test('transport: local mode reaches an Agents Playground style service URL (http, localhost, /_connector) without a token', async () => {
+  const seen: { method?: string; url?: string; auth?: string }[] = [];
+  const playground = http.createServer((req, res) => {
+    seen.push({ method: req.method, url: req.url, auth: req.headers.authorization });
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'pg-1' })));
+  });
+  await new Promise<void>((r) => playground.listen(0, '127.0.0.1', r));
+  const serviceUrl = `http://localhost:${(playground.address() as net.AddressInfo).port}/_connector`;
+  const ref = { bot: { id: '28:b' }, channelId: 'msteams', serviceUrl, conversation: { id: 'a:1 personal' }, user: { id: '29:u' } };
+  expect(await transport.send(ref, { text: 'hei' })).toEqual({ activityId: 'pg-1' });
+  await transport.update(ref, 'pg-1', { text: 'päivitetty' });
+  expect(seen).toEqual([
+    { method: 'POST', url: '/_connector/v3/conversations/a%3A1%20personal/activities', auth: undefined },
+    { method: 'PUT', url: '/_connector/v3/conversations/a%3A1%20personal/activities/pg-1', auth: undefined },
+  ]);
+  await new Promise((r) => playground.close(r));
 });
 
 function freePort(): Promise<number> {

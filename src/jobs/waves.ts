@@ -1,0 +1,35 @@
+import { JobDefinition } from './scheduler';
+import { ServiceDeps } from '../services/deps';
+import { offerWave, updateOfferCard } from '../services/offering';
+import { NewOutboxItem } from '../store/outbox';
+
+/** Hours before the start when open offers expire: nobody should accept a task too late to prepare. */
+export const EXPIRE_BEFORE_START_HOURS = 2;
+
+/**
+ * Every minute: the next wave for orders whose last wave has waited WAVE_WAIT_MINUTES with
+ * seats still open, and expiry of offers whose task starts soon. Both are safe to repeat:
+ * waves are claimed by number and offers are keyed by id.
+ */
+export function waveJob(deps: ServiceDeps): JobDefinition {
+  return {
+    name: 'offer-waves',
+    cron: '* * * * *',
+    async run(ctx) {
+      const now = ctx.now();
+      const soon = new Date(now.getTime() + EXPIRE_BEFORE_START_HOURS * 3600_000);
+      const cutoff = new Date(now.getTime() - deps.config.waveWaitMinutes * 60_000);
+      for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id);
+      const starting = await deps.store.orders.col.find({ status: { $in: ['offering', 'filled'] }, startsAt: { $lte: soon } }).toArray();
+      for (const order of starting) {
+        const closed = await deps.store.offers.closeOpen(order._id, 'expired', now);
+        const items: NewOutboxItem[] = [];
+        for (const o of closed) {
+          const item = await updateOfferCard(deps, order, o._id, o.expertId, 'expired');
+          if (item) items.push(item);
+        }
+        await deps.postman.post(items);
+      }
+    },
+  };
+}

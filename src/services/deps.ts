@@ -1,0 +1,21 @@
+import { Config } from '../config';
+import { Catalog } from '../domain/catalog';
+import { Logger } from '../log';
+import { Store } from '../store';
+import { NewOutboxItem } from '../store/outbox';
+
+/** Hands proactive messages to the outbox and nudges the sender. */
+export interface Postman {
+  post(items: NewOutboxItem[]): Promise<void>;
+}
+
+/** What the use cases need: the same for Teams routes and scheduled jobs. */
+export interface ServiceDeps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  catalog: Catalog;
+  postman: Postman;
+  now: () => Date;
+  rng: () => number;
+}

@@ -1,0 +1,96 @@
+import { AdaptiveCard, renderCard } from '../cards/render';
+import { Locale, MessageKey, pickLocale, t } from '../i18n';
+import { OrderDoc } from '../store/orders';
+import { ServiceDeps } from './deps';
+import { acceptedExpertViews, message, orderSummaryCard, taskFacts } from './views';
+
+/** The orderer's view of an order; accepted experts' contacts only in their 1:1 chat. */
+export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale: Locale, o: { heading: string; notice?: string; withContacts: boolean }): Promise<AdaptiveCard> {
+  const assignments = (await deps.store.assignments.ofOrder(order._id)).filter((a) => a.status === 'accepted');
+  const experts = o.withContacts ? acceptedExpertViews(await deps.store.experts.byIds(assignments.map((a) => a.expertId))) : [];
+  return orderSummaryCard(order, locale, {
+    catalog: deps.catalog,
+    timeZone: deps.config.timeZone,
+    heading: o.heading,
+    notice: o.notice,
+    noticeColor: 'Good',
+    experts,
+    canCancel: ['new', 'offering', 'filled'].includes(order.status),
+    taken: assignments.length,
+  });
+}
+
+/**
+ * Tells the orderer what happened. Experts' names and contacts go only to the orderer's
+ * personal chat; a group chat the order came from gets the news without them.
+ */
+export async function notifyOrderer(deps: ServiceDeps, order: OrderDoc, key: MessageKey, params: Record<string, string | number> = {}): Promise<void> {
+  const personal = await deps.store.conversations.personalOf(order.orderer.aadObjectId);
+  const target = personal ?? (await deps.store.conversations.get(order.conversationId));
+  if (!target) {
+    deps.log.warn({ orderId: order._id }, 'orderer cannot be reached');
+    return;
+  }
+  const locale = pickLocale(target.locale, deps.config.defaultLocale);
+  const card = await orderSummaryFor(deps, order, locale, {
+    heading: t(locale, 'order.heading.status'),
+    notice: t(locale, key, params),
+    withContacts: target.scope === 'personal',
+  });
+  await deps.postman.post([{ key: `orderer:${order._id}:${key}:${deps.now().getTime()}`, conversationId: target._id, activity: message(card) }]);
+}
+
+/** The coordinators' card of an order: details, status and the ranked suggestions. */
+export function brokeringCard(
+  deps: ServiceDeps,
+  order: OrderDoc,
+  locale: Locale,
+  o: { suggestions: { expertId: string; name: string; recent: number }[]; taken: number; notice?: string },
+): AdaptiveCard {
+  const facts = taskFacts(order, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, forCoordinator: true });
+  facts.push({ label: t(locale, 'label.status'), value: `${t(locale, `status.${order.status}` as MessageKey)} · ${t(locale, 'seats.of', { taken: o.taken, seats: order.seats })}` });
+  const open = ['new', 'offering'].includes(order.status);
+  const top = Math.min(deps.config.waveSize, o.suggestions.length);
+  const data: Record<string, unknown> = {
+    heading: t(locale, 'order.heading.brokering'),
+    number: order._id,
+    title: order.title,
+    facts,
+    suggestions: open ? o.suggestions.slice(0, 10).map((s) => ({ expertId: s.expertId, name: s.name, detail: t(locale, 'recent.count', { count: s.recent }) })) : [],
+    showActions: open,
+    offerTopTitle: t(locale, 'order.offerTop', { count: top }),
+  };
+  if (o.notice) {
+    data.notice = o.notice;
+    data.noticeColor = 'Default';
+  }
+  return renderCard('order-brokering', locale, data);
+}
+
+export async function brokeringCardFor(deps: ServiceDeps, order: OrderDoc, locale: Locale, notice?: string): Promise<AdaptiveCard> {
+  // Imported here to keep the module graph one-way (offering → notify).
+  const { matchContext } = await import('./offering');
+  const { rankCandidates } = await import('../domain/matching');
+  const { ctx, experts } = await matchContext(deps, order);
+  const ranked = rankCandidates(experts, order, ctx, deps.rng);
+  const taken = await deps.store.assignments.countLive(order._id);
+  return brokeringCard(deps, order, locale, {
+    suggestions: ranked.map((e) => ({ expertId: e._id, name: e.displayName, recent: ctx.recentAssignments.get(e._id) ?? 0 })),
+    taken,
+    notice,
+  });
+}
+
+/** Posts (first time) or updates in place the order's card in the coordinators' channel. */
+export async function brokeringUpdate(deps: ServiceDeps, order: OrderDoc, notice?: string): Promise<void> {
+  const channel = await deps.store.channels.coordinatorsChannel();
+  if (!channel) return;
+  const locale = deps.config.defaultLocale;
+  const card = await brokeringCardFor(deps, order, locale, notice);
+  const firstKey = `brokering:${order._id}`;
+  if (!(await deps.store.outbox.get(firstKey))) {
+    await deps.postman.post([{ key: firstKey, conversationId: channel.conversationId, activity: message(card) }]);
+  } else {
+    await deps.postman.post([{ key: `${firstKey}:update:${deps.now().getTime()}`, conversationId: channel.conversationId, op: 'update', updateOf: firstKey, activity: message(card) }]);
+  }
+}

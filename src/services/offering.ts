@@ -1,0 +1,180 @@
+import { Candidate, rankCandidates } from '../domain/matching';
+import { pickLocale, t } from '../i18n';
+import { ExpertDoc } from '../store/experts';
+import { OfferRepo, OfferStatus } from '../store/offers';
+import { OrderDoc } from '../store/orders';
+import { NewOutboxItem } from '../store/outbox';
+import { ServiceDeps } from './deps';
+import { feeText } from './fees-view';
+import { brokeringUpdate, notifyOrderer } from './notify';
+import { message, offerCard } from './views';
+
+const DAY = 86_400_000;
+
+export function asCandidate(e: ExpertDoc): ExpertDoc & Candidate {
+  return { ...e, id: e._id };
+}
+
+/** Ranked eligible experts for an order, fairest first (matching in src/domain/matching.ts). */
+export async function rankFor(deps: ServiceDeps, order: OrderDoc): Promise<(ExpertDoc & Candidate)[]> {
+  const { ctx, experts } = await matchContext(deps, order);
+  return rankCandidates(experts, order, ctx, deps.rng);
+}
+
+export async function matchContext(deps: ServiceDeps, order: OrderDoc) {
+  const now = deps.now();
+  const [experts, busyList, offers, recentAssignments] = await Promise.all([
+    deps.store.experts.available(),
+    deps.store.assignments.overlapping(order.startsAt, order.endsAt),
+    deps.store.offers.ofOrder(order._id),
+    deps.store.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
+  ]);
+  const busy = new Map<string, { startsAt: Date; endsAt: Date }[]>();
+  for (const a of busyList) if (a.orderId !== order._id) busy.set(a.expertId, [...(busy.get(a.expertId) ?? []), a]);
+  const ctx = { busy, alreadyOffered: new Set(offers.map((o) => o.expertId)), recentAssignments };
+  return { ctx, experts: experts.map(asCandidate) };
+}
+
+/**
+ * Sends the next wave of offers. The wave number is claimed with a unique insert, so two
+ * coordinators clicking, or the wave job on two instances, send it once. Each offer's
+ * outbox key is the offer id: re-running a wave after a crash sends nothing twice.
+ */
+export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<{ sent: number; wave: number }> {
+  const now = deps.now();
+  const order = await deps.store.orders.get(orderId);
+  if (!order || !['new', 'offering'].includes(order.status) || order.startsAt <= now) return { sent: 0, wave: 0 };
+  if ((await deps.store.assignments.countLive(orderId)) >= order.seats) return { sent: 0, wave: 0 };
+  const ranked = await rankFor(deps, order);
+  const wanted = new Set(pick.expertIds ?? []);
+  const chosen = pick.expertIds ? ranked.filter((e) => wanted.has(e._id)) : ranked.slice(0, pick.count ?? deps.config.waveSize);
+  if (chosen.length === 0) return { sent: 0, wave: 0 };
+  const wave = (await deps.store.offers.wavesSent(orderId)) + 1;
+  if (!(await deps.store.offers.claimWave(orderId, wave, now))) return { sent: 0, wave: 0 };
+  if (order.status === 'new') await deps.store.orders.moveStatus(orderId, ['new'], 'offering', now);
+  const offers = await deps.store.offers.createWave(orderId, chosen.map((e) => e._id), wave, now);
+  const items: NewOutboxItem[] = [];
+  for (const offer of offers) {
+    const conv = await deps.store.conversations.personalOf(offer.expertId);
+    if (!conv) {
+      deps.log.warn({ orderId, expertId: offer.expertId }, 'expert has no personal chat with the bot; offer not deliverable');
+      continue;
+    }
+    const locale = pickLocale(conv.locale, deps.config.defaultLocale);
+    const card = offerCard({ ...order, status: 'offering' }, offer._id, 'open', locale, {
+      catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale),
+    });
+    items.push({ key: `offer:${offer._id}`, conversationId: conv._id, activity: message(card) });
+  }
+  await deps.postman.post(items);
+  await deps.store.orders.setLastWave(orderId, now);
+  deps.log.info({ orderId, wave, offers: offers.length }, 'offer wave sent');
+  return { sent: offers.length, wave };
+}
+
+/** Updates the expert's offer card in place (through the outbox) to show a new state. */
+export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerId: string, expertId: string, state: OfferStatus, stateText?: string): Promise<NewOutboxItem | null> {
+  const conv = await deps.store.conversations.personalOf(expertId);
+  if (!conv) return null;
+  const locale = pickLocale(conv.locale, deps.config.defaultLocale);
+  const card = offerCard(order, offerId, state, locale, {
+    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale), stateText,
+  });
+  return { key: `offer-update:${offerId}:${state}:${deps.now().getTime()}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
+}
+
+export type AcceptResult =
+  | { kind: 'accepted'; order: OrderDoc }
+  | { kind: 'already'; order: OrderDoc }
+  | { kind: 'filled'; order: OrderDoc }
+  | { kind: 'closed'; order: OrderDoc; state: OfferStatus }
+  | { kind: 'notYours' }
+  | { kind: 'notFound' };
+
+/**
+ * First accept wins, for as many seats as the order has: the seat is the unique id of an
+ * assignment insert (src/store/assignments.ts), never a read followed by a write.
+ */
+export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: string): Promise<AcceptResult> {
+  const now = deps.now();
+  const offer = await deps.store.offers.get(offerId);
+  if (!offer) return { kind: 'notFound' };
+  if (offer.expertId !== actorAad) return { kind: 'notYours' };
+  const order = await deps.store.orders.get(offer.orderId);
+  if (!order) return { kind: 'notFound' };
+  const mine = await deps.store.assignments.of(order._id, actorAad);
+  if (mine?.status === 'accepted') return { kind: 'already', order };
+  if (order.status === 'cancelled' || order.status === 'done' || order.startsAt <= now) {
+    return { kind: 'closed', order, state: order.status === 'cancelled' ? 'cancelled' : 'expired' };
+  }
+  if (!['open', 'filled', 'expired'].includes(offer.status) && offer.status !== 'declined' && offer.status !== 'withdrawn') {
+    return { kind: 'closed', order, state: offer.status };
+  }
+  if (order.status === 'new') return { kind: 'closed', order, state: 'expired' };
+  const claim = await deps.store.assignments.claimSeat(order, actorAad, now);
+  if (claim.kind === 'full') {
+    await deps.store.offers.respond(offerId, ['open'], 'filled', now);
+    return { kind: 'filled', order };
+  }
+  if (claim.kind === 'already') return { kind: 'already', order };
+  await deps.store.offers.respond(offerId, ['open', 'filled', 'expired', 'declined', 'withdrawn'], 'accepted', now);
+  deps.log.info({ orderId: order._id, expertId: actorAad, seat: claim.assignment.seat }, 'seat taken');
+  const taken = await deps.store.assignments.countLive(order._id);
+  let current = order;
+  if (taken >= order.seats) {
+    current = (await deps.store.orders.moveStatus(order._id, ['offering'], 'filled', now)) ?? { ...order, status: 'filled' };
+    await onFilled(deps, current);
+  } else {
+    await notifyOrderer(deps, current, 'order.seatTakenNotice', { name: '', taken, seats: order.seats });
+  }
+  await brokeringUpdate(deps, current);
+  return { kind: 'accepted', order: current };
+}
+
+/** Every still-open offer card turns "filled" in place; the orderer gets the experts' contacts. */
+async function onFilled(deps: ServiceDeps, order: OrderDoc): Promise<void> {
+  const closed = await deps.store.offers.closeOpen(order._id, 'filled', deps.now());
+  const items: NewOutboxItem[] = [];
+  for (const o of closed) {
+    const item = await updateOfferCard(deps, order, o._id, o.expertId, 'filled');
+    if (item) items.push(item);
+  }
+  await deps.postman.post(items);
+  await notifyOrderer(deps, order, 'order.filledNotice');
+}
+
+export async function declineOffer(deps: ServiceDeps, offerId: string, actorAad: string, reason?: string): Promise<AcceptResult | { kind: 'declined'; order: OrderDoc }> {
+  const offer = await deps.store.offers.get(offerId);
+  if (!offer) return { kind: 'notFound' };
+  if (offer.expertId !== actorAad) return { kind: 'notYours' };
+  const order = await deps.store.orders.get(offer.orderId);
+  if (!order) return { kind: 'notFound' };
+  const after = await deps.store.offers.respond(offerId, ['open'], 'declined', deps.now(), reason);
+  if (!after) return { kind: 'closed', order, state: offer.status };
+  // A decline is never held against anyone: it is not counted anywhere in ranking.
+  await maybeNextWave(deps, order._id);
+  return { kind: 'declined', order };
+}
+
+/** When nobody still has an open offer and seats are free, the next wave goes at once. */
+export async function maybeNextWave(deps: ServiceDeps, orderId: string): Promise<void> {
+  const offers = await deps.store.offers.ofOrder(orderId);
+  if (offers.some((o) => o.status === 'open')) return;
+  await offerWave(deps, orderId);
+}
+
+export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: string): Promise<{ kind: 'withdrawn'; order: OrderDoc } | { kind: 'notFound' }> {
+  const now = deps.now();
+  const order = await deps.store.orders.get(orderId);
+  if (!order) return { kind: 'notFound' };
+  const gone = await deps.store.assignments.withdraw(orderId, actorAad, now);
+  if (!gone) return { kind: 'notFound' };
+  await deps.store.offers.respond(OfferRepo.idOf(orderId, actorAad), ['accepted'], 'withdrawn', now);
+  const current = (await deps.store.orders.moveStatus(orderId, ['filled'], 'offering', now)) ?? order;
+  deps.log.info({ orderId, expertId: actorAad }, 'expert withdrew');
+  const expert = await deps.store.experts.get(actorAad);
+  await notifyOrderer(deps, current, 'order.withdrawnNotice', { name: expert?.displayName ?? '' });
+  await brokeringUpdate(deps, current, t(deps.config.defaultLocale, 'order.withdrawnNotice', { name: expert?.displayName ?? '' }));
+  await offerWave(deps, orderId);
+  return { kind: 'withdrawn', order: current };
+}

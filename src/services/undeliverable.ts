@@ -1,0 +1,12 @@
+import { renderCard } from '../cards/render';
+import { t } from '../i18n';
+import { ServiceDeps } from './deps';
+import { message } from './views';
+
+/** Tells the coordinators' channel that a conversation could not be reached (no names in it). */
+export async function reportUndeliverable(deps: ServiceDeps, conversationId: string, channelConversationId: string): Promise<void> {
+  const conv = await deps.store.conversations.get(conversationId);
+  const who = conv?.userAadObjectId ? (await deps.store.experts.get(conv.userAadObjectId))?.displayName : undefined;
+  const text = t(deps.config.defaultLocale, 'delivery.unreachable', { who: who ?? conv?.scope ?? conversationId });
+  await deps.postman.post([{ key: `unreachable:${conversationId}:${deps.now().getTime()}`, conversationId: channelConversationId, activity: message(renderCard('notice', deps.config.defaultLocale, { text, tone: 'attention' })) }]);
+}

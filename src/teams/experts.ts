@@ -1,0 +1,221 @@
+import { Application, TurnState } from '@microsoft/teams-ai';
+import { TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
+import { labelOf } from '../domain/catalog';
+import { Locale, MessageKey, pickLocale, t } from '../i18n';
+import { ExpertDoc, ExpertProfile } from '../store/experts';
+import { message } from '../services/views';
+import { actorOf, localeOf, scopeOf } from './activity';
+import { commandPattern } from './commands';
+import { RouteDeps } from './deps';
+import { choiceList, FieldErrors, optionalText, parseCardData, requiredText, toggle } from './input';
+import { isCoordinator } from './roles';
+
+const LANGUAGES = ['fi', 'sv', 'en', 'other'] as const;
+
+function profileSchema(deps: RouteDeps) {
+  const c = deps.catalog;
+  const year = new Date(deps.now()).getUTCFullYear();
+  return z
+    .object({
+      displayName: requiredText(100),
+      phone: optionalText(40).refine((v) => !v || /^\+?[0-9 ()-]{5,40}$/.test(v), { params: { key: 'phone' } }),
+      email: optionalText(200).refine((v) => !v || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), { params: { key: 'email' } }),
+      themes: choiceList(c.themes.map((x) => x.id)),
+      taskTypes: choiceList(c.taskTypes.map((x) => x.id)),
+      municipalities: choiceList(c.municipalities, 0),
+      remoteOk: toggle,
+      languages: choiceList(LANGUAGES),
+      description: requiredText(500),
+      trainingOrganisation: optionalText(120),
+      trainingYear: z
+        .string()
+        .trim()
+        .max(4)
+        .optional()
+        .refine((v) => !v || (/^\d{4}$/.test(v) && Number(v) >= 1990 && Number(v) <= year), { params: { key: 'year' } }),
+      feePreference: z.enum(['fee', 'volunteer']),
+      consent: z.string().max(5).optional().refine((v) => v === 'true', { params: { key: 'consent' } }),
+    })
+    .strict()
+    .superRefine((v, ctx) => {
+      if (v.municipalities.length === 0 && !v.remoteOk) ctx.addIssue({ code: 'custom', path: ['municipalities'], params: { key: 'placeOrRemote' } });
+    });
+}
+
+type FormValues = Record<string, string>;
+
+function valuesOf(doc: ExpertDoc | null, typed?: Record<string, unknown>): FormValues {
+  const base: FormValues = {
+    displayName: doc?.displayName ?? '', phone: doc?.phone ?? '', email: doc?.email ?? '',
+    themes: doc?.themes.join(',') ?? '', taskTypes: doc?.taskTypes.join(',') ?? '', municipalities: doc?.municipalities.join(',') ?? '',
+    remoteOk: String(doc?.remoteOk ?? false), languages: doc?.languages.join(',') ?? 'fi', description: doc?.description ?? '',
+    trainingOrganisation: doc?.training?.organisation ?? '', trainingYear: doc?.training ? String(doc.training.year) : '',
+    feePreference: doc?.feePreference ?? 'fee', consent: doc ? 'true' : 'false',
+  };
+  if (typed) for (const k of Object.keys(base)) if (typeof typed[k] === 'string') base[k] = typed[k] as string;
+  return base;
+}
+
+export function profileForm(deps: RouteDeps, locale: Locale, values: FormValues, errors: FieldErrors = {}): AdaptiveCard {
+  const c = deps.catalog;
+  const shownErrors: Record<string, string> = {};
+  for (const [field, key] of Object.entries(errors)) shownErrors[field] = t(locale, key as MessageKey);
+  return renderCard('expert-profile-form', locale, {
+    values,
+    errors: shownErrors,
+    choices: {
+      themes: c.themes.map((x) => ({ title: x.labels[locale], value: x.id })),
+      taskTypes: c.taskTypes.map((x) => ({ title: x.labels[locale], value: x.id })),
+      municipalities: c.municipalities.map((m) => ({ title: m, value: m })),
+      languages: LANGUAGES.map((l) => ({ title: t(locale, `language.${l}` as MessageKey), value: l })),
+      feePreferences: (['fee', 'volunteer'] as const).map((f) => ({ title: t(locale, `fee.${f}` as MessageKey), value: f })),
+    },
+  });
+}
+
+/** The profile as a card: for the expert (own actions) or coordinators (approve / reject). */
+export function profileCard(deps: RouteDeps, doc: ExpertDoc, locale: Locale, o: { heading: string; notice?: string; noticeColor?: string; forOwner?: boolean; forDecision?: boolean }): AdaptiveCard {
+  const c = deps.catalog;
+  const status = doc.status === 'active' && doc.paused ? t(locale, 'expert.status.paused') : t(locale, `expert.status.${doc.status}` as MessageKey);
+  const place = [...doc.municipalities, ...(doc.remoteOk ? [t(locale, 'expert.remote')] : [])].join(', ') || t(locale, 'expert.none');
+  const data: Record<string, unknown> = {
+    heading: o.heading,
+    displayName: doc.displayName,
+    description: doc.description,
+    statusText: status,
+    themesText: doc.themes.map((id) => labelOf(c.themes, id, locale)).join(', '),
+    taskTypesText: doc.taskTypes.map((id) => labelOf(c.taskTypes, id, locale)).join(', '),
+    placeText: place,
+    languagesText: doc.languages.map((l) => t(locale, `language.${l}` as MessageKey)).join(', '),
+    trainingText: doc.training ? `${doc.training.organisation} ${doc.training.year}` : t(locale, 'expert.none'),
+    feeText: t(locale, `fee.${doc.feePreference}` as MessageKey),
+    contactText: [doc.phone, doc.email].filter(Boolean).join(' · ') || t(locale, 'expert.none'),
+    showDecision: !!o.forDecision && doc.status === 'pending',
+    showOwnerActions: !!o.forOwner,
+    paused: doc.paused,
+    expertId: doc._id,
+  };
+  if (o.notice) {
+    data.notice = o.notice;
+    data.noticeColor = o.noticeColor ?? 'Default';
+  }
+  return renderCard('expert-profile', locale, data);
+}
+
+async function reply(context: TurnContext, card: AdaptiveCard): Promise<void> {
+  await context.sendActivity({ attachments: [cardAttachment(card)] });
+}
+
+const decisionSchema = z.object({ expertId: z.string().regex(/^[0-9a-f-]{36}$/), reason: optionalText(500) }).strict();
+
+export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDeps): void {
+  const locale = (c: TurnContext) => localeOf(c, deps.config.defaultLocale);
+  const personalOnly = async (c: TurnContext): Promise<string | undefined> => {
+    const { aadObjectId } = actorOf(c);
+    if (scopeOf(c) !== 'personal' || !aadObjectId) {
+      await reply(c, noticeCard(t(locale(c), 'order.notPersonal'), 'attention'));
+      return undefined;
+    }
+    return aadObjectId;
+  };
+
+  app.message(commandPattern('register'), async (c) => {
+    const aad = await personalOnly(c);
+    if (!aad) return;
+    await reply(c, profileForm(deps, locale(c), valuesOf(await deps.store.experts.get(aad))));
+  });
+
+  app.message(commandPattern('profile'), async (c) => {
+    const aad = await personalOnly(c);
+    if (!aad) return;
+    const doc = await deps.store.experts.get(aad);
+    await reply(c, doc ? profileCard(deps, doc, locale(c), { heading: t(locale(c), 'expert.heading.own'), forOwner: true }) : noticeCard(t(locale(c), 'expert.noProfile')));
+  });
+
+  for (const paused of [true, false]) {
+    app.message(commandPattern(paused ? 'pause' : 'resume'), async (c) => {
+      const aad = await personalOnly(c);
+      if (!aad) return;
+      const doc = await deps.store.experts.setPaused(aad, paused, deps.now());
+      await reply(c, noticeCard(t(locale(c), doc ? (paused ? 'expert.paused' : 'expert.resumed') : 'expert.noProfile')));
+    });
+    app.adaptiveCards.actionExecute(paused ? 'expert.pause' : 'expert.resume', async (c) => {
+      const { aadObjectId } = actorOf(c);
+      const doc = aadObjectId ? await deps.store.experts.setPaused(aadObjectId, paused, deps.now()) : null;
+      if (!doc) return noticeCard(t(locale(c), 'expert.noProfile'));
+      return profileCard(deps, doc, locale(c), { heading: t(locale(c), 'expert.heading.own'), forOwner: true, notice: t(locale(c), paused ? 'expert.paused' : 'expert.resumed') });
+    });
+  }
+
+  app.adaptiveCards.actionExecute('expert.editProfile', async (c) => {
+    const { aadObjectId } = actorOf(c);
+    return profileForm(deps, locale(c), valuesOf(aadObjectId ? await deps.store.experts.get(aadObjectId) : null));
+  });
+
+  app.adaptiveCards.actionExecute('expert.saveProfile', async (c, _state, data) => {
+    const loc = locale(c);
+    const { aadObjectId } = actorOf(c);
+    if (!aadObjectId || scopeOf(c) !== 'personal') return noticeCard(t(loc, 'order.notPersonal'), 'attention');
+    const parsed = parseCardData(profileSchema(deps), data, 'profile');
+    if (!parsed.ok) {
+      deps.log.info({ action: 'expert.saveProfile', fields: Object.keys(parsed.errors) }, 'profile refused');
+      return profileForm(deps, loc, valuesOf(await deps.store.experts.get(aadObjectId), data as Record<string, unknown>), parsed.errors);
+    }
+    const v = parsed.value;
+    const profile: ExpertProfile = {
+      displayName: v.displayName, phone: v.phone, email: v.email, themes: v.themes, taskTypes: v.taskTypes,
+      municipalities: v.municipalities, remoteOk: v.remoteOk, languages: v.languages as ExpertProfile['languages'], description: v.description,
+      training: v.trainingOrganisation && v.trainingYear ? { organisation: v.trainingOrganisation, year: Number(v.trainingYear) } : undefined,
+      feePreference: v.feePreference,
+    };
+    const saved = await deps.store.experts.saveProfile(aadObjectId, profile, deps.now());
+    deps.log.info({ expertId: aadObjectId, isNew: saved.isNew }, 'profile saved');
+    let notice = t(loc, saved.needsApproval ? 'expert.saved' : 'expert.savedActive');
+    if (saved.needsApproval) {
+      const channel = await deps.store.channels.coordinatorsChannel();
+      if (channel) {
+        const key = `expert-approval:${aadObjectId}:${deps.now().getTime()}`;
+        const card = profileCard(deps, saved.doc, deps.config.defaultLocale, { heading: t(deps.config.defaultLocale, 'expert.heading.approval'), forDecision: true });
+        await deps.postman.post([{ key, conversationId: channel.conversationId, activity: message(card) }]);
+        await deps.store.experts.setApprovalCardKey(aadObjectId, key);
+      } else {
+        notice = `${notice} ${t(loc, 'expert.noCoordinatorsChannel')}`;
+      }
+    }
+    return profileCard(deps, saved.doc, loc, { heading: t(loc, 'expert.heading.own'), forOwner: true, notice, noticeColor: 'Good' });
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.adaptiveCards.actionExecute(`expert.${decision}`, async (c, _state, data) => {
+      const loc = locale(c);
+      if (!(await isCoordinator(c, deps))) {
+        deps.log.warn({ action: `expert.${decision}`, actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
+        return noticeCard(t(loc, 'error.forbidden'), 'attention');
+      }
+      const parsed = parseCardData(decisionSchema, data, 'profile');
+      if (!parsed.ok) return noticeCard(t(loc, 'error.badInput'), 'attention');
+      const by = c.activity.from?.name ?? '';
+      const doc = await deps.store.experts.decide(parsed.value.expertId, decision === 'approve' ? 'active' : 'rejected', actorOf(c).aadObjectId ?? '', deps.now(), parsed.value.reason);
+      if (!doc) {
+        const current = await deps.store.experts.get(parsed.value.expertId);
+        return current
+          ? profileCard(deps, current, loc, { heading: t(loc, 'expert.heading.approval'), notice: t(loc, 'expert.alreadyDecided') })
+          : noticeCard(t(loc, 'error.badInput'), 'attention');
+      }
+      deps.log.info({ expertId: doc._id, decision }, 'expert decided');
+      const conv = await deps.store.conversations.personalOf(doc._id);
+      if (conv) {
+        const el = pickLocale(conv.locale, deps.config.defaultLocale);
+        const text = decision === 'approve' ? t(el, 'expert.youApproved') : t(el, 'expert.youRejected', { reason: parsed.value.reason ?? '–' });
+        await deps.postman.post([{ key: `expert-decision:${doc._id}:${deps.now().getTime()}`, conversationId: conv._id, activity: message(noticeCard(text, decision === 'approve' ? 'good' : 'attention')) }]);
+      }
+      return profileCard(deps, doc, loc, {
+        heading: t(loc, 'expert.heading.approval'),
+        notice: t(loc, decision === 'approve' ? 'expert.approvedNotice' : 'expert.rejectedNotice', { by }),
+        noticeColor: decision === 'approve' ? 'Good' : 'Attention',
+      });
+    });
+  }
+}

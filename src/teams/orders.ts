@@ -1,0 +1,144 @@
+import { Application, TurnState } from '@microsoft/teams-ai';
+import { TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
+import { ORDER_FORM_FIELDS, parseOrderForm } from '../domain/orderForm';
+import { localParts } from '../domain/time';
+import { Locale, MessageKey, t } from '../i18n';
+import { cancelOrder, placeOrder, statusText } from '../services/orders';
+import { brokeringCardFor, orderSummaryFor } from '../services/notify';
+import { offerWave } from '../services/offering';
+import { whenText } from '../services/views';
+import { actorOf, localeOf, scopeOf } from './activity';
+import { commandPattern } from './commands';
+import { RouteDeps } from './deps';
+import { hasOperatorKeys } from './input';
+import { isCoordinator } from './roles';
+
+const orderIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}$/);
+
+export function orderForm(deps: RouteDeps, locale: Locale, values: Record<string, unknown>, errors: Record<string, string> = {}): AdaptiveCard {
+  const c = deps.catalog;
+  const shown: Record<string, string> = {};
+  for (const [field, key] of Object.entries(errors)) shown[field] = t(locale, key as MessageKey);
+  if (Object.keys(errors).length && !shown.form) shown.form = t(locale, 'order.error.fix');
+  const tomorrow = localParts(new Date(deps.now().getTime() + 86_400_000), deps.config.timeZone).date;
+  const defaults: Record<string, unknown> = { date: tomorrow, time: '13:00', durationMinutes: 90, mode: 'onsite', seats: 1, language: locale, audienceSize: '' };
+  const filled: Record<string, unknown> = {};
+  for (const f of ORDER_FORM_FIELDS) filled[f] = values[f] ?? defaults[f] ?? '';
+  return renderCard('order-form', locale, {
+    values: filled,
+    errors: shown,
+    choices: {
+      themes: c.themes.map((x) => ({ title: x.labels[locale], value: x.id })),
+      taskTypes: c.taskTypes.map((x) => ({ title: x.labels[locale], value: x.id })),
+      municipalities: c.municipalities.map((m) => ({ title: m, value: m })),
+      modes: (['onsite', 'remote', 'hybrid'] as const).map((m) => ({ title: t(locale, `mode.${m}`), value: m })),
+      languages: (['fi', 'sv', 'en'] as const).map((l) => ({ title: t(locale, `language.${l}`), value: l })),
+    },
+  });
+}
+
+function typedValues(data: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!data || typeof data !== 'object') return out;
+  for (const f of ORDER_FORM_FIELDS) {
+    const v = (data as Record<string, unknown>)[f];
+    if (typeof v === 'string' && v.length <= 4000) out[f] = v;
+  }
+  return out;
+}
+
+async function myOrdersCard(deps: RouteDeps, aad: string, locale: Locale): Promise<AdaptiveCard> {
+  const orders = await deps.store.orders.ofOrderer(aad);
+  return renderCard('my-orders', locale, {
+    orders: orders.map((o) => ({
+      number: o._id, title: o.title, when: whenText(o, deps.config.timeZone), statusText: statusText(o, locale),
+      canCancel: ['new', 'offering', 'filled'].includes(o.status),
+    })),
+  });
+}
+
+export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps): void {
+  const locale = (c: TurnContext) => localeOf(c, deps.config.defaultLocale);
+  const reply = (c: TurnContext, card: AdaptiveCard) => c.sendActivity({ attachments: [cardAttachment(card)] });
+
+  app.message(commandPattern('order'), async (c) => {
+    if (scopeOf(c) === 'channel') {
+      // Orders come from chats; channels are for coordinators. Still, help rather than refuse.
+      await reply(c, noticeCard(t(locale(c), 'order.notPersonal'), 'attention'));
+      return;
+    }
+    await reply(c, orderForm(deps, locale(c), {}));
+  });
+
+  app.message(commandPattern('myOrders'), async (c) => {
+    const { aadObjectId } = actorOf(c);
+    if (!aadObjectId) return;
+    await reply(c, await myOrdersCard(deps, aadObjectId, locale(c)));
+  });
+
+  app.adaptiveCards.actionExecute('order.submit', async (c, _state, data) => {
+    const loc = locale(c);
+    const { aadObjectId } = actorOf(c);
+    if (!aadObjectId) return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return orderForm(deps, loc, {}, { form: 'order.error.badInput' });
+    const { verb: _v, ...fields } = data as Record<string, unknown>;
+    const parsed = parseOrderForm(fields, { catalog: deps.catalog, now: deps.now(), timeZone: deps.config.timeZone });
+    if (!parsed.ok) {
+      deps.log.info({ action: 'order.submit', fields: Object.keys(parsed.errors) }, 'order refused');
+      return orderForm(deps, loc, typedValues(data), parsed.errors);
+    }
+    const order = await placeOrder(deps, parsed.value, { aadObjectId, name: c.activity.from?.name ?? '' }, c.activity.conversation.id);
+    return orderSummaryFor(deps, order, loc, {
+      heading: t(loc, 'order.heading.placed'),
+      notice: t(loc, deps.config.brokeringMode === 'auto' ? 'order.placedAuto' : 'order.placedCoordinator'),
+      withContacts: false,
+    });
+  });
+
+  app.adaptiveCards.actionExecute('order.cancel', async (c, _state, data) => {
+    const loc = locale(c);
+    const { aadObjectId } = actorOf(c);
+    const parsed = z.object({ orderId: orderIdSchema }).strict().safeParse(strip(data));
+    if (!parsed.success || !aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
+    const r = await cancelOrder(deps, parsed.data.orderId, { aadObjectId, isCoordinator: await isCoordinator(c, deps) });
+    if (r.kind === 'forbidden') {
+      deps.log.warn({ action: 'order.cancel', orderId: parsed.data.orderId }, 'refused: not the orderer or a coordinator');
+      return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    }
+    if (r.kind === 'notFound') return noticeCard(t(loc, 'order.notFound'), 'attention');
+    if (r.kind === 'notCancellable') return noticeCard(t(loc, 'order.cannotCancel'), 'attention');
+    return orderSummaryFor(deps, r.order, loc, {
+      heading: t(loc, 'order.heading.status'),
+      notice: t(loc, r.late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', { hours: deps.config.lateCancelHours }),
+      withContacts: false,
+    });
+  });
+
+  const offerTo = async (c: TurnContext, data: unknown, top: boolean): Promise<AdaptiveCard> => {
+    const loc = locale(c);
+    if (!(await isCoordinator(c, deps))) {
+      deps.log.warn({ action: top ? 'order.offerTop' : 'order.offerTo', actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
+      return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    }
+    const schema = top ? z.object({ orderId: orderIdSchema }).strict() : z.object({ orderId: orderIdSchema, expertId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
+    const parsed = schema.safeParse(strip(data));
+    if (!parsed.success) return noticeCard(t(loc, 'error.badInput'), 'attention');
+    const { orderId } = parsed.data;
+    const expertId = 'expertId' in parsed.data ? (parsed.data.expertId as string) : undefined;
+    const r = await offerWave(deps, orderId, expertId ? { expertIds: [expertId] } : {});
+    const order = await deps.store.orders.get(orderId);
+    if (!order) return noticeCard(t(loc, 'order.notFound'), 'attention');
+    return brokeringCardFor(deps, order, loc, t(loc, 'order.offersSent', { count: r.sent, wave: r.wave }));
+  };
+  app.adaptiveCards.actionExecute('order.offerTop', (c, _s, data) => offerTo(c, data, true));
+  app.adaptiveCards.actionExecute('order.offerTo', (c, _s, data) => offerTo(c, data, false));
+}
+
+/** Action data may echo the verb; nothing else is accepted. */
+export function strip(data: unknown): unknown {
+  if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return null;
+  const { verb: _v, ...rest } = data as Record<string, unknown>;
+  return rest;
+}

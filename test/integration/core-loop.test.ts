@@ -1,0 +1,186 @@
+import { Harness, startHarness } from '../support/harness';
+import { cardOf, execute, personalMessage, text, user, User } from '../support/teams';
+
+// Register → approve → order → offers → accept → filled, withdraw → next wave, cancel,
+// and the accept race, through the real server and the real local database.
+const coordinator = user('Kaisa Koordinaattori');
+const professional = user('Aino Ammattilainen');
+let h: Harness;
+
+const CHANNEL = { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', id: '19:koord@thread.tacv2' };
+const CHANNEL_DATA = { team: { id: '19:team@thread.tacv2' }, channel: { id: '19:koord@thread.tacv2' } };
+
+beforeAll(async () => {
+  h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad, WAVE_SIZE: '3' });
+  // The coordinators' channel and everyone's 1:1 chat exist.
+  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
+  await h.post(personalMessage(h, professional, 'ohje'));
+}, 30000);
+afterAll(() => h.stop());
+
+function profile(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    displayName: name, phone: '040 123 4567', email: '', themes: 'mental-health,substance-use', taskTypes: 'talk,training',
+    municipalities: 'Tampere', remoteOk: 'true', languages: 'fi', description: `${name}: kokemusta mielenterveyspalveluista.`,
+    trainingOrganisation: 'Mieli ry', trainingYear: '2024', feePreference: 'fee', consent: 'true', ...extra,
+  };
+}
+
+async function activeExpert(name: string): Promise<User> {
+  const u = user(name);
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  const saved = cardOf(await h.post(execute(h, u, 'expert.saveProfile', profile(name))));
+  expect(text(saved)).toContain('Odottaa koordinaattorin hyväksyntää');
+  const approved = cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA)));
+  expect(text(approved)).toContain('Hyväksytty');
+  return u;
+}
+
+function orderForm(extra: Record<string, string> = {}): Record<string, string> {
+  const d = new Date(Date.now() + 5 * 86_400_000);
+  return {
+    themes: 'mental-health', taskType: 'talk', title: 'Mielenterveysviikon puheenvuoro', description: 'Kokemuspuheenvuoro henkilöstölle.',
+    goal: 'Stigman purku', date: d.toISOString().slice(0, 10), time: '13:00', durationMinutes: '90', mode: 'onsite', municipality: 'Tampere',
+    address: 'Hatanpään valtatie 24', link: '', targetGroup: 'Hoitohenkilöstö', audienceSize: '40', seats: '1', language: 'fi',
+    costCentre: 'KP-1234', contactName: 'Aino Ammattilainen', contactPhone: '050 555 1234', contactEmail: 'aino@example.fi', noteToCoordinator: '', ...extra,
+  };
+}
+
+async function placeOrder(extra: Record<string, string> = {}): Promise<string> {
+  const card = cardOf(await h.post(execute(h, professional, 'order.submit', orderForm(extra))));
+  const m = /T-\d{4}-\d{4}/.exec(text(card));
+  expect(m).not.toBeNull();
+  return m![0];
+}
+
+async function offersTo(u: User): Promise<Record<string, unknown>[]> {
+  await h.bot.sender.drain(10000);
+  return h.connector.sentTo(u.personal).filter((a) => text(a).includes('offer.accept'));
+}
+
+test('an invalid order re-renders the form with errors next to the fields and every value kept', async () => {
+  const res = cardOf(await h.post(execute(h, professional, 'order.submit', orderForm({ title: '', date: '2020-01-01', link: 'http://x' , mode: 'hybrid' }))));
+  const s = text(res);
+  expect(s).toContain('Pakollinen tieto');
+  expect(s).toContain('Alkamisajan on oltava tulevaisuudessa');
+  expect(s).toContain('Linkin on alettava https://');
+  expect(s).toContain('Hatanpään valtatie 24');
+  expect(await h.bot.store.orders.col.countDocuments()).toBe(0);
+});
+
+test('hostile card data is refused and writes nothing', async () => {
+  const res = cardOf(await h.post(execute(h, professional, 'order.submit', { ...orderForm(), title: { $ne: 1 } as never })));
+  expect(text(res)).toContain('eivät kelpaa');
+  const res2 = cardOf(await h.post(execute(h, professional, 'order.submit', { ...orderForm(), 'a.b': 'x' })));
+  expect(text(res2)).toContain('eivät kelpaa');
+  expect(await h.bot.store.orders.col.countDocuments()).toBe(0);
+});
+
+test('register → approve → order → offers → accept → filled, with the other offer cards turned "filled" in place', async () => {
+  const e1 = await activeExpert('Eero');
+  const e2 = await activeExpert('Liisa');
+  const orderId = await placeOrder();
+  expect(orderId).toMatch(/^T-\d{4}-\d{4}$/);
+  // Coordinator mode: the order waits in the channel until a coordinator sends it.
+  expect((await h.bot.store.orders.get(orderId))!.status).toBe('new');
+  const brokering = cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA)));
+  expect(text(brokering)).toMatch(/lähetetty 2 kokemusasiantuntijalle/);
+  const [o1] = await offersTo(e1);
+  const [o2] = await offersTo(e2);
+  expect(o1 && o2).toBeTruthy();
+  expect(text(o1)).not.toContain('mielenterveyspalveluista'); // no other expert's data in an offer
+
+  const won = cardOf(await h.post(execute(h, e1, 'offer.accept', { offerId: `${orderId}:${e1.aad}` })));
+  expect(text(won)).toContain('Tehtävä on sinun');
+  expect(text(won)).toContain('050 555 1234'); // the orderer's contact, now that the expert accepted
+  const late = cardOf(await h.post(execute(h, e2, 'offer.accept', { offerId: `${orderId}:${e2.aad}` })));
+  expect(text(late)).toContain('ehdittiin jo täyttää');
+  expect((await h.bot.store.orders.get(orderId))!.status).toBe('filled');
+
+  await h.bot.sender.drain(10000);
+  const updates = h.connector.calls.filter((c) => c.method === 'PUT' && c.conversationId === e2.personal);
+  expect(updates.length).toBeGreaterThanOrEqual(1);
+  expect(text(updates[updates.length - 1].body)).toContain('Tehtävä on jo täytetty');
+  // The orderer gets the accepted expert's name and contact in the 1:1 chat; never themes.
+  const toOrderer = h.connector.sentTo(professional.personal).map(text).join('\n');
+  expect(toOrderer).toContain('Eero');
+  expect(toOrderer).toContain('040 123 4567');
+  expect(toOrderer).not.toContain('mental-health');
+  expect(toOrderer).not.toContain('Mielenterveys,');
+});
+
+test('an expert cannot act on an offer made to someone else', async () => {
+  const e1 = await activeExpert('Ville');
+  const orderId = await placeOrder({ title: 'Toinen tehtävä' });
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: e1.aad }, CHANNEL, CHANNEL_DATA)));
+  const intruder = await activeExpert('Outi');
+  const res = cardOf(await h.post(execute(h, intruder, 'offer.accept', { offerId: `${orderId}:${e1.aad}` })));
+  expect(text(res)).toContain('toiselle henkilölle');
+  expect(await h.bot.store.assignments.countLive(orderId)).toBe(0);
+  // and a professional cannot send offers
+  const refused = cardOf(await h.post(execute(h, professional, 'order.offerTop', { orderId })));
+  expect(text(refused)).toContain('ei ole oikeutta');
+});
+
+test('withdraw reopens the seat, tells the orderer and sends the next wave automatically', async () => {
+  const a = await activeExpert('Anna');
+  const orderId = await placeOrder({ title: 'Peruttava osallistuminen' });
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: a.aad }, CHANNEL, CHANNEL_DATA)));
+  cardOf(await h.post(execute(h, a, 'offer.accept', { offerId: `${orderId}:${a.aad}` })));
+  expect((await h.bot.store.orders.get(orderId))!.status).toBe('filled');
+  const before = (await h.bot.store.offers.ofOrder(orderId)).length;
+  const res = cardOf(await h.post(execute(h, a, 'assignment.withdraw', { orderId })));
+  expect(text(res)).toContain('Peruit osallistumisesi');
+  const order = await h.bot.store.orders.get(orderId);
+  expect(order!.status).toBe('offering');
+  expect(await h.bot.store.assignments.countLive(orderId)).toBe(0);
+  const after = await h.bot.store.offers.ofOrder(orderId);
+  expect(after.length).toBeGreaterThan(before); // the next wave went out to others
+  await h.bot.sender.drain(10000);
+  expect(h.connector.sentTo(professional.personal).map(text).join()).toContain('perui osallistumisensa');
+});
+
+test('cancel early is free; cancel late keeps the fee payable; only the orderer or a coordinator may cancel', async () => {
+  const e = await activeExpert('Pekka');
+  const early = await placeOrder({ title: 'Aikaisin peruttava' });
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId: early, expertId: e.aad }, CHANNEL, CHANNEL_DATA)));
+  cardOf(await h.post(execute(h, e, 'offer.accept', { offerId: `${early}:${e.aad}` })));
+  const stranger = user('Joku Muu');
+  expect(text(cardOf(await h.post(execute(h, stranger, 'order.cancel', { orderId: early }))))).toContain('ei ole oikeutta');
+  expect((await h.bot.store.orders.get(early))!.status).toBe('filled');
+  const res = cardOf(await h.post(execute(h, professional, 'order.cancel', { orderId: early })));
+  expect(text(res)).toContain('Tilaus on peruttu');
+  const a1 = await h.bot.store.assignments.of(early, e.aad);
+  expect(a1).toMatchObject({ status: 'cancelled', feePayable: false });
+
+  const soon = new Date(Date.now() + 5 * 3600_000);
+  const hhmm = soon.toLocaleTimeString('fi-FI', { timeZone: 'Europe/Helsinki', hour: '2-digit', minute: '2-digit', hour12: false }).replace('.', ':');
+  const date = soon.toLocaleDateString('sv-SE', { timeZone: 'Europe/Helsinki' });
+  const lateId = await placeOrder({ title: 'Myöhään peruttava', date, time: hhmm });
+  const e2 = await activeExpert('Riikka');
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId: lateId, expertId: e2.aad }, CHANNEL, CHANNEL_DATA)));
+  cardOf(await h.post(execute(h, e2, 'offer.accept', { offerId: `${lateId}:${e2.aad}` })));
+  const res2 = cardOf(await h.post(execute(h, coordinator, 'order.cancel', { orderId: lateId }, CHANNEL, CHANNEL_DATA)));
+  expect(text(res2)).toContain('palkkio maksetaan');
+  expect(await h.bot.store.assignments.of(lateId, e2.aad)).toMatchObject({ status: 'cancelled', feePayable: true });
+  await h.bot.sender.drain(10000);
+  expect(h.connector.sentTo(e2.personal).map(text).join()).toContain('palkkio maksetaan silti');
+});
+
+test('50 concurrent accepts on a one-seat order give exactly one assignment, and every loser is answered', async () => {
+  const experts: User[] = [];
+  for (let i = 0; i < 50; i++) experts.push(await activeExpert(`Kilpailija ${i}`));
+  const orderId = await placeOrder({ title: 'Kilpajuoksu', mode: 'remote', link: 'https://teams.example/meet', municipality: '', address: '' });
+  for (const e of experts) {
+    cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: e.aad }, CHANNEL, CHANNEL_DATA)));
+  }
+  const results = await Promise.all(experts.map((e) => h.post(execute(h, e, 'offer.accept', { offerId: `${orderId}:${e.aad}` }))));
+  const cards = results.map((r) => text(cardOf(r)));
+  expect(cards.filter((c) => c.includes('Tehtävä on sinun')).length).toBe(1);
+  expect(cards.filter((c) => c.includes('ehdittiin jo täyttää')).length).toBe(49);
+  expect(await h.bot.store.assignments.col.countDocuments({ orderId })).toBe(1);
+  // A double click of the winner changes nothing.
+  const winner = experts[cards.findIndex((c) => c.includes('Tehtävä on sinun'))];
+  await Promise.all([1, 2].map(() => h.post(execute(h, winner, 'offer.accept', { offerId: `${orderId}:${winner.aad}` }))));
+  expect(await h.bot.store.assignments.col.countDocuments({ orderId })).toBe(1);
+}, 120000);

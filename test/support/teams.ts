@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Activity } from './activities';
+import { Harness } from './harness';
+
+/** A Teams user of the tests: ids as Teams sends them. */
+export interface User {
+  aad: string;
+  id: string;
+  name: string;
+  personal: string;
+}
+
+export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+export const BOT = { id: '28:00000000-0000-0000-0000-00000000b07', name: 'Välittäjä' };
+
+export function user(name: string): User {
+  const aad = randomUUID();
+  return { aad, id: `29:${aad}`, name, personal: `a:1personal-${aad}` };
+}
+
+let seq = 0;
+
+function base(h: Harness, u: User, conversation: Record<string, unknown>, locale = 'fi-FI'): Record<string, unknown> {
+  return {
+    id: `act-${Date.now()}-${++seq}`,
+    timestamp: new Date().toISOString(),
+    serviceUrl: h.connector.url,
+    channelId: 'msteams',
+    from: { id: u.id, name: u.name, aadObjectId: u.aad },
+    recipient: BOT,
+    conversation,
+    locale,
+    channelData: { tenant: { id: TENANT } },
+  };
+}
+
+export function personalMessage(h: Harness, u: User, text: string, locale?: string): Activity {
+  return { ...base(h, u, { conversationType: 'personal', tenantId: TENANT, id: u.personal }, locale), type: 'message', text } as Activity;
+}
+
+/** An Action.Execute click (invoke adaptiveCard/action) in the user's 1:1 chat or a given conversation. */
+export function execute(h: Harness, u: User, verb: string, data: Record<string, unknown>, conversation?: Record<string, unknown>, channelData?: Record<string, unknown>): Activity {
+  const conv = conversation ?? { conversationType: 'personal', tenantId: TENANT, id: u.personal };
+  const a = base(h, u, conv);
+  if (channelData) a.channelData = { ...(a.channelData as object), ...channelData };
+  return { ...a, type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } } as Activity;
+}
+
+/** The card an Action.Execute returned (rendered in place of the clicked card). */
+export function cardOf(res: { status: number; body: unknown }): Record<string, unknown> {
+  const body = res.body as { statusCode: number; type: string; value: Record<string, unknown> };
+  if (res.status !== 200 || body?.statusCode !== 200) throw new Error(`invoke failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return body.value;
+}
+
+export function text(card: unknown): string {
+  return JSON.stringify(card);
+}
