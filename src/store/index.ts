@@ -1,4 +1,5 @@
 import { Db } from 'mongodb';
+import { ActivityLog } from './activities';
 import { AssignmentRepo } from './assignments';
 import { ChannelRepo } from './channels';
 import { ConversationRepo } from './conversations';
@@ -7,6 +8,7 @@ import { JobRunRepo } from './jobRuns';
 import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
 import { OutboxRepo } from './outbox';
+import { PrivacyRepo } from './privacy';
 
 /** Every repository, one per collection; the only code that knows MongoDB. */
 export interface Store {
@@ -18,6 +20,8 @@ export interface Store {
   orders: OrderRepo;
   offers: OfferRepo;
   assignments: AssignmentRepo;
+  activities: ActivityLog;
+  privacy: PrivacyRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -30,6 +34,8 @@ export function createStore(db: Db): Store {
     orders: new OrderRepo(db),
     offers: new OfferRepo(db),
     assignments: new AssignmentRepo(db),
+    activities: new ActivityLog(db),
+    privacy: new PrivacyRepo(db),
   };
 }
 

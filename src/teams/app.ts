@@ -11,7 +11,9 @@ import { registerExpertRoutes } from './experts';
 import { sendHelp, welcomeOnMembersAdded } from './help';
 import { registerOfferRoutes } from './offers';
 import { registerOrderRoutes } from './orders';
+import { registerPrivacyRoutes } from './privacy';
 import { rememberConversation } from './references';
+import { registerWhyRoute } from './why';
 
 /**
  * The bot: an Application whose routes are declared by feature. Each route parses its
@@ -26,6 +28,15 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   });
 
   app.turn('beforeTurn', async (context) => {
+    const a = context.activity;
+    // A redelivered message or event (same id) is handled once. Card actions (invokes) are
+    // idempotent by design and must always get an answer, so they are not skipped here.
+    if (a.type !== ActivityTypes.Invoke && a.id && a.conversation?.id) {
+      if (!(await deps.store.activities.firstTime(a.conversation.id, a.id, deps.now()))) {
+        deps.log.info({ activityId: a.id, type: a.type }, 'duplicate activity ignored');
+        return false;
+      }
+    }
     await rememberConversation(context, deps);
     return true;
   });
@@ -48,6 +59,8 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   registerOrderRoutes(app, deps);
   registerOfferRoutes(app, deps);
   registerExpertRoutes(app, deps);
+  registerWhyRoute(app, deps);
+  registerPrivacyRoutes(app, deps);
 
   // Unknown text gets the help card, never silence. Registered last: routes match in order.
   app.activity(ActivityTypes.Message, async (context) => {
@@ -64,6 +77,14 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
     const locale = localeOf(context, deps.config.defaultLocale);
     const text = t(locale, unavailable ? 'error.unavailable' : 'error.generic');
     try {
+      if (context.activity.type === ActivityTypes.Invoke && context.activity.name === 'adaptiveCard/action') {
+        // A card action must get its answer in place, within Teams' invoke time.
+        await context.sendActivity({
+          type: ActivityTypes.InvokeResponse,
+          value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: noticeCard(text, 'attention') } },
+        });
+        return;
+      }
       await context.sendActivity({ attachments: [cardAttachment(noticeCard(text, 'attention'))] });
     } catch (sendError) {
       deps.log.error({ activityId: context.activity.id, err: (sendError as Error).name }, 'could not tell the user about the failure');

@@ -180,6 +180,7 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
         const card = profileCard(deps, saved.doc, deps.config.defaultLocale, { heading: t(deps.config.defaultLocale, 'expert.heading.approval'), forDecision: true });
         await deps.postman.post([{ key, conversationId: channel.conversationId, activity: message(card) }]);
         await deps.store.experts.setApprovalCardKey(aadObjectId, key);
+        await deps.store.privacy.logAccess(aadObjectId, `channel:${channel.conversationId}`, 'approval', deps.now());
       } else {
         notice = `${notice} ${t(loc, 'expert.noCoordinatorsChannel')}`;
       }

@@ -35,7 +35,7 @@ function base(h: Harness, u: User, conversation: Record<string, unknown>, locale
 }
 
 export function personalMessage(h: Harness, u: User, text: string, locale?: string): Activity {
-  return { ...base(h, u, { conversationType: 'personal', tenantId: TENANT, id: u.personal }, locale), type: 'message', text } as Activity;
+  return { ...base(h, u, { conversationType: 'personal', tenantId: TENANT, id: u.personal }, locale), type: 'message', text } as unknown as Activity;
 }
 
 /** An Action.Execute click (invoke adaptiveCard/action) in the user's 1:1 chat or a given conversation. */
@@ -43,7 +43,7 @@ export function execute(h: Harness, u: User, verb: string, data: Record<string, 
   const conv = conversation ?? { conversationType: 'personal', tenantId: TENANT, id: u.personal };
   const a = base(h, u, conv);
   if (channelData) a.channelData = { ...(a.channelData as object), ...channelData };
-  return { ...a, type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } } as Activity;
+  return { ...a, type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } } as unknown as Activity;
 }
 
 /** The card an Action.Execute returned (rendered in place of the clicked card). */

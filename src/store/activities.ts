@@ -1,0 +1,37 @@
+import { Collection, Db } from 'mongodb';
+
+interface SeenDoc {
+  _id: string;
+  at: Date;
+}
+
+/**
+ * Activities already handled, so a redelivered activity (same id) is processed once. The
+ * unique _id decides; a scheduled clean-up job removes old entries (no TTL indexes here).
+ */
+export class ActivityLog {
+  readonly col: Collection<SeenDoc>;
+
+  constructor(db: Db) {
+    this.col = db.collection<SeenDoc>('processedActivities');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.col.createIndex({ at: 1 }, { name: 'at' });
+  }
+
+  /** True the first time this activity is seen, false for a redelivery. */
+  async firstTime(conversationId: string, activityId: string, now: Date): Promise<boolean> {
+    try {
+      await this.col.insertOne({ _id: `${conversationId}|${activityId}`, at: now });
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) return false;
+      throw error;
+    }
+  }
+
+  async removeOlderThan(cutoff: Date): Promise<number> {
+    return (await this.col.deleteMany({ at: { $lt: cutoff } })).deletedCount;
+  }
+}

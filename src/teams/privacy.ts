@@ -1,0 +1,76 @@
+import { Application, TurnState } from '@microsoft/teams-ai';
+import { z } from 'zod';
+import { cardAttachment, noticeCard, renderCard } from '../cards/render';
+import { t } from '../i18n';
+import { message } from '../services/views';
+import { actorOf, localeOf, scopeOf } from './activity';
+import { commandPattern } from './commands';
+import { RouteDeps } from './deps';
+import { strip } from './orders';
+import { isCoordinator } from './roles';
+
+/** Export text kept readable in a card: ids and values, long arrays cut with a count. */
+function exportText(data: Record<string, unknown>): string {
+  const json = JSON.stringify(data, (_k, v: unknown) => (Array.isArray(v) && v.length > 50 ? [...v.slice(0, 50), `… +${v.length - 50}`] : v), 2);
+  return json.length > 20_000 ? `${json.slice(0, 20_000)}\n…` : json;
+}
+
+export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDeps): void {
+  app.message(commandPattern('myData'), async (c) => {
+    const loc = localeOf(c, deps.config.defaultLocale);
+    const { aadObjectId } = actorOf(c);
+    if (!aadObjectId || scopeOf(c) !== 'personal') {
+      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'order.notPersonal'), 'attention'))] });
+      return;
+    }
+    const data = await deps.store.privacy.exportOf(aadObjectId);
+    const n = (k: string) => (Array.isArray(data[k]) ? (data[k] as unknown[]).length : data[k] ? 1 : 0);
+    deps.log.info({ action: 'myData', user: aadObjectId }, 'data export');
+    const card = renderCard('my-data', loc, {
+      counts: [
+        { label: t(loc, 'my-data.count.profile'), value: t(loc, data.expertProfile ? 'yes' : 'no') },
+        { label: t(loc, 'my-data.count.orders'), value: String(n('ordersPlaced')) },
+        { label: t(loc, 'my-data.count.offers'), value: String(n('offers')) },
+        { label: t(loc, 'my-data.count.assignments'), value: String(n('assignments')) },
+        { label: t(loc, 'my-data.count.access'), value: String(n('profileAccessLog')) },
+      ],
+      json: exportText(data),
+      showErasure: true,
+    });
+    await c.sendActivity({ attachments: [cardAttachment(card)] });
+  });
+
+  app.adaptiveCards.actionExecute('privacy.requestErasure', async (c) => {
+    const loc = localeOf(c, deps.config.defaultLocale);
+    const { aadObjectId } = actorOf(c);
+    if (!aadObjectId) return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    await deps.store.privacy.requestErasure(aadObjectId, deps.now());
+    const channel = await deps.store.channels.coordinatorsChannel();
+    if (channel) {
+      const who = (await deps.store.experts.get(aadObjectId))?.displayName ?? c.activity.from?.name ?? aadObjectId;
+      const card = renderCard('erasure-request', deps.config.defaultLocale, { text: t(deps.config.defaultLocale, 'erasure.text', { who }), userId: aadObjectId, showConfirm: true });
+      await deps.postman.post([{ key: `erasure:${aadObjectId}`, conversationId: channel.conversationId, activity: message(card) }]);
+    }
+    deps.log.info({ action: 'requestErasure', user: aadObjectId }, 'erasure requested');
+    return noticeCard(t(loc, 'my-data.requested'), 'good');
+  });
+
+  app.adaptiveCards.actionExecute('privacy.confirmErasure', async (c, _s, data) => {
+    const loc = localeOf(c, deps.config.defaultLocale);
+    if (!(await isCoordinator(c, deps))) {
+      deps.log.warn({ action: 'confirmErasure', actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
+      return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    }
+    const parsed = z.object({ userId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict().safeParse(strip(data));
+    if (!parsed.success) return noticeCard(t(loc, 'error.badInput'), 'attention');
+    const request = await deps.store.privacy.erasures.findOne({ _id: parsed.data.userId });
+    if (!request || request.status !== 'requested') return noticeCard(t(loc, 'erasure.notRequested'), 'attention');
+    const conv = await deps.store.conversations.personalOf(parsed.data.userId);
+    await deps.store.privacy.erase(parsed.data.userId, actorOf(c).aadObjectId ?? '', deps.now());
+    if (conv) {
+      await deps.postman.post([{ key: `erased:${parsed.data.userId}`, conversationId: conv._id, activity: message(noticeCard(t(loc, 'erasure.doneForUser'), 'good')) }]);
+    }
+    deps.log.info({ action: 'erase', user: parsed.data.userId }, 'personal data erased');
+    return renderCard('erasure-request', loc, { text: t(loc, 'erasure.done'), userId: parsed.data.userId, showConfirm: false });
+  });
+}

@@ -1,0 +1,97 @@
+import { Harness, startHarness } from '../support/harness';
+import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+
+const coordinator = user('Kaisa Koordinaattori');
+const CHANNEL = { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', id: '19:koord@thread.tacv2' };
+const CHANNEL_DATA = { team: { id: '19:team@thread.tacv2' }, channel: { id: '19:koord@thread.tacv2' } };
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad });
+  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
+});
+afterAll(() => h.stop());
+
+const PROFILE = {
+  displayName: 'Eero', phone: '040 1', email: '', themes: 'mental-health', taskTypes: 'talk', municipalities: 'Tampere', remoteOk: 'false',
+  languages: 'fi', description: 'Kokemusta.', trainingOrganisation: '', trainingYear: '', feePreference: 'fee', consent: 'true',
+};
+
+test('the same activity delivered twice is processed once', async () => {
+  const u = user('Toistaja');
+  const a = personalMessage(h, u, 'ohje');
+  await h.post(a);
+  await h.post(a);
+  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length >= 1);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(h.connector.sentTo(u.personal)).toHaveLength(1);
+});
+
+test('a profile without consent is refused with a localized message and nothing is stored', async () => {
+  const u = user('Ilman suostumusta');
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  const card = cardOf(await h.post(execute(h, u, 'expert.saveProfile', { ...PROFILE, consent: 'false' })));
+  expect(text(card)).toContain('Suostumus tarvitaan');
+  expect(await h.bot.store.experts.get(u.aad)).toBeNull();
+});
+
+test('only coordinators approve experts; the refusal changes nothing', async () => {
+  const u = user('Eero');
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  cardOf(await h.post(execute(h, u, 'expert.saveProfile', PROFILE)));
+  const res = cardOf(await h.post(execute(h, u, 'expert.approve', { expertId: u.aad })));
+  expect(text(res)).toContain('ei ole oikeutta');
+  expect((await h.bot.store.experts.get(u.aad))!.status).toBe('pending');
+  // Posting the approval card to the coordinators is a recorded read of the profile.
+  expect(await h.bot.store.privacy.access.countDocuments({ expertId: u.aad, purpose: 'approval' })).toBe(1);
+});
+
+test('my data exports everything; erasure after a coordinator confirms keeps de-identified fee records', async () => {
+  const u = user('Poistettava');
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  cardOf(await h.post(execute(h, u, 'expert.saveProfile', PROFILE)));
+  await h.bot.store.assignments.col.insertOne({
+    _id: 'T-2026-9999#1', orderId: 'T-2026-9999', expertId: u.aad, seat: 1, startsAt: new Date(), endsAt: new Date(), status: 'done', createdAt: new Date(), updatedAt: new Date(),
+  });
+  h.connector.reset();
+  await h.post(personalMessage(h, u, 'omat tiedot'));
+  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length === 1);
+  const exported = text(h.connector.sentTo(u.personal)[0]);
+  expect(exported).toContain('mental-health');
+  expect(exported).toContain('T-2026-9999');
+
+  expect(text(cardOf(await h.post(execute(h, u, 'privacy.confirmErasure', { userId: u.aad }))))).toContain('ei ole oikeutta');
+  cardOf(await h.post(execute(h, u, 'privacy.requestErasure', {})));
+  expect(await h.bot.store.experts.get(u.aad)).not.toBeNull();
+  const done = cardOf(await h.post(execute(h, coordinator, 'privacy.confirmErasure', { userId: u.aad }, CHANNEL, CHANNEL_DATA)));
+  expect(text(done)).toContain('Tiedot on poistettu');
+  expect(await h.bot.store.experts.get(u.aad)).toBeNull();
+  const fee = await h.bot.store.assignments.col.findOne({ _id: 'T-2026-9999#1' });
+  expect(fee!.expertId).toMatch(/^erased-/);
+  const dump = JSON.stringify(await h.bot.store.privacy.exportOf(u.aad));
+  expect(dump).not.toContain('Poistettava');
+  expect(dump).not.toContain('mental-health');
+});
+
+test('why <expert> <order> lists the filters for a coordinator and is logged as a profile read', async () => {
+  const u = user('Selitettävä');
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  cardOf(await h.post(execute(h, u, 'expert.saveProfile', { ...PROFILE, displayName: 'Selitettävä' })));
+  cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA)));
+  const professional = user('Tilaaja');
+  await h.post(personalMessage(h, professional, 'ohje'));
+  const d = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+  const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', {
+    themes: 'substance-use', taskType: 'talk', title: 'Päihdeteema', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'onsite',
+    municipality: 'Tampere', address: 'Katu 1', link: '', targetGroup: 'Hoitajat', audienceSize: '', seats: '1', language: 'fi', costCentre: 'K1',
+    contactName: 'Tilaaja', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+  }))));
+  const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
+  h.connector.reset();
+  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: `<at>Välittäjä</at> why selitettävä ${orderId}`, entities: [{ type: 'mention', text: '<at>Välittäjä</at>', mentioned: { id: '28:00000000-0000-0000-0000-00000000b07', name: 'Välittäjä' } }] } as never);
+  await h.connector.waitFor(() => h.connector.sentTo(CHANNEL.id).length >= 1);
+  const why = text(h.connector.sentTo(CHANNEL.id).pop());
+  expect(why).toContain('✗ ei täyty'); // theme does not match
+  expect(why).toContain('Ei sovi tähän tilaukseen');
+  expect(await h.bot.store.privacy.access.countDocuments({ expertId: u.aad, purpose: 'why' })).toBe(1);
+});
