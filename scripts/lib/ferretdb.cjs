@@ -136,19 +136,20 @@ async function startFerretDb({ dataDir, port, reuse = false, log = () => {} }) {
     '--telemetry=disable',
     `--state-dir=${path.resolve(dataDir)}`,
     '--log-level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'], detached: reuse });
+  ], {
+    // A server that outlives this process logs to a file: a pipe to us would break when we exit.
+    stdio: ['ignore', 'ignore', reuse ? fs.openSync(path.join(dataDir, 'ferretdb.log'), 'a') : 'pipe'],
+    detached: reuse,
+  });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+  child.stderr?.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
   const deadline = Date.now() + 30000;
   while (!(await canConnect(listenPort))) {
     if (child.exitCode !== null) throw new Error(`FerretDB exited (${child.exitCode}): ${stderr}`);
     if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`FerretDB did not start: ${stderr}`); }
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (reuse) {
-    child.unref();
-    child.stderr.destroy();
-  }
+  if (reuse) child.unref();
   fs.writeFileSync(stateFile, JSON.stringify({ pid: child.pid, port: listenPort }));
   return handle(child, listenPort, child.pid, stateFile, true);
 }

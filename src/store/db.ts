@@ -24,6 +24,16 @@ export function openDatabase(uri: string, dbName: string): Database {
     ignoreUndefined: true,
   });
   const db = client.db(dbName);
+  // The driver reconnects by itself once it has connected, but a failed first connection
+  // leaves the client closed; keep trying until the database is there.
+  let closing = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = (): void => {
+    client.connect().catch(() => {
+      if (!closing) retry = setTimeout(connect, 1000);
+    });
+  };
+  connect();
   return {
     client,
     db,
@@ -40,7 +50,11 @@ export function openDatabase(uri: string, dbName: string): Database {
         clearTimeout(timer);
       }
     },
-    close: () => client.close(),
+    close: async () => {
+      closing = true;
+      clearTimeout(retry);
+      await client.close();
+    },
   };
 }
 

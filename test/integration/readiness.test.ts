@@ -57,3 +57,20 @@ test('/readyz is 503 while the database is down and 200 when it is back; /health
     await db.stop();
   }
 }, 60000);
+
+test('a bot started while the database is down becomes ready when it comes up, without a restart', async () => {
+  const port = await freePort();
+  const parsed = parseConfig({ PORT: '0', MONGODB_URI: `mongodb://127.0.0.1:${port}/`, MONGODB_DB: 'readyz2', LOG_LEVEL: 'silent' });
+  if (!parsed.ok) throw new Error(parsed.errors.join());
+  const late = await startBot(parsed.config, createLogger('silent'));
+  const base = `http://127.0.0.1:${late.port}`;
+  let db: { stop(): Promise<void> } | undefined;
+  try {
+    expect(await eventually(`${base}/readyz`, 503, 5000)).toBe(503);
+    db = await startFerretDb({ dataDir, port });
+    expect(await eventually(`${base}/readyz`, 200, 20000)).toBe(200);
+  } finally {
+    await late.stop();
+    await db?.stop();
+  }
+}, 60000);
