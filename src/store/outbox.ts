@@ -45,7 +45,7 @@ export interface NewOutboxItem {
  */
 type OutboxDoc = Omit<OutboxItem, 'activity'> & { activity: string };
 
-/** Proof of one claim: only one sender can insert `<item _id>:<leaseSeq>`. */
+/** Proof of one claim: only one sender can insert `<item _id>:<leaseSeq>`; `at` is when. */
 interface LeaseDoc {
   _id: string;
   at: Date;
@@ -125,11 +125,18 @@ export class OutboxRepo {
     if (skipConversations.length > 0) filter.conversationId = { $nin: skipConversations };
     const candidates = await this.col.find(filter, { sort: { nextAttemptAt: 1, _id: 1 }, limit: CANDIDATES }).toArray();
     for (const c of candidates) {
-      const leaseSeq = c.leaseSeq + 1;
-      if (!(await this.insertLease({ _id: `${c._id.toHexString()}:${leaseSeq}`, at: now }))) continue;
+      const leaseSeq = await this.takeLease(c, now, leaseMs);
+      if (leaseSeq === null) continue;
       const claim = { status: 'sending' as const, lockedBy: owner, lockedUntil: new Date(now.getTime() + leaseMs), leaseSeq };
-      // The leaseSeq guard is a second line: the lease alone already excludes other claimers.
-      const res = await this.col.updateOne({ _id: c._id, leaseSeq: c.leaseSeq }, { $set: claim });
+      let res;
+      try {
+        // The leaseSeq guard is a second line: the lease alone already excludes other claimers.
+        res = await this.col.updateOne({ _id: c._id, leaseSeq: c.leaseSeq }, { $set: claim });
+      } catch (error) {
+        // Give the lease back so the item is not held up until the lease counts as abandoned.
+        await this.leases.deleteOne({ _id: leaseIdOf(c._id, leaseSeq) }).catch(() => undefined);
+        throw error;
+      }
       if (res.modifiedCount === 1) return toItem({ ...c, ...claim });
     }
     return null;
@@ -193,16 +200,29 @@ export class OutboxRepo {
     return res.modifiedCount === 1;
   }
 
-  /** False when another sender holds this lease already. */
-  private async insertLease(lease: LeaseDoc): Promise<boolean> {
-    try {
-      await this.leases.insertOne(lease);
-      return true;
-    } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
-      throw error;
+  /**
+   * Inserts the next lease of an item; null if another sender holds it. A lease whose claim
+   * never reached the item (its sender died between the two writes) is older than a lease by
+   * now and is stepped over, so such an item is delayed, never stuck.
+   */
+  private async takeLease(item: OutboxDoc, now: Date, leaseMs: number): Promise<number | null> {
+    for (let seq = item.leaseSeq + 1; seq <= item.leaseSeq + 3; seq++) {
+      const _id = leaseIdOf(item._id, seq);
+      try {
+        await this.leases.insertOne({ _id, at: now });
+        return seq;
+      } catch (error) {
+        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      }
+      const held = await this.leases.findOne({ _id });
+      if (held && held.at.getTime() > now.getTime() - leaseMs) return null;
     }
+    return null;
   }
+}
+
+function leaseIdOf(id: ObjectId, seq: number): string {
+  return `${id.toHexString()}:${seq}`;
 }
 
 function toItem(doc: OutboxDoc): OutboxItem {

@@ -283,18 +283,25 @@ test('transport: local mode reaches an Agents Playground style service URL (http
   const playground = http.createServer((req, res) => {
     seen.push({ method: req.method, url: req.url, auth: req.headers.authorization });
     req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'pg-1' })));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'pg-1' }));
+    });
   });
   await new Promise<void>((r) => playground.listen(0, '127.0.0.1', r));
   const serviceUrl = `http://localhost:${(playground.address() as net.AddressInfo).port}/_connector`;
   const ref = { bot: { id: '28:b' }, channelId: 'msteams', serviceUrl, conversation: { id: 'a:1 personal' }, user: { id: '29:u' } };
-  expect(await transport.send(ref, { text: 'hei' })).toEqual({ activityId: 'pg-1' });
-  await transport.update(ref, 'pg-1', { text: 'päivitetty' });
-  expect(seen).toEqual([
-    { method: 'POST', url: '/_connector/v3/conversations/a%3A1%20personal/activities', auth: undefined },
-    { method: 'PUT', url: '/_connector/v3/conversations/a%3A1%20personal/activities/pg-1', auth: undefined },
-  ]);
-  await new Promise((r) => playground.close(r));
+  try {
+    expect(await transport.send(ref, { text: 'hei' })).toEqual({ activityId: 'pg-1' });
+    await transport.update(ref, 'pg-1', { text: 'päivitetty' });
+    expect(seen).toEqual([
+      { method: 'POST', url: '/_connector/v3/conversations/a%3A1%20personal/activities', auth: undefined },
+      { method: 'PUT', url: '/_connector/v3/conversations/a%3A1%20personal/activities/pg-1', auth: undefined },
+    ]);
+  } finally {
+    playground.closeAllConnections();
+    await new Promise((r) => playground.close(r));
+  }
 });
 
 function freePort(): Promise<number> {

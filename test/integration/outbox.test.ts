@@ -68,6 +68,14 @@ test('an expired lease makes a "sending" item claimable again; a live one does n
   expect(await outbox.sentActivityIdOf('k')).toBe('act-1');
 });
 
+test('a claim that died between its lease and the item update delays the item by one lease, not forever', async () => {
+  await outbox.enqueue([{ key: 'k', conversationId: 'c', activity: {} }], t0);
+  const item = await outbox.get('k');
+  await outbox.leases.insertOne({ _id: `${item!._id.toHexString()}:1`, at: t0 }); // its claimer stopped here
+  expect(await outbox.claimDue('me', at(500), 1000)).toBeNull(); // maybe still in progress
+  expect(await outbox.claimDue('me', at(1000), 1000)).toMatchObject({ key: 'k', lockedBy: 'me', leaseSeq: 2 });
+});
+
 test('reschedule counts an attempt and keeps the error class; release does not count', async () => {
   await outbox.enqueue([{ key: 'k', conversationId: 'c', activity: {} }], t0);
   let item = await outbox.claimDue('me', t0, 1000);
