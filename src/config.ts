@@ -76,6 +76,7 @@ export const envSchema = z
     WAVE_SIZE: positiveInt(5, 100),
     WAVE_WAIT_MINUTES: positiveInt(120, 10080),
     LATE_CANCEL_HOURS: positiveInt(24, 720),
+    DIGEST_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('08:00'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -105,6 +106,8 @@ export interface Config {
   waveSize: number;
   waveWaitMinutes: number;
   lateCancelHours: number;
+  /** Daily digest time (HH:mm, deployment time zone). */
+  digestTime: string;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -149,6 +152,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       waveSize: e.WAVE_SIZE,
       waveWaitMinutes: e.WAVE_WAIT_MINUTES,
       lateCancelHours: e.LATE_CANCEL_HOURS,
+      digestTime: e.DIGEST_TIME,
       logLevel: e.LOG_LEVEL,
     },
   };

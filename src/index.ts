@@ -5,6 +5,7 @@ import { createStore, ensureIndexes, Store } from './store';
 import { openDatabase, Database } from './store/db';
 import { DEFAULT_CATALOG } from './domain/catalog';
 import { Scheduler } from './jobs/scheduler';
+import { digestJob } from './jobs/digest';
 import { waveJob } from './jobs/waves';
 import { OutboxSender } from './messaging/sender';
 import { BotTransport } from './messaging/transport';
@@ -78,7 +79,8 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   };
   const scheduler = new Scheduler({ repo: store.jobRuns, timeZone: config.timeZone, log });
   scheduler.register(waveJob(deps));
-  const app = createApp(adapter, deps);
+  scheduler.register(digestJob(deps));
+  const app = createApp(adapter, { ...deps, scheduler });
   void preparing.then(() => {
     if (stopped) return;
     sender.start();

@@ -18,4 +18,6 @@ export interface ServiceDeps {
   postman: Postman;
   now: () => Date;
   rng: () => number;
+  /** Lines other modules add to the daily digest (e.g. missing feedback, debrief requests). */
+  digestExtras?: (now: Date, locale: 'fi' | 'sv' | 'en') => Promise<{ label: string; value: string }[]>;
 }

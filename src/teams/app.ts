@@ -8,6 +8,7 @@ import { markCoordinatorsChannel, onChannelEvent, recordTeamChannels } from './c
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { registerExpertRoutes } from './experts';
+import { registerJobCommands } from './jobs';
 import { sendHelp, welcomeOnMembersAdded } from './help';
 import { registerOfferRoutes } from './offers';
 import { registerOrderRoutes } from './orders';
@@ -61,6 +62,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   registerExpertRoutes(app, deps);
   registerWhyRoute(app, deps);
   registerPrivacyRoutes(app, deps);
+  registerJobCommands(app, deps);
 
   // Unknown text gets the help card, never silence. Registered last: routes match in order.
   app.activity(ActivityTypes.Message, async (context) => {

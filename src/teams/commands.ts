@@ -14,6 +14,8 @@ export const COMMANDS = {
   resume: { fi: ['jatka'], sv: ['fortsätt'], en: ['resume'] },
   myData: { fi: ['omat tiedot'], sv: ['mina uppgifter'], en: ['my data'] },
   coordinatorsChannel: { fi: ['koordinaattorikanava'], sv: ['koordinatorkanal'], en: ['coordinators channel'] },
+  digestNow: { fi: ['kooste nyt'], sv: ['sammandrag nu'], en: ['digest now'] },
+  fees: { fi: ['palkkiot'], sv: ['arvoden'], en: ['fees'] },
 } satisfies Record<string, Record<Locale, string[]>>;
 
 export type CommandId = keyof typeof COMMANDS;

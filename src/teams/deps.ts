@@ -1,4 +1,5 @@
 import { Config } from '../config';
+import { Scheduler } from '../jobs/scheduler';
 import { ServiceDeps } from '../services/deps';
 import { Logger } from '../log';
 import { Store } from '../store';
@@ -9,4 +10,5 @@ export interface RouteDeps extends ServiceDeps {
   store: Store;
   log: Logger;
   now: () => Date;
+  scheduler: Pick<Scheduler, 'runNow'>;
 }

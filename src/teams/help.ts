@@ -25,6 +25,8 @@ const COMMANDS_BY_SCOPE: Record<ConversationScope, [CommandId, Parameters<typeof
   channel: [
     ['order', 'help.cmd.order'],
     ['coordinatorsChannel', 'help.cmd.coordinatorsChannel'],
+    ['digestNow', 'help.cmd.digestNow'],
+    ['fees', 'help.cmd.fees'],
     ['help', 'help.cmd.help'],
   ],
 };

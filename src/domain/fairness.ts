@@ -1,0 +1,23 @@
+/**
+ * How evenly the work is spread across active experts (equality is an explicit goal in every
+ * seed). Gini coefficient over the per-expert assignment counts: 0 = everyone has the same
+ * number, towards 1 = a few get everything.
+ */
+export interface Fairness {
+  experts: number;
+  assignments: number;
+  max: number;
+  min: number;
+  gini: number;
+}
+
+export function fairness(countsPerActiveExpert: number[]): Fairness {
+  const n = countsPerActiveExpert.length;
+  const total = countsPerActiveExpert.reduce((a, b) => a + b, 0);
+  if (n === 0) return { experts: 0, assignments: 0, max: 0, min: 0, gini: 0 };
+  const sorted = [...countsPerActiveExpert].sort((a, b) => a - b);
+  // G = Σ (2i − n − 1) x_i / (n Σ x), i = 1..n over ascending values.
+  const weighted = sorted.reduce((acc, x, i) => acc + (2 * (i + 1) - n - 1) * x, 0);
+  const gini = total === 0 ? 0 : Math.round((weighted / (n * total)) * 1000) / 1000;
+  return { experts: n, assignments: total, max: sorted[n - 1], min: sorted[0], gini };
+}

@@ -1,0 +1,43 @@
+import { Application, TurnState } from '@microsoft/teams-ai';
+import { TurnContext } from 'botbuilder';
+import { cardAttachment, noticeCard } from '../cards/render';
+import { t } from '../i18n';
+import { actorOf, localeOf } from './activity';
+import { commandPattern } from './commands';
+import { RouteDeps } from './deps';
+import { isCoordinator } from './roles';
+
+/**
+ * Coordinators run jobs now: `digest now`, `fees 2026-10`. They go through the scheduler's
+ * claim like the timed runs: a month's fee summary runs once however often it is asked for.
+ */
+export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps): void {
+  const run = async (c: TurnContext, job: string, opts: { key?: string; params?: Record<string, string> }) => {
+    const loc = localeOf(c, deps.config.defaultLocale);
+    const say = (text: string, tone: 'good' | 'attention' = 'good') => c.sendActivity({ attachments: [cardAttachment(noticeCard(text, tone))] });
+    if (!(await isCoordinator(c, deps))) {
+      deps.log.warn({ action: `run ${job}`, actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
+      await say(t(loc, 'error.forbidden'), 'attention');
+      return;
+    }
+    let outcome: string;
+    try {
+      outcome = await deps.scheduler.runNow(job, opts);
+    } catch {
+      await say(t(loc, 'job.unknown'), 'attention');
+      return;
+    }
+    const key = outcome === 'done' ? 'job.done' : outcome === 'already-done' ? 'job.alreadyDone' : outcome === 'running-elsewhere' ? 'job.runningElsewhere' : 'job.failed';
+    await say(t(loc, key, { job: opts.key ? `${job} ${opts.key}` : job }), outcome === 'done' || outcome === 'already-done' ? 'good' : 'attention');
+  };
+
+  app.message(commandPattern('digestNow'), (c) => run(c, 'daily-digest', {}));
+  app.message(commandPattern('fees', true), async (c) => {
+    const month = /(\d{4}-(0[1-9]|1[0-2]))\s*$/.exec(c.activity.text ?? '')?.[1];
+    if (!month) {
+      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(localeOf(c, deps.config.defaultLocale), 'fees.usage'), 'attention'))] });
+      return;
+    }
+    await run(c, 'monthly-fees', { key: month, params: { month } });
+  });
+}

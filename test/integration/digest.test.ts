@@ -1,0 +1,50 @@
+import { Harness, startHarness } from '../support/harness';
+import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+
+const coordinator = user('Kaisa Koordinaattori');
+const CHANNEL = { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', id: '19:koord@thread.tacv2' };
+const CHANNEL_DATA = { team: { id: '19:team@thread.tacv2' }, channel: { id: '19:koord@thread.tacv2' } };
+const MENTION = [{ type: 'mention', text: '<at>Välittäjä</at>', mentioned: { id: '28:00000000-0000-0000-0000-00000000b07', name: 'Välittäjä' } }];
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad });
+  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
+});
+afterAll(() => h.stop());
+
+function channelMessage(textValue: string, from = coordinator) {
+  return { ...execute(h, from, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: `<at>Välittäjä</at> ${textValue}`, entities: MENTION } as never;
+}
+
+test('digest now posts the digest once per run to the coordinators channel, with new and unfilled orders and the fairness line', async () => {
+  const professional = user('Aino');
+  await h.post(personalMessage(h, professional, 'ohje'));
+  const d = new Date(Date.now() + 4 * 86_400_000).toISOString().slice(0, 10);
+  const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', {
+    themes: 'mental-health', taskType: 'talk', title: 'Koosteeseen tuleva tilaus', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60',
+    mode: 'remote', municipality: '', address: '', link: 'https://teams.example/x', targetGroup: 'Hoitajat', audienceSize: '', seats: '2', language: 'fi',
+    costCentre: 'K1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+  }))));
+  const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
+  h.connector.reset();
+  await h.post(channelMessage('kooste nyt'));
+  await h.bot.sender.drain(10000);
+  const posted = h.connector.sentTo(CHANNEL.id).map(text);
+  const digest = posted.find((p) => p.includes('Päivän kooste'));
+  expect(digest).toBeDefined();
+  expect(digest).toContain(orderId);
+  expect(digest).toContain('Koosteeseen tuleva tilaus');
+  expect(digest).toMatch(/Gini \d\.\d\d/);
+  expect(posted.some((p) => p.includes('Valmis: daily-digest'))).toBe(true);
+  expect(await h.bot.store.jobRuns.recent('daily-digest', 5)).toHaveLength(1);
+});
+
+test('only coordinators can run jobs', async () => {
+  const stranger = user('Joku');
+  h.connector.reset();
+  await h.post(personalMessage(h, stranger, 'digest now'));
+  await h.connector.waitFor(() => h.connector.sentTo(stranger.personal).length === 1);
+  expect(text(h.connector.sentTo(stranger.personal)[0])).toContain('ei ole oikeutta');
+  expect(await h.bot.store.jobRuns.recent('daily-digest', 5)).toHaveLength(1);
+});
