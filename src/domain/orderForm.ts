@@ -55,7 +55,8 @@ const shape = z
     address: optional(200),
     link: optional(500),
     targetGroup: text(200),
-    audienceSize: z.union([z.literal(''), intString(1, 10000)]).optional(),
+    // Clients render an empty number input as 0: both mean "not given".
+    audienceSize: z.union([z.literal(''), intString(0, 10000)]).optional(),
     seats: intString(1, 5),
     language: z.enum(['fi', 'sv', 'en'], { message: 'unknownChoice' }),
     costCentre: text(60),
@@ -134,7 +135,7 @@ export function parseOrderForm(raw: unknown, opts: { catalog: Catalog; now: Date
       address: onsite ? f.address : undefined,
       link: remote ? f.link : undefined,
       targetGroup: f.targetGroup,
-      audienceSize: typeof f.audienceSize === 'number' ? f.audienceSize : undefined,
+      audienceSize: typeof f.audienceSize === 'number' && f.audienceSize > 0 ? f.audienceSize : undefined,
       seats: f.seats,
       language: f.language,
       costCentre: f.costCentre,
