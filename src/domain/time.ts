@@ -23,9 +23,13 @@ export function zonedTimeToUtc(date: string, time: string, timeZone: string): Da
   if (mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59) return null;
   const naive = Date.UTC(y, mo - 1, da, h, mi);
   if (new Date(naive).getUTCDate() !== da) return null;
-  const first = naive - offsetMinutes(new Date(naive), timeZone) * 60000;
-  const second = naive - offsetMinutes(new Date(first), timeZone) * 60000;
-  return new Date(Math.min(first, second));
+  // Offsets a day either side: before and after any change near this wall-clock time.
+  const before = offsetMinutes(new Date(naive - 86_400_000), timeZone) * 60000;
+  const after = offsetMinutes(new Date(naive + 86_400_000), timeZone) * 60000;
+  const fits = (u: number) => naive - offsetMinutes(new Date(u), timeZone) * 60000 === u;
+  const valid = [naive - before, naive - after].filter(fits);
+  // Exists (once or twice): the first. In a gap: the old offset, i.e. shifted forward.
+  return new Date(valid.length ? Math.min(...valid) : naive - before);
 }
 
 /** "3.12.2026 klo 13.00" style local parts of an instant, for cards. */
