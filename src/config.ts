@@ -76,6 +76,7 @@ export const envSchema = z
     WAVE_SIZE: positiveInt(5, 100),
     WAVE_WAIT_MINUTES: positiveInt(120, 10080),
     LATE_CANCEL_HOURS: positiveInt(24, 720),
+    FEE_TARIFF_FILE: optionalText,
     DIGEST_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('08:00'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -108,6 +109,8 @@ export interface Config {
   lateCancelHours: number;
   /** Daily digest time (HH:mm, deployment time zone). */
   digestTime: string;
+  /** Fee tariff JSON; default config/fee-tariff.json. */
+  feeTariffFile?: string;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -153,6 +156,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       waveWaitMinutes: e.WAVE_WAIT_MINUTES,
       lateCancelHours: e.LATE_CANCEL_HOURS,
       digestTime: e.DIGEST_TIME,
+      feeTariffFile: e.FEE_TARIFF_FILE,
       logLevel: e.LOG_LEVEL,
     },
   };

@@ -6,6 +6,9 @@ import { openDatabase, Database } from './store/db';
 import { DEFAULT_CATALOG } from './domain/catalog';
 import { Scheduler } from './jobs/scheduler';
 import { digestJob } from './jobs/digest';
+import { feesJob } from './jobs/fees';
+import { DEFAULT_TARIFF_FILE, readTariffFile, tariffRowLookup } from './services/fees';
+import { setFeeLookup } from './services/fees-view';
 import { waveJob } from './jobs/waves';
 import { OutboxSender } from './messaging/sender';
 import { BotTransport } from './messaging/transport';
@@ -31,6 +34,9 @@ export interface RunningBot {
  * driver reconnects by itself when the database comes back.
  */
 export async function startBot(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningBot> {
+  const tariffFile = readTariffFile(config.feeTariffFile ?? DEFAULT_TARIFF_FILE);
+  if (!tariffFile.ok) throw new Error(tariffFile.errors.join('; '));
+  setFeeLookup(tariffRowLookup(tariffFile.tariffs, config.timeZone));
   const database = openDatabase(config.mongodbUri, config.mongodbDb);
   const store = createStore(database.db);
   let indexesReady = false;
@@ -67,6 +73,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     store,
     log,
     catalog: DEFAULT_CATALOG,
+    tariffs: tariffFile.tariffs,
     now: () => new Date(),
     rng: Math.random,
     postman: {
@@ -80,6 +87,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const scheduler = new Scheduler({ repo: store.jobRuns, timeZone: config.timeZone, log });
   scheduler.register(waveJob(deps));
   scheduler.register(digestJob(deps));
+  scheduler.register(feesJob(deps));
   const app = createApp(adapter, { ...deps, scheduler });
   void preparing.then(() => {
     if (stopped) return;

@@ -1,5 +1,6 @@
 import { Config } from '../config';
 import { Catalog } from '../domain/catalog';
+import { FeeTariff } from '../domain/fees';
 import { Logger } from '../log';
 import { Store } from '../store';
 import { NewOutboxItem } from '../store/outbox';
@@ -15,6 +16,8 @@ export interface ServiceDeps {
   store: Store;
   log: Logger;
   catalog: Catalog;
+  /** The fee tariff versions (config/fee-tariff.json), validated at start. */
+  tariffs: FeeTariff[];
   postman: Postman;
   now: () => Date;
   rng: () => number;

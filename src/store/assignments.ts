@@ -2,6 +2,15 @@ import { Collection, Db } from 'mongodb';
 
 export type AssignmentStatus = 'accepted' | 'cancelled' | 'done';
 
+export interface StoredFee {
+  feeCents: number;
+  travelCents: number;
+  totalCents: number;
+  hours: number;
+  tariffVersion: string;
+  computedAt: Date;
+}
+
 /**
  * One expert doing one ordered task (toimeksianto). Its id is the seat: `${orderId}#${seat}`.
  * Taking a seat is a plain insert, and the unique id (one holder per seat) plus the unique
@@ -18,6 +27,14 @@ export interface AssignmentDoc {
   status: AssignmentStatus;
   /** The order was cancelled late (KAP rule): the fee stays payable. */
   feePayable?: boolean;
+  /** From the orderer's feedback: what the fee uses (no forms for the professional). */
+  confirmedMinutes?: number;
+  outcome?: 'held' | 'cancelled' | 'noShow';
+  /** From the expert's feedback. */
+  travelKm?: number;
+  ticketCents?: number;
+  /** Computed once from the tariff valid on the task's date; never recomputed silently. */
+  fee?: StoredFee;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -97,6 +114,15 @@ export class AssignmentRepo {
     const live = await this.col.find({ orderId, status: 'accepted' }).toArray();
     await this.col.updateMany({ orderId, status: 'accepted' }, { $set: { status: 'cancelled', feePayable, updatedAt: now } });
     return live;
+  }
+
+  /** Stores a computed fee unless one is already stored. */
+  async storeFee(id: string, fee: StoredFee): Promise<void> {
+    await this.col.updateOne({ _id: id, fee: { $exists: false } }, { $set: { fee } });
+  }
+
+  inPeriod(from: Date, to: Date): Promise<AssignmentDoc[]> {
+    return this.col.find({ startsAt: { $gte: from, $lt: to } }).toArray();
   }
 
   /** Accepted assignments overlapping [from, to): the no-double-booking filter. */

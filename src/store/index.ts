@@ -4,6 +4,7 @@ import { AssignmentRepo } from './assignments';
 import { ChannelRepo } from './channels';
 import { ConversationRepo } from './conversations';
 import { ExpertRepo } from './experts';
+import { FeeExportRepo } from './exports';
 import { JobRunRepo } from './jobRuns';
 import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
@@ -22,6 +23,7 @@ export interface Store {
   assignments: AssignmentRepo;
   activities: ActivityLog;
   privacy: PrivacyRepo;
+  feeExports: FeeExportRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -36,6 +38,7 @@ export function createStore(db: Db): Store {
     assignments: new AssignmentRepo(db),
     activities: new ActivityLog(db),
     privacy: new PrivacyRepo(db),
+    feeExports: new FeeExportRepo(db),
   };
 }
 

@@ -8,6 +8,7 @@ import { markCoordinatorsChannel, onChannelEvent, recordTeamChannels } from './c
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { registerExpertRoutes } from './experts';
+import { registerFileRoutes } from './files';
 import { registerJobCommands } from './jobs';
 import { sendHelp, welcomeOnMembersAdded } from './help';
 import { registerOfferRoutes } from './offers';
@@ -63,6 +64,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   registerWhyRoute(app, deps);
   registerPrivacyRoutes(app, deps);
   registerJobCommands(app, deps);
+  registerFileRoutes(app, deps);
 
   // Unknown text gets the help card, never silence. Registered last: routes match in order.
   app.activity(ActivityTypes.Message, async (context) => {

@@ -1,0 +1,96 @@
+/** One assignment's stored fee, as the monthly summary reads it. */
+export interface FeeRecord {
+  expertId: string;
+  expertName: string;
+  costCentre: string;
+  orderId: string;
+  date: string;
+  hours: number;
+  feeCents: number;
+  travelCents: number;
+  totalCents: number;
+  volunteer: boolean;
+}
+
+export interface ExpertLine {
+  expertId: string;
+  expertName: string;
+  assignments: number;
+  hours: number;
+  feeCents: number;
+  travelCents: number;
+  totalCents: number;
+}
+
+export interface CostCentreLine {
+  costCentre: string;
+  assignments: number;
+  hours: number;
+  totalCents: number;
+}
+
+export interface MonthSummary {
+  month: string;
+  perExpert: ExpertLine[];
+  perCostCentre: CostCentreLine[];
+  totals: { assignments: number; hours: number; feeCents: number; travelCents: number; totalCents: number };
+}
+
+/** Hours are summed in hundredths as integers, so totals reconcile exactly with the records. */
+const hundredths = (h: number) => Math.round(h * 100);
+
+export function summarizeMonth(records: FeeRecord[], month: string): MonthSummary {
+  const experts = new Map<string, ExpertLine & { h: number }>();
+  const centres = new Map<string, CostCentreLine & { h: number }>();
+  const totals = { assignments: 0, h: 0, feeCents: 0, travelCents: 0, totalCents: 0 };
+  for (const r of records.filter((x) => x.date.startsWith(month))) {
+    const e = experts.get(r.expertId) ?? { expertId: r.expertId, expertName: r.expertName, assignments: 0, hours: 0, h: 0, feeCents: 0, travelCents: 0, totalCents: 0 };
+    e.assignments++; e.h += hundredths(r.hours); e.feeCents += r.feeCents; e.travelCents += r.travelCents; e.totalCents += r.totalCents;
+    experts.set(r.expertId, e);
+    const c = centres.get(r.costCentre) ?? { costCentre: r.costCentre, assignments: 0, hours: 0, h: 0, totalCents: 0 };
+    c.assignments++; c.h += hundredths(r.hours); c.totalCents += r.totalCents;
+    centres.set(r.costCentre, c);
+    totals.assignments++; totals.h += hundredths(r.hours); totals.feeCents += r.feeCents; totals.travelCents += r.travelCents; totals.totalCents += r.totalCents;
+  }
+  const collator = new Intl.Collator('fi');
+  return {
+    month,
+    perExpert: [...experts.values()].map(({ h, ...e }) => ({ ...e, hours: h / 100 })).sort((a, b) => collator.compare(a.expertName, b.expertName) || a.expertId.localeCompare(b.expertId)),
+    perCostCentre: [...centres.values()].map(({ h, ...c }) => ({ ...c, hours: h / 100 })).sort((a, b) => collator.compare(a.costCentre, b.costCentre)),
+    totals: { assignments: totals.assignments, hours: totals.h / 100, feeCents: totals.feeCents, travelCents: totals.travelCents, totalCents: totals.totalCents },
+  };
+}
+
+/** "1234,50": euros with a decimal comma, as Finnish Excel reads numbers. */
+export function euros(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)},${String(abs % 100).padStart(2, '0')}`;
+}
+
+export function decimalHours(h: number): string {
+  return euros(Math.round(h * 100));
+}
+
+/** A text cell: quoted when needed; a leading = + - @ cannot start a spreadsheet formula. */
+function cell(value: string): string {
+  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
+  return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/**
+ * The payroll file: UTF-8 with BOM, `;` separated, CRLF, decimal comma — what Finnish Excel
+ * opens correctly by double-click.
+ */
+export function payrollCsv(s: MonthSummary): string {
+  const rows: string[][] = [
+    ['Kokemusasiantuntija', 'Tunniste', 'Toimeksiantoja', 'Tunnit', 'Palkkio (€)', 'Matkakorvaus (€)', 'Yhteensä (€)'],
+    ...s.perExpert.map((e) => [cell(e.expertName), cell(e.expertId), String(e.assignments), decimalHours(e.hours), euros(e.feeCents), euros(e.travelCents), euros(e.totalCents)]),
+    [],
+    ['Kustannuspaikka', 'Toimeksiantoja', 'Tunnit', 'Yhteensä (€)'],
+    ...s.perCostCentre.map((c) => [cell(c.costCentre), String(c.assignments), decimalHours(c.hours), euros(c.totalCents)]),
+    [],
+    ['Yhteensä', '', String(s.totals.assignments), decimalHours(s.totals.hours), euros(s.totals.feeCents), euros(s.totals.travelCents), euros(s.totals.totalCents)],
+  ];
+  return `\uFEFF${rows.map((r) => r.join(';')).join('\r\n')}\r\n`;
+}
