@@ -47,7 +47,7 @@ describe('zonedTimeToUtc: DST spring forward (2026-03-29, Helsinki)', () => {
     expect(iso(zonedTimeToUtc('2026-03-29', '04:30', HEL))).toBe('2026-03-29T01:30:00.000Z');
   });
 
-  // BUG (src/domain/time.ts:23-25): the first offset is read at the naive instant
+  // Regression (fixed in src/domain/time.ts): the first offset is read at the naive instant
   // (03:30 "as UTC", which is already past the change) and Math.min picks the earlier
   // candidate, so gap times are shifted BACK an hour instead of forward.
   test('03:30 does not exist → shifted forward by the gap to 04:30 (01:30 UTC)', () => {
@@ -81,7 +81,7 @@ describe('zonedTimeToUtc: DST autumn back (2026-10-25, Helsinki)', () => {
     expect(localParts(zonedTimeToUtc('2026-10-25', '03:30', HEL)!, HEL)).toEqual({ date: '2026-10-25', time: '03:30' });
   });
 
-  // BUG (src/domain/time.ts:23-25): both candidates are computed from the post-change
+  // Regression (fixed in src/domain/time.ts): both candidates are computed from the post-change
   // offset (UTC+2), so the SECOND 03:30 (01:30 UTC) is returned instead of the first.
   test('03:30 exists twice → the first (03:30 EEST = 00:30 UTC)', () => {
     expect(iso(zonedTimeToUtc('2026-10-25', '03:30', HEL))).toBe('2026-10-25T00:30:00.000Z');
