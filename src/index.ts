@@ -5,6 +5,7 @@ import { createStore, ensureIndexes, Store } from './store';
 import { openDatabase, Database } from './store/db';
 import { DEFAULT_CATALOG } from './domain/catalog';
 import { Scheduler } from './jobs/scheduler';
+import { cleanupJob } from './jobs/cleanup';
 import { digestJob } from './jobs/digest';
 import { feesJob } from './jobs/fees';
 import { DEFAULT_TARIFF_FILE, readTariffFile, tariffRowLookup } from './services/fees';
@@ -88,6 +89,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   scheduler.register(waveJob(deps));
   scheduler.register(digestJob(deps));
   scheduler.register(feesJob(deps));
+  scheduler.register(cleanupJob(deps));
   const app = createApp(adapter, { ...deps, scheduler });
   void preparing.then(() => {
     if (stopped) return;

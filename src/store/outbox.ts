@@ -187,6 +187,15 @@ export class OutboxRepo {
    * Forgets leases of claims made before `before`. Safe once no sender can still be acting on
    * a read that old; a day is far beyond any lease.
    */
+  /**
+   * Forgets delivered messages sent before `before` (their cards may carry personal data,
+   * and the sender's queries slow down as history grows). Failed ones are kept for follow-up;
+   * an update's original stays while the update may still need its activity id.
+   */
+  async removeSentBefore(before: Date): Promise<number> {
+    return (await this.col.deleteMany({ status: 'sent', sentAt: { $lt: before } })).deletedCount;
+  }
+
   async pruneLeases(before: Date): Promise<number> {
     return (await this.leases.deleteMany({ at: { $lt: before } })).deletedCount;
   }

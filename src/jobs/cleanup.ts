@@ -1,0 +1,27 @@
+import { ServiceDeps } from '../services/deps';
+import { JobDefinition } from './scheduler';
+
+const DAY = 86_400_000;
+
+/**
+ * Nightly clean-up in place of TTL indexes (not portable): processed activity ids after 2
+ * days, delivered outbox messages and their leases after 30 days, payroll files after 7 days.
+ * Other modules add their own retention steps (e.g. free-text feedback) through `extraSteps`.
+ */
+export function cleanupJob(deps: ServiceDeps, extraSteps: ((now: Date) => Promise<Record<string, number>>)[] = []): JobDefinition {
+  return {
+    name: 'cleanup',
+    cron: '30 3 * * *',
+    async run(ctx) {
+      const now = ctx.now().getTime();
+      const removed: Record<string, number> = {
+        activities: await deps.store.activities.removeOlderThan(new Date(now - 2 * DAY)),
+        outbox: await deps.store.outbox.removeSentBefore(new Date(now - 30 * DAY)),
+        leases: await deps.store.outbox.pruneLeases(new Date(now - 30 * DAY)),
+        feeExports: await deps.store.feeExports.removeOlderThan(new Date(now - 7 * DAY)),
+      };
+      for (const step of extraSteps) Object.assign(removed, await step(ctx.now()));
+      deps.log.info({ job: 'cleanup', ...removed }, 'clean-up done');
+    },
+  };
+}
