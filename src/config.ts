@@ -77,6 +77,9 @@ export const envSchema = z
     WAVE_WAIT_MINUTES: positiveInt(120, 10080),
     LATE_CANCEL_HOURS: positiveInt(24, 720),
     FEE_TARIFF_FILE: optionalText,
+    REMINDER_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('09:00'),
+    UNFILLED_ALERT_DAYS: positiveInt(3, 60),
+    FEEDBACK_RETENTION_DAYS: positiveInt(365, 3650),
     DIGEST_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('08:00'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -111,6 +114,9 @@ export interface Config {
   digestTime: string;
   /** Fee tariff JSON; default config/fee-tariff.json. */
   feeTariffFile?: string;
+  reminderTime: string;
+  unfilledAlertDays: number;
+  feedbackRetentionDays: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -157,6 +163,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       lateCancelHours: e.LATE_CANCEL_HOURS,
       digestTime: e.DIGEST_TIME,
       feeTariffFile: e.FEE_TARIFF_FILE,
+      reminderTime: e.REMINDER_TIME,
+      unfilledAlertDays: e.UNFILLED_ALERT_DAYS,
+      feedbackRetentionDays: e.FEEDBACK_RETENTION_DAYS,
       logLevel: e.LOG_LEVEL,
     },
   };

@@ -5,6 +5,7 @@ import { createStore, ensureIndexes, Store } from './store';
 import { openDatabase, Database } from './store/db';
 import { DEFAULT_CATALOG } from './domain/catalog';
 import { Scheduler } from './jobs/scheduler';
+import { feedbackJob, remindersJob } from './jobs/afterTask';
 import { cleanupJob } from './jobs/cleanup';
 import { digestJob } from './jobs/digest';
 import { feesJob } from './jobs/fees';
@@ -77,6 +78,13 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     tariffs: tariffFile.tariffs,
     now: () => new Date(),
     rng: Math.random,
+    digestExtras: async (now, locale) => {
+      const { t } = await import('./i18n');
+      return [
+        { label: t(locale, 'digest.missingFeedback'), value: String(await store.feedback.missingCount()) },
+        { label: t(locale, 'digest.debriefs'), value: String(await store.feedback.debriefsSince(new Date(now.getTime() - 86_400_000))) },
+      ];
+    },
     postman: {
       async post(items) {
         if (items.length === 0) return;
@@ -89,7 +97,13 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   scheduler.register(waveJob(deps));
   scheduler.register(digestJob(deps));
   scheduler.register(feesJob(deps));
-  scheduler.register(cleanupJob(deps));
+  scheduler.register(feedbackJob(deps));
+  scheduler.register(remindersJob(deps));
+  scheduler.register(
+    cleanupJob(deps, [
+      async (now) => ({ feedbackTexts: await store.feedback.removeTextsBefore(new Date(now.getTime() - config.feedbackRetentionDays * 86_400_000)) }),
+    ]),
+  );
   const app = createApp(adapter, { ...deps, scheduler });
   void preparing.then(() => {
     if (stopped) return;

@@ -54,8 +54,9 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   if (order.status === 'new') await deps.store.orders.moveStatus(orderId, ['new'], 'offering', now);
   const offers = await deps.store.offers.createWave(orderId, chosen.map((e) => e._id), wave, now);
   const items: NewOutboxItem[] = [];
+  const chats = await deps.store.conversations.personalOfMany(offers.map((o) => o.expertId));
   for (const offer of offers) {
-    const conv = await deps.store.conversations.personalOf(offer.expertId);
+    const conv = chats.get(offer.expertId.toLowerCase());
     if (!conv) {
       deps.log.warn({ orderId, expertId: offer.expertId }, 'expert has no personal chat with the bot; offer not deliverable');
       continue;

@@ -68,6 +68,22 @@ export class ConversationRepo {
     return this.col.findOne({ userAadObjectId: aadObjectId.toLowerCase(), scope: 'personal' }, { sort: { updatedAt: -1 } });
   }
 
+  /**
+   * personalOf for many users in one query (the latest personal chat of each): a fan-out of
+   * N offers must not be N queries, each a full scan on databases without filter pushdown.
+   */
+  async personalOfMany(aadObjectIds: string[]): Promise<Map<string, ConversationDoc>> {
+    const ids = [...new Set(aadObjectIds.map((id) => id.toLowerCase()))];
+    const latest = new Map<string, ConversationDoc>();
+    if (ids.length === 0) return latest;
+    for (const doc of await this.col.find({ userAadObjectId: { $in: ids }, scope: 'personal' }).toArray()) {
+      const key = doc.userAadObjectId!;
+      const seen = latest.get(key);
+      if (!seen || doc.updatedAt > seen.updatedAt) latest.set(key, doc);
+    }
+    return latest;
+  }
+
   async markUnreachable(id: string, now: Date): Promise<void> {
     await this.col.updateOne({ _id: id }, { $set: { reachable: false, updatedAt: now } });
   }

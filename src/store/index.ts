@@ -5,6 +5,7 @@ import { ChannelRepo } from './channels';
 import { ConversationRepo } from './conversations';
 import { ExpertRepo } from './experts';
 import { FeeExportRepo } from './exports';
+import { FeedbackRepo } from './feedback';
 import { JobRunRepo } from './jobRuns';
 import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
@@ -24,6 +25,7 @@ export interface Store {
   activities: ActivityLog;
   privacy: PrivacyRepo;
   feeExports: FeeExportRepo;
+  feedback: FeedbackRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -39,6 +41,7 @@ export function createStore(db: Db): Store {
     activities: new ActivityLog(db),
     privacy: new PrivacyRepo(db),
     feeExports: new FeeExportRepo(db),
+    feedback: new FeedbackRepo(db),
   };
 }
 

@@ -8,6 +8,7 @@ import { markCoordinatorsChannel, onChannelEvent, recordTeamChannels } from './c
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { registerExpertRoutes } from './experts';
+import { registerFeedbackRoutes } from './feedback';
 import { registerFileRoutes } from './files';
 import { registerJobCommands } from './jobs';
 import { sendHelp, welcomeOnMembersAdded } from './help';
@@ -65,6 +66,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   registerPrivacyRoutes(app, deps);
   registerJobCommands(app, deps);
   registerFileRoutes(app, deps);
+  registerFeedbackRoutes(app, deps);
 
   // Unknown text gets the help card, never silence. Registered last: routes match in order.
   app.activity(ActivityTypes.Message, async (context) => {

@@ -1,0 +1,75 @@
+import { renderCard } from '../cards/render';
+import { localParts } from '../domain/time';
+import { pickLocale, t } from '../i18n';
+import { ServiceDeps } from '../services/deps';
+import { requestFeedback } from '../services/feedback';
+import { message, whenText, whereText } from '../services/views';
+import { dailyCron } from './digest';
+import { JobDefinition } from './scheduler';
+
+const DAY = 86_400_000;
+
+/** Every 5 minutes: orders whose end passed get their feedback cards; missing feedback is nudged at most twice. */
+export function feedbackJob(deps: ServiceDeps): JobDefinition {
+  return {
+    name: 'feedback',
+    cron: '*/5 * * * *',
+    async run(ctx) {
+      const now = ctx.now();
+      for (const order of await deps.store.orders.col.find({ status: { $in: ['offering', 'filled'] }, endsAt: { $lte: now } }).toArray()) {
+        await requestFeedback(deps, order);
+      }
+      // Nudge 1 two days after the request, nudge 2 two days later; then never again.
+      for (const r of await deps.store.feedback.unanswered(new Date(now.getTime() - 2 * DAY), 2)) {
+        if (r.sentAt.getTime() > now.getTime() - 2 * DAY * (r.nudges + 1)) continue;
+        const order = await deps.store.orders.get(r.orderId);
+        const conv = await deps.store.conversations.get(r.conversationId);
+        if (!order || !conv) continue;
+        const loc = pickLocale(conv.locale, deps.config.defaultLocale);
+        const n = r.nudges + 1;
+        await deps.postman.post([{ key: `feedback-nudge:${r._id}:${n}`, conversationId: conv._id, activity: message(renderCard('notice', loc, { text: t(loc, 'feedback.nudge', { number: order._id, title: order.title }), tone: 'default' })) }]);
+        await deps.store.feedback.markNudged(r._id, n);
+      }
+    },
+  };
+}
+
+/**
+ * Daily at REMINDER_TIME: the day-before reminder to experts and orderers of tomorrow's tasks,
+ * and an alert to coordinators of orders still unfilled UNFILLED_ALERT_DAYS before the start.
+ * Keys are per assignment / order, so each reminder goes once whatever runs it.
+ */
+export function remindersJob(deps: ServiceDeps): JobDefinition {
+  return {
+    name: 'reminders',
+    cron: dailyCron(deps.config.reminderTime),
+    async run(ctx) {
+      const now = ctx.now();
+      const tz = deps.config.timeZone;
+      const tomorrow = localParts(new Date(now.getTime() + DAY), tz).date;
+      const window = await deps.store.assignments.col.find({ status: 'accepted', startsAt: { $gt: now, $lt: new Date(now.getTime() + 2 * DAY) } }).toArray();
+      for (const a of window.filter((x) => localParts(x.startsAt, tz).date === tomorrow)) {
+        const order = await deps.store.orders.get(a.orderId);
+        if (!order) continue;
+        for (const [who, aad] of [['expert', a.expertId], ['orderer', order.orderer.aadObjectId]] as const) {
+          const conv = await deps.store.conversations.personalOf(aad);
+          if (!conv) continue;
+          const loc = pickLocale(conv.locale, deps.config.defaultLocale);
+          const text = t(loc, 'reminder.dayBefore', { when: whenText(order, tz), number: order._id, title: order.title, where: whereText(order, loc) });
+          const key = who === 'expert' ? `reminder:day-before:${a._id}` : `reminder:day-before:${order._id}:orderer`;
+          await deps.postman.post([{ key, conversationId: conv._id, activity: message(renderCard('notice', loc, { text, tone: 'default' })) }]);
+        }
+      }
+      const channel = await deps.store.channels.coordinatorsChannel();
+      if (!channel) return;
+      const horizon = new Date(now.getTime() + deps.config.unfilledAlertDays * DAY);
+      const loc = deps.config.defaultLocale;
+      for (const order of await deps.store.orders.col.find({ status: { $in: ['new', 'offering'] }, startsAt: { $gt: now, $lte: horizon } }).toArray()) {
+        const taken = await deps.store.assignments.countLive(order._id);
+        const days = Math.ceil((order.startsAt.getTime() - now.getTime()) / DAY);
+        const text = t(loc, 'reminder.unfilled', { number: order._id, title: order.title, days, taken, seats: order.seats });
+        await deps.postman.post([{ key: `reminder:unfilled:${order._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', loc, { text, tone: 'attention' })) }]);
+      }
+    },
+  };
+}

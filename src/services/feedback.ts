@@ -1,0 +1,86 @@
+import { AdaptiveCard, renderCard } from '../cards/render';
+import { localParts } from '../domain/time';
+import { Locale, MessageKey, pickLocale, t } from '../i18n';
+import { FeedbackDoc, FeedbackRepo, FeedbackRole } from '../store/feedback';
+import { OrderDoc } from '../store/orders';
+import { ServiceDeps } from './deps';
+import { message, whenText } from './views';
+
+const SCALE = ['1', '2', '3', '4', '5'];
+const TOOK_PLACE = ['yes', 'cancelled', 'noShow'] as const;
+
+export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackRole, locale: Locale, o: { stored?: FeedbackDoc | null; values?: Record<string, unknown>; errors?: Record<string, string> } = {}): AdaptiveCard {
+  const card = role === 'orderer' ? 'feedback-orderer' : 'feedback-expert';
+  const errors: Record<string, string> = {};
+  for (const [f, key] of Object.entries(o.errors ?? {})) errors[f] = t(locale, key as MessageKey);
+  const stored = o.stored
+    ? Object.entries({ ...o.stored.answers, ...(o.stored.text ? { text: o.stored.text } : {}) }).map(([k, v]) => ({
+        label: t(locale, `${card}.field.${k}` as MessageKey),
+        value: k === 'tookPlace' ? t(locale, `tookPlace.${v}` as MessageKey) : typeof v === 'boolean' ? t(locale, v ? 'yes' : 'no') : String(v),
+      }))
+    : [];
+  const defaults = { tookPlace: 'yes', actualMinutes: order.durationMinutes, goalsMet: '', useful: '', howItWent: '', text: '', orderAgain: 'false', debrief: 'false', travelKm: '', ticketEuros: '', anonymousText: '' };
+  return renderCard(card, locale, {
+    task: `${order._id} · ${order.title} · ${whenText(order, deps.config.timeZone)}`,
+    orderId: order._id,
+    answered: !!o.stored,
+    stored,
+    errors,
+    values: { ...defaults, ...(o.values ?? {}) },
+    choices: { tookPlace: TOOK_PLACE.map((v) => ({ title: t(locale, `tookPlace.${v}`), value: v })), scale: SCALE.map((v) => ({ title: v, value: v })) },
+  });
+}
+
+/**
+ * When the task's end has passed: the order and its assignments are done, and the orderer and
+ * each expert get their own feedback card (keys make a repeated run send nothing twice).
+ */
+export async function requestFeedback(deps: ServiceDeps, order: OrderDoc): Promise<void> {
+  const now = deps.now();
+  const live = (await deps.store.assignments.ofOrder(order._id)).filter((a) => a.status === 'accepted' || a.status === 'done');
+  if (live.length === 0) return;
+  await deps.store.orders.moveStatus(order._id, ['offering', 'filled'], 'done', now);
+  await deps.store.assignments.col.updateMany({ orderId: order._id, status: 'accepted' }, { $set: { status: 'done', updatedAt: now } });
+  const targets: { role: FeedbackRole; aad: string; expertId?: string }[] = [
+    { role: 'orderer', aad: order.orderer.aadObjectId },
+    ...live.map((a) => ({ role: 'expert' as const, aad: a.expertId, expertId: a.expertId })),
+  ];
+  for (const target of targets) {
+    const conv = (await deps.store.conversations.personalOf(target.aad)) ?? (target.role === 'orderer' ? await deps.store.conversations.get(order.conversationId) : null);
+    if (!conv) continue;
+    const key = FeedbackRepo.keyOf(order._id, target.role, target.expertId);
+    const locale = pickLocale(conv.locale, deps.config.defaultLocale);
+    await deps.postman.post([{ key: `feedback-request:${key}`, conversationId: conv._id, activity: message(feedbackCard(deps, order, target.role, locale)) }]);
+    await deps.store.feedback.recordRequest({ _id: key, orderId: order._id, role: target.role, aadObjectId: target.aad, conversationId: conv._id, sentAt: now, nudges: 0 });
+  }
+}
+
+/** The orderer's confirmed duration and outcome go onto the assignments: the fee uses them. */
+export async function applyOrdererAnswer(deps: ServiceDeps, orderId: string, tookPlace: string, minutes: number): Promise<void> {
+  const outcome = tookPlace === 'yes' ? 'held' : tookPlace === 'noShow' ? 'noShow' : 'cancelled';
+  await deps.store.assignments.col.updateMany({ orderId, fee: { $exists: false } }, { $set: { confirmedMinutes: minutes, outcome, updatedAt: deps.now() } });
+}
+
+export async function applyExpertAnswer(deps: ServiceDeps, orderId: string, expertId: string, travelKm?: number, ticketCents?: number): Promise<void> {
+  const set: Record<string, unknown> = { updatedAt: deps.now() };
+  if (travelKm !== undefined) set.travelKm = travelKm;
+  if (ticketCents !== undefined) set.ticketCents = ticketCents;
+  await deps.store.assignments.col.updateOne({ orderId, expertId, fee: { $exists: false } }, { $set: set });
+}
+
+/** A debrief request reaches the coordinators at once, not in the next digest. */
+export async function routeDebrief(deps: ServiceDeps, order: OrderDoc, expertId: string): Promise<void> {
+  const channel = await deps.store.channels.coordinatorsChannel();
+  if (!channel) return;
+  const name = (await deps.store.experts.get(expertId))?.displayName ?? '';
+  const loc = deps.config.defaultLocale;
+  await deps.postman.post([{
+    key: `debrief:${order._id}:${expertId}`,
+    conversationId: channel.conversationId,
+    activity: message(renderCard('notice', loc, { text: t(loc, 'feedback.debriefRequest', { name, number: order._id, title: order.title }), tone: 'attention' })),
+  }]);
+}
+
+export function monthOf(now: Date, timeZone: string): string {
+  return localParts(now, timeZone).date.slice(0, 7);
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { Collection, Db } from 'mongodb';
+
+export type FeedbackRole = 'orderer' | 'expert';
+
+/** One answer per card: `${orderId}:orderer` or `${orderId}:${expertId}`; the insert decides "once". */
+export interface FeedbackDoc {
+  _id: string;
+  orderId: string;
+  role: FeedbackRole;
+  expertId?: string;
+  answers: Record<string, string | number | boolean>;
+  /** Free text; removed by the clean-up job after FEEDBACK_RETENTION_DAYS. */
+  text?: string;
+  debrief?: boolean;
+  createdAt: Date;
+}
+
+/** Sent feedback requests, so nudges know what is still missing. */
+export interface FeedbackRequestDoc {
+  _id: string; // same key as the answer it waits for
+  orderId: string;
+  role: FeedbackRole;
+  aadObjectId: string;
+  conversationId: string;
+  sentAt: Date;
+  nudges: number;
+}
+
+export class FeedbackRepo {
+  readonly answers: Collection<FeedbackDoc>;
+  readonly requests: Collection<FeedbackRequestDoc>;
+  /** Anonymous expert feedback: only the text and the month, nothing that links to a person. */
+  readonly anonymous: Collection<{ _id: string; month: string; text: string }>;
+
+  constructor(db: Db) {
+    this.answers = db.collection<FeedbackDoc>('feedback');
+    this.requests = db.collection<FeedbackRequestDoc>('feedbackRequests');
+    this.anonymous = db.collection('anonymousFeedback');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.requests.createIndex({ sentAt: 1 }, { name: 'sent' });
+    await this.answers.createIndex({ createdAt: 1 }, { name: 'created' });
+  }
+
+  static keyOf(orderId: string, role: FeedbackRole, expertId?: string): string {
+    return role === 'orderer' ? `${orderId}:orderer` : `${orderId}:${expertId}`;
+  }
+
+  /** Stores the answer unless one exists; returns the stored one and whether it is new. */
+  async answer(doc: FeedbackDoc): Promise<{ doc: FeedbackDoc; isNew: boolean }> {
+    try {
+      await this.answers.insertOne(doc);
+      return { doc, isNew: true };
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      return { doc: (await this.answers.findOne({ _id: doc._id }))!, isNew: false };
+    }
+  }
+
+  get(key: string): Promise<FeedbackDoc | null> {
+    return this.answers.findOne({ _id: key });
+  }
+
+  async recordRequest(doc: FeedbackRequestDoc): Promise<void> {
+    await this.requests.updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
+  }
+
+  /** Requests older than `before` with no answer yet and fewer than `maxNudges` nudges. */
+  async unanswered(before: Date, maxNudges: number): Promise<FeedbackRequestDoc[]> {
+    const requests = await this.requests.find({ sentAt: { $lt: before }, nudges: { $lt: maxNudges } }).toArray();
+    if (requests.length === 0) return [];
+    const answered = new Set((await this.answers.find({ _id: { $in: requests.map((r) => r._id) } }).project({ _id: 1 }).toArray()).map((d) => String(d._id)));
+    return requests.filter((r) => !answered.has(r._id));
+  }
+
+  async markNudged(id: string, nudges: number): Promise<void> {
+    await this.requests.updateOne({ _id: id }, { $set: { nudges } });
+  }
+
+  async addAnonymous(text: string, month: string): Promise<void> {
+    await this.anonymous.insertOne({ _id: randomUUID(), month, text });
+  }
+
+  /** Retention: free texts older than `cutoff` are deleted; the numeric answers stay. */
+  async removeTextsBefore(cutoff: Date): Promise<number> {
+    const r = await this.answers.updateMany({ createdAt: { $lt: cutoff }, text: { $exists: true } }, { $unset: { text: '' } });
+    return r.modifiedCount;
+  }
+
+  async missingCount(): Promise<number> {
+    const requests = await this.requests.find({}).project({ _id: 1 }).toArray();
+    if (requests.length === 0) return 0;
+    return requests.length - (await this.answers.countDocuments({ _id: { $in: requests.map((r) => String(r._id)) } }));
+  }
+
+  debriefsSince(since: Date): Promise<number> {
+    return this.answers.countDocuments({ debrief: true, createdAt: { $gte: since } });
+  }
+}

@@ -1,0 +1,65 @@
+import { Application, TurnState } from '@microsoft/teams-ai';
+import { z } from 'zod';
+import { noticeCard } from '../cards/render';
+import { t } from '../i18n';
+import { applyExpertAnswer, applyOrdererAnswer, feedbackCard, monthOf, routeDebrief } from '../services/feedback';
+import { FeedbackRepo, FeedbackRole } from '../store/feedback';
+import { actorOf, localeOf } from './activity';
+import { RouteDeps } from './deps';
+import { optionalText, parseCardData, toggle } from './input';
+
+const num = (min: number, max: number) =>
+  z.union([z.string().max(12), z.number()]).optional().transform((v, ctx) => {
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', params: { key: 'range' } });
+      return z.NEVER;
+    }
+    return n;
+  });
+const scale = z.enum(['1', '2', '3', '4', '5']);
+const common = { orderId: z.string().regex(/^T-\d{4}-\d{4,6}$/), tookPlace: z.enum(['yes', 'cancelled', 'noShow']), actualMinutes: num(0, 600), text: optionalText(2000) };
+const ordererSchema = z.object({ ...common, goalsMet: scale, useful: scale, orderAgain: toggle }).strict();
+const expertSchema = z.object({ ...common, howItWent: scale, travelKm: num(0, 2000), ticketEuros: num(0, 1000), debrief: toggle, anonymousText: optionalText(2000) }).strict();
+
+/** Feedback cards: identity from the activity; each card answered once, then shown as stored. */
+export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteDeps): void {
+  for (const role of ['orderer', 'expert'] as FeedbackRole[]) {
+    app.adaptiveCards.actionExecute(`feedback.${role}`, async (c, _s, data) => {
+      const loc = localeOf(c, deps.config.defaultLocale);
+      const aad = actorOf(c).aadObjectId;
+      const orderId = typeof (data as { orderId?: unknown })?.orderId === 'string' ? (data as { orderId: string }).orderId : '';
+      const order = /^T-\d{4}-\d{4,6}$/.test(orderId) ? await deps.store.orders.get(orderId) : null;
+      if (!order || !aad) return noticeCard(t(loc, 'error.badInput'), 'attention');
+      const mine = role === 'orderer' ? order.orderer.aadObjectId === aad : !!(await deps.store.assignments.of(order._id, aad));
+      if (!mine) {
+        deps.log.warn({ action: `feedback.${role}`, orderId }, 'refused: not this card\'s recipient');
+        return noticeCard(t(loc, 'feedback.notYours'), 'attention');
+      }
+      const key = FeedbackRepo.keyOf(order._id, role, aad);
+      const existing = await deps.store.feedback.get(key);
+      if (existing) return feedbackCard(deps, order, role, loc, { stored: existing });
+      const parsed = role === 'orderer' ? parseCardData(ordererSchema, data, 'feedback') : parseCardData(expertSchema, data, 'feedback');
+      if (!parsed.ok) return feedbackCard(deps, order, role, loc, { values: data as Record<string, unknown>, errors: parsed.errors });
+      const v = parsed.value as z.infer<typeof expertSchema> & z.infer<typeof ordererSchema>;
+      const minutes = v.actualMinutes ?? order.durationMinutes;
+      const answers: Record<string, string | number | boolean> = { tookPlace: v.tookPlace, actualMinutes: minutes };
+      if (role === 'orderer') Object.assign(answers, { goalsMet: Number(v.goalsMet), useful: Number(v.useful), orderAgain: v.orderAgain });
+      else Object.assign(answers, { howItWent: Number(v.howItWent), travelKm: v.travelKm ?? 0, ticketEuros: v.ticketEuros ?? 0, debrief: v.debrief });
+      const saved = await deps.store.feedback.answer({
+        _id: key, orderId: order._id, role, expertId: role === 'expert' ? aad : undefined, answers, text: v.text, debrief: role === 'expert' ? v.debrief : undefined, createdAt: deps.now(),
+      });
+      if (saved.isNew) {
+        if (role === 'orderer') await applyOrdererAnswer(deps, order._id, v.tookPlace, minutes);
+        else {
+          await applyExpertAnswer(deps, order._id, aad, v.travelKm, v.ticketEuros !== undefined ? Math.round(v.ticketEuros * 100) : undefined);
+          if (v.anonymousText) await deps.store.feedback.addAnonymous(v.anonymousText, monthOf(deps.now(), deps.config.timeZone));
+          if (v.debrief) await routeDebrief(deps, order, aad);
+        }
+        deps.log.info({ orderId: order._id, role }, 'feedback stored');
+      }
+      return feedbackCard(deps, order, role, loc, { stored: saved.doc });
+    });
+  }
+}
