@@ -1,29 +1,11 @@
 import { Collection, Db } from 'mongodb';
+import type { OrderInput } from '../domain/orderForm';
 
 export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled';
-export type OrderMode = 'onsite' | 'remote' | 'hybrid';
+export type OrderMode = OrderInput['mode'];
 
-/** What the professional fills in on the order form, after validation. */
-export interface OrderDetails {
-  themes: string[];
-  taskType: string;
-  title: string;
-  description: string;
-  goal?: string;
-  startsAt: Date;
-  durationMinutes: number;
-  mode: OrderMode;
-  municipality?: string;
-  address?: string;
-  link?: string;
-  targetGroup: string;
-  audienceSize?: number;
-  seats: number;
-  language: 'fi' | 'sv' | 'en';
-  costCentre: string;
-  contact: { name: string; phone?: string; email?: string };
-  noteToCoordinator?: string;
-}
+/** What the professional fills in on the order form, after validation (src/domain/orderForm.ts). */
+export type OrderDetails = OrderInput;
 
 export interface OrderDoc extends OrderDetails {
   _id: string; // the human order number, e.g. T-2026-0042

@@ -2,14 +2,12 @@ import { createLogger } from '../../src/log';
 import { remindersJob } from '../../src/jobs/afterTask';
 import { Scheduler } from '../../src/jobs/scheduler';
 import { Harness, startHarness } from '../support/harness';
-import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
 
 const coordinator = user('Kaisa Koordinaattori');
 const orderer = user('Aino Ammattilainen');
 const expert = user('Eero Kokemusasiantuntija');
 const other = user('Joku Muu');
-const CHANNEL = { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', id: '19:koord@thread.tacv2' };
-const CHANNEL_DATA = { team: { id: '19:team@thread.tacv2' }, channel: { id: '19:koord@thread.tacv2' } };
 let h: Harness;
 const HOUR = 3600_000;
 

@@ -1,5 +1,5 @@
 import { Harness, startHarness } from '../support/harness';
-import { cardOf, execute, personalMessage, text, user, User } from '../support/teams';
+import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
 
 // Register → approve → order → offers → accept → filled, withdraw → next wave, cancel,
 // and the accept race, through the real server and the real local database.
@@ -7,8 +7,6 @@ const coordinator = user('Kaisa Koordinaattori');
 const professional = user('Aino Ammattilainen');
 let h: Harness;
 
-const CHANNEL = { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', id: '19:koord@thread.tacv2' };
-const CHANNEL_DATA = { team: { id: '19:team@thread.tacv2' }, channel: { id: '19:koord@thread.tacv2' } };
 
 beforeAll(async () => {
   h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad, WAVE_SIZE: '3' });

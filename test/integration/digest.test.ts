@@ -1,10 +1,7 @@
 import { Harness, startHarness } from '../support/harness';
-import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+import { cardOf, CHANNEL, CHANNEL_DATA, execute, MENTION, personalMessage, text, user } from '../support/teams';
 
 const coordinator = user('Kaisa Koordinaattori');
-const CHANNEL = { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', id: '19:koord@thread.tacv2' };
-const CHANNEL_DATA = { team: { id: '19:team@thread.tacv2' }, channel: { id: '19:koord@thread.tacv2' } };
-const MENTION = [{ type: 'mention', text: '<at>Välittäjä</at>', mentioned: { id: '28:00000000-0000-0000-0000-00000000b07', name: 'Välittäjä' } }];
 let h: Harness;
 
 beforeAll(async () => {

@@ -56,3 +56,13 @@ export function cardOf(res: { status: number; body: unknown }): Record<string, u
 export function text(card: unknown): string {
   return JSON.stringify(card);
 }
+
+/** The coordinators' channel of the tests' team, and a bot mention as Teams sends it. */
+export const CHANNEL = { isGroup: true, conversationType: 'channel', tenantId: TENANT, id: '19:koord@thread.tacv2' };
+export const CHANNEL_DATA = { team: { id: '19:team@thread.tacv2' }, channel: { id: '19:koord@thread.tacv2' } };
+export const MENTION = [{ type: 'mention', text: '<at>Välittäjä</at>', mentioned: BOT }];
+
+/** A message in the coordinators' channel, @mentioning the bot. */
+export function channelMessage(h: Harness, from: User, textValue: string): Activity {
+  return { ...execute(h, from, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: `<at>Välittäjä</at> ${textValue}`, entities: MENTION } as unknown as Activity;
+}
