@@ -68,6 +68,22 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   registerFileRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
 
+  // A card action nobody handles (an old card, a forged verb) gets a clear answer in place.
+  app.adaptiveCards.actionExecute(/.*/, async (context) => {
+    deps.log.warn({ activityId: context.activity.id }, 'unknown card action');
+    return noticeCard(t(localeOf(context, deps.config.defaultLocale), 'error.badInput'), 'attention');
+  });
+  // Any other invoke the bot does not know is acknowledged, not failed.
+  app.activity(ActivityTypes.Invoke, async (context) => {
+    const card = context.activity.name === 'adaptiveCard/action';
+    await context.sendActivity({
+      type: ActivityTypes.InvokeResponse,
+      value: card
+        ? { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: noticeCard(t(localeOf(context, deps.config.defaultLocale), 'error.badInput'), 'attention') } }
+        : { status: 200 },
+    });
+  });
+
   // Unknown text gets the help card, never silence. Registered last: routes match in order.
   app.activity(ActivityTypes.Message, async (context) => {
     if (context.activity.text?.trim() || !context.activity.value) await sendHelp(context, deps);

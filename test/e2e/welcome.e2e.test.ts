@@ -19,7 +19,7 @@ let page: PlaygroundPage;
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  bot = await startBot(testConfig(__filename), createLogger('silent'));
+  bot = await startBot(testConfig(__filename), createLogger(process.env.E2E_LOG ?? 'silent'));
   playground = await startPlaygroundProcess({ botEndpoint: `http://127.0.0.1:${bot.port}/api/messages`, port: PLAYGROUND_PORT });
   page = await openPlayground(playground.url, { timeoutMs: 20000 });
 }, 90000);
@@ -32,28 +32,28 @@ afterAll(async () => {
 
 test('the personal chat shows the welcome card on installation and the help card on "help"', async () => {
   await page.selectConversation('personal');
-  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/);
+  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/, 45000);
   await page.send('help');
   await page.waitForCardText('Välittäjä – brokering experts by experience');
   await page.screenshot(path.join(ARTIFACTS, 'foundation-personal-help.png'));
   const stored = await bot.store.conversations.col.countDocuments({ scope: 'personal' });
   expect(stored).toBe(1);
-}, 60000);
+}, 120000);
 
 test('a group chat gets the welcome card and answers help', async () => {
   await page.selectConversation('group');
-  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/);
+  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/, 45000);
   await page.send('ohje');
   await page.waitForCardText('your orders and their status');
   await page.screenshot(path.join(ARTIFACTS, 'foundation-group-help.png'));
   expect(await bot.store.conversations.col.countDocuments({ scope: 'groupChat' })).toBe(1);
-}, 60000);
+}, 120000);
 
 test('a team channel gets the welcome card, and can become the coordinators channel', async () => {
   await page.selectConversation('channel');
-  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/);
+  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/, 45000);
   await page.send('koordinaattorikanava');
   await page.waitForCardText("This channel is now the coordinators' channel");
   await page.screenshot(path.join(ARTIFACTS, 'foundation-channel.png'));
   expect(await bot.store.channels.coordinatorsChannel()).not.toBeNull();
-}, 60000);
+}, 120000);
