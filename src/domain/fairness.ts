@@ -1,7 +1,8 @@
 /**
  * How evenly the work is spread across active experts (equality is an explicit goal in every
  * seed). Gini coefficient over the per-expert assignment counts: 0 = everyone has the same
- * number, towards 1 = a few get everything.
+ * number, towards 1 = a few get everything (one of n gets all: (n - 1) / n). Rounded to 3 decimals;
+ * no experts or no assignments is 0.
  */
 export interface Fairness {
   experts: number;
@@ -12,6 +13,7 @@ export interface Fairness {
 }
 
 export function fairness(countsPerActiveExpert: number[]): Fairness {
+  if (countsPerActiveExpert.some((c) => !Number.isInteger(c) || c < 0)) throw new RangeError('assignment counts must be whole numbers >= 0');
   const n = countsPerActiveExpert.length;
   const total = countsPerActiveExpert.reduce((a, b) => a + b, 0);
   if (n === 0) return { experts: 0, assignments: 0, max: 0, min: 0, gini: 0 };

@@ -39,11 +39,14 @@ export interface MonthSummary {
 /** Hours are summed in hundredths as integers, so totals reconcile exactly with the records. */
 const hundredths = (h: number) => Math.round(h * 100);
 
+/** Sums one month's stored fees (records dated YYYY-MM-DD in `month`, YYYY-MM) per expert, per cost centre and in total. */
 export function summarizeMonth(records: FeeRecord[], month: string): MonthSummary {
+  const mm = /^\d{4}-(\d{2})$/.exec(month);
+  if (!mm || Number(mm[1]) < 1 || Number(mm[1]) > 12) throw new RangeError(`month must be YYYY-MM, got ${JSON.stringify(month)}`);
   const experts = new Map<string, ExpertLine & { h: number }>();
   const centres = new Map<string, CostCentreLine & { h: number }>();
   const totals = { assignments: 0, h: 0, feeCents: 0, travelCents: 0, totalCents: 0 };
-  for (const r of records.filter((x) => x.date.startsWith(month))) {
+  for (const r of records.filter((x) => x.date.slice(0, 7) === month && x.date[7] === '-')) {
     const e = experts.get(r.expertId) ?? { expertId: r.expertId, expertName: r.expertName, assignments: 0, hours: 0, h: 0, feeCents: 0, travelCents: 0, totalCents: 0 };
     e.assignments++; e.h += hundredths(r.hours); e.feeCents += r.feeCents; e.travelCents += r.travelCents; e.totalCents += r.totalCents;
     experts.set(r.expertId, e);
@@ -72,9 +75,12 @@ export function decimalHours(h: number): string {
   return euros(Math.round(h * 100));
 }
 
-/** A text cell: quoted when needed; a leading = + - @ cannot start a spreadsheet formula. */
-function cell(value: string): string {
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
+/**
+ * A text cell: quoted when needed; a leading = + - @ (or tab / CR, per OWASP) gets an
+ * apostrophe so that it cannot start a spreadsheet formula.
+ */
+export function csvText(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
@@ -85,10 +91,10 @@ function cell(value: string): string {
 export function payrollCsv(s: MonthSummary): string {
   const rows: string[][] = [
     ['Kokemusasiantuntija', 'Tunniste', 'Toimeksiantoja', 'Tunnit', 'Palkkio (€)', 'Matkakorvaus (€)', 'Yhteensä (€)'],
-    ...s.perExpert.map((e) => [cell(e.expertName), cell(e.expertId), String(e.assignments), decimalHours(e.hours), euros(e.feeCents), euros(e.travelCents), euros(e.totalCents)]),
+    ...s.perExpert.map((e) => [csvText(e.expertName), csvText(e.expertId), String(e.assignments), decimalHours(e.hours), euros(e.feeCents), euros(e.travelCents), euros(e.totalCents)]),
     [],
     ['Kustannuspaikka', 'Toimeksiantoja', 'Tunnit', 'Yhteensä (€)'],
-    ...s.perCostCentre.map((c) => [cell(c.costCentre), String(c.assignments), decimalHours(c.hours), euros(c.totalCents)]),
+    ...s.perCostCentre.map((c) => [csvText(c.costCentre), String(c.assignments), decimalHours(c.hours), euros(c.totalCents)]),
     [],
     ['Yhteensä', '', String(s.totals.assignments), decimalHours(s.totals.hours), euros(s.totals.feeCents), euros(s.totals.travelCents), euros(s.totals.totalCents)],
   ];

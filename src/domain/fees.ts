@@ -5,15 +5,30 @@ import { z } from 'zod';
  * validity. A fee is computed once from the tariff valid on the task's date and stored with
  * that version; a later tariff never silently changes it.
  */
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+/** A real calendar day as YYYY-MM-DD (2026-02-30 is refused). */
+export function isIsoDay(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return d <= days[mo - 1];
+}
+
+const isoDate = z.string().refine(isIsoDay, 'must be a calendar date YYYY-MM-DD');
 
 const rowSchema = z.object({
   taskType: z.string().min(1),
   kind: z.enum(['perTime', 'perHour', 'package']),
   amountCents: z.number().int().min(0),
+  /** The hours a package price covers (shown to the orderer); only for kind "package". */
   packageHours: z.number().positive().optional(),
   label: z.string().optional(),
-}).strict();
+}).strict().superRefine((r, ctx) => {
+  if (r.kind === 'package' && r.packageHours === undefined) ctx.addIssue({ code: 'custom', path: ['packageHours'], message: `a package row (${r.taskType}) needs packageHours` });
+  if (r.kind !== 'package' && r.packageHours !== undefined) ctx.addIssue({ code: 'custom', path: ['packageHours'], message: `packageHours is only for package rows, not ${r.kind} (${r.taskType})` });
+});
 
 const tariffSchema = z.object({
   version: z.string().min(1),
@@ -27,32 +42,43 @@ const tariffSchema = z.object({
 }).strict().superRefine((t, ctx) => {
   const seen = new Set<string>();
   for (const r of t.rows) {
-    if (seen.has(r.taskType)) ctx.addIssue({ code: 'custom', message: `task type ${r.taskType} appears twice in ${t.version}` });
+    if (seen.has(r.taskType)) ctx.addIssue({ code: 'custom', path: ['rows'], message: `task type ${r.taskType} appears twice in ${t.version}` });
     seen.add(r.taskType);
   }
-  if (t.validTo && t.validTo < t.validFrom) ctx.addIssue({ code: 'custom', message: `${t.version}: validTo before validFrom` });
+  if (t.validTo && t.validTo < t.validFrom) ctx.addIssue({ code: 'custom', path: ['validTo'], message: `${t.version}: validTo before validFrom` });
 });
 
 export const feeTariffFileSchema = z.object({ note: z.string().optional(), tariffs: z.array(tariffSchema).min(1) }).strict().superRefine((f, ctx) => {
+  const versions = new Set<string>();
+  for (const t of f.tariffs) {
+    // The version is stored with every fee: it must name exactly one tariff.
+    if (versions.has(t.version)) ctx.addIssue({ code: 'custom', path: ['tariffs'], message: `version ${t.version} appears twice` });
+    versions.add(t.version);
+  }
+  // Sorted by start, any overlap shows up between neighbours.
   const sorted = [...f.tariffs].sort((a, b) => a.validFrom.localeCompare(b.validFrom));
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1];
     if (!prev.validTo || prev.validTo >= sorted[i].validFrom) {
-      ctx.addIssue({ code: 'custom', message: `tariffs ${prev.version} and ${sorted[i].version} overlap` });
+      ctx.addIssue({ code: 'custom', path: ['tariffs'], message: `tariffs ${prev.version} and ${sorted[i].version} overlap` });
     }
   }
 });
 
+export type FeeTariffFile = z.infer<typeof feeTariffFileSchema>;
 export type FeeTariff = z.infer<typeof tariffSchema>;
 export type TariffRow = z.infer<typeof rowSchema>;
 
+/** Validates the parsed tariff file; errors are "path: message" lines for the start-up log. */
 export function loadTariffs(json: unknown): { ok: true; tariffs: FeeTariff[] } | { ok: false; errors: string[] } {
   const r = feeTariffFileSchema.safeParse(json);
   if (r.success) return { ok: true, tariffs: r.data.tariffs };
   return { ok: false, errors: r.error.issues.map((i) => `${i.path.join('.') || 'tariff'}: ${i.message}`) };
 }
 
+/** The tariff valid on a day (validFrom and validTo inclusive), if any. */
 export function tariffFor(tariffs: FeeTariff[], isoDay: string): FeeTariff | undefined {
+  if (!isIsoDay(isoDay)) return undefined;
   return tariffs.find((t) => t.validFrom <= isoDay && (!t.validTo || isoDay <= t.validTo));
 }
 
@@ -62,7 +88,7 @@ export interface FeeInput {
   taskType: string;
   /** The task's date (YYYY-MM-DD, deployment time zone): picks the tariff. */
   date: string;
-  /** The duration the orderer confirmed (or the ordered one for cancellations and no-shows). */
+  /** The duration the orderer confirmed (or the ordered one for late cancellations and no-shows), whole minutes. */
   confirmedMinutes: number;
   outcome: Outcome;
   feePreference: 'fee' | 'volunteer';
@@ -70,16 +96,38 @@ export interface FeeInput {
   ticketCents?: number;
 }
 
+export type FeeError = 'noTariff' | 'noRow' | 'invalidInput';
+
 export type FeeResult =
   | { ok: true; feeCents: number; travelCents: number; totalCents: number; hours: number; tariffVersion: string; payable: boolean }
-  | { ok: false; error: 'noTariff' | 'noRow' };
+  | { ok: false; error: FeeError };
 
 /** Integer cents, half up: amount × minutes / 60 without floating point drift. */
 function perHourCents(amountCents: number, minutes: number): number {
   return Math.floor((amountCents * minutes * 2 + 60) / 120);
 }
 
+/** km (up to two decimals) × cents per km, half up to the cent in integer arithmetic. */
+function kmCents(km: number, perKmCents: number): number {
+  const hundredthsKm = Math.round(km * 100);
+  return Math.floor((hundredthsKm * perKmCents * 2 + 100) / 200);
+}
+
+const nonNegative = (n: number | undefined) => n === undefined || (Number.isFinite(n) && n >= 0);
+
+/**
+ * The fee of one assignment from the tariff valid on its date.
+ * - held: the row's fee (per hour on the confirmed minutes, per time and package flat) plus travel.
+ * - cancelledLate / noShow: the fee if the tariff says so (on the ordered minutes the caller
+ *   passes); no km (no trip is assumed), bought tickets still reimbursed when the tariff does.
+ * - cancelledEarly: nothing, 0 hours.
+ * - volunteer: no fee, but hours count and travel is reimbursed.
+ */
 export function computeFee(input: FeeInput, tariffs: FeeTariff[]): FeeResult {
+  if (!isIsoDay(input.date) || !Number.isInteger(input.confirmedMinutes) || input.confirmedMinutes < 0 ||
+      !nonNegative(input.travelKm) || (input.ticketCents !== undefined && (!Number.isInteger(input.ticketCents) || input.ticketCents < 0))) {
+    return { ok: false, error: 'invalidInput' };
+  }
   const tariff = tariffFor(tariffs, input.date);
   if (!tariff) return { ok: false, error: 'noTariff' };
   const row = tariff.rows.find((r) => r.taskType === input.taskType);
@@ -88,15 +136,14 @@ export function computeFee(input: FeeInput, tariffs: FeeTariff[]): FeeResult {
     input.outcome === 'held' ||
     (input.outcome === 'cancelledLate' && tariff.lateCancellationPayable) ||
     (input.outcome === 'noShow' && tariff.noShowPayable);
-  const worked = input.outcome === 'held' || payable;
-  const minutes = worked ? input.confirmedMinutes : 0;
-  const hours = Math.round((minutes / 60) * 100) / 100;
+  const minutes = payable ? input.confirmedMinutes : 0;
+  const hours = Math.round((minutes * 100) / 60) / 100;
   let feeCents = 0;
   if (payable && input.feePreference === 'fee') {
     feeCents = row.kind === 'perHour' ? perHourCents(row.amountCents, minutes) : row.amountCents;
   }
-  // Travel is reimbursed when the trip was made; bought tickets are reimbursed even when the task fell through.
-  const km = input.outcome === 'held' || input.outcome === 'noShow' ? Math.min(input.travelKm ?? 0, tariff.travel.maxKm ?? Infinity) : 0;
-  const travelCents = Math.round(km * tariff.travel.perKmCents) + (tariff.travel.ticketsReimbursed && input.outcome !== 'cancelledEarly' ? (input.ticketCents ?? 0) : 0);
+  const km = input.outcome === 'held' ? Math.min(input.travelKm ?? 0, tariff.travel.maxKm ?? Infinity) : 0;
+  const tickets = tariff.travel.ticketsReimbursed && input.outcome !== 'cancelledEarly' ? (input.ticketCents ?? 0) : 0;
+  const travelCents = kmCents(km, tariff.travel.perKmCents) + tickets;
   return { ok: true, feeCents, travelCents, totalCents: feeCents + travelCents, hours, tariffVersion: tariff.version, payable };
 }
