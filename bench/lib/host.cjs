@@ -1,0 +1,104 @@
+'use strict';
+// A child process that runs one server for a benchmark, so the load generator and the
+// connector stand-in (in the parent) do not share its event loop or its memory figures.
+//   BENCH_MODE=bot   the app itself: startBot(parseConfig(env)) from the compiled build
+//   BENCH_MODE=echo  a bare botbuilder echo bot on the same restify + CloudAdapter stack
+// The parent talks to it over IPC: { id, cmd } → { id, ok, result | error }.
+const path = require('node:path');
+
+const build = process.env.BENCH_BUILD;
+const mode = process.env.BENCH_MODE || 'bot';
+
+async function startApp() {
+  const { parseConfig } = require(path.join(build, 'config.js'));
+  const { startBot } = require(path.join(build, 'index.js'));
+  const { createLogger } = require(path.join(build, 'log.js'));
+  const parsed = parseConfig(process.env);
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  // Values the environment schema does not allow (e.g. WAVE_SIZE above 100) are set on the parsed config.
+  const overrides = JSON.parse(process.env.BENCH_OVERRIDES || '{}');
+  const config = { ...parsed.config, ...overrides };
+  const bot = await startBot(config, createLogger(config.logLevel));
+  // /readyz: indexes created and the database answers.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${bot.port}/readyz`).catch(() => undefined);
+    if (res?.status === 200) break;
+    if (Date.now() > deadline) throw new Error('bot not ready in 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port: bot.port,
+    stats: () => ({ ...bot.sender.stats }),
+    drain: (ms) => bot.sender.drain(ms),
+    stop: () => bot.stop(),
+  };
+}
+
+async function startEcho() {
+  const restify = require('restify');
+  const { CloudAdapter, ConfigurationBotFrameworkAuthentication, ActivityTypes } = require('botbuilder');
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+  const logic = async (context) => {
+    const a = context.activity;
+    if (a.type === ActivityTypes.Invoke) {
+      const card = { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: `echo ${a.value?.action?.verb ?? ''}`, wrap: true }] };
+      await context.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
+      });
+      return;
+    }
+    if (a.type === ActivityTypes.Message) await context.sendActivity(`echo: ${a.text ?? ''}`);
+  };
+  const server = restify.createServer({ name: 'echo' });
+  server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
+  server.post('/api/messages', async (req, res) => {
+    await adapter.process(req, res, logic);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { port: server.address().port, stats: () => ({}), drain: async () => {}, stop: async () => server.close() };
+}
+
+async function main() {
+  const h = mode === 'echo' ? await startEcho() : await startApp();
+  process.on('message', async (msg) => {
+    const reply = (body) => process.send({ id: msg.id, ...body });
+    try {
+      let result;
+      switch (msg.cmd) {
+        case 'mem':
+          if (msg.gc && global.gc) {
+            global.gc();
+            await new Promise((r) => setTimeout(r, 50));
+            global.gc();
+          }
+          result = { ...process.memoryUsage(), cpu: process.cpuUsage() };
+          break;
+        case 'stats':
+          result = h.stats();
+          break;
+        case 'drain':
+          await h.drain(msg.timeoutMs ?? 30_000);
+          result = true;
+          break;
+        case 'stop':
+          await h.stop();
+          reply({ ok: true, result: true });
+          setTimeout(() => process.exit(0), 50);
+          return;
+        default:
+          throw new Error(`unknown command ${msg.cmd}`);
+      }
+      reply({ ok: true, result });
+    } catch (error) {
+      reply({ ok: false, error: String(error && error.message ? error.message : error) });
+    }
+  });
+  process.send({ id: 0, ok: true, result: { port: h.port } });
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench host failed: ${error && error.stack ? error.stack : error}\n`);
+  process.exit(1);
+});
