@@ -11,7 +11,7 @@ export function scopeOf(context: TurnContext): ConversationScope {
 }
 
 export function localeOf(context: TurnContext, fallback: Locale): Locale {
-  return pickLocale(context.activity.locale, fallback);
+  return pickLocale(str(context.activity.locale), fallback);
 }
 
 interface TeamsChannelData {
@@ -21,9 +21,29 @@ interface TeamsChannelData {
   eventType?: string;
 }
 
+/**
+ * The parts of Teams' channelData the bot reads, with only string values kept: these ids go
+ * into database filters (a `{"$ne": null}` channel id would match someone else's record).
+ */
 export function channelDataOf(context: TurnContext): TeamsChannelData {
   const data = context.activity.channelData as unknown;
-  return data && typeof data === 'object' ? (data as TeamsChannelData) : {};
+  if (!data || typeof data !== 'object') return {};
+  const d = data as Record<string, unknown>;
+  const part = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined);
+  const tenant = part(d.tenant);
+  const team = part(d.team);
+  const channel = part(d.channel);
+  return {
+    tenant: tenant && { id: str(tenant.id) },
+    team: team && { id: str(team.id), name: str(team.name), aadGroupId: str(team.aadGroupId) },
+    channel: channel && { id: str(channel.id), name: str(channel.name) },
+    eventType: str(d.eventType),
+  };
+}
+
+/** A string field of an activity, or undefined: activities are JSON, and not every sender is Teams. */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 /**
@@ -32,5 +52,5 @@ export function channelDataOf(context: TurnContext): TeamsChannelData {
  */
 export function actorOf(context: TurnContext): { aadObjectId?: string; userId: string } {
   const from = context.activity.from ?? { id: '' };
-  return { aadObjectId: from.aadObjectId?.toLowerCase(), userId: from.id };
+  return { aadObjectId: str(from.aadObjectId)?.toLowerCase(), userId: from.id };
 }

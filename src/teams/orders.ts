@@ -9,7 +9,7 @@ import { cancelOrder, placeOrder, statusText } from '../services/orders';
 import { brokeringCardFor, orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
 import { whenText } from '../services/views';
-import { actorOf, localeOf, scopeOf } from './activity';
+import { actorOf, localeOf, scopeOf, str } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { hasOperatorKeys } from './input';
@@ -89,7 +89,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
       deps.log.info({ action: 'order.submit', fields: Object.keys(parsed.errors) }, 'order refused');
       return orderForm(deps, loc, typedValues(data), parsed.errors);
     }
-    const order = await placeOrder(deps, parsed.value, { aadObjectId, name: c.activity.from?.name ?? '' }, c.activity.conversation.id);
+    const order = await placeOrder(deps, parsed.value, { aadObjectId, name: str(c.activity.from?.name) ?? '' }, c.activity.conversation.id);
     return orderSummaryFor(deps, order, loc, {
       heading: t(loc, 'order.heading.placed'),
       notice: t(loc, deps.config.brokeringMode === 'auto' ? 'order.placedAuto' : 'order.placedCoordinator'),

@@ -1,6 +1,6 @@
 import { TurnContext } from 'botbuilder';
 import { ConversationUpsert } from '../store/conversations';
-import { channelDataOf, scopeOf } from './activity';
+import { channelDataOf, scopeOf, str } from './activity';
 import { RouteDeps } from './deps';
 
 /**
@@ -12,27 +12,32 @@ export async function rememberConversation(context: TurnContext, deps: RouteDeps
   if (!a.conversation?.id || !a.serviceUrl || !a.recipient?.id) return;
   const scope = scopeOf(context);
   const cd = channelDataOf(context);
-  const tenantId = a.conversation.tenantId ?? cd.tenant?.id;
+  // Only well-typed values are stored: every later message to this conversation reads them
+  // back (a locale that is not a string broke each later card), and a value with "$" keys
+  // fails the write.
+  const tenantId = str(a.conversation.tenantId) ?? cd.tenant?.id;
+  const locale = str(a.locale);
+  const aad = str(a.from?.aadObjectId);
   const doc: ConversationUpsert = {
     _id: a.conversation.id,
     scope,
     tenantId,
     teamId: cd.team?.id,
-    userAadObjectId: scope === 'personal' ? a.from?.aadObjectId?.toLowerCase() : undefined,
-    locale: a.locale,
+    userAadObjectId: scope === 'personal' ? aad?.toLowerCase() : undefined,
+    locale,
     reference: {
-      bot: { id: a.recipient.id, name: a.recipient.name },
+      bot: { id: a.recipient.id, name: str(a.recipient.name) },
       channelId: a.channelId,
       serviceUrl: a.serviceUrl,
       conversation: {
         id: a.conversation.id,
-        conversationType: a.conversation.conversationType,
+        conversationType: str(a.conversation.conversationType),
         tenantId,
-        isGroup: a.conversation.isGroup,
+        isGroup: typeof a.conversation.isGroup === 'boolean' ? a.conversation.isGroup : undefined,
       },
-      locale: a.locale,
+      locale,
       // Names are not kept here: the reference only needs ids to reach the user.
-      user: scope === 'personal' && a.from ? { id: a.from.id, aadObjectId: a.from.aadObjectId } : undefined,
+      user: scope === 'personal' && a.from ? { id: a.from.id, aadObjectId: aad } : undefined,
     },
   };
   await deps.store.conversations.upsert(doc, deps.now());
