@@ -4,6 +4,8 @@ import YAML from 'yaml';
 import { createLogger } from '../../src/log';
 import { startBot, RunningBot } from '../../src/index';
 import { testConfig } from '../support/harness';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { freePort } = require('../../scripts/lib/ferretdb.cjs') as { freePort(): Promise<number> };
 import { openPlayground, PlaygroundPage } from './support/playground-page';
 import { startPlaygroundProcess, PlaygroundProcess } from './support/playground-process';
 
@@ -13,7 +15,6 @@ import { startPlaygroundProcess, PlaygroundProcess } from './support/playground-
 // ("Offer") is posted to the bot as a Teams invoke from the coordinators' channel, with the
 // Playground's own connector as the service URL — the same request the client sends.
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-const PORT = 56252;
 interface MockUser { id: string; name: string; aadObjectId: string }
 const cfg = YAML.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '.m365agentsplayground.yml'), 'utf8')) as {
   tenantId: string; bot: { id: string; name: string }; currentUser: MockUser; users: MockUser[]; team: { id: string; channels: { id: string }[] };
@@ -25,6 +26,7 @@ const kaisa = cfg.users.find((u) => u.name.startsWith('Kaisa'))!;
 let bot: RunningBot;
 let playground: PlaygroundProcess | undefined;
 let page: PlaygroundPage | undefined;
+let PORT = 0;
 
 async function open(currentUser: string): Promise<PlaygroundPage> {
   await page?.close();
@@ -36,6 +38,8 @@ async function open(currentUser: string): Promise<PlaygroundPage> {
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // A free port: a Playground of `npm start` may be running on 56150.
+  PORT = await freePort();
   bot = await startBot(testConfig(__filename, { COORDINATOR_AAD_IDS: kaisa.aadObjectId }), createLogger('silent'));
   const now = new Date();
   // Eero is an approved expert of the bank (registration and approval are covered over HTTP in
@@ -57,7 +61,7 @@ test('a professional orders in the Playground and the expert accepts the offer i
   // Eero has the bot in his personal chat (the page installs it at load).
   let p = await open(eero.name);
   await p.selectConversation('personal');
-  await p.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/);
+  await p.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/, 45000);
 
   // Aino orders.
   p = await open(aino.name);

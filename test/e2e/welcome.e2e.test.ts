@@ -3,6 +3,8 @@ import path from 'node:path';
 import { createLogger } from '../../src/log';
 import { startBot, RunningBot } from '../../src/index';
 import { testConfig } from '../support/harness';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { freePort } = require('../../scripts/lib/ferretdb.cjs') as { freePort(): Promise<number> };
 import { openPlayground, PlaygroundPage } from './support/playground-page';
 import { startPlaygroundProcess, PlaygroundProcess } from './support/playground-process';
 
@@ -11,7 +13,6 @@ import { startPlaygroundProcess, PlaygroundProcess } from './support/playground-
 // locale is en-US, so the bot answers messages in English; installation events carry no
 // locale, so the welcome is in the default language, Finnish.
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-const PLAYGROUND_PORT = 56251;
 
 let bot: RunningBot;
 let playground: PlaygroundProcess;
@@ -20,7 +21,7 @@ let page: PlaygroundPage;
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   bot = await startBot(testConfig(__filename), createLogger(process.env.E2E_LOG ?? 'silent'));
-  playground = await startPlaygroundProcess({ botEndpoint: `http://127.0.0.1:${bot.port}/api/messages`, port: PLAYGROUND_PORT });
+  playground = await startPlaygroundProcess({ botEndpoint: `http://127.0.0.1:${bot.port}/api/messages`, port: await freePort() });
   page = await openPlayground(playground.url, { timeoutMs: 20000 });
 }, 90000);
 

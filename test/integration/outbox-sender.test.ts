@@ -256,12 +256,13 @@ test('app-wide: 120 conversations at once stay within 50 requests per second', a
   for (const id of ids) await addConversation(id);
   await outbox.enqueue(ids.map((id) => message(`${id}-m`, id)), new Date());
   const begin = Date.now();
-  await started().drain(20_000);
+  // Generous: the local database is the slow part, more so on a busy machine.
+  await started().drain(90_000);
   const at = connector.calls.map((c) => c.at).sort((x, y) => x - y);
   expect(at).toHaveLength(120);
   for (let i = 0; i + 50 < at.length; i++) expect(at[i + 50] - at[i]).toBeGreaterThanOrEqual(1000);
   console.log(`app-wide: 120 messages to 120 conversations in ${Date.now() - begin} ms`);
-});
+}, 120_000);
 
 test('transport: a connector that never answers times out as a retryable network failure', async () => {
   const sockets: net.Socket[] = [];
