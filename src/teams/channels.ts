@@ -50,7 +50,8 @@ export async function markCoordinatorsChannel(context: TurnContext, deps: RouteD
     await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.notAllowed'), 'attention'))] });
     return;
   }
-  const conversationId = context.activity.conversation.id;
+  // The channel itself, not the thread the command was typed in: cards become new posts.
+  const conversationId = cd.channel?.id ?? context.activity.conversation.id.split(';')[0];
   await deps.store.channels.setCoordinatorsChannel({ conversationId, teamId: cd.team.id }, actor.aadObjectId ?? actor.userId, deps.now());
   deps.log.info({ action: 'coordinatorsChannel', teamId: cd.team.id }, 'coordinators channel set');
   await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.markedCoordinators'), 'good'))] });

@@ -34,7 +34,7 @@ function profileSchema(deps: RouteDeps) {
         .trim()
         .max(4)
         .optional()
-        .refine((v) => !v || (/^\d{4}$/.test(v) && Number(v) >= 1990 && Number(v) <= year), { params: { key: 'year' } }),
+        .refine((v) => !v || v === '0' || (/^\d{4}$/.test(v) && Number(v) >= 1990 && Number(v) <= year), { params: { key: 'year' } }),
       feePreference: z.enum(['fee', 'volunteer']),
       consent: z.string().max(5).optional().refine((v) => v === 'true', { params: { key: 'consent' } }),
     })
@@ -167,7 +167,7 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
     const profile: ExpertProfile = {
       displayName: v.displayName, phone: v.phone, email: v.email, themes: v.themes, taskTypes: v.taskTypes,
       municipalities: v.municipalities, remoteOk: v.remoteOk, languages: v.languages as ExpertProfile['languages'], description: v.description,
-      training: v.trainingOrganisation && v.trainingYear ? { organisation: v.trainingOrganisation, year: Number(v.trainingYear) } : undefined,
+      training: v.trainingOrganisation && v.trainingYear && v.trainingYear !== '0' ? { organisation: v.trainingOrganisation, year: Number(v.trainingYear) } : undefined,
       feePreference: v.feePreference,
     };
     const saved = await deps.store.experts.saveProfile(aadObjectId, profile, deps.now());

@@ -76,7 +76,7 @@ test('a channel can be marked as the coordinators channel; later only a coordina
   await h.post(fixture('message-channel', h.connector.url));
   const conv = '19:koordinaattorit@thread.tacv2;messageid=1700000000002';
   await h.connector.waitFor(() => h.connector.sentTo(conv).length === 1);
-  expect(await h.bot.store.channels.coordinatorsChannel()).toEqual({ conversationId: conv, teamId: '19:hyvinvointialue-general@thread.tacv2' });
+  expect(await h.bot.store.channels.coordinatorsChannel()).toEqual({ conversationId: '19:koordinaattorit@thread.tacv2', teamId: '19:hyvinvointialue-general@thread.tacv2' });
   const other = fixture('message-channel', h.connector.url, {
     conversation: { isGroup: true, conversationType: 'channel', id: '19:muu@thread.tacv2' },
     from: { id: '29:someone', aadObjectId: '11111111-2222-4333-8444-555555555555' },
@@ -84,7 +84,7 @@ test('a channel can be marked as the coordinators channel; later only a coordina
   await h.post(other);
   await h.connector.waitFor(() => h.connector.sentTo('19:muu@thread.tacv2').length === 1);
   expect(JSON.stringify(h.connector.sentTo('19:muu@thread.tacv2')[0])).toContain('Vain koordinaattori');
-  expect((await h.bot.store.channels.coordinatorsChannel())!.conversationId).toBe(conv);
+  expect((await h.bot.store.channels.coordinatorsChannel())!.conversationId).toBe('19:koordinaattorit@thread.tacv2');
 });
 
 test('unknown text gets the help card, not silence', async () => {
