@@ -12,7 +12,7 @@ export interface Fairness {
   gini: number;
 }
 
-export function fairness(countsPerActiveExpert: number[]): Fairness {
+export function fairness(countsPerActiveExpert: readonly number[]): Fairness {
   if (countsPerActiveExpert.some((c) => !Number.isInteger(c) || c < 0)) throw new RangeError('assignment counts must be whole numbers >= 0');
   const n = countsPerActiveExpert.length;
   const total = countsPerActiveExpert.reduce((a, b) => a + b, 0);

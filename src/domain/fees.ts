@@ -24,10 +24,13 @@ const rowSchema = z.object({
   amountCents: z.number().int().min(0),
   /** The hours a package price covers (shown to the orderer); only for kind "package". */
   packageHours: z.number().positive().optional(),
+  /** The most hours one assignment is paid for; only for kind "perHour". */
+  maxHours: z.number().positive().optional(),
   label: z.string().optional(),
 }).strict().superRefine((r, ctx) => {
   if (r.kind === 'package' && r.packageHours === undefined) ctx.addIssue({ code: 'custom', path: ['packageHours'], message: `a package row (${r.taskType}) needs packageHours` });
   if (r.kind !== 'package' && r.packageHours !== undefined) ctx.addIssue({ code: 'custom', path: ['packageHours'], message: `packageHours is only for package rows, not ${r.kind} (${r.taskType})` });
+  if (r.kind !== 'perHour' && r.maxHours !== undefined) ctx.addIssue({ code: 'custom', path: ['maxHours'], message: `maxHours is only for perHour rows, not ${r.kind} (${r.taskType})` });
 });
 
 const tariffSchema = z.object({
@@ -77,7 +80,7 @@ export function loadTariffs(json: unknown): { ok: true; tariffs: FeeTariff[] } |
 }
 
 /** The tariff valid on a day (validFrom and validTo inclusive), if any. */
-export function tariffFor(tariffs: FeeTariff[], isoDay: string): FeeTariff | undefined {
+export function tariffFor(tariffs: readonly FeeTariff[], isoDay: string): FeeTariff | undefined {
   if (!isIsoDay(isoDay)) return undefined;
   return tariffs.find((t) => t.validFrom <= isoDay && (!t.validTo || isoDay <= t.validTo));
 }
@@ -86,13 +89,15 @@ export type Outcome = 'held' | 'cancelledLate' | 'cancelledEarly' | 'noShow';
 
 export interface FeeInput {
   taskType: string;
-  /** The task's date (YYYY-MM-DD, deployment time zone): picks the tariff. */
+  /** The task's date (YYYY-MM-DD, deployment time zone): picks the tariff from a list. */
   date: string;
   /** The duration the orderer confirmed (or the ordered one for late cancellations and no-shows), whole minutes. */
   confirmedMinutes: number;
   outcome: Outcome;
   feePreference: 'fee' | 'volunteer';
+  /** Kilometres driven (up to two decimals), the round trip. */
   travelKm?: number;
+  /** Public transport tickets bought, in cents. */
   ticketCents?: number;
 }
 
@@ -116,19 +121,27 @@ function kmCents(km: number, perKmCents: number): number {
 const nonNegative = (n: number | undefined) => n === undefined || (Number.isFinite(n) && n >= 0);
 
 /**
- * The fee of one assignment from the tariff valid on its date.
- * - held: the row's fee (per hour on the confirmed minutes, per time and package flat) plus travel.
- * - cancelledLate / noShow: the fee if the tariff says so (on the ordered minutes the caller
- *   passes); no km (no trip is assumed), bought tickets still reimbursed when the tariff does.
+ * The fee of one assignment, from the tariff valid on its date (given a list) or from the
+ * tariff given.
+ * - held: the row's fee (per hour on the confirmed minutes, capped at maxHours; per time and
+ *   package flat) plus travel.
+ * - noShow (the client did not come; the expert did): the fee if the tariff says so, on the
+ *   minutes the caller passes; the trip was made, so travel is paid in full.
+ * - cancelledLate: the fee if the tariff says so (on the ordered minutes the caller passes);
+ *   no km (no trip is assumed), bought tickets still reimbursed when the tariff does.
  * - cancelledEarly: nothing, 0 hours.
  * - volunteer: no fee, but hours count and travel is reimbursed.
  */
-export function computeFee(input: FeeInput, tariffs: FeeTariff[]): FeeResult {
-  if (!isIsoDay(input.date) || !Number.isInteger(input.confirmedMinutes) || input.confirmedMinutes < 0 ||
+export function computeFee(input: FeeInput, tariffs: readonly FeeTariff[]): FeeResult;
+export function computeFee(input: Omit<FeeInput, 'date'> & { date?: string }, tariff: FeeTariff): FeeResult;
+export function computeFee(input: Omit<FeeInput, 'date'> & { date?: string }, tariffs: FeeTariff | readonly FeeTariff[]): FeeResult {
+  const list = Array.isArray(tariffs);
+  if ((list || input.date !== undefined) && !isIsoDay(input.date ?? '')) return { ok: false, error: 'invalidInput' };
+  if (!Number.isInteger(input.confirmedMinutes) || input.confirmedMinutes < 0 ||
       !nonNegative(input.travelKm) || (input.ticketCents !== undefined && (!Number.isInteger(input.ticketCents) || input.ticketCents < 0))) {
     return { ok: false, error: 'invalidInput' };
   }
-  const tariff = tariffFor(tariffs, input.date);
+  const tariff = Array.isArray(tariffs) ? tariffFor(tariffs, input.date ?? '') : (tariffs as FeeTariff);
   if (!tariff) return { ok: false, error: 'noTariff' };
   const row = tariff.rows.find((r) => r.taskType === input.taskType);
   if (!row) return { ok: false, error: 'noRow' };
@@ -140,9 +153,11 @@ export function computeFee(input: FeeInput, tariffs: FeeTariff[]): FeeResult {
   const hours = Math.round((minutes * 100) / 60) / 100;
   let feeCents = 0;
   if (payable && input.feePreference === 'fee') {
-    feeCents = row.kind === 'perHour' ? perHourCents(row.amountCents, minutes) : row.amountCents;
+    const paidMinutes = row.maxHours === undefined ? minutes : Math.min(minutes, Math.round(row.maxHours * 60));
+    feeCents = row.kind === 'perHour' ? perHourCents(row.amountCents, paidMinutes) : row.amountCents;
   }
-  const km = input.outcome === 'held' ? Math.min(input.travelKm ?? 0, tariff.travel.maxKm ?? Infinity) : 0;
+  const travelled = input.outcome === 'held' || input.outcome === 'noShow';
+  const km = travelled ? Math.min(input.travelKm ?? 0, tariff.travel.maxKm ?? Infinity) : 0;
   const tickets = tariff.travel.ticketsReimbursed && input.outcome !== 'cancelledEarly' ? (input.ticketCents ?? 0) : 0;
   const travelCents = kmCents(km, tariff.travel.perKmCents) + tickets;
   return { ok: true, feeCents, travelCents, totalCents: feeCents + travelCents, hours, tariffVersion: tariff.version, payable };

@@ -153,7 +153,5 @@ function isHttpsUrl(s: string): boolean {
   }
 }
 
-/** "T-2026-0042": the number people say on the phone. */
-export function formatOrderNumber(year: number, seq: number): string {
-  return `T-${year}-${String(seq).padStart(4, '0')}`;
-}
+/** Kept here too: services/orders.ts imports it from the form module. */
+export { formatOrderNumber } from './orderNumber';

@@ -8,6 +8,8 @@ import { dailyCron } from './digest';
 import { JobDefinition } from './scheduler';
 
 const DAY = 86_400_000;
+const NUDGE_AFTER = 2 * DAY;
+const MAX_NUDGES = 2;
 
 /** Every 5 minutes: orders whose end passed get their feedback cards; missing feedback is nudged at most twice. */
 export function feedbackJob(deps: ServiceDeps): JobDefinition {
@@ -17,18 +19,19 @@ export function feedbackJob(deps: ServiceDeps): JobDefinition {
     async run(ctx) {
       const now = ctx.now();
       for (const order of await deps.store.orders.col.find({ status: { $in: ['offering', 'filled'] }, endsAt: { $lte: now } }).toArray()) {
-        await requestFeedback(deps, order);
+        await requestFeedback(deps, order, now);
       }
-      // Nudge 1 two days after the request, nudge 2 two days later; then never again.
-      for (const r of await deps.store.feedback.unanswered(new Date(now.getTime() - 2 * DAY), 2)) {
-        if (r.sentAt.getTime() > now.getTime() - 2 * DAY * (r.nudges + 1)) continue;
+      // A nudge two days after the request, a second two days after the first, then never again.
+      // Counting from the last nudge, not from the request: after downtime the two must not go together.
+      for (const r of await deps.store.feedback.unanswered(new Date(now.getTime() - NUDGE_AFTER), MAX_NUDGES)) {
+        if ((r.nudgedAt ?? r.sentAt).getTime() > now.getTime() - NUDGE_AFTER) continue;
         const order = await deps.store.orders.get(r.orderId);
         const conv = await deps.store.conversations.get(r.conversationId);
         if (!order || !conv) continue;
         const loc = pickLocale(conv.locale, deps.config.defaultLocale);
         const n = r.nudges + 1;
         await deps.postman.post([{ key: `feedback-nudge:${r._id}:${n}`, conversationId: conv._id, activity: message(renderCard('notice', loc, { text: t(loc, 'feedback.nudge', { number: order._id, title: order.title }), tone: 'default' })) }]);
-        await deps.store.feedback.markNudged(r._id, n);
+        await deps.store.feedback.markNudged(r._id, n, now);
       }
     },
   };
@@ -52,7 +55,8 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
         const order = await deps.store.orders.get(a.orderId);
         if (!order) continue;
         for (const [who, aad] of [['expert', a.expertId], ['orderer', order.orderer.aadObjectId]] as const) {
-          const conv = await deps.store.conversations.personalOf(aad);
+          // As with the feedback card: an orderer without a 1:1 chat is reached where the order was placed.
+          const conv = (await deps.store.conversations.personalOf(aad)) ?? (who === 'orderer' ? await deps.store.conversations.get(order.conversationId) : null);
           if (!conv) continue;
           const loc = pickLocale(conv.locale, deps.config.defaultLocale);
           const text = t(loc, 'reminder.dayBefore', { when: whenText(order, tz), number: order._id, title: order.title, where: whereText(order, loc) });

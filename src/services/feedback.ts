@@ -32,15 +32,14 @@ export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackR
 }
 
 /**
- * When the task's end has passed: the order and its assignments are done, and the orderer and
- * each expert get their own feedback card (keys make a repeated run send nothing twice).
+ * When the task's end has passed: the orderer and each expert get their own feedback card,
+ * and then the order and its assignments are done. Cards first: the job only picks orders not
+ * yet done, so a crash after the status move would lose the cards for good, while a repeat
+ * of the sending is harmless (outbox keys, unique request ids).
  */
-export async function requestFeedback(deps: ServiceDeps, order: OrderDoc): Promise<void> {
-  const now = deps.now();
+export async function requestFeedback(deps: ServiceDeps, order: OrderDoc, now: Date = deps.now()): Promise<void> {
   const live = (await deps.store.assignments.ofOrder(order._id)).filter((a) => a.status === 'accepted' || a.status === 'done');
   if (live.length === 0) return;
-  await deps.store.orders.moveStatus(order._id, ['offering', 'filled'], 'done', now);
-  await deps.store.assignments.col.updateMany({ orderId: order._id, status: 'accepted' }, { $set: { status: 'done', updatedAt: now } });
   const targets: { role: FeedbackRole; aad: string; expertId?: string }[] = [
     { role: 'orderer', aad: order.orderer.aadObjectId },
     ...live.map((a) => ({ role: 'expert' as const, aad: a.expertId, expertId: a.expertId })),
@@ -51,8 +50,10 @@ export async function requestFeedback(deps: ServiceDeps, order: OrderDoc): Promi
     const key = FeedbackRepo.keyOf(order._id, target.role, target.expertId);
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
     await deps.postman.post([{ key: `feedback-request:${key}`, conversationId: conv._id, activity: message(feedbackCard(deps, order, target.role, locale)) }]);
-    await deps.store.feedback.recordRequest({ _id: key, orderId: order._id, role: target.role, aadObjectId: target.aad, conversationId: conv._id, sentAt: now, nudges: 0 });
+    await deps.store.feedback.recordRequest({ _id: key, orderId: order._id, role: target.role, aadObjectId: target.aad.toLowerCase(), conversationId: conv._id, sentAt: now, nudges: 0 });
   }
+  await deps.store.assignments.col.updateMany({ orderId: order._id, status: 'accepted' }, { $set: { status: 'done', updatedAt: now } });
+  await deps.store.orders.moveStatus(order._id, ['offering', 'filled'], 'done', now);
 }
 
 /** The orderer's confirmed duration and outcome go onto the assignments: the fee uses them. */

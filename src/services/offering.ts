@@ -1,4 +1,5 @@
 import { Candidate, rankCandidates } from '../domain/matching';
+import { nextWave } from '../domain/waves';
 import { pickLocale, t } from '../i18n';
 import { ExpertDoc } from '../store/experts';
 import { OfferRepo, OfferStatus } from '../store/offers';
@@ -44,10 +45,13 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
   if (!order || !['new', 'offering'].includes(order.status) || order.startsAt <= now) return { sent: 0, wave: 0 };
-  if ((await deps.store.assignments.countLive(orderId)) >= order.seats) return { sent: 0, wave: 0 };
+  const seatsOpen = order.seats - (await deps.store.assignments.countLive(orderId));
+  if (seatsOpen <= 0) return { sent: 0, wave: 0 };
   const ranked = await rankFor(deps, order);
   const wanted = new Set(pick.expertIds ?? []);
-  const chosen = pick.expertIds ? ranked.filter((e) => wanted.has(e._id)) : ranked.slice(0, pick.count ?? deps.config.waveSize);
+  const chosen = pick.expertIds
+    ? ranked.filter((e) => wanted.has(e._id))
+    : nextWave({ ranked, seatsOpen, waveSize: pick.count ?? deps.config.waveSize });
   if (chosen.length === 0) return { sent: 0, wave: 0 };
   const wave = (await deps.store.offers.wavesSent(orderId)) + 1;
   if (!(await deps.store.offers.claimWave(orderId, wave, now))) return { sent: 0, wave: 0 };

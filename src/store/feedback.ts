@@ -25,6 +25,8 @@ export interface FeedbackRequestDoc {
   conversationId: string;
   sentAt: Date;
   nudges: number;
+  /** When the last nudge went: the next one waits its own interval from here. */
+  nudgedAt?: Date;
 }
 
 export class FeedbackRepo {
@@ -63,8 +65,18 @@ export class FeedbackRepo {
     return this.answers.findOne({ _id: key });
   }
 
+  /** An insert, not an upsert: upserts are read-then-write on FerretDB; the unique _id keeps the first. */
   async recordRequest(doc: FeedbackRequestDoc): Promise<void> {
-    await this.requests.updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
+    try {
+      await this.requests.insertOne(doc);
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+  }
+
+  /** The request behind a card: who it was sent to is who may answer it. */
+  request(key: string): Promise<FeedbackRequestDoc | null> {
+    return this.requests.findOne({ _id: key });
   }
 
   /** Requests older than `before` with no answer yet and fewer than `maxNudges` nudges. */
@@ -75,8 +87,8 @@ export class FeedbackRepo {
     return requests.filter((r) => !answered.has(r._id));
   }
 
-  async markNudged(id: string, nudges: number): Promise<void> {
-    await this.requests.updateOne({ _id: id }, { $set: { nudges } });
+  async markNudged(id: string, nudges: number, at: Date): Promise<void> {
+    await this.requests.updateOne({ _id: id }, { $set: { nudges, nudgedAt: at } });
   }
 
   async addAnonymous(text: string, month: string): Promise<void> {

@@ -32,12 +32,14 @@ export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteD
       const orderId = typeof (data as { orderId?: unknown })?.orderId === 'string' ? (data as { orderId: string }).orderId : '';
       const order = /^T-\d{4}-\d{4,6}$/.test(orderId) ? await deps.store.orders.get(orderId) : null;
       if (!order || !aad) return noticeCard(t(loc, 'error.badInput'), 'attention');
-      const mine = role === 'orderer' ? order.orderer.aadObjectId === aad : !!(await deps.store.assignments.of(order._id, aad));
-      if (!mine) {
+      // Only the person this card was sent to: the request record names them. That also refuses
+      // forged submits before the end, or from an expert whose assignment did not take place.
+      const key = FeedbackRepo.keyOf(order._id, role, aad);
+      const request = await deps.store.feedback.request(key);
+      if (request?.role !== role || request.aadObjectId.toLowerCase() !== aad) {
         deps.log.warn({ action: `feedback.${role}`, orderId }, 'refused: not this card\'s recipient');
         return noticeCard(t(loc, 'feedback.notYours'), 'attention');
       }
-      const key = FeedbackRepo.keyOf(order._id, role, aad);
       const existing = await deps.store.feedback.get(key);
       if (existing) return feedbackCard(deps, order, role, loc, { stored: existing });
       const parsed = role === 'orderer' ? parseCardData(ordererSchema, data, 'feedback') : parseCardData(expertSchema, data, 'feedback');

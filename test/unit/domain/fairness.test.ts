@@ -1,3 +1,4 @@
+import { describe, expect, test } from '@jest/globals';
 import { fairness } from '../../../src/domain/fairness';
 
 describe('fairness: Gini coefficient of assignments per active expert', () => {

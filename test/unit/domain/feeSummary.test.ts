@@ -1,3 +1,4 @@
+import { describe, expect, test } from '@jest/globals';
 import { csvText, decimalHours, euros, FeeRecord, payrollCsv, summarizeMonth } from '../../../src/domain/feeSummary';
 
 const rec = (over: Partial<FeeRecord>): FeeRecord => ({
@@ -20,8 +21,8 @@ describe('summarizeMonth', () => {
         { expertId: 'e1', expertName: 'Öhman; Eero', assignments: 2, hours: 3.5, feeCents: 3000, travelCents: 1050, totalCents: 4050 },
       ],
       perCostCentre: [
-        { costCentre: 'KP-1', assignments: 2, hours: 3.08, totalCents: 7217 },
-        { costCentre: 'KP-2', assignments: 1, hours: 2, totalCents: 0 },
+        { costCentre: 'KP-1', assignments: 2, hours: 3.08, feeCents: 6167, travelCents: 1050, totalCents: 7217 },
+        { costCentre: 'KP-2', assignments: 1, hours: 2, feeCents: 0, travelCents: 0, totalCents: 0 },
       ],
       totals: { assignments: 3, hours: 5.08, feeCents: 6167, travelCents: 1050, totalCents: 7217 },
     });

@@ -1,3 +1,4 @@
+import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_TASK_TYPES } from '../../../src/domain/catalog';
@@ -89,8 +90,8 @@ describe('computeFee: volunteers and outcomes', () => {
     expect(fee({ taskType: 'training', outcome: 'cancelledEarly', travelKm: 40, ticketCents: 700 })).toEqual({ ok: true, feeCents: 0, travelCents: 0, totalCents: 0, hours: 0, tariffVersion: 'pirkanmaa-2026-1', payable: false });
   });
 
-  test('client no-show keeps the fee when the flag is on, and pays none when it is off', () => {
-    expect(fee({ taskType: 'peer-group', outcome: 'noShow', travelKm: 20 })).toMatchObject({ feeCents: 3000, travelCents: 0, hours: 1.5, payable: true });
+  test('client no-show keeps the fee when the flag is on, and pays none when it is off; the trip was made either way', () => {
+    expect(fee({ taskType: 'peer-group', outcome: 'noShow', travelKm: 20 })).toMatchObject({ feeCents: 3000, travelCents: 500, hours: 1.5, payable: true });
     const off = variant({ noShowPayable: false });
     expect(fee({ taskType: 'peer-group', outcome: 'noShow', ticketCents: 420 }, off)).toEqual({ ok: true, feeCents: 0, travelCents: 420, totalCents: 420, hours: 0, tariffVersion: 'pirkanmaa-2026-1', payable: false });
   });

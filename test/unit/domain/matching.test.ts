@@ -1,4 +1,6 @@
-import { Candidate, FilterName, MatchContext, OrderNeed, explainMatch, isEligible, nextWave, rankCandidates } from '../../../src/domain/matching';
+import { describe, expect, test } from '@jest/globals';
+import { Candidate, FilterName, MatchContext, OrderNeed, explainMatch, isEligible, rankCandidates } from '../../../src/domain/matching';
+import type { Expert, Order } from '../../../src/domain/types';
 
 /** mulberry32: a small seeded PRNG, so tie-breaking is repeatable. */
 function seeded(seed: number): () => number {
@@ -281,14 +283,78 @@ describe('rankCandidates', () => {
   });
 });
 
-describe('nextWave', () => {
-  const ranked = ['a', 'b', 'c'].map((id) => expert({ id }));
-  test('takes at most waveSize from the front', () => {
-    expect(nextWave(ranked, 2).map((e) => e.id)).toEqual(['a', 'b']);
-    expect(nextWave(ranked, 10).map((e) => e.id)).toEqual(['a', 'b', 'c']);
+describe('explainMatch: reason keys and order shapes', () => {
+  test('every result names its check with an existing i18n key filter.<name>', () => {
+    const results = explainMatch(expert({ paused: true }), order(), ctx());
+    expect(results.map((r) => r.reasonKey)).toEqual(ALL_FILTERS.map((f) => `filter.${f}`));
+    expect(results.find((r) => r.filter === 'notPaused')).toEqual({ filter: 'notPaused', pass: false, reasonKey: 'filter.notPaused' });
   });
-  test('zero or negative wave sizes give nothing', () => {
-    expect(nextWave(ranked, 0)).toEqual([]);
-    expect(nextWave(ranked, -1)).toEqual([]);
+
+  test('an order with a duration instead of an end is matched on start + duration', () => {
+    const busy = new Map([['e1', [{ startsAt: new Date('2026-05-12T11:30:00Z'), endsAt: new Date('2026-05-12T13:00:00Z') }]]]);
+    const byDuration = (durationMinutes: number): OrderNeed => ({ themes: ['mental-health'], taskType: 'training', language: 'fi', mode: 'onsite', municipality: 'Tampere', startsAt: START, durationMinutes });
+    expect(isEligible(expert(), byDuration(90), ctx({ busy }))).toBe(true); // 10:00-11:30 touches 11:30
+    expect(isEligible(expert(), byDuration(91), ctx({ busy }))).toBe(false);
+  });
+
+  test('the domain Expert and Order types can be matched as they are', () => {
+    const e: Expert = {
+      id: 'x', aadObjectId: 'x', displayName: 'X', themes: ['youth'], taskTypes: ['talk'], municipalities: ['Nokia'], remoteOk: true,
+      languages: ['sv', 'other'], description: '', feePreference: 'volunteer', status: 'active', paused: false, createdAt: START, updatedAt: START,
+    };
+    const o: Order = {
+      id: 'o', number: 'T-2026-0001', orderer: { aadObjectId: 'p', name: 'P' }, themes: ['youth', 'loneliness'], taskType: 'talk', title: 't',
+      description: 'd', startsAt: START, durationMinutes: 60, mode: 'remote', link: 'https://x.fi', targetGroup: 'g', seats: 1, language: 'sv',
+      costCentre: 'KP', status: 'offering', acceptedExpertIds: [], createdAt: START, updatedAt: START,
+    };
+    expect(explainMatch(e, o, ctx()).every((r) => r.pass)).toBe(true);
+    expect(rankCandidates([e], o, ctx(), seeded(1))).toEqual([e]);
+  });
+});
+
+describe('rankCandidates: fairness and speed', () => {
+  test('over many seeds, each of the tied experts comes first about equally often', () => {
+    const tied = ['a', 'b', 'c', 'd'].map((id) => expert({ id }));
+    const first = new Map<string, number>();
+    for (let s = 1; s <= 4000; s++) {
+      const top = rankCandidates(tied, order(), ctx(), seeded(s))[0].id;
+      first.set(top, (first.get(top) ?? 0) + 1);
+    }
+    for (const id of ['a', 'b', 'c', 'd']) {
+      expect(first.get(id)).toBeGreaterThan(850); // 1000 expected each
+      expect(first.get(id)).toBeLessThan(1150);
+    }
+  });
+
+  test('10,000 experts are ranked well under 50 ms', () => {
+    const themes = ['mental-health', 'substance-use', 'youth', 'family', 'disability', 'ageing'];
+    const towns = ['Tampere', 'Nokia', 'Ylöjärvi', 'Kangasala', 'Akaa', 'Orivesi'];
+    const rnd = seeded(99);
+    const experts = Array.from({ length: 10_000 }, (_, i) =>
+      expert({
+        id: `e${i}`,
+        themes: [themes[i % 6], themes[(i * 7) % 6]],
+        taskTypes: i % 3 ? ['training', 'talk'] : ['peer-group'],
+        municipalities: [towns[i % 6], towns[(i + 1) % 6]],
+        remoteOk: i % 2 === 0,
+        languages: i % 10 ? ['fi'] : ['fi', 'sv'],
+        paused: i % 17 === 0,
+      }));
+    const recentAssignments = new Map(experts.map((e) => [e.id, Math.floor(rnd() * 6)] as [string, number]));
+    const busy = new Map(experts.filter((_, i) => i % 50 === 0).map((e) => [e.id, [{ startsAt: START, endsAt: END }]] as [string, { startsAt: Date; endsAt: Date }[]]));
+    const c = ctx({ recentAssignments, busy, alreadyOffered: new Set(experts.slice(0, 300).map((e) => e.id)) });
+    const o = order({ mode: 'hybrid', themes: ['mental-health', 'youth'] });
+    rankCandidates(experts, o, c, seeded(1)); // warm-up (JIT)
+    const times: number[] = [];
+    let ranked: Candidate[] = [];
+    for (let run = 0; run < 5; run++) {
+      const t0 = performance.now();
+      ranked = rankCandidates(experts, o, c, seeded(run));
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    expect(ranked.length).toBeGreaterThan(1000);
+    for (let i = 1; i < ranked.length; i++) expect(recentAssignments.get(ranked[i - 1].id)! <= recentAssignments.get(ranked[i].id)!).toBe(true);
+    expect(times[2]).toBeLessThan(50);
   });
 });

@@ -1,3 +1,4 @@
+import { describe, expect, test } from '@jest/globals';
 import { DEFAULT_CATALOG } from '../../../src/domain/catalog';
 import { ORDER_FORM_FIELDS, formatOrderNumber, parseOrderForm } from '../../../src/domain/orderForm';
 

@@ -1,102 +1,181 @@
-import { OrderEvent, OrderStatus, canTransition, cancellationTerms, statusesAllowing, transition } from '../../../src/domain/orderLifecycle';
+import { describe, expect, test } from '@jest/globals';
+import {
+  OrderEvent, OrderEventType, OrderState, OrderStatus, canTransition, cancellationTerms, endOf, statusesAllowing, transition,
+} from '../../../src/domain/orderLifecycle';
+
+const H = 3600_000;
+const MIN = 60_000;
+const START = new Date('2026-03-10T12:00:00Z');
+const BEFORE = new Date(START.getTime() - 2 * H); // a time when every event is timely except complete
+const AFTER_END = new Date(START.getTime() + 3 * H); // the 90-minute task is over
+const CREATED = new Date('2026-03-01T08:00:00Z');
+
+function order(over: Partial<OrderState> = {}): OrderState {
+  return { status: 'new', seats: 2, acceptedExpertIds: [], startsAt: START, durationMinutes: 90, updatedAt: CREATED, ...over };
+}
 
 const STATUSES: OrderStatus[] = ['new', 'offering', 'filled', 'done', 'cancelled'];
-const EVENTS: OrderEvent[] = ['startOffering', 'seatTaken', 'allSeatsTaken', 'seatReleased', 'cancel', 'complete'];
+const EVENT_TYPES: OrderEventType[] = ['startOffering', 'seatTaken', 'seatReleased', 'cancel', 'complete'];
 
-/** The whole intended state machine: anything not listed here must be refused. */
-const VALID: [OrderStatus, OrderEvent, OrderStatus][] = [
-  ['new', 'startOffering', 'offering'],
-  ['new', 'cancel', 'cancelled'],
-  ['offering', 'startOffering', 'offering'],
-  ['offering', 'seatTaken', 'offering'],
-  ['offering', 'allSeatsTaken', 'filled'],
-  ['offering', 'seatReleased', 'offering'],
-  ['offering', 'cancel', 'cancelled'],
-  ['offering', 'complete', 'done'],
-  ['filled', 'seatReleased', 'offering'],
-  ['filled', 'cancel', 'cancelled'],
-  ['filled', 'complete', 'done'],
+/** The whole intended status table: anything not listed here must be refused. */
+const VALID: [OrderStatus, OrderEventType][] = [
+  ['new', 'startOffering'], ['new', 'cancel'],
+  ['offering', 'startOffering'], ['offering', 'seatTaken'], ['offering', 'seatReleased'], ['offering', 'cancel'], ['offering', 'complete'],
+  ['filled', 'seatReleased'], ['filled', 'cancel'], ['filled', 'complete'],
 ];
-const isValid = (s: OrderStatus, e: OrderEvent) => VALID.some(([vs, ve]) => vs === s && ve === e);
-const INVALID: [OrderStatus, OrderEvent][] = STATUSES.flatMap((s) => EVENTS.filter((e) => !isValid(s, e)).map((e) => [s, e] as [OrderStatus, OrderEvent]));
+const isValid = (s: OrderStatus, e: OrderEventType) => VALID.some(([vs, ve]) => vs === s && ve === e);
 
-describe('transition', () => {
-  test.each(VALID)('%s --%s--> %s', (from, event, to) => {
-    expect(transition(from, event)).toEqual({ ok: true, status: to });
-    expect(canTransition(from, event)).toBe(true);
+describe('status table', () => {
+  test.each(STATUSES.flatMap((s) => EVENT_TYPES.map((e) => [s, e, isValid(s, e)] as const)))('%s --%s--> allowed: %s', (s, e, ok) => {
+    expect(canTransition(s, e)).toBe(ok);
   });
 
-  test('the invalid list covers the rest of the 5 × 6 grid', () => {
-    expect(VALID.length + INVALID.length).toBe(30);
-    expect(INVALID.length).toBe(19);
-  });
-
-  test.each(INVALID)('%s --%s--> refused with an error value, no throw', (from, event) => {
-    let r: ReturnType<typeof transition> | undefined;
-    expect(() => {
-      r = transition(from, event);
-    }).not.toThrow();
-    expect(r).toEqual({ ok: false, error: `order.error.cannot.${event}` });
-    expect(canTransition(from, event)).toBe(false);
-  });
-
-  test('done and cancelled are final', () => {
-    for (const s of ['done', 'cancelled'] as const) for (const e of EVENTS) expect(transition(s, e).ok).toBe(false);
-  });
-
-  test('cancel is possible from every open state', () => {
-    for (const s of ['new', 'offering', 'filled'] as const) expect(transition(s, 'cancel')).toEqual({ ok: true, status: 'cancelled' });
-  });
-});
-
-describe('statusesAllowing', () => {
-  test.each(EVENTS)('%s', (event) => {
-    const expected = STATUSES.filter((s) => isValid(s, event));
-    expect([...statusesAllowing(event)].sort()).toEqual([...expected].sort());
-  });
-
-  test('concrete values', () => {
-    expect(statusesAllowing('cancel').sort()).toEqual(['filled', 'new', 'offering']);
-    expect(statusesAllowing('seatReleased').sort()).toEqual(['filled', 'offering']);
-    expect(statusesAllowing('allSeatsTaken')).toEqual(['offering']);
-    expect(statusesAllowing('seatTaken')).toEqual(['offering']);
+  test('statusesAllowing is what a compare-and-set update matches on', () => {
     expect(statusesAllowing('startOffering').sort()).toEqual(['new', 'offering']);
+    expect(statusesAllowing('seatTaken')).toEqual(['offering']);
+    expect(statusesAllowing('seatReleased').sort()).toEqual(['filled', 'offering']);
+    expect(statusesAllowing('cancel').sort()).toEqual(['filled', 'new', 'offering']);
     expect(statusesAllowing('complete').sort()).toEqual(['filled', 'offering']);
+    // A copy: callers cannot change the table.
+    statusesAllowing('cancel').push('done');
+    expect(canTransition('done', 'cancel')).toBe(false);
   });
 });
 
-describe('cancellationTerms', () => {
-  const startsAt = new Date('2026-03-10T12:00:00Z');
-  const before = (ms: number) => new Date(startsAt.getTime() - ms);
-  const H = 3600_000;
-  const MIN = 60_000;
+describe('transition: the happy path of a two-seat order', () => {
+  test('new → offering → offering (1/2) → filled (2/2) → offering (release) → filled → done', () => {
+    let o: OrderState = order();
+    const step = (e: OrderEvent, now = BEFORE) => {
+      const r = transition(o, e, now);
+      if (!r.ok) throw new Error(r.error);
+      o = r.order;
+      return o;
+    };
+    expect(step({ type: 'startOffering' })).toMatchObject({ status: 'offering', acceptedExpertIds: [] });
+    expect(step({ type: 'seatTaken', expertId: 'a' })).toMatchObject({ status: 'offering', acceptedExpertIds: ['a'] });
+    expect(step({ type: 'seatTaken', expertId: 'b' })).toMatchObject({ status: 'filled', acceptedExpertIds: ['a', 'b'] });
+    expect(step({ type: 'seatReleased', expertId: 'a' })).toMatchObject({ status: 'offering', acceptedExpertIds: ['b'] });
+    expect(step({ type: 'seatTaken', expertId: 'c' })).toMatchObject({ status: 'filled', acceptedExpertIds: ['b', 'c'] });
+    expect(step({ type: 'complete' }, AFTER_END)).toMatchObject({ status: 'done', acceptedExpertIds: ['b', 'c'], updatedAt: AFTER_END });
+  });
 
+  test('a one-seat order is filled by the first acceptance', () => {
+    const r = transition(order({ status: 'offering', seats: 1 }), { type: 'seatTaken', expertId: 'a' }, BEFORE);
+    expect(r).toEqual({ ok: true, order: order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'], updatedAt: BEFORE }) });
+  });
+
+  test('a further wave (startOffering while offering) changes only updatedAt', () => {
+    expect(transition(order({ status: 'offering', acceptedExpertIds: ['a'] }), { type: 'startOffering' }, BEFORE))
+      .toEqual({ ok: true, order: order({ status: 'offering', acceptedExpertIds: ['a'], updatedAt: BEFORE }) });
+  });
+
+  test('cancel from every open state, keeping who had accepted (their fees may be payable)', () => {
+    for (const status of ['new', 'offering', 'filled'] as const) {
+      const r = transition(order({ status, acceptedExpertIds: status === 'new' ? [] : ['a'] }), { type: 'cancel' }, BEFORE);
+      expect(r).toMatchObject({ ok: true, order: { status: 'cancelled', updatedAt: BEFORE } });
+    }
+    expect(transition(order({ status: 'filled', acceptedExpertIds: ['a', 'b'] }), { type: 'cancel' }, BEFORE))
+      .toMatchObject({ ok: true, order: { acceptedExpertIds: ['a', 'b'] } });
+  });
+
+  test('the input order is not changed; extra fields are kept', () => {
+    const o = { ...order({ status: 'offering', acceptedExpertIds: ['a'] }), id: 'T-2026-0001', title: 'x' };
+    const snapshot = JSON.parse(JSON.stringify(o));
+    const r = transition(o, { type: 'seatTaken', expertId: 'b' }, BEFORE);
+    expect(JSON.parse(JSON.stringify(o))).toEqual(snapshot);
+    expect(r).toMatchObject({ ok: true, order: { id: 'T-2026-0001', title: 'x', status: 'filled' } });
+    if (r.ok) expect(r.order.acceptedExpertIds).not.toBe(o.acceptedExpertIds);
+  });
+});
+
+describe('transition: refused, as values', () => {
+  const refused = (o: OrderState, e: OrderEvent, now: Date) => {
+    let r: ReturnType<typeof transition> | undefined;
+    expect(() => { r = transition(o, e, now); }).not.toThrow();
+    return r;
+  };
+  const eventOf = (type: OrderEventType): OrderEvent => (type === 'seatTaken' || type === 'seatReleased' ? { type, expertId: 'a' } : { type });
+
+  test.each(STATUSES.flatMap((s) => EVENT_TYPES.filter((e) => !isValid(s, e) && !(s === 'filled' && e === 'seatTaken')).map((e) => [s, e] as const)))(
+    '%s --%s--> order.error.cannot.<event>',
+    (status, type) => {
+      expect(refused(order({ status, acceptedExpertIds: ['a'] }), eventOf(type), BEFORE)).toEqual({ ok: false, error: `order.error.cannot.${type}` });
+    },
+  );
+
+  test('done and cancelled are final, whatever the time', () => {
+    for (const status of ['done', 'cancelled'] as const) for (const type of EVENT_TYPES) for (const now of [BEFORE, AFTER_END]) {
+      expect(transition(order({ status, acceptedExpertIds: ['a'] }), eventOf(type), now).ok).toBe(false);
+    }
+  });
+
+  test('a seat in a filled order → full', () => {
+    expect(refused(order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] }), { type: 'seatTaken', expertId: 'b' }, BEFORE)).toEqual({ ok: false, error: 'order.error.full' });
+  });
+  test('more accepted than seats (seats lowered by a coordinator) → full, not a third seat', () => {
+    expect(refused(order({ status: 'offering', seats: 1, acceptedExpertIds: ['a', 'b'] }), { type: 'seatTaken', expertId: 'c' }, BEFORE)).toEqual({ ok: false, error: 'order.error.full' });
+  });
+  test('the same expert twice → alreadyAccepted', () => {
+    expect(refused(order({ status: 'offering', acceptedExpertIds: ['a'] }), { type: 'seatTaken', expertId: 'a' }, BEFORE)).toEqual({ ok: false, error: 'order.error.alreadyAccepted' });
+  });
+  test('releasing a seat the expert does not hold → notAccepted', () => {
+    expect(refused(order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] }), { type: 'seatReleased', expertId: 'b' }, BEFORE)).toEqual({ ok: false, error: 'order.error.notAccepted' });
+  });
+  test('offering starts only before the start', () => {
+    expect(refused(order(), { type: 'startOffering' }, START)).toEqual({ ok: false, error: 'order.error.startInPast' });
+    expect(transition(order(), { type: 'startOffering' }, new Date(START.getTime() - 1)).ok).toBe(true);
+  });
+  test('seats are taken and released only before the start', () => {
+    expect(refused(order({ status: 'offering' }), { type: 'seatTaken', expertId: 'a' }, START)).toEqual({ ok: false, error: 'order.error.started' });
+    expect(refused(order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] }), { type: 'seatReleased', expertId: 'a' }, START)).toEqual({ ok: false, error: 'order.error.started' });
+    expect(transition(order({ status: 'offering' }), { type: 'seatTaken', expertId: 'a' }, new Date(START.getTime() - 1)).ok).toBe(true);
+  });
+  test('complete only once the task has ended, and only with someone accepted', () => {
+    const end = endOf(order());
+    expect(end.toISOString()).toBe('2026-03-10T13:30:00.000Z');
+    const filled = order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] });
+    expect(refused(filled, { type: 'complete' }, new Date(end.getTime() - 1))).toEqual({ ok: false, error: 'order.error.notEnded' });
+    expect(transition(filled, { type: 'complete' }, end)).toMatchObject({ ok: true, order: { status: 'done' } });
+    expect(refused(order({ status: 'offering' }), { type: 'complete' }, AFTER_END)).toEqual({ ok: false, error: 'order.error.noExperts' });
+    expect(transition(order({ status: 'offering', acceptedExpertIds: ['a'] }), { type: 'complete' }, AFTER_END)).toMatchObject({ ok: true, order: { status: 'done' } });
+  });
+  test('cancel is possible until the end of the task, not after', () => {
+    const end = endOf(order());
+    expect(transition(order({ status: 'filled' }), { type: 'cancel' }, new Date(end.getTime() - 1)).ok).toBe(true);
+    expect(refused(order({ status: 'filled' }), { type: 'cancel' }, end)).toEqual({ ok: false, error: 'order.error.cannot.cancel' });
+  });
+});
+
+describe('cancellationTerms (KAP rule)', () => {
+  const o = { startsAt: START };
+  const before = (ms: number) => new Date(START.getTime() - ms);
+
+  test('defaults to 24 h', () => {
+    expect(cancellationTerms(o, before(24 * H))).toEqual({ late: false, feePayable: false });
+    expect(cancellationTerms(o, before(24 * H - 1))).toEqual({ late: true, feePayable: true });
+  });
   test('exactly 24 h before → not late, no fee', () => {
-    expect(cancellationTerms(startsAt, before(24 * H), 24)).toEqual({ late: false, feePayable: false });
+    expect(cancellationTerms(o, before(24 * H), { lateCancelHours: 24 })).toEqual({ late: false, feePayable: false });
   });
   test('23 h 59 min before → late, fee payable', () => {
-    expect(cancellationTerms(startsAt, before(24 * H - MIN), 24)).toEqual({ late: true, feePayable: true });
+    expect(cancellationTerms(o, before(24 * H - MIN), { lateCancelHours: 24 })).toEqual({ late: true, feePayable: true });
   });
-  test('one millisecond inside the limit is late', () => {
-    expect(cancellationTerms(startsAt, before(24 * H - 1), 24).late).toBe(true);
-  });
-  test('well ahead → not late', () => {
-    expect(cancellationTerms(startsAt, before(7 * 24 * H), 24)).toEqual({ late: false, feePayable: false });
-  });
-  test('after the start → late', () => {
-    expect(cancellationTerms(startsAt, new Date(startsAt.getTime() + H), 24).late).toBe(true);
+  test('well ahead → not late; after the start → late', () => {
+    expect(cancellationTerms(o, before(7 * 24 * H), { lateCancelHours: 24 }).late).toBe(false);
+    expect(cancellationTerms(o, new Date(START.getTime() + H), { lateCancelHours: 24 }).late).toBe(true);
   });
   test('the hour count is configurable', () => {
-    expect(cancellationTerms(startsAt, before(48 * H), 48).late).toBe(false);
-    expect(cancellationTerms(startsAt, before(48 * H - MIN), 48).late).toBe(true);
-    // 30 h before: late under a 48 h rule, not late under a 24 h rule.
-    expect(cancellationTerms(startsAt, before(30 * H), 48).late).toBe(true);
-    expect(cancellationTerms(startsAt, before(30 * H), 24).late).toBe(false);
-    expect(cancellationTerms(startsAt, before(2 * H), 2).late).toBe(false);
-    expect(cancellationTerms(startsAt, before(2 * H - MIN), 2).late).toBe(true);
+    expect(cancellationTerms(o, before(30 * H), { lateCancelHours: 48 }).late).toBe(true);
+    expect(cancellationTerms(o, before(30 * H), { lateCancelHours: 24 }).late).toBe(false);
+    expect(cancellationTerms(o, before(2 * H), { lateCancelHours: 2 }).late).toBe(false);
+    expect(cancellationTerms(o, before(2 * H - MIN), { lateCancelHours: 2 }).late).toBe(true);
   });
   test('zero hours: only cancelling after the start is late', () => {
-    expect(cancellationTerms(startsAt, startsAt, 0).late).toBe(false);
-    expect(cancellationTerms(startsAt, new Date(startsAt.getTime() + 1), 0).late).toBe(true);
+    expect(cancellationTerms(o, START, { lateCancelHours: 0 }).late).toBe(false);
+    expect(cancellationTerms(o, new Date(START.getTime() + 1), { lateCancelHours: 0 }).late).toBe(true);
+  });
+  test('the older call shape (start, now, hours) gives the same answers', () => {
+    expect(cancellationTerms(START, before(24 * H - MIN), 24)).toEqual({ late: true, feePayable: true });
+    expect(cancellationTerms(START, before(30 * H), 48)).toEqual(cancellationTerms(o, before(30 * H), { lateCancelHours: 48 }));
   });
 });

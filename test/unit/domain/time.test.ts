@@ -1,3 +1,4 @@
+import { describe, expect, test } from '@jest/globals';
 import { localParts, zonedTimeToUtc } from '../../../src/domain/time';
 
 const HEL = 'Europe/Helsinki';

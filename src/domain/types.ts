@@ -1,0 +1,114 @@
+/**
+ * The domain's nouns as plain data (domain.md). Stores keep their own document shapes
+ * (`_id`, indexes); these are what domain functions read and return.
+ */
+
+export type Locale = 'fi' | 'sv' | 'en';
+
+/** The themes of the starting catalogue (src/domain/catalog.ts). */
+export type DefaultThemeId =
+  | 'mental-health' | 'substance-use' | 'gambling' | 'child-protection' | 'family' | 'disability' | 'chronic-illness'
+  | 'ageing' | 'caregiver' | 'homelessness' | 'criminal-sanctions' | 'immigration' | 'youth' | 'loneliness';
+
+/** The task types of the starting catalogue; each maps to one fee tariff row. */
+export type DefaultTaskTypeId =
+  | 'training' | 'co-development' | 'client-pair' | 'peer-group' | 'talk' | 'working-group' | 'independent-reception';
+
+/**
+ * A deployment may replace the catalogue with its own ids, so stored data can hold ids
+ * outside the defaults; `string & {}` keeps editor completion for the defaults.
+ */
+export type ThemeId = DefaultThemeId | (string & {});
+export type TaskTypeId = DefaultTaskTypeId | (string & {});
+
+export type ExpertLanguage = Locale | 'other';
+export type OrderLanguage = Locale;
+export type OrderMode = 'onsite' | 'remote' | 'hybrid';
+export type FeePreference = 'fee' | 'volunteer';
+
+export interface Expert {
+  id: string;
+  aadObjectId: string;
+  displayName: string;
+  /** Health and social-care history: special-category data (GDPR art. 9). */
+  themes: ThemeId[];
+  taskTypes: TaskTypeId[];
+  municipalities: string[];
+  remoteOk: boolean;
+  languages: ExpertLanguage[];
+  description: string;
+  training?: { organisation: string; year: number };
+  feePreference: FeePreference;
+  /** A kokemustoimija: acting from lived experience without the full training. */
+  untrained?: boolean;
+  status: 'pending' | 'active' | 'rejected';
+  paused: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled';
+
+export interface Order {
+  id: string;
+  /** "T-2026-0042" (src/domain/orderNumber.ts): the number people say on the phone. */
+  number: string;
+  orderer: { aadObjectId: string; name: string };
+  themes: ThemeId[];
+  taskType: TaskTypeId;
+  title: string;
+  description: string;
+  goal?: string;
+  startsAt: Date;
+  durationMinutes: number;
+  mode: OrderMode;
+  municipality?: string;
+  address?: string;
+  link?: string;
+  targetGroup: string;
+  audienceSize?: number;
+  /** Experts wanted, 1-5. */
+  seats: number;
+  language: OrderLanguage;
+  costCentre: string;
+  contact?: { name: string; phone?: string; email?: string };
+  noteToCoordinator?: string;
+  status: OrderStatus;
+  acceptedExpertIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'withdrawn';
+
+export interface Offer {
+  id: string;
+  orderId: string;
+  expertId: string;
+  wave: number;
+  status: OfferStatus;
+  /** Optional and never used against anyone: declining needs no reason. */
+  declineReason?: string;
+  createdAt: Date;
+  respondedAt?: Date;
+}
+
+export type AssignmentStatus = 'accepted' | 'withdrawn' | 'cancelled' | 'done';
+
+export interface Assignment {
+  id: string;
+  orderId: string;
+  expertId: string;
+  startsAt: Date;
+  durationMinutes: number;
+  status: AssignmentStatus;
+  /** Set when the order is cancelled: late cancellations keep the fee payable. */
+  feePayable?: boolean;
+  /** What the orderer reported after the task. */
+  outcome?: 'held' | 'cancelled' | 'noShow';
+  confirmedMinutes?: number;
+  travelKm?: number;
+  ticketCents?: number;
+  createdAt: Date;
+  updatedAt: Date;
+}

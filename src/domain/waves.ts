@@ -1,0 +1,40 @@
+/**
+ * Offers go out in waves: a few of the fairest-ranked experts at a time, the next wave after
+ * a wait if seats are still open. Nobody is pressed: an unanswered offer simply expires.
+ */
+
+/**
+ * The experts of the next wave, in rank order: `waveSize` of them, but never fewer than the
+ * open seats (a wave smaller than the need could not fill the order), and nobody offered before.
+ */
+export function nextWave<E extends { id: string }>(p: {
+  ranked: readonly E[];
+  seatsOpen: number;
+  waveSize: number;
+  alreadyOffered?: ReadonlySet<string>;
+}): E[] {
+  if (!(p.seatsOpen > 0)) return [];
+  const size = Math.max(Math.floor(p.waveSize) || 0, Math.ceil(p.seatsOpen));
+  const wave: E[] = [];
+  for (const e of p.ranked) {
+    if (wave.length >= size) break;
+    if (!p.alreadyOffered?.has(e.id)) wave.push(e);
+  }
+  return wave;
+}
+
+/** When an order's open offers expire: some hours before the start, so whoever accepts has time to prepare. */
+export function offerExpiry(order: { startsAt: Date }, opts: { expireBeforeStartHours: number }): Date {
+  return new Date(order.startsAt.getTime() - opts.expireBeforeStartHours * 3600_000);
+}
+
+/** Whether an order's open offers have run out at `now`. */
+export function offerExpired(order: { startsAt: Date }, opts: { expireBeforeStartHours: number }, now: Date): boolean {
+  return now.getTime() >= offerExpiry(order, opts).getTime();
+}
+
+/** The next wave is due when there has been none yet, or the last one has waited its minutes. */
+export function waveDue(lastWaveAt: Date | null | undefined, waitMinutes: number, now: Date): boolean {
+  if (!lastWaveAt) return true;
+  return now.getTime() - lastWaveAt.getTime() >= waitMinutes * 60_000;
+}
