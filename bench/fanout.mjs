@@ -66,7 +66,7 @@ export async function run(ctx) {
     }
     // Not delivered: "pending" if the outbox still holds the item for a retry (too slow, not lost), else lost.
     const undelivered = [...expertConvs].filter((id) => !perConv.has(id));
-    const open = new Set((await db.collection('outbox').find({ status: { $in: ['pending', 'sending'] } }, { projection: { conversationId: 1 } }).toArray()).map((d) => d.conversationId));
+    const open = new Set((await db.collection('outboxDue').find({}, { projection: { conversationId: 1 } }).toArray()).map((d) => d.conversationId));
     const stillPending = undelivered.filter((id) => open.has(id)).length;
     const lost = undelivered.length - stillPending;
     const duplicates = [...perConv.values()].reduce((a, n) => a + (n - 1), 0);

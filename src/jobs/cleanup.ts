@@ -16,7 +16,7 @@ export function cleanupJob(deps: ServiceDeps, extraSteps: ((now: Date) => Promis
       const now = ctx.now().getTime();
       const removed: Record<string, number> = {
         activities: await deps.store.activities.removeOlderThan(new Date(now - 2 * DAY)),
-        outbox: await deps.store.outbox.removeSentBefore(new Date(now - 30 * DAY)),
+        outbox: await deps.store.outbox.removeSentBefore(new Date(now - 30 * DAY), new Date(now)),
         leases: await deps.store.outbox.pruneLeases(new Date(now - 30 * DAY)),
         feeExports: await deps.store.feeExports.removeOlderThan(new Date(now - 7 * DAY)),
       };

@@ -18,7 +18,7 @@ export interface OutboxSenderOptions {
   owner?: string;
   /** Deliveries in flight at once: enough that the app-wide 50/s is reachable while busy conversations wait. */
   concurrency?: number;
-  /** Claim loops: a claim is a few database round trips, so one loop alone can be slower than 50/s. */
+  /** Claim loops; one is enough, as each claims a batch (as many items as there are free workers). */
   claimers?: number;
   /** Must outlast a limiter wait plus a transport call (BotTransport times out at 15 s), or a live item looks dead. */
   leaseMs?: number;
@@ -64,7 +64,7 @@ export class OutboxSender {
       ...opts,
       owner: this.owner,
       concurrency: opts.concurrency ?? 8,
-      claimers: opts.claimers ?? 2,
+      claimers: opts.claimers ?? 1,
       leaseMs: opts.leaseMs ?? 60_000,
       idleMs: opts.idleMs ?? 500,
       maxLimiterWaitMs: opts.maxLimiterWaitMs ?? 2000,
@@ -99,13 +99,12 @@ export class OutboxSender {
     let last: unknown;
     for (;;) {
       try {
-        const c = await this.o.outbox.counts();
-        if (c.pending === 0 && c.sending === 0) return;
-        last = c;
+        if (await this.o.outbox.idle()) return;
+        last = 'items still queued';
       } catch (error) {
         last = (error as Error).name;
       }
-      if (Date.now() > deadline) throw new Error(`outbox not drained in ${timeoutMs} ms: ${JSON.stringify(last)}`);
+      if (Date.now() > deadline) throw new Error(`outbox not drained in ${timeoutMs} ms: ${JSON.stringify(last)} ${JSON.stringify(await this.o.outbox.counts().catch(() => null))}`);
       this.wake();
       await sleep(50);
     }
@@ -114,15 +113,17 @@ export class OutboxSender {
   private async run(): Promise<void> {
     let dbFailures = 0;
     while (this.running) {
-      if (this.inFlight.size >= this.o.concurrency) {
+      const free = this.o.concurrency - this.inFlight.size;
+      if (free <= 0) {
         await Promise.race(this.inFlight);
         continue;
       }
-      let item: OutboxItem | null;
+      let items: OutboxItem[];
       try {
         const now = this.o.clock();
         const skip = [...this.inHand, ...this.o.limiter.saturated(now, this.o.maxLimiterWaitMs)];
-        item = await this.o.outbox.claimDue(this.owner, new Date(now), this.o.leaseMs, skip);
+        // Several at once: one scan of the queue serves a whole batch of deliveries.
+        items = await this.o.outbox.claimBatch(this.owner, new Date(now), this.o.leaseMs, free, skip);
         dbFailures = 0;
       } catch (error) {
         // Database down: keep the loop alive, back off up to 10 s, and try again.
@@ -132,41 +133,47 @@ export class OutboxSender {
         await this.idle(retryInMs);
         continue;
       }
-      if (!item) {
-        await this.pruneLeases();
+      if (items.length === 0) {
+        await this.housekeeping();
         await this.idle(this.o.idleMs);
         continue;
       }
-      const claimed = item;
-      if (this.inHand.has(claimed.conversationId)) {
-        // The other claim loop took an item of this conversation meanwhile: one at a time.
-        await this.o.outbox.release(claimed._id, this.owner, claimed.nextAttemptAt).catch(() => undefined);
-        continue;
+      for (const claimed of items) {
+        if (this.inHand.has(claimed.conversationId)) {
+          // The other claim loop took an item of this conversation meanwhile: one at a time.
+          await this.o.outbox.release(claimed.key, this.owner, claimed.nextAttemptAt).catch(() => undefined);
+          continue;
+        }
+        this.inHand.add(claimed.conversationId);
+        const p: Promise<void> = this.deliver(claimed)
+          .catch((error: Error) => {
+            // Typically the database went away mid-delivery; the lease expires and the item is retried.
+            this.o.log.error({ item: claimed.key, err: error.name }, 'outbox: delivery not recorded');
+          })
+          .finally(() => {
+            this.inHand.delete(claimed.conversationId);
+            this.inFlight.delete(p);
+            this.wake();
+          });
+        this.inFlight.add(p);
       }
-      this.inHand.add(claimed.conversationId);
-      const p: Promise<void> = this.deliver(claimed)
-        .catch((error: Error) => {
-          // Typically the database went away mid-delivery; the lease expires and the item is retried.
-          this.o.log.error({ item: claimed._id.toHexString(), err: error.name }, 'outbox: delivery not recorded');
-        })
-        .finally(() => {
-          this.inHand.delete(claimed.conversationId);
-          this.inFlight.delete(p);
-          this.wake();
-        });
-      this.inFlight.add(p);
     }
   }
 
-  /** Now and then, when idle: lease records are only needed while claims are in progress. */
-  private async pruneLeases(): Promise<void> {
+  /**
+   * Now and then, when idle (and at the first idle moment after start): lease records are only
+   * needed while claims are in progress, and an item whose enqueuer died half-way is queued again.
+   */
+  private async housekeeping(): Promise<void> {
     const now = this.o.clock();
-    if (now - this.lastPrune < 10 * 60_000) return;
+    if (this.lastPrune !== 0 && now - this.lastPrune < 10 * 60_000) return;
     this.lastPrune = now;
     try {
       await this.o.outbox.pruneLeases(new Date(now - LEASE_RETENTION_MS));
+      const requeued = await this.o.outbox.recoverUnqueued(new Date(now));
+      if (requeued > 0) this.o.log.warn({ requeued }, 'outbox: queued items an interrupted enqueue had left out');
     } catch (error) {
-      this.o.log.warn({ err: (error as Error).name }, 'outbox: cannot prune leases');
+      this.o.log.warn({ err: (error as Error).name }, 'outbox: housekeeping failed');
     }
   }
 
@@ -187,7 +194,7 @@ export class OutboxSender {
     if ('tooLong' in slot) {
       // Handed back with its place in the queue kept; the conversation is skipped until it cools down.
       this.stats.deferred += 1;
-      await this.persist(item, () => this.o.outbox.release(item._id, this.owner, item.nextAttemptAt));
+      await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt));
       return;
     }
     let failure: Failure | undefined;
@@ -196,13 +203,13 @@ export class OutboxSender {
       else await this.o.transport.update(conversation.reference, activityId, item.activity);
     } catch (error) {
       failure = error instanceof DeliveryError ? { statusCode: error.statusCode, retryAfterMs: error.retryAfterMs } : {};
-      if (!(error instanceof DeliveryError)) this.o.log.warn({ item: item._id.toHexString(), err: (error as Error).name }, 'outbox: transport threw');
+      if (!(error instanceof DeliveryError)) this.o.log.warn({ item: item.key, err: (error as Error).name }, 'outbox: transport threw');
     } finally {
       slot.done(this.o.clock());
     }
     if (!failure) {
       this.stats.sent += 1;
-      await this.persist(item, () => this.o.outbox.markSent(item._id, this.owner, activityId, new Date(this.o.clock())));
+      await this.persist(item, () => this.o.outbox.markSent(item.key, this.owner, activityId, new Date(this.o.clock())));
       return;
     }
     await this.onFailure(item, failure);
@@ -222,7 +229,7 @@ export class OutboxSender {
       await this.fail(item, 'original not found', false);
     } else {
       const at = Math.max(now + 1000, original?.nextAttemptAt.getTime() ?? 0);
-      await this.persist(item, () => this.o.outbox.release(item._id, this.owner, new Date(at)));
+      await this.persist(item, () => this.o.outbox.release(item.key, this.owner, new Date(at)));
     }
     return undefined;
   }
@@ -235,23 +242,23 @@ export class OutboxSender {
       this.stats.retried += 1;
       const at = this.o.clock() + decision.delayMs;
       if (failure.statusCode === 429) this.o.limiter.pause(item.conversationId, at);
-      this.o.log.warn({ item: item._id.toHexString(), key: item.key, conversationId: item.conversationId, error, attempt, retryInMs: decision.delayMs }, 'outbox: delivery will be retried');
-      await this.persist(item, () => this.o.outbox.reschedule(item._id, this.owner, new Date(at), error));
+      this.o.log.warn({ item: item.key, key: item.key, conversationId: item.conversationId, error, attempt, retryInMs: decision.delayMs }, 'outbox: delivery will be retried');
+      await this.persist(item, () => this.o.outbox.reschedule(item.key, this.owner, new Date(at), error));
       return;
     }
     await this.fail(item, decision.reason === 'exhausted' ? `${error} (after ${attempt} attempts)` : error, decision.unreachable);
   }
 
   private async fail(item: OutboxItem, error: string, unreachable: boolean): Promise<void> {
-    if (!(await this.persist(item, () => this.o.outbox.markFailed(item._id, this.owner, error)))) return; // another sender took it over
+    if (!(await this.persist(item, () => this.o.outbox.markFailed(item.key, this.owner, error)))) return; // another sender took it over
     this.stats.failed += 1;
-    this.o.log.warn({ item: item._id.toHexString(), key: item.key, conversationId: item.conversationId, error, unreachable }, 'outbox: delivery failed for good');
+    this.o.log.warn({ item: item.key, key: item.key, conversationId: item.conversationId, error, unreachable }, 'outbox: delivery failed for good');
     if (unreachable) await this.persist(item, () => this.o.conversations.markUnreachable(item.conversationId, new Date(this.o.clock())));
     const failed: OutboxItem = { ...item, status: 'failed', attempts: item.attempts + 1, lastError: error, lockedBy: undefined, lockedUntil: undefined };
     try {
       await this.o.onPermanentFailure?.(failed);
     } catch (hookError) {
-      this.o.log.error({ item: item._id.toHexString(), err: (hookError as Error).name }, 'outbox: onPermanentFailure threw');
+      this.o.log.error({ item: item.key, err: (hookError as Error).name }, 'outbox: onPermanentFailure threw');
     }
   }
 
@@ -277,6 +284,7 @@ export class OutboxSender {
       try {
         return await write();
       } catch (error) {
+        if (delay === 100) this.o.log.warn({ item: item.key, err: (error as Error).name }, 'outbox: cannot record the outcome yet; retrying while the lease lasts');
         if (this.o.clock() + delay >= deadline) throw error;
         await sleep(delay);
       }

@@ -1,13 +1,13 @@
 import type { Activity } from 'botbuilder';
-import { Collection, Db, Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
+import { Collection, Db, Filter, MongoBulkWriteError } from 'mongodb';
 
 export type OutboxOp = 'send' | 'update';
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
 /** One proactive message (or card update) to deliver, with its delivery state. */
 export interface OutboxItem {
-  _id: ObjectId;
-  /** Idempotency key, e.g. `offer:<offerId>`: enqueueing a key again is a no-op. */
+  /** The idempotency key, e.g. `offer:<offerId>`: enqueueing a key again is a no-op. */
+  _id: string;
   key: string;
   conversationId: string;
   op: OutboxOp;
@@ -20,7 +20,7 @@ export interface OutboxItem {
   nextAttemptAt: Date;
   lockedBy?: string;
   lockedUntil?: Date;
-  /** Times claimed; claim n is proven by the unique lease `<_id>:<n>`. */
+  /** Times claimed; claim n is proven by the unique lease `<key>:<n>`. */
   leaseSeq: number;
   sentActivityId?: string;
   /** Status code or error class only ("http 429", "network"), never message text. */
@@ -39,26 +39,73 @@ export interface NewOutboxItem {
   notBefore?: Date;
 }
 
-/**
- * As stored: the activity as JSON text, because Adaptive Cards carry a "$schema" key and field
- * names starting with "$" are not portable (FerretDB refuses them). Nothing queries inside it.
- */
-type OutboxDoc = Omit<OutboxItem, 'activity'> & { activity: string };
+/** The record of a key: kept after delivery (30 days) so that a key is never sent twice. */
+interface StateDoc {
+  _id: string;
+  key: string;
+  conversationId: string;
+  op: OutboxOp;
+  updateOf?: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  lastError?: string;
+  sentActivityId?: string;
+  /** The last claim's number (kept for the report; claims themselves go by the due entry). */
+  leaseSeq?: number;
+  createdAt: Date;
+  sentAt?: Date;
+}
 
-/** Proof of one claim: only one sender can insert `<item _id>:<leaseSeq>`; `at` is when. */
+/** An item not yet finished: the only documents a sender scans. Small, and deleted when done. */
+interface DueDoc {
+  _id: string;
+  conversationId: string;
+  op: OutboxOp;
+  updateOf?: string;
+  attempts: number;
+  /** When the item may be claimed: its next attempt, or the end of the current claim's lease. */
+  at: Date;
+  leaseSeq: number;
+  lockedBy?: string;
+  lockedUntil?: Date;
+  lastError?: string;
+  createdAt: Date;
+}
+
+/**
+ * The activity as JSON text, because Adaptive Cards carry a "$schema" key and field names
+ * starting with "$" are not portable (FerretDB refuses them). Read by key only; removed a day
+ * after the item finished.
+ */
+interface BodyDoc {
+  _id: string;
+  activity: string;
+  createdAt: Date;
+}
+
+/** Proof of one claim: only one sender can insert `<key>:<leaseSeq>`; `at` is when. */
 interface LeaseDoc {
   _id: string;
   at: Date;
 }
 
 const DUPLICATE_KEY = 11000;
-/** Due items looked at per claim: enough to get past the ones other senders are taking. */
-const CANDIDATES = 16;
+/**
+ * Activities of finished items are kept this long after enqueueing (to look into a delivery
+ * problem), then removed by the daily clean-up: cards can carry personal data.
+ */
+const BODY_RETENTION_MS = 24 * 60 * 60_000;
 
 /**
  * The queue every proactive message goes through (the Company Communicator pattern): fan-outs
  * enqueue, senders claim items with a lease, and each item keeps its own delivery status so a
  * crashed run resumes where it stopped and a report can count sent and failed.
+ *
+ * Three collections, all keyed by the item's key: `outbox` (the permanent record: status,
+ * attempts, the sent activity id), `outboxDue` (the unfinished items only, small documents: what
+ * claimers scan) and `outboxBodies` (the activity, read by key). On FerretDB only a filter that is
+ * exactly `{_id}` uses an index, so the scanned set is kept small and everything else is a lookup
+ * by key; on MongoDB the same layout costs nothing extra.
  *
  * Claims rest on a unique insert, not on findOneAndUpdate alone: FerretDB 1.x on SQLite runs an
  * update as a read and a separate write (FerretDB/FerretDB#3040), so concurrent conditional
@@ -67,146 +114,218 @@ const CANDIDATES = 16;
  * same protocol is correct on MongoDB.
  */
 export class OutboxRepo {
-  readonly col: Collection<OutboxDoc>;
+  readonly col: Collection<StateDoc>;
+  readonly due: Collection<DueDoc>;
+  readonly bodies: Collection<BodyDoc>;
   readonly leases: Collection<LeaseDoc>;
 
   constructor(db: Db) {
-    this.col = db.collection<OutboxDoc>('outbox');
+    this.col = db.collection<StateDoc>('outbox');
+    this.due = db.collection<DueDoc>('outboxDue');
+    this.bodies = db.collection<BodyDoc>('outboxBodies');
     this.leases = db.collection<LeaseDoc>('outboxLeases');
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.col.createIndex({ key: 1 }, { name: 'key', unique: true });
-    await this.col.createIndex({ status: 1, nextAttemptAt: 1 }, { name: 'due' });
+    // For MongoDB; FerretDB scans the (small) due collection either way.
+    await this.due.createIndex({ at: 1 }, { name: 'at' });
+    await this.col.createIndex({ status: 1, sentAt: 1 }, { name: 'status-sentAt' });
     await this.leases.createIndex({ at: 1 }, { name: 'at' });
   }
 
   /**
-   * Inserts new items; keys already present are skipped (one unordered bulk, so a duplicate
-   * does not stop the rest). Re-running a crashed fan-out is therefore safe. Returns how many were new.
+   * Inserts new items; keys already present are skipped (unordered bulks, so a duplicate does
+   * not stop the rest). Re-running a crashed fan-out is therefore safe. Returns how many were new.
+   *
+   * Order matters for crashes: the body first (harmless if left over: removed later), then the
+   * record (which decides whether the key is new), then the due entry. A record without a due
+   * entry (a crash just before it) is found by `recoverUnqueued` and queued then.
    */
   async enqueue(items: NewOutboxItem[], now: Date): Promise<number> {
-    if (items.length === 0) return 0;
-    const docs: OutboxDoc[] = items.map((i) => ({
-      _id: new ObjectId(),
+    const unique = [...new Map(items.map((i) => [i.key, i])).values()];
+    if (unique.length === 0) return 0;
+    await insertIgnoringDuplicates(this.bodies, unique.map((i) => ({ _id: i.key, activity: JSON.stringify(i.activity), createdAt: now })));
+    const states: StateDoc[] = unique.map((i) => ({
+      _id: i.key,
       key: i.key,
       conversationId: i.conversationId,
       op: i.op ?? 'send',
-      activity: JSON.stringify(i.activity),
       ...(i.updateOf !== undefined ? { updateOf: i.updateOf } : {}),
       status: 'pending',
       attempts: 0,
-      leaseSeq: 0,
-      nextAttemptAt: i.notBefore ?? now,
       createdAt: now,
     }));
-    try {
-      return (await this.col.insertMany(docs, { ordered: false })).insertedCount;
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
-      return error.insertedCount;
-    }
+    const inserted = await insertIgnoringDuplicates(this.col, states);
+    const fresh = unique.filter((_, n) => inserted.has(n));
+    await insertIgnoringDuplicates(this.due, fresh.map((i) => dueOf(i.key, i.conversationId, i.op ?? 'send', i.updateOf, i.notBefore ?? now, now)));
+    return fresh.length;
+  }
+
+  /** One due item, as `claimDue` of old: for callers that take one at a time. */
+  async claimDue(owner: string, now: Date, leaseMs: number, skipConversations: string[] = []): Promise<OutboxItem | null> {
+    return (await this.claimBatch(owner, now, leaseMs, 1, skipConversations))[0] ?? null;
   }
 
   /**
-   * Claims the next due item: pending and due, or 'sending' with an expired lease (its sender
-   * died). `skipConversations`: conversations this sender knows are rate-limited right now.
+   * Claims up to `max` due items (due, or claimed by a sender whose lease ran out), oldest
+   * first and at most one per conversation, so that one sender keeps a conversation in order.
+   * `skipConversations`: conversations this sender is busy with or knows are rate-limited.
    *
-   * Winning means inserting lease `<_id>:<leaseSeq+1>`. A sender that read the item before
-   * someone else's claim holds a lower leaseSeq and collides with that claim's lease, so each
-   * claim has exactly one owner however many senders read the item at once.
+   * Winning an item means inserting lease `<key>:<leaseSeq+1>`. A sender that read the item
+   * before someone else's claim holds a lower leaseSeq and collides with that claim's lease, so
+   * each claim has exactly one owner however many senders read the item at once.
    */
-  async claimDue(owner: string, now: Date, leaseMs: number, skipConversations: string[] = []): Promise<OutboxItem | null> {
-    const filter: Filter<OutboxDoc> = {
-      $or: [{ status: 'pending', nextAttemptAt: { $lte: now } }, { status: 'sending', lockedUntil: { $lte: now } }],
-    };
+  async claimBatch(owner: string, now: Date, leaseMs: number, max: number, skipConversations: string[] = []): Promise<OutboxItem[]> {
+    if (max <= 0) return [];
+    const filter: Filter<DueDoc> = { at: { $lte: now } };
     if (skipConversations.length > 0) filter.conversationId = { $nin: skipConversations };
-    const candidates = await this.col.find(filter, { sort: { nextAttemptAt: 1, _id: 1 }, limit: CANDIDATES }).toArray();
-    for (const c of candidates) {
-      const leaseSeq = await this.takeLease(c, now, leaseMs);
-      if (leaseSeq === null) continue;
-      const claim = { status: 'sending' as const, lockedBy: owner, lockedUntil: new Date(now.getTime() + leaseMs), leaseSeq };
-      let res;
-      try {
-        // The leaseSeq guard is a second line: the lease alone already excludes other claimers.
-        res = await this.col.updateOne({ _id: c._id, leaseSeq: c.leaseSeq }, { $set: claim });
-      } catch (error) {
-        // Give the lease back so the item is not held up until the lease counts as abandoned.
-        await this.leases.deleteOne({ _id: leaseIdOf(c._id, leaseSeq) }).catch(() => undefined);
-        throw error;
+    const candidates = await this.due.find(filter, { sort: { at: 1, _id: 1 }, limit: max * 4 }).toArray();
+    const perConversation = new Map<string, DueDoc>();
+    for (const c of candidates) if (!perConversation.has(c.conversationId) && perConversation.size < max) perConversation.set(c.conversationId, c);
+    const claimed = await Promise.all([...perConversation.values()].map((c) => this.claimOne(c, owner, now, leaseMs)));
+    return claimed.filter((c): c is OutboxItem => c !== null);
+  }
+
+  private async claimOne(c: DueDoc, owner: string, now: Date, leaseMs: number): Promise<OutboxItem | null> {
+    const leaseSeq = await this.takeLease(c, now, leaseMs);
+    if (leaseSeq === null) return null;
+    const lockedUntil = new Date(now.getTime() + leaseMs);
+    const claim = { at: lockedUntil, leaseSeq, lockedBy: owner, lockedUntil };
+    try {
+      await this.due.updateOne({ _id: c._id }, { $set: claim });
+      const [state, body] = await Promise.all([this.col.findOne({ _id: c._id }), this.bodies.findOne({ _id: c._id })]);
+      if (state && state.status !== 'pending') {
+        // Finished, but the process died before it could remove the queue entry: finish that now.
+        await this.due.deleteOne({ _id: c._id });
+        return null;
       }
-      if (res.modifiedCount === 1) return toItem({ ...c, ...claim });
+      if (body) return itemOf({ ...c, ...claim }, body);
+    } catch (error) {
+      // Give the lease back so the item is not held up until the lease counts as abandoned.
+      await this.leases.deleteOne({ _id: leaseIdOf(c._id, leaseSeq) }).catch(() => undefined);
+      throw error;
     }
+    // No body: nothing can ever be sent for this key. Recorded as failed rather than retried forever.
+    await this.settle(c._id, { status: 'failed', lastError: 'no activity stored', attempts: c.attempts + 1 });
     return null;
   }
 
   /** Records delivery; false when the lease was lost to another sender meanwhile. */
-  async markSent(id: ObjectId, owner: string, activityId: string, now: Date): Promise<boolean> {
-    return this.finish(id, owner, { status: 'sent', sentActivityId: activityId, sentAt: now });
+  async markSent(key: string, owner: string, activityId: string, now: Date): Promise<boolean> {
+    const due = await this.ownDue(key, owner);
+    if (!due) return false;
+    await this.settle(key, { status: 'sent', sentActivityId: activityId, sentAt: now, attempts: due.attempts + 1, leaseSeq: due.leaseSeq });
+    return true;
   }
 
   /** Back to pending until `at`, counting the attempt. */
-  reschedule(id: ObjectId, owner: string, at: Date, error: string): Promise<boolean> {
-    return this.finish(id, owner, { status: 'pending', nextAttemptAt: at, lastError: error });
+  async reschedule(key: string, owner: string, at: Date, error: string): Promise<boolean> {
+    const due = await this.ownDue(key, owner);
+    if (!due) return false;
+    await this.col.updateOne({ _id: key }, { $set: { attempts: due.attempts + 1, lastError: error } });
+    await this.due.updateOne({ _id: key }, { $set: { at, attempts: due.attempts + 1, lastError: error }, $unset: { lockedBy: '', lockedUntil: '' } });
+    return true;
   }
 
   /** Back to pending until `at` without counting an attempt: the sender chose not to try yet. */
-  async release(id: ObjectId, owner: string, at: Date): Promise<boolean> {
-    const res = await this.col.updateOne(
-      { _id: id, lockedBy: owner, status: 'sending' },
-      { $set: { status: 'pending', nextAttemptAt: at }, $unset: { lockedBy: '', lockedUntil: '' } },
-    );
-    return res.modifiedCount === 1;
+  async release(key: string, owner: string, at: Date): Promise<boolean> {
+    if (!(await this.ownDue(key, owner))) return false;
+    await this.due.updateOne({ _id: key }, { $set: { at }, $unset: { lockedBy: '', lockedUntil: '' } });
+    return true;
   }
 
   /** Gives up on an item; it stays in the outbox as 'failed' for the report. False if the lease was lost. */
-  markFailed(id: ObjectId, owner: string, error: string): Promise<boolean> {
-    return this.finish(id, owner, { status: 'failed', lastError: error });
+  async markFailed(key: string, owner: string, error: string): Promise<boolean> {
+    const due = await this.ownDue(key, owner);
+    if (!due) return false;
+    await this.settle(key, { status: 'failed', lastError: error, attempts: due.attempts + 1, leaseSeq: due.leaseSeq });
+    return true;
   }
 
   async sentActivityIdOf(key: string): Promise<string | null> {
-    const doc = await this.col.findOne({ key, status: 'sent' }, { projection: { sentActivityId: 1 } });
-    return doc?.sentActivityId ?? null;
+    const doc = await this.col.findOne({ _id: key });
+    return doc?.status === 'sent' ? (doc.sentActivityId ?? null) : null;
   }
 
+  /** An item as it stands: its record, its queue entry while unfinished, its activity while stored. */
   async get(key: string): Promise<OutboxItem | null> {
-    const doc = await this.col.findOne({ key });
-    return doc ? toItem(doc) : null;
+    const [state, due, body] = await Promise.all([this.col.findOne({ _id: key }), this.due.findOne({ _id: key }), this.bodies.findOne({ _id: key })]);
+    if (!state) return null;
+    const sending = !!due?.lockedUntil;
+    return {
+      ...state,
+      status: state.status === 'pending' && sending ? 'sending' : state.status,
+      activity: body ? (JSON.parse(body.activity) as Partial<Activity>) : {},
+      attempts: due?.attempts ?? state.attempts,
+      nextAttemptAt: due?.at ?? state.sentAt ?? state.createdAt,
+      leaseSeq: due?.leaseSeq ?? state.leaseSeq ?? 0,
+      ...(due?.lockedBy ? { lockedBy: due.lockedBy, lockedUntil: due.lockedUntil } : {}),
+    };
   }
 
+  /** Unfinished items split into pending and being sent (by a live or a lapsed claim), and finished ones by outcome. */
   async counts(): Promise<Record<OutboxStatus, number>> {
     const out: Record<OutboxStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };
-    const rows = await this.col.aggregate<{ _id: OutboxStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
-    for (const r of rows) out[r._id] = r.n;
+    for (const d of await this.due.find({}, { projection: { lockedBy: 1 } }).toArray()) out[d.lockedBy ? 'sending' : 'pending'] += 1;
+    out.sent = await this.col.countDocuments({ status: 'sent' });
+    out.failed = await this.col.countDocuments({ status: 'failed' });
     return out;
+  }
+
+  /** Whether nothing is waiting or being sent: one small scan. */
+  async idle(): Promise<boolean> {
+    return (await this.due.findOne({})) === null;
+  }
+
+  /**
+   * Records whose due entry is missing (the enqueuer died between the two inserts) are queued
+   * again. Cheap enough to run now and then: one scan of the records still pending.
+   */
+  async recoverUnqueued(now: Date): Promise<number> {
+    const pending = await this.col.find({ status: 'pending' }).toArray();
+    if (pending.length === 0) return 0;
+    const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+    const lost = pending.filter((s) => !queued.has(s._id));
+    const inserted = await insertIgnoringDuplicates(this.due, lost.map((s) => dueOf(s._id, s.conversationId, s.op, s.updateOf, now, s.createdAt, s.attempts)));
+    return inserted.size;
+  }
+
+  /**
+   * Forgets delivered messages sent before `before` (failed ones are kept for follow-up), and the
+   * activities of items that finished, or were never queued, more than a day ago.
+   */
+  async removeSentBefore(before: Date, now = new Date()): Promise<number> {
+    const removed = (await this.col.deleteMany({ status: 'sent', sentAt: { $lt: before } })).deletedCount;
+    const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+    const old = (await this.bodies.find({ createdAt: { $lt: new Date(now.getTime() - BODY_RETENTION_MS) } }, { projection: { _id: 1 } }).toArray())
+      .map((b) => b._id)
+      .filter((id) => !queued.has(id));
+    for (let i = 0; i < old.length; i += 500) await this.bodies.deleteMany({ _id: { $in: old.slice(i, i + 500) } });
+    return removed;
   }
 
   /**
    * Forgets leases of claims made before `before`. Safe once no sender can still be acting on
    * a read that old; a day is far beyond any lease.
    */
-  /**
-   * Forgets delivered messages sent before `before` (their cards may carry personal data,
-   * and the sender's queries slow down as history grows). Failed ones are kept for follow-up;
-   * an update's original stays while the update may still need its activity id.
-   */
-  async removeSentBefore(before: Date): Promise<number> {
-    return (await this.col.deleteMany({ status: 'sent', sentAt: { $lt: before } })).deletedCount;
-  }
-
   async pruneLeases(before: Date): Promise<number> {
     return (await this.leases.deleteMany({ at: { $lt: before } })).deletedCount;
   }
 
-  /** Ends an attempt, only if `owner` still holds the lease. */
-  private async finish(id: ObjectId, owner: string, set: Partial<OutboxDoc>): Promise<boolean> {
-    const res = await this.col.updateOne(
-      { _id: id, lockedBy: owner, status: 'sending' },
-      { $set: set, $unset: { lockedBy: '', lockedUntil: '' }, $inc: { attempts: 1 } },
-    );
-    return res.modifiedCount === 1;
+  /** The item's due entry if `owner` still holds its claim. */
+  private async ownDue(key: string, owner: string): Promise<DueDoc | null> {
+    const due = await this.due.findOne({ _id: key });
+    return due?.lockedBy === owner ? due : null;
+  }
+
+  /**
+   * Finishes an item: the record says how, then the queue entry goes. The record first: a queue
+   * entry outliving its finished record is recognised at the next claim. The activity stays until
+   * the daily clean-up (one write less per message; see `removeSentBefore`).
+   */
+  private async settle(key: string, set: Partial<StateDoc>): Promise<void> {
+    await this.col.updateOne({ _id: key }, { $set: set });
+    await this.due.deleteOne({ _id: key });
   }
 
   /**
@@ -214,8 +333,8 @@ export class OutboxRepo {
    * never reached the item (its sender died between the two writes) is older than a lease by
    * now and is stepped over, so such an item is delayed, never stuck.
    */
-  private async takeLease(item: OutboxDoc, now: Date, leaseMs: number): Promise<number | null> {
-    for (let seq = item.leaseSeq + 1; seq <= item.leaseSeq + 3; seq++) {
+  private async takeLease(item: DueDoc, now: Date, leaseMs: number): Promise<number | null> {
+    for (let seq = item.leaseSeq + 1; seq <= item.leaseSeq + 10; seq++) {
       const _id = leaseIdOf(item._id, seq);
       try {
         await this.leases.insertOne({ _id, at: now });
@@ -230,10 +349,46 @@ export class OutboxRepo {
   }
 }
 
-function leaseIdOf(id: ObjectId, seq: number): string {
-  return `${id.toHexString()}:${seq}`;
+function dueOf(key: string, conversationId: string, op: OutboxOp, updateOf: string | undefined, at: Date, createdAt: Date, attempts = 0): DueDoc {
+  return { _id: key, conversationId, op, ...(updateOf !== undefined ? { updateOf } : {}), attempts, at, leaseSeq: 0, createdAt };
 }
 
-function toItem(doc: OutboxDoc): OutboxItem {
-  return { ...doc, activity: JSON.parse(doc.activity) as Partial<Activity> };
+function itemOf(due: DueDoc, body: BodyDoc): OutboxItem {
+  return {
+    _id: due._id,
+    key: due._id,
+    conversationId: due.conversationId,
+    op: due.op,
+    ...(due.updateOf !== undefined ? { updateOf: due.updateOf } : {}),
+    activity: JSON.parse(body.activity) as Partial<Activity>,
+    status: 'sending',
+    attempts: due.attempts,
+    nextAttemptAt: due.at,
+    lockedBy: due.lockedBy,
+    lockedUntil: due.lockedUntil,
+    leaseSeq: due.leaseSeq,
+    ...(due.lastError !== undefined ? { lastError: due.lastError } : {}),
+    createdAt: due.createdAt,
+  };
+}
+
+function leaseIdOf(key: string, seq: number): string {
+  return `${key}:${seq}`;
+}
+
+/** Inserts what is new; returns the indexes of the documents inserted (duplicates of existing keys are not). */
+async function insertIgnoringDuplicates<T extends { _id: string }>(col: Collection<T>, docs: T[]): Promise<Set<number>> {
+  const all = new Set(docs.map((_, n) => n));
+  if (docs.length === 0) return all;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    await col.insertMany(docs as any[], { ordered: false });
+    return all;
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+    for (const e of errors) all.delete(e.index);
+    return all;
+  }
 }

@@ -115,5 +115,6 @@ test('a professional orders in the Playground and the expert accepts the offer i
   // Aino's "filled" card with Eero's contact is queued for her 1:1 chat.
   const ainoChat = await bot.store.conversations.personalOf(aino.aadObjectId);
   const toAino = await bot.store.outbox.col.find({ conversationId: ainoChat!._id }).toArray();
-  expect(toAino.some((i) => String(i.activity).includes('040 765 4321') && String(i.activity).includes('Eero Kokemusasiantuntija'))).toBe(true);
+  const cards = await bot.store.outbox.bodies.find({ _id: { $in: toAino.map((i) => i._id) } }).toArray();
+  expect(cards.some((c) => c.activity.includes('040 765 4321') && c.activity.includes('Eero Kokemusasiantuntija'))).toBe(true);
 }, 150000);

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => client.close());
 beforeEach(async () => {
-  await outbox.col.deleteMany({});
+  for (const col of [outbox.col, outbox.due, outbox.bodies, outbox.leases]) await col.deleteMany({});
 });
 
 test('enqueue: a key already queued is a no-op, in one batch or across calls', async () => {
@@ -71,7 +71,7 @@ test('an expired lease makes a "sending" item claimable again; a live one does n
 test('a claim that died between its lease and the item update delays the item by one lease, not forever', async () => {
   await outbox.enqueue([{ key: 'k', conversationId: 'c', activity: {} }], t0);
   const item = await outbox.get('k');
-  await outbox.leases.insertOne({ _id: `${item!._id.toHexString()}:1`, at: t0 }); // its claimer stopped here
+  await outbox.leases.insertOne({ _id: `${item!.key}:1`, at: t0 }); // its claimer stopped here
   expect(await outbox.claimDue('me', at(500), 1000)).toBeNull(); // maybe still in progress
   expect(await outbox.claimDue('me', at(1000), 1000)).toMatchObject({ key: 'k', lockedBy: 'me', leaseSeq: 2 });
 });
@@ -105,4 +105,43 @@ test('leases older than the retention are pruned; newer ones stay', async () => 
   await outbox.claimDue('me', at(5000), 1000);
   expect(await outbox.pruneLeases(at(1))).toBe(1);
   expect(await outbox.leases.countDocuments()).toBe(1);
+});
+
+test('an enqueue interrupted between the record and its queue entry is queued again by recoverUnqueued', async () => {
+  await outbox.enqueue([{ key: 'half', conversationId: 'c', activity: { text: 'x' } }], t0);
+  await outbox.due.deleteMany({}); // the enqueuer died here
+  expect(await outbox.claimDue('me', at(1), 1000)).toBeNull();
+  expect(await outbox.enqueue([{ key: 'half', conversationId: 'c', activity: { text: 'x' } }], t0)).toBe(0); // a re-run does not see it as new
+  expect(await outbox.recoverUnqueued(at(2))).toBe(1);
+  expect(await outbox.recoverUnqueued(at(3))).toBe(0);
+  expect(await outbox.claimDue('me', at(3), 1000)).toMatchObject({ key: 'half', activity: { text: 'x' } });
+});
+
+test('a finished item whose queue entry outlived it (a crash between the two writes) is not sent again', async () => {
+  await outbox.enqueue([{ key: 'done', conversationId: 'c', activity: {} }], t0);
+  const item = await outbox.claimDue('dead', t0, 1000);
+  await outbox.col.updateOne({ _id: item!.key }, { $set: { status: 'sent', sentActivityId: 'a1', sentAt: at(1) } }); // and died before removing the entry
+  expect(await outbox.claimDue('live', at(1000), 1000)).toBeNull();
+  expect(await outbox.due.countDocuments()).toBe(0);
+  expect(await outbox.get('done')).toMatchObject({ status: 'sent', sentActivityId: 'a1' });
+});
+
+test('claimBatch takes one item per conversation, oldest first, and skips the conversations asked', async () => {
+  await outbox.enqueue(['a', 'a', 'b', 'c', 'd'].map((c, i) => ({ key: `k${i}`, conversationId: c, activity: {}, notBefore: at(i) })), t0);
+  const batch = await outbox.claimBatch('me', at(100), 1000, 10, ['d']);
+  expect(batch.map((i) => i.key).sort()).toEqual(['k0', 'k2', 'k3']);
+  expect((await outbox.claimBatch('me', at(100), 1000, 10)).map((i) => i.key).sort()).toEqual(['k1', 'k4']);
+});
+
+test('clean-up: delivered records after 30 days, activities a day after their item finished, never a queued one', async () => {
+  await outbox.enqueue([{ key: 'old', conversationId: 'c1', activity: { text: 'personal' } }, { key: 'waiting', conversationId: 'c2', activity: {}, notBefore: at(10 * 86_400_000) }], t0);
+  const item = await outbox.claimDue('me', t0, 1000);
+  await outbox.markSent(item!.key, 'me', 'a1', t0);
+  expect(await outbox.removeSentBefore(at(-1), at(3_600_000))).toBe(0); // an hour later: all kept
+  expect(await outbox.bodies.countDocuments()).toBe(2);
+  expect(await outbox.removeSentBefore(at(-1), at(2 * 86_400_000))).toBe(0);
+  expect((await outbox.bodies.find().toArray()).map((b) => b._id)).toEqual(['waiting']);
+  expect(await outbox.removeSentBefore(at(1), at(31 * 86_400_000))).toBe(1);
+  expect(await outbox.get('old')).toBeNull();
+  expect(await outbox.get('waiting')).toMatchObject({ status: 'pending' });
 });
