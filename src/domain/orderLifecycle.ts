@@ -7,17 +7,20 @@ export type { OrderStatus } from './types';
  *   new ──startOffering──▶ offering ──seatTaken (last seat)──▶ filled
  *   filled ──seatReleased──▶ offering        offering|filled ──complete (after the end)──▶ done
  *   new|offering|filled ──cancel──▶ cancelled
+ *   new|offering ──closeUnfilled (at the start, nobody accepted)──▶ unfilled
+ * done, cancelled and unfilled are final.
  * "new" waits for a coordinator in coordinator mode; auto mode starts offering at once.
  * startOffering again in "offering" is a further wave and changes nothing.
  */
-export type OrderEventType = 'startOffering' | 'seatTaken' | 'seatReleased' | 'cancel' | 'complete';
+export type OrderEventType = 'startOffering' | 'seatTaken' | 'seatReleased' | 'cancel' | 'complete' | 'closeUnfilled';
 
 export type OrderEvent =
   | { type: 'startOffering' }
   | { type: 'seatTaken'; expertId: string }
   | { type: 'seatReleased'; expertId: string }
   | { type: 'cancel' }
-  | { type: 'complete' };
+  | { type: 'complete' }
+  | { type: 'closeUnfilled' };
 
 /** Message keys of refused transitions, for the Teams layer to localize. */
 export type OrderTransitionError =
@@ -28,7 +31,9 @@ export type OrderTransitionError =
   | 'order.error.alreadyAccepted'
   | 'order.error.notAccepted'
   | 'order.error.notEnded'
-  | 'order.error.noExperts';
+  | 'order.error.noExperts'
+  | 'order.error.notStarted'
+  | 'order.error.hasExperts';
 
 /** The order fields the state machine reads and writes. */
 export type OrderState = Pick<Order, 'status' | 'seats' | 'acceptedExpertIds' | 'startsAt' | 'durationMinutes' | 'updatedAt'>;
@@ -41,6 +46,7 @@ const ALLOWED_FROM: Record<OrderEventType, readonly OrderStatus[]> = {
   seatReleased: ['offering', 'filled'],
   cancel: ['new', 'offering', 'filled'],
   complete: ['offering', 'filled'],
+  closeUnfilled: ['new', 'offering'],
 };
 
 /** The statuses from which an event may be taken: what a compare-and-set update matches on. */
@@ -96,6 +102,10 @@ export function transition<T extends OrderState>(order: T, event: OrderEvent, no
       if (!ended) return refuse('order.error.notEnded');
       // "done" means the task took place: with nobody accepted there is nothing to follow up.
       return order.acceptedExpertIds.length === 0 ? refuse('order.error.noExperts') : to('done');
+    case 'closeUnfilled':
+      // Until the start someone may still accept; with anyone accepted the task goes ahead.
+      if (!started) return refuse('order.error.notStarted');
+      return order.acceptedExpertIds.length > 0 ? refuse('order.error.hasExperts') : to('unfilled');
   }
 }
 

@@ -47,7 +47,11 @@ export interface Expert {
   updatedAt: Date;
 }
 
-export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled';
+/**
+ * 'unfilled': the start came with nobody accepted (src/domain/orderLifecycle.ts); final, like
+ * 'done' and 'cancelled'.
+ */
+export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled' | 'unfilled';
 
 export interface Order {
   id: string;

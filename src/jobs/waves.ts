@@ -1,15 +1,19 @@
 import { JobDefinition } from './scheduler';
 import { ServiceDeps } from '../services/deps';
 import { offerWave, updateOfferCard } from '../services/offering';
+import { closeUnfilled } from '../services/orders';
 import { NewOutboxItem } from '../store/outbox';
 
 /** Hours before the start when open offers expire: nobody should accept a task too late to prepare. */
 export const EXPIRE_BEFORE_START_HOURS = 2;
 
 /**
- * Every minute: the next wave for orders whose last wave has waited WAVE_WAIT_MINUTES with
- * seats still open, and expiry of offers whose task starts soon. Both are safe to repeat:
- * waves are claimed by number and offers are keyed by id.
+ * Every minute:
+ * - the next wave for orders whose last wave has waited WAVE_WAIT_MINUTES with seats still
+ *   open, and the rest of a wave cut short by a crash (offerWave resumes it);
+ * - expiry of offers whose task starts soon;
+ * - orders that reached their start with nobody accepted are closed as 'unfilled'.
+ * All are safe to repeat: waves are claimed by number, offers and messages are keyed by id.
  */
 export function waveJob(deps: ServiceDeps): JobDefinition {
   return {
@@ -20,8 +24,10 @@ export function waveJob(deps: ServiceDeps): JobDefinition {
       const soon = new Date(now.getTime() + EXPIRE_BEFORE_START_HOURS * 3600_000);
       const cutoff = new Date(now.getTime() - deps.config.waveWaitMinutes * 60_000);
       for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id);
-      const starting = await deps.store.orders.col.find({ status: { $in: ['offering', 'filled'] }, startsAt: { $lte: soon } }).toArray();
-      for (const order of starting) {
+      // One scan for both: orders starting soon (their offers expire) and those started unfilled.
+      for (const order of await deps.store.orders.startingBy(['new', 'offering', 'filled'], soon)) {
+        if (order.status !== 'filled' && order.startsAt.getTime() <= now.getTime() && (await closeUnfilled(deps, order, now))) continue;
+        if (order.status === 'new') continue;
         const closed = await deps.store.offers.closeOpen(order._id, 'expired', now);
         const items: NewOutboxItem[] = [];
         for (const o of closed) {

@@ -16,7 +16,7 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale, 
   const tz = deps.config.timeZone;
   const today = localParts(now, tz).date;
   const dayAfterTomorrow = new Date(now.getTime() + 2 * DAY);
-  const [newOrders, unfilled, upcoming, openOffers, pendingExperts, unreachableConvs, activeExperts, counts] = await Promise.all([
+  const [newOrders, unfilled, upcoming, openOffers, pendingExperts, unreachableConvs, activeExperts, counts, closedUnfilled] = await Promise.all([
     s.orders.col.find({ createdAt: { $gte: new Date(now.getTime() - DAY) } }).sort({ createdAt: 1 }).toArray(),
     s.orders.col.find({ status: { $in: ['new', 'offering'] }, startsAt: { $gt: now } }).sort({ startsAt: 1 }).limit(50).toArray(),
     s.assignments.col.find({ status: 'accepted', startsAt: { $gte: new Date(`${today}T00:00:00Z`), $lt: dayAfterTomorrow } }).sort({ startsAt: 1 }).toArray(),
@@ -25,6 +25,8 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale, 
     s.conversations.col.find({ scope: 'personal', reachable: false }).project({ userAadObjectId: 1 }).toArray(),
     s.experts.col.find({ status: 'active' }).project({ _id: 1 }).toArray(),
     s.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
+    // Orders whose start came with nobody accepted (closed by the wave job): worth a look.
+    s.orders.countUnfilledSince(new Date(now.getTime() - DAY)),
   ]);
   const unreachableExperts = await s.experts.byIds(unreachableConvs.map((c) => String(c.userAadObjectId)).filter(Boolean));
   const upcomingOrders = new Map((await s.orders.col.find({ _id: { $in: [...new Set(upcoming.map((a) => a.orderId))] } }).toArray()).map((o) => [o._id, o]));
@@ -34,6 +36,7 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale, 
     summary: [
       { label: t(locale, 'digest.pendingOffers'), value: String(openOffers) },
       { label: t(locale, 'digest.pendingExperts'), value: String(pendingExperts) },
+      { label: t(locale, 'digest.closedUnfilled'), value: String(closedUnfilled) },
       ...extraFacts,
     ],
     newOrders: newOrders.map((o) => ({ text: `${o._id} · ${o.title} · ${whenText(o, tz)}` })),

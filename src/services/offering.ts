@@ -2,7 +2,7 @@ import { Candidate, rankCandidates } from '../domain/matching';
 import { nextWave } from '../domain/waves';
 import { pickLocale, t } from '../i18n';
 import { ExpertDoc } from '../store/experts';
-import { OfferRepo, OfferStatus } from '../store/offers';
+import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
@@ -36,15 +36,26 @@ export async function matchContext(deps: ServiceDeps, order: OrderDoc) {
   return { ctx, experts: experts.map(asCandidate) };
 }
 
+/** A wave claimed this recently whose cards are not queued yet is taken to be on its way still. */
+export const WAVE_IN_FLIGHT_MS = 2 * 60_000;
+
 /**
  * Sends the next wave of offers. The wave number is claimed with a unique insert, so two
  * coordinators clicking, or the wave job on two instances, send it once. Each offer's
- * outbox key is the offer id: re-running a wave after a crash sends nothing twice.
+ * outbox key is the offer id: re-posting a card sends nothing twice.
+ *
+ * A wave cut short after its claim (a crash before its cards were queued) is finished first:
+ * the open offers of that wave are posted, and an automatic call stops there, so the next wave
+ * still waits WAVE_WAIT_MINUTES after the experts got the resumed one. A coordinator's pick of
+ * named experts goes on to its own wave.
  */
 export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<{ sent: number; wave: number }> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
   if (!order || !['new', 'offering'].includes(order.status) || order.startsAt <= now) return { sent: 0, wave: 0 };
+  const claimed = await deps.store.offers.wavesSent(orderId);
+  const resumed = claimed > 0 ? await resumeWave(deps, order, claimed, now) : null;
+  if (resumed && !pick.expertIds) return resumed;
   const seatsOpen = order.seats - (await deps.store.assignments.countLive(orderId));
   if (seatsOpen <= 0) return { sent: 0, wave: 0 };
   const ranked = await rankFor(deps, order);
@@ -53,16 +64,45 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
     ? ranked.filter((e) => wanted.has(e._id))
     : nextWave({ ranked, seatsOpen, waveSize: pick.count ?? deps.config.waveSize });
   if (chosen.length === 0) return { sent: 0, wave: 0 };
-  const wave = (await deps.store.offers.wavesSent(orderId)) + 1;
+  const wave = claimed + 1;
   if (!(await deps.store.offers.claimWave(orderId, wave, now))) return { sent: 0, wave: 0 };
   if (order.status === 'new') await deps.store.orders.moveStatus(orderId, ['new'], 'offering', now);
   const offers = await deps.store.offers.createWave(orderId, chosen.map((e) => e._id), wave, now);
+  await postOfferCards(deps, order, offers);
+  await deps.store.orders.setLastWave(orderId, now);
+  deps.log.info({ orderId, wave, offers: offers.length }, 'offer wave sent');
+  return { sent: offers.length, wave };
+}
+
+/**
+ * Finishes wave `n` if it was claimed but its cards were never queued: a wave is finished once
+ * the order's lastWaveAt is at or after the wave's claim (both are written with the same time).
+ * Returns what was done, or null when there is nothing to finish and a new wave may go.
+ */
+async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Date): Promise<{ sent: number; wave: number } | null> {
+  const claim = await deps.store.offers.waveClaim(order._id, n);
+  if (!claim) return null;
+  if (order.lastWaveAt && order.lastWaveAt.getTime() >= claim.at.getTime()) return null;
+  const open = await deps.store.offers.openOfWave(order._id, n);
+  if (open.length === 0) {
+    // Either its sender is still at work (leave it be), or it died before making any offer
+    // (or every offer was answered already): then the next wave may go.
+    return now.getTime() - claim.at.getTime() < WAVE_IN_FLIGHT_MS ? { sent: 0, wave: n } : null;
+  }
+  await postOfferCards(deps, order, open);
+  await deps.store.orders.setLastWave(order._id, now);
+  deps.log.warn({ orderId: order._id, wave: n, offers: open.length }, 'offer wave resumed: its cards had not been queued');
+  return { sent: open.length, wave: n };
+}
+
+/** Queues the open offer card of each offer, keyed by the offer id (enqueueing a key again is a no-op). */
+async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferDoc[]): Promise<void> {
   const items: NewOutboxItem[] = [];
   const chats = await deps.store.conversations.personalOfMany(offers.map((o) => o.expertId));
   for (const offer of offers) {
     const conv = chats.get(offer.expertId.toLowerCase());
     if (!conv) {
-      deps.log.warn({ orderId, expertId: offer.expertId }, 'expert has no personal chat with the bot; offer not deliverable');
+      deps.log.warn({ orderId: order._id, expertId: offer.expertId }, 'expert has no personal chat with the bot; offer not deliverable');
       continue;
     }
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
@@ -72,9 +112,6 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
     items.push({ key: `offer:${offer._id}`, conversationId: conv._id, activity: message(card) });
   }
   await deps.postman.post(items);
-  await deps.store.orders.setLastWave(orderId, now);
-  deps.log.info({ orderId, wave, offers: offers.length }, 'offer wave sent');
-  return { sent: offers.length, wave };
 }
 
 /** Updates the expert's offer card in place (through the outbox) to show a new state. */
@@ -109,7 +146,7 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   if (!order) return { kind: 'notFound' };
   const mine = await deps.store.assignments.of(order._id, actorAad);
   if (mine?.status === 'accepted') return { kind: 'already', order };
-  if (order.status === 'cancelled' || order.status === 'done' || order.startsAt <= now) {
+  if (order.status === 'cancelled' || order.status === 'done' || order.status === 'unfilled' || order.startsAt <= now) {
     return { kind: 'closed', order, state: order.status === 'cancelled' ? 'cancelled' : 'expired' };
   }
   if (!['open', 'filled', 'expired'].includes(offer.status) && offer.status !== 'declined' && offer.status !== 'withdrawn') {

@@ -1,14 +1,16 @@
 import { OrderInput, formatOrderNumber } from '../domain/orderForm';
-import { cancellationTerms } from '../domain/orderLifecycle';
+import { cancellationTerms, statusesAllowing } from '../domain/orderLifecycle';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
-import { OrderDoc } from '../store/orders';
+import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc, OrderRepo } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
-import { brokeringUpdate } from './notify';
+import { brokeringUpdate, coordinatorsLocale, orderSummaryFor } from './notify';
 import { offerWave, updateOfferCard } from './offering';
 import { message, whenText } from './views';
 import { renderCard } from '../cards/render';
+
+const DAY = 86_400_000;
 
 /**
  * Places an order: a human number, then either the coordinators' card with ranked
@@ -19,6 +21,16 @@ export async function placeOrder(
   input: OrderInput,
   orderer: { aadObjectId: string; name: string },
   conversationId: string,
+): Promise<OrderDoc> {
+  return place(deps, input, orderer, conversationId);
+}
+
+async function place(
+  deps: ServiceDeps,
+  input: OrderInput,
+  orderer: { aadObjectId: string; name: string },
+  conversationId: string,
+  form?: { formId: string; claimId: string },
 ): Promise<OrderDoc> {
   const now = deps.now();
   const year = Number(localParts(now, deps.config.timeZone).date.slice(0, 4));
@@ -31,15 +43,119 @@ export async function placeOrder(
       conversationId,
       endsAt: new Date(input.startsAt.getTime() + input.durationMinutes * 60_000),
       status: 'new',
+      ...(form ? { formId: form.formId } : {}),
       createdAt: now,
       updatedAt: now,
     }),
     formatOrderNumber,
   );
+  if (form) await deps.store.orders.linkForm(form.claimId, order._id);
   deps.log.info({ orderId: order._id, mode: deps.config.brokeringMode }, 'order placed');
-  await brokeringUpdate(deps, order);
-  if (deps.config.brokeringMode === 'auto') await offerWave(deps, order._id);
+  await afterPlacing(deps, order);
+  if (form) await deps.store.orders.markFormPlaced(form.claimId, deps.now());
   return (await deps.store.orders.get(order._id)) ?? order;
+}
+
+/** What follows storing an order: the coordinators' card and, in auto mode, the first wave. */
+async function afterPlacing(deps: ServiceDeps, order: OrderDoc): Promise<void> {
+  await brokeringUpdate(deps, order);
+  if (deps.config.brokeringMode === 'auto' && order.status === 'new') await offerWave(deps, order._id);
+}
+
+/** A form's claim older than this is not being worked on any more: its placer finished or died. */
+export const FORM_CLAIM_STALE_MS = 60_000;
+/** How long a repeated submit waits for the first one (still at work) to store the order. */
+const FORM_WAIT_MS = 8_000;
+
+export type PlaceOnceResult =
+  | { kind: 'placed'; order: OrderDoc }
+  /** The form was submitted before: the order it placed, nothing new. */
+  | { kind: 'repeat'; order: OrderDoc }
+  /** The first submit is still storing the order; nothing was done. */
+  | { kind: 'pending' }
+  /** The form id belongs to someone else's order. */
+  | { kind: 'forbidden' };
+
+/**
+ * Places the order of one order form card at most once, however often the card is submitted
+ * (a double click, or Teams retrying after a failure half-way). The card carries a one-time
+ * form id; the first submit claims it with a unique insert, so of two concurrent submits
+ * exactly one places the order, and any later submit answers with that order.
+ *
+ * The order is stored with the form id and the claim is then linked to it. A placer that died
+ * half-way is recovered by a later submit: an order stored but not linked is found by its form
+ * id; one never stored is placed by the submit that takes over the claim's next generation
+ * (again a unique insert) once the claim is FORM_CLAIM_STALE_MS old.
+ */
+export async function placeOrderOnce(
+  deps: ServiceDeps,
+  input: OrderInput,
+  orderer: { aadObjectId: string; name: string },
+  conversationId: string,
+  formId: string,
+): Promise<PlaceOnceResult> {
+  let gen = 0;
+  if (!(await deps.store.orders.claimForm(formId, 0, deps.now()))) {
+    const seen = await repeatedSubmit(deps, formId, orderer.aadObjectId);
+    if (seen.kind !== 'takeOver') return seen;
+    gen = seen.gen;
+  }
+  const order = await place(deps, input, orderer, conversationId, { formId, claimId: OrderRepo.formClaimId(formId, gen) });
+  return { kind: 'placed', order };
+}
+
+async function repeatedSubmit(deps: ServiceDeps, formId: string, ordererAad: string): Promise<PlaceOnceResult | { kind: 'takeOver'; gen: number }> {
+  const deadline = Date.now() + FORM_WAIT_MS;
+  let scanned = false;
+  for (;;) {
+    const claims = await deps.store.orders.formClaims(formId);
+    const latest = claims[claims.length - 1];
+    const linked = claims.find((c) => c.orderId);
+    let order = linked?.orderId ? await deps.store.orders.get(linked.orderId) : null;
+    if (!order && !scanned) {
+      // Stored, but the placer died before linking it (e.g. the database went away just then).
+      order = await deps.store.orders.byFormId(formId);
+      scanned = true;
+      if (order && latest) await deps.store.orders.linkForm(latest._id, order._id);
+    }
+    if (order) return answerRepeat(deps, order, linked ?? latest, ordererAad);
+    if (!latest) {
+      // The claim is gone (cleaned up): claim afresh.
+      if (await deps.store.orders.claimForm(formId, 0, deps.now())) return { kind: 'takeOver', gen: 0 };
+      if (Date.now() >= deadline) return { kind: 'pending' };
+      continue;
+    }
+    const age = deps.now().getTime() - latest.at.getTime();
+    if (age >= FORM_CLAIM_STALE_MS) {
+      // Its placer died before storing the order: the next generation's claim decides who places it.
+      order = await deps.store.orders.byFormId(formId);
+      if (order) return answerRepeat(deps, order, latest, ordererAad);
+      if (latest.gen + 1 >= MAX_FORM_GENERATIONS) return { kind: 'pending' };
+      if (await deps.store.orders.claimForm(formId, latest.gen + 1, deps.now())) return { kind: 'takeOver', gen: latest.gen + 1 };
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      order = await deps.store.orders.byFormId(formId);
+      return order ? answerRepeat(deps, order, latest, ordererAad) : { kind: 'pending' };
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function answerRepeat(deps: ServiceDeps, order: OrderDoc, claim: FormClaimDoc | undefined, ordererAad: string): Promise<PlaceOnceResult> {
+  if (order.orderer.aadObjectId !== ordererAad.toLowerCase()) {
+    deps.log.warn({ orderId: order._id }, 'order form submitted by someone other than its orderer');
+    return { kind: 'forbidden' };
+  }
+  // The first submit died after storing the order: finish what it left undone. Only once its
+  // claim is old, so that a double click never races the first submit's wave.
+  if (claim && !claim.placedAt && deps.now().getTime() - claim.at.getTime() >= FORM_CLAIM_STALE_MS) {
+    await afterPlacing(deps, order);
+    await deps.store.orders.markFormPlaced(claim._id, deps.now());
+    order = (await deps.store.orders.get(order._id)) ?? order;
+  }
+  deps.log.info({ orderId: order._id }, 'order form submitted again; answered with the order placed before');
+  return { kind: 'repeat', order };
 }
 
 export type CancelResult = { kind: 'cancelled'; order: OrderDoc; late: boolean } | { kind: 'forbidden' } | { kind: 'notFound' } | { kind: 'notCancellable'; order: OrderDoc };
@@ -81,6 +197,42 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
   await brokeringUpdate(deps, after, notice);
   deps.log.info({ orderId, late: terms.late, experts: accepted.length }, 'order cancelled');
   return { kind: 'cancelled', order: after, late: terms.late };
+}
+
+/**
+ * At its start an order that nobody accepted is closed as 'unfilled': its open offers turn
+ * "expired" in place, the orderer hears it in their chat and the coordinators' card shows it.
+ * Side effects first, each keyed, then the status: a run cut short is finished by the next one.
+ * Returns whether the order was closed now.
+ */
+export async function closeUnfilled(deps: ServiceDeps, order: OrderDoc, now: Date): Promise<boolean> {
+  const from = statusesAllowing('closeUnfilled');
+  if (!from.includes(order.status) || order.startsAt.getTime() > now.getTime()) return false;
+  if ((await deps.store.assignments.countLive(order._id)) > 0) return false;
+  const closedView: OrderDoc = { ...order, status: 'unfilled', unfilledAt: now, updatedAt: now };
+  const items: NewOutboxItem[] = [];
+  const closed = await deps.store.offers.closeOpen(order._id, 'expired', now);
+  for (const o of closed) {
+    const item = await updateOfferCard(deps, closedView, o._id, o.expertId, 'expired');
+    if (item) items.push(item);
+  }
+  // Orders left open by an older version may be long past: those are closed without a message.
+  if (now.getTime() - order.startsAt.getTime() < DAY) {
+    const target = (await deps.store.conversations.personalOf(order.orderer.aadObjectId)) ?? (await deps.store.conversations.get(order.conversationId));
+    if (target) {
+      const locale = pickLocale(target.locale, deps.config.defaultLocale);
+      const card = await orderSummaryFor(deps, closedView, locale, { heading: t(locale, 'order.heading.status'), notice: t(locale, 'order.unfilledNotice'), withContacts: false });
+      items.push({ key: `order-unfilled:${order._id}`, conversationId: target._id, activity: message(card) });
+    } else {
+      deps.log.warn({ orderId: order._id }, 'orderer cannot be reached');
+    }
+  }
+  await deps.postman.post(items);
+  const after = await deps.store.orders.moveStatus(order._id, from, 'unfilled', now, { unfilledAt: now });
+  if (!after) return false;
+  await brokeringUpdate(deps, after, t(await coordinatorsLocale(deps), 'order.unfilledCoordinators'));
+  deps.log.info({ orderId: order._id, offersClosed: closed.length }, 'order closed unfilled at its start');
+  return true;
 }
 
 export function statusText(order: OrderDoc, locale: Locale): string {

@@ -42,6 +42,16 @@ export class OfferRepo {
     return this.waves.countDocuments({ orderId });
   }
 
+  /** The claim of wave `n` of an order (a lookup by _id): when it was claimed. */
+  waveClaim(orderId: string, n: number): Promise<{ _id: string; orderId: string; at: Date } | null> {
+    return this.waves.findOne({ _id: `${orderId}#${n}` });
+  }
+
+  /** The still-open offers of one wave of an order: one query. */
+  openOfWave(orderId: string, wave: number): Promise<OfferDoc[]> {
+    return this.col.find({ orderId, status: 'open', wave }).toArray();
+  }
+
   async ensureIndexes(): Promise<void> {
     await this.col.createIndex({ orderId: 1, status: 1 }, { name: 'order_status' });
     await this.col.createIndex({ expertId: 1, createdAt: -1 }, { name: 'expert_created' });

@@ -1,7 +1,8 @@
 import { Collection, Db } from 'mongodb';
 import type { OrderInput } from '../domain/orderForm';
+import { parseOrderNumber } from '../domain/orderNumber';
 
-export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled';
+export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled' | 'unfilled';
 export type OrderMode = OrderInput['mode'];
 
 /** What the professional fills in on the order form, after validation (src/domain/orderForm.ts). */
@@ -19,22 +20,55 @@ export interface OrderDoc extends OrderDetails {
   cancelledAt?: Date;
   /** Cancelled less than the configured hours before the start: fees stay payable. */
   cancelledLate?: boolean;
+  /** When the order was closed as 'unfilled': its start came with nobody accepted. */
+  unfilledAt?: Date;
+  /** The one-time id of the order form card it was placed from (see claimForm). */
+  formId?: string;
   createdAt: Date;
   updatedAt: Date;
 }
 
-interface CounterDoc {
+/**
+ * The highest order number of a year known to be taken. Only a hint for where to start
+ * looking: it may lag (or even step back, as FerretDB applies updates as read-then-write),
+ * and every number at or below it is taken.
+ */
+interface NumberHintDoc {
   _id: string;
   seq: number;
+  updatedAt: Date;
 }
+
+/**
+ * One submit of an order form card decided to place the order: the claim is a unique insert
+ * keyed by the card's one-time form id (generation 0), or `<formId>~<n>` when a later submit
+ * took over a claim whose placer died before it stored the order.
+ */
+export interface FormClaimDoc {
+  _id: string;
+  formId: string;
+  gen: number;
+  /** Set as soon as the order is stored. */
+  orderId?: string;
+  /** Set when everything after storing (coordinators' card, first wave) was done. */
+  placedAt?: Date;
+  at: Date;
+}
+
+const DUPLICATE_KEY = 11000;
+const isDuplicate = (error: unknown) => (error as { code?: number }).code === DUPLICATE_KEY;
+/** Most generations of a form's claim looked at; beyond that a form is simply refused. */
+export const MAX_FORM_GENERATIONS = 5;
 
 export class OrderRepo {
   readonly col: Collection<OrderDoc>;
-  private readonly counters: Collection<CounterDoc>;
+  private readonly hints: Collection<NumberHintDoc>;
+  readonly forms: Collection<FormClaimDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<OrderDoc>('orders');
-    this.counters = db.collection<CounterDoc>('counters');
+    this.hints = db.collection<NumberHintDoc>('orderNumberHints');
+    this.forms = db.collection<FormClaimDoc>('orderForms');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -43,17 +77,28 @@ export class OrderRepo {
   }
 
   /**
-   * The next number of the year from a counter. The unique order id is what guarantees that
-   * no two orders share a number (insertNumbered retries), not the counter: some
-   * MongoDB-compatible servers apply $inc as read-then-write.
+   * Where to start looking for the next number of `year`: the hint (one lookup by _id) or, when
+   * there is none yet, the highest number among the year's orders (a scan, once a year).
    */
-  async nextNumber(year: number): Promise<number> {
-    const doc = await this.counters.findOneAndUpdate(
-      { _id: `order-${year}` },
-      { $inc: { seq: 1 } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    return doc!.seq;
+  async highestTaken(year: number): Promise<number> {
+    const hint = await this.hints.findOne({ _id: `order-${year}` });
+    if (hint) return hint.seq;
+    const ids = await this.col.find({ _id: { $gte: `T-${year}-`, $lt: `T-${year}.` } }, { projection: { _id: 1 } }).toArray();
+    let max = 0;
+    for (const { _id } of ids) {
+      const n = parseOrderNumber(_id);
+      if (n && n.year === year && n.seq > max) max = n.seq;
+    }
+    return max;
+  }
+
+  /** Raises the hint to `seq`; best effort (a lost or lower write only costs a retry later). */
+  private async raiseHint(year: number, seq: number, now: Date): Promise<void> {
+    try {
+      await this.hints.updateOne({ _id: `order-${year}` }, { $max: { seq }, $set: { updatedAt: now } }, { upsert: true });
+    } catch {
+      // Two first orders of a year upserting at once: one insert loses; the hint is only a hint.
+    }
   }
 
   async insert(order: OrderDoc): Promise<void> {
@@ -81,22 +126,88 @@ export class OrderRepo {
     await this.col.updateOne({ _id: id }, { $set: { lastWaveAt: at } });
   }
 
-  /** Offering orders whose last wave is older than `cutoff` and that start after `startsAfter`. */
+  /**
+   * Offering orders that start after `startsAfter` and whose last wave is older than `cutoff`,
+   * or that have no finished wave at all (lastWaveAt is set once a wave's cards are queued, so
+   * a wave cut short by a crash shows here and is resumed by offerWave).
+   */
   dueForWave(cutoff: Date, startsAfter: Date): Promise<OrderDoc[]> {
-    return this.col.find({ status: 'offering', lastWaveAt: { $lte: cutoff }, startsAt: { $gt: startsAfter } }).toArray();
+    return this.col
+      .find({ status: 'offering', startsAt: { $gt: startsAfter }, $or: [{ lastWaveAt: { $lte: cutoff } }, { lastWaveAt: { $exists: false } }] })
+      .toArray();
   }
 
-  /** Inserts with the next free number of the year; a number taken meanwhile is skipped. */
+  /**
+   * Inserts with the next free number of the year. The order's unique _id decides: a number
+   * taken meanwhile makes the insert fail with a duplicate key, and the next one is tried.
+   * No counter is incremented, since on FerretDB 1.x an $inc is a read and a separate write
+   * and two racers could both get the same value. Numbers stay consecutive: a number is only
+   * skipped when an order holds it.
+   */
   async insertNumbered(year: number, build: (id: string) => OrderDoc, format: (year: number, seq: number) => string): Promise<OrderDoc> {
-    for (let i = 0; i < 50; i++) {
-      const doc = build(format(year, await this.nextNumber(year)));
+    let seq = (await this.highestTaken(year)) + 1;
+    for (let attempt = 0; attempt < 500; attempt++) {
+      const doc = build(format(year, seq));
       try {
         await this.col.insertOne(doc);
-        return doc;
       } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
+        if (!isDuplicate(error)) throw error;
+        // Taken: others are placing orders too. Their hint may already be ahead of us.
+        const hint = await this.hints.findOne({ _id: `order-${year}` });
+        seq = Math.max(seq + 1, (hint?.seq ?? 0) + 1);
+        continue;
       }
+      await this.raiseHint(year, seq, doc.createdAt);
+      return doc;
     }
     throw new Error('could not allocate an order number');
+  }
+
+  static formClaimId(formId: string, gen: number): string {
+    return gen === 0 ? formId : `${formId}~${gen}`;
+  }
+
+  /** Claims placing the order of form `formId` (generation `gen`); false when it was claimed already. */
+  async claimForm(formId: string, gen: number, now: Date): Promise<boolean> {
+    try {
+      await this.forms.insertOne({ _id: OrderRepo.formClaimId(formId, gen), formId, gen, at: now });
+      return true;
+    } catch (error) {
+      if (isDuplicate(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The claims of a form, oldest generation first: lookups by _id only. */
+  async formClaims(formId: string): Promise<FormClaimDoc[]> {
+    const out: FormClaimDoc[] = [];
+    for (let gen = 0; gen < MAX_FORM_GENERATIONS; gen++) {
+      const claim = await this.forms.findOne({ _id: OrderRepo.formClaimId(formId, gen) });
+      if (!claim) break;
+      out.push(claim);
+    }
+    return out;
+  }
+
+  async linkForm(claimId: string, orderId: string): Promise<void> {
+    await this.forms.updateOne({ _id: claimId }, { $set: { orderId } });
+  }
+
+  async markFormPlaced(claimId: string, now: Date): Promise<void> {
+    await this.forms.updateOne({ _id: claimId }, { $set: { placedAt: now } });
+  }
+
+  /** The order placed from a form: a scan, only for a repeated submit whose claim lost its link. */
+  byFormId(formId: string): Promise<OrderDoc | null> {
+    return this.col.findOne({ formId });
+  }
+
+  /** Orders of these statuses that start at or before `startsBy`: what the wave job looks after. */
+  startingBy(statuses: OrderStatus[], startsBy: Date): Promise<OrderDoc[]> {
+    return this.col.find({ status: { $in: statuses }, startsAt: { $lte: startsBy } }).toArray();
+  }
+
+  async countUnfilledSince(since: Date): Promise<number> {
+    return this.col.countDocuments({ status: 'unfilled', unfilledAt: { $gte: since } });
   }
 }

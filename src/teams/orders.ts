@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Application, TurnState } from '@microsoft/teams-ai';
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
@@ -5,7 +6,7 @@ import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/r
 import { ORDER_FORM_FIELDS, parseOrderForm } from '../domain/orderForm';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, t } from '../i18n';
-import { cancelOrder, placeOrder, statusText } from '../services/orders';
+import { cancelOrder, placeOrder, placeOrderOnce, statusText } from '../services/orders';
 import { brokeringCardFor, orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
 import { whenText } from '../services/views';
@@ -16,8 +17,14 @@ import { hasOperatorKeys } from './input';
 import { isCoordinator } from './roles';
 
 const orderIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}$/);
+/** The one-time id of an order form card (a v4 UUID, lower case as randomUUID makes it). */
+const formIdSchema = z.string().length(36).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
-export function orderForm(deps: RouteDeps, locale: Locale, values: Record<string, unknown>, errors: Record<string, string> = {}): AdaptiveCard {
+/**
+ * The order form card. Each rendering gets a one-time form id in its submit action's data
+ * (kept when the same form is shown again with errors): submitting it twice places one order.
+ */
+export function orderForm(deps: RouteDeps, locale: Locale, values: Record<string, unknown>, errors: Record<string, string> = {}, formId: string = randomUUID()): AdaptiveCard {
   const c = deps.catalog;
   const shown: Record<string, string> = {};
   for (const [field, key] of Object.entries(errors)) shown[field] = t(locale, key as MessageKey);
@@ -27,6 +34,7 @@ export function orderForm(deps: RouteDeps, locale: Locale, values: Record<string
   const filled: Record<string, unknown> = {};
   for (const f of ORDER_FORM_FIELDS) filled[f] = values[f] ?? defaults[f] ?? '';
   return renderCard('order-form', locale, {
+    formId,
     values: filled,
     errors: shown,
     choices: {
@@ -83,14 +91,26 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const { aadObjectId } = actorOf(c);
     if (!aadObjectId) return noticeCard(t(loc, 'error.forbidden'), 'attention');
     if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return orderForm(deps, loc, {}, { form: 'order.error.badInput' });
-    const { verb: _v, ...fields } = data as Record<string, unknown>;
+    const { verb: _v, formId: rawFormId, ...fields } = data as Record<string, unknown>;
+    // Cards sent before form ids existed have none: those are placed as before (no repeat check).
+    const formId = rawFormId === undefined ? undefined : formIdSchema.safeParse(rawFormId);
+    if (formId && !formId.success) {
+      deps.log.info({ action: 'order.submit', fields: ['formId'] }, 'order refused');
+      return orderForm(deps, loc, typedValues(data), { form: 'order.error.badInput' });
+    }
     const parsed = parseOrderForm(fields, { catalog: deps.catalog, now: deps.now(), timeZone: deps.config.timeZone });
     if (!parsed.ok) {
       deps.log.info({ action: 'order.submit', fields: Object.keys(parsed.errors) }, 'order refused');
-      return orderForm(deps, loc, typedValues(data), parsed.errors);
+      return orderForm(deps, loc, typedValues(data), parsed.errors, formId?.data);
     }
-    const order = await placeOrder(deps, parsed.value, { aadObjectId, name: str(c.activity.from?.name) ?? '' }, c.activity.conversation.id);
-    return orderSummaryFor(deps, order, loc, {
+    const orderer = { aadObjectId, name: str(c.activity.from?.name) ?? '' };
+    const r = formId?.data
+      ? await placeOrderOnce(deps, parsed.value, orderer, c.activity.conversation.id, formId.data)
+      : { kind: 'placed' as const, order: await placeOrder(deps, parsed.value, orderer, c.activity.conversation.id) };
+    if (r.kind === 'forbidden') return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    if (r.kind === 'pending') return noticeCard(t(loc, 'order.stillSaving'), 'default');
+    // A repeated submit gets the very card the first one got.
+    return orderSummaryFor(deps, r.order, loc, {
       heading: t(loc, 'order.heading.placed'),
       notice: t(loc, deps.config.brokeringMode === 'auto' ? 'order.placedAuto' : 'order.placedCoordinator'),
       withContacts: false,

@@ -14,13 +14,14 @@ function order(over: Partial<OrderState> = {}): OrderState {
   return { status: 'new', seats: 2, acceptedExpertIds: [], startsAt: START, durationMinutes: 90, updatedAt: CREATED, ...over };
 }
 
-const STATUSES: OrderStatus[] = ['new', 'offering', 'filled', 'done', 'cancelled'];
-const EVENT_TYPES: OrderEventType[] = ['startOffering', 'seatTaken', 'seatReleased', 'cancel', 'complete'];
+const STATUSES: OrderStatus[] = ['new', 'offering', 'filled', 'done', 'cancelled', 'unfilled'];
+const EVENT_TYPES: OrderEventType[] = ['startOffering', 'seatTaken', 'seatReleased', 'cancel', 'complete', 'closeUnfilled'];
 
 /** The whole intended status table: anything not listed here must be refused. */
 const VALID: [OrderStatus, OrderEventType][] = [
-  ['new', 'startOffering'], ['new', 'cancel'],
+  ['new', 'startOffering'], ['new', 'cancel'], ['new', 'closeUnfilled'],
   ['offering', 'startOffering'], ['offering', 'seatTaken'], ['offering', 'seatReleased'], ['offering', 'cancel'], ['offering', 'complete'],
+  ['offering', 'closeUnfilled'],
   ['filled', 'seatReleased'], ['filled', 'cancel'], ['filled', 'complete'],
 ];
 const isValid = (s: OrderStatus, e: OrderEventType) => VALID.some(([vs, ve]) => vs === s && ve === e);
@@ -36,6 +37,7 @@ describe('status table', () => {
     expect(statusesAllowing('seatReleased').sort()).toEqual(['filled', 'offering']);
     expect(statusesAllowing('cancel').sort()).toEqual(['filled', 'new', 'offering']);
     expect(statusesAllowing('complete').sort()).toEqual(['filled', 'offering']);
+    expect(statusesAllowing('closeUnfilled').sort()).toEqual(['new', 'offering']);
     // A copy: callers cannot change the table.
     statusesAllowing('cancel').push('done');
     expect(canTransition('done', 'cancel')).toBe(false);
@@ -103,8 +105,8 @@ describe('transition: refused, as values', () => {
     },
   );
 
-  test('done and cancelled are final, whatever the time', () => {
-    for (const status of ['done', 'cancelled'] as const) for (const type of EVENT_TYPES) for (const now of [BEFORE, AFTER_END]) {
+  test('done, cancelled and unfilled are final, whatever the time', () => {
+    for (const status of ['done', 'cancelled', 'unfilled'] as const) for (const type of EVENT_TYPES) for (const now of [BEFORE, AFTER_END]) {
       expect(transition(order({ status, acceptedExpertIds: ['a'] }), eventOf(type), now).ok).toBe(false);
     }
   });
@@ -138,6 +140,22 @@ describe('transition: refused, as values', () => {
     expect(transition(filled, { type: 'complete' }, end)).toMatchObject({ ok: true, order: { status: 'done' } });
     expect(refused(order({ status: 'offering' }), { type: 'complete' }, AFTER_END)).toEqual({ ok: false, error: 'order.error.noExperts' });
     expect(transition(order({ status: 'offering', acceptedExpertIds: ['a'] }), { type: 'complete' }, AFTER_END)).toMatchObject({ ok: true, order: { status: 'done' } });
+  });
+  test('closeUnfilled: only from the start on, and only with nobody accepted', () => {
+    for (const status of ['new', 'offering'] as const) {
+      expect(refused(order({ status }), { type: 'closeUnfilled' }, new Date(START.getTime() - 1))).toEqual({ ok: false, error: 'order.error.notStarted' });
+      expect(transition(order({ status }), { type: 'closeUnfilled' }, START)).toEqual({ ok: true, order: order({ status: 'unfilled', updatedAt: START }) });
+      expect(transition(order({ status }), { type: 'closeUnfilled' }, AFTER_END)).toMatchObject({ ok: true, order: { status: 'unfilled' } });
+    }
+    // One of two seats taken: the task goes ahead with one expert (and is completed later).
+    expect(refused(order({ status: 'offering', acceptedExpertIds: ['a'] }), { type: 'closeUnfilled' }, START)).toEqual({ ok: false, error: 'order.error.hasExperts' });
+    expect(refused(order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] }), { type: 'closeUnfilled' }, START)).toEqual({ ok: false, error: 'order.error.cannot.closeUnfilled' });
+  });
+  test('an unfilled order can no longer be cancelled, offered or completed', () => {
+    const o = order({ status: 'unfilled' });
+    expect(refused(o, { type: 'cancel' }, START)).toEqual({ ok: false, error: 'order.error.cannot.cancel' });
+    expect(refused(o, { type: 'startOffering' }, BEFORE)).toEqual({ ok: false, error: 'order.error.cannot.startOffering' });
+    expect(refused(o, { type: 'complete' }, AFTER_END)).toEqual({ ok: false, error: 'order.error.cannot.complete' });
   });
   test('cancel is possible until the end of the task, not after', () => {
     const end = endOf(order());

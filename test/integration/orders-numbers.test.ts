@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { parseOrderForm } from '../../src/domain/orderForm';
+import { localParts } from '../../src/domain/time';
+import { placeOrder } from '../../src/services/orders';
+import { Harness, startHarness } from '../support/harness';
+import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+
+// Order numbers under load: the sequence is decided by unique inserts of the order itself,
+// not by a counter ($inc is read-then-write on FerretDB 1.x, so two racers could share a value).
+const professionals = Array.from({ length: 4 }, (_, i) => user(`Ammattilainen ${i}`));
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness(__filename);
+  for (const p of professionals) await h.post(personalMessage(h, p, 'ohje'));
+}, 30000);
+afterAll(() => h.stop());
+
+function orderForm(title: string): Record<string, string> {
+  const d = new Date(Date.now() + 5 * 86_400_000);
+  return {
+    formId: randomUUID(), themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro henkilöstölle.', goal: '',
+    date: d.toISOString().slice(0, 10), time: '13:00', durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet',
+    targetGroup: 'Hoitohenkilöstö', audienceSize: '', seats: '1', language: 'fi', costCentre: 'KP-1234', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+  };
+}
+
+const year = () => localParts(new Date(), 'Europe/Helsinki').date.slice(0, 4);
+const numbered = (n: number) => `T-${year()}-${String(n).padStart(4, '0')}`;
+
+test('20 concurrent placements of the year\'s first orders: 20 orders, 20 distinct numbers consecutive from 1, no failures', async () => {
+  // Straight to the service, all at once: the first orders of a year are where a counter's
+  // upsert raced (two inserts of the counter: one failed with a duplicate key).
+  const deps = h.bot.deps;
+  const results = await Promise.allSettled(
+    Array.from({ length: 20 }, (_, i) => {
+      const { formId: _f, ...fields } = orderForm(`Palvelu ${i}`);
+      const parsed = parseOrderForm(fields, { catalog: deps.catalog, now: new Date(), timeZone: deps.config.timeZone });
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+      const p = professionals[i % professionals.length];
+      return placeOrder(deps, parsed.value, { aadObjectId: p.aad, name: p.name }, p.personal);
+    }),
+  );
+  expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+  const numbers = results.map((r) => (r as PromiseFulfilledResult<{ _id: string }>).value._id);
+  expect([...numbers].sort()).toEqual(Array.from({ length: 20 }, (_, i) => numbered(i + 1)));
+  expect(await h.bot.store.orders.col.countDocuments()).toBe(20);
+}, 120000);
+
+test('20 concurrent order form submits over HTTP: 20 more orders, numbers 21-40, every submit answered with its number', async () => {
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => h.post(execute(h, professionals[i % professionals.length], 'order.submit', orderForm(`Rinnakkainen ${i}`)))),
+  );
+  const numbers = results.map((r) => /T-\d{4}-\d{4}/.exec(text(cardOf(r)))?.[0]);
+  expect(numbers.every(Boolean)).toBe(true);
+  expect(new Set(numbers).size).toBe(20);
+  expect([...numbers].sort()).toEqual(Array.from({ length: 20 }, (_, i) => numbered(i + 21)));
+  const stored = await h.bot.store.orders.col.find({}, { projection: { _id: 1 } }).toArray();
+  expect(stored.map((o) => o._id).sort()).toEqual(Array.from({ length: 40 }, (_, i) => numbered(i + 1)));
+  // The hint is kept up (it may lag behind, never run ahead).
+  const hint = await h.bot.database.db.collection('orderNumberHints').findOne({ _id: `order-${year()}` as never });
+  expect(hint?.seq).toBeGreaterThan(20);
+  expect(hint?.seq).toBeLessThanOrEqual(40);
+}, 120000);
+
+test('a lagging or missing hint only costs retries: the next number is still the next free one', async () => {
+  // The hint says 3 (it lags far behind the 20 orders): the insert steps over the taken numbers.
+  await h.bot.database.db.collection('orderNumberHints').updateOne({ _id: `order-${year()}` as never }, { $set: { seq: 3 } });
+  const a = /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professionals[0], 'order.submit', orderForm('Jäljessä'))))))?.[0];
+  expect(a).toBe(numbered(41));
+  // No hint at all (e.g. removed): the year's orders are looked at once.
+  await h.bot.database.db.collection('orderNumberHints').deleteMany({});
+  const b = /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professionals[1], 'order.submit', orderForm('Ilman vihjettä'))))))?.[0];
+  expect(b).toBe(numbered(42));
+  expect(await h.bot.store.orders.col.countDocuments()).toBe(42);
+});

@@ -1,0 +1,115 @@
+import { waveJob } from '../../src/jobs/waves';
+import { JobContext } from '../../src/jobs/scheduler';
+import { Harness, startHarness } from '../support/harness';
+import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
+
+// A wave cut short between claiming it and queueing its cards is finished by the wave job:
+// every expert of that wave gets their offer card exactly once, and the next wave still waits.
+const coordinator = user('Kaisa Koordinaattori');
+const professional = user('Aino Ammattilainen');
+let h: Harness;
+const MIN = 60_000;
+
+beforeAll(async () => {
+  h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad, WAVE_SIZE: '3' });
+  // The background scheduler is stopped so that only the runs below act on the orders.
+  await h.bot.scheduler.stop();
+  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
+  await h.post(personalMessage(h, professional, 'ohje'));
+}, 30000);
+afterAll(() => h.stop());
+
+function profile(name: string): Record<string, string> {
+  return {
+    displayName: name, phone: '040 123 4567', email: '', themes: 'mental-health', taskTypes: 'talk', municipalities: 'Tampere', remoteOk: 'true', languages: 'fi',
+    description: `${name}: kokemusta.`, trainingOrganisation: 'Mieli ry', trainingYear: '2024', feePreference: 'fee', consent: 'true',
+  };
+}
+
+async function activeExpert(name: string): Promise<User> {
+  const u = user(name);
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  expect(text(cardOf(await h.post(execute(h, u, 'expert.saveProfile', profile(name)))))).toContain('Odottaa');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
+  return u;
+}
+
+async function placeOrder(title: string): Promise<string> {
+  const d = new Date(Date.now() + 5 * 86_400_000);
+  const form = {
+    themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
+    durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
+    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+  };
+  return /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professional, 'order.submit', form)))))![0];
+}
+
+function ctx(now = new Date()): JobContext {
+  return { job: 'offer-waves', runKey: `offer-waves@t${now.getTime()}`, key: `t${now.getTime()}`, scheduledFor: now, localDate: '', attempt: 1, progress: undefined, checkpoint: async () => undefined, now: () => now, signal: new AbortController().signal };
+}
+
+async function offerCards(u: User, orderId: string): Promise<unknown[]> {
+  await h.bot.sender.drain(10000);
+  return h.connector.sentTo(u.personal).filter((a) => text(a).includes('offer.accept') && text(a).includes(orderId));
+}
+
+let experts: User[] = [];
+
+test('a first wave claimed and created but never posted: the wave job posts each offer once, and sends no further wave yet', async () => {
+  experts = [];
+  for (const n of ['Eero', 'Liisa', 'Ville', 'Outi']) experts.push(await activeExpert(n));
+  const orderId = await placeOrder('Kesken jäänyt aalto');
+  // offerWave up to the crash: wave 1 claimed, status moved, offers stored; nothing queued.
+  const now = new Date();
+  const wave = experts.slice(0, 3);
+  expect(await h.bot.store.offers.claimWave(orderId, 1, now)).toBe(true);
+  await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
+  expect(await h.bot.store.offers.createWave(orderId, wave.map((e) => e.aad), 1, now)).toHaveLength(3);
+  for (const e of experts) expect(await offerCards(e, orderId)).toHaveLength(0);
+
+  await waveJob(h.bot.deps).run(ctx());
+  for (const e of wave) expect(await offerCards(e, orderId)).toHaveLength(1);
+  // The fourth expert waits for the next wave, WAVE_WAIT_MINUTES after the resumed one.
+  expect(await offerCards(experts[3], orderId)).toHaveLength(0);
+  expect(await h.bot.store.offers.wavesSent(orderId)).toBe(1);
+  expect((await h.bot.store.orders.get(orderId))!.lastWaveAt).toBeInstanceOf(Date);
+
+  // Running again (another minute, another instance) changes nothing.
+  await waveJob(h.bot.deps).run(ctx(new Date(Date.now() + MIN)));
+  for (const e of wave) expect(await offerCards(e, orderId)).toHaveLength(1);
+  expect(await offerCards(experts[3], orderId)).toHaveLength(0);
+
+  // The offers work: the first to accept gets the task.
+  expect(text(cardOf(await h.post(execute(h, wave[1], 'offer.accept', { offerId: `${orderId}:${wave[1].aad}` }))))).toContain('Tehtävä on sinun');
+}, 90000);
+
+test('a later wave cut short is finished when the order is next due, before any new wave', async () => {
+  const orderId = await placeOrder('Toinen aalto kesken');
+  // Wave 1 goes out properly to one expert.
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: experts[0].aad }, CHANNEL, CHANNEL_DATA)));
+  expect(await offerCards(experts[0], orderId)).toHaveLength(1);
+  // Wave 2 is claimed and its offers stored a moment later, and then the process dies.
+  const claimedAt = new Date(Date.now() + 1000);
+  expect(await h.bot.store.offers.claimWave(orderId, 2, claimedAt)).toBe(true);
+  await h.bot.store.offers.createWave(orderId, [experts[1].aad, experts[2].aad], 2, claimedAt);
+
+  // When the order is next due (its last finished wave is WAVE_WAIT_MINUTES old) the job runs.
+  await waveJob(h.bot.deps).run(ctx(new Date(Date.now() + 121 * MIN)));
+  expect(await offerCards(experts[1], orderId)).toHaveLength(1);
+  expect(await offerCards(experts[2], orderId)).toHaveLength(1);
+  expect(await offerCards(experts[0], orderId)).toHaveLength(1);
+  // Wave 2 was finished, not followed at once by wave 3 to the last expert.
+  expect(await offerCards(experts[3], orderId)).toHaveLength(0);
+  expect(await h.bot.store.offers.wavesSent(orderId)).toBe(2);
+}, 60000);
+
+test('a coordinator sending the order also finishes a cut-short wave first', async () => {
+  const orderId = await placeOrder('Koordinaattori jatkaa');
+  const now = new Date();
+  expect(await h.bot.store.offers.claimWave(orderId, 1, now)).toBe(true);
+  await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
+  await h.bot.store.offers.createWave(orderId, [experts[2].aad], 1, now);
+  const res = text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))));
+  expect(res).toMatch(/lähetetty 1 kokemusasiantuntijalle \(aalto 1\)/);
+  expect(await offerCards(experts[2], orderId)).toHaveLength(1);
+});
