@@ -4,6 +4,15 @@ import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { acceptedExpertViews, message, orderSummaryCard, taskFacts } from './views';
 
+/**
+ * The language of cards posted to (and updated in) the coordinators' channel: the one the
+ * channel was marked in, so a card and its later updates never mix languages.
+ */
+export async function coordinatorsLocale(deps: ServiceDeps, channel?: { locale?: string } | null): Promise<Locale> {
+  const ch = channel === undefined ? await deps.store.channels.coordinatorsChannelSetting() : channel;
+  return pickLocale(ch?.locale, deps.config.defaultLocale);
+}
+
 /** The orderer's view of an order; accepted experts' contacts only in their 1:1 chat. */
 export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale: Locale, o: { heading: string; notice?: string; withContacts: boolean }): Promise<AdaptiveCard> {
   const assignments = (await deps.store.assignments.ofOrder(order._id)).filter((a) => a.status === 'accepted');
@@ -83,9 +92,9 @@ export async function brokeringCardFor(deps: ServiceDeps, order: OrderDoc, local
 
 /** Posts (first time) or updates in place the order's card in the coordinators' channel. */
 export async function brokeringUpdate(deps: ServiceDeps, order: OrderDoc, notice?: string): Promise<void> {
-  const channel = await deps.store.channels.coordinatorsChannel();
+  const channel = await deps.store.channels.coordinatorsChannelSetting();
   if (!channel) return;
-  const locale = deps.config.defaultLocale;
+  const locale = await coordinatorsLocale(deps, channel);
   const card = await brokeringCardFor(deps, order, locale, notice);
   const firstKey = `brokering:${order._id}`;
   if (!(await deps.store.outbox.get(firstKey))) {

@@ -2,11 +2,15 @@ import { renderCard } from '../cards/render';
 import { t } from '../i18n';
 import { ServiceDeps } from './deps';
 import { message } from './views';
+import { pickLocale } from '../i18n';
 
 /** Tells the coordinators' channel that a conversation could not be reached (no names in it). */
 export async function reportUndeliverable(deps: ServiceDeps, conversationId: string, channelConversationId: string): Promise<void> {
   const conv = await deps.store.conversations.get(conversationId);
   const who = conv?.userAadObjectId ? (await deps.store.experts.get(conv.userAadObjectId))?.displayName : undefined;
-  const text = t(deps.config.defaultLocale, 'delivery.unreachable', { who: who ?? conv?.scope ?? conversationId });
-  await deps.postman.post([{ key: `unreachable:${conversationId}:${deps.now().getTime()}`, conversationId: channelConversationId, activity: message(renderCard('notice', deps.config.defaultLocale, { text, tone: 'attention' })) }]);
+  // In the language the coordinators' channel was marked in, like every card posted there.
+  const channel = await deps.store.channels.coordinatorsChannelSetting();
+  const locale = channel?.conversationId === channelConversationId ? pickLocale(channel.locale, deps.config.defaultLocale) : deps.config.defaultLocale;
+  const text = t(locale, 'delivery.unreachable', { who: who ?? conv?.scope ?? conversationId });
+  await deps.postman.post([{ key: `unreachable:${conversationId}:${deps.now().getTime()}`, conversationId: channelConversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
 }

@@ -13,6 +13,8 @@ export interface TeamChannelDoc {
 interface SettingDoc {
   _id: string;
   value: unknown;
+  /** For the coordinators' channel: the language of its cards (kept beside the value). */
+  locale?: string;
   updatedAt: Date;
   updatedBy?: string;
 }
@@ -20,6 +22,16 @@ interface SettingDoc {
 export interface CoordinatorsChannel {
   conversationId: string;
   teamId: string;
+}
+
+/** The coordinators' channel and the language its cards are written in. */
+export interface CoordinatorsChannelSetting extends CoordinatorsChannel {
+  /**
+   * 'fi' | 'sv' | 'en', from the activity that marked the channel: cards posted there and
+   * their in-place updates (whoever clicks) stay in this one language. Absent on channels
+   * marked before it was recorded (the deployment default applies).
+   */
+  locale?: string;
 }
 
 export class ChannelRepo {
@@ -45,16 +57,22 @@ export class ChannelRepo {
     return this.channels.find({ teamId, deleted: false }).sort({ name: 1 }).toArray();
   }
 
-  async setCoordinatorsChannel(ch: CoordinatorsChannel, byAadObjectId: string, now: Date): Promise<void> {
-    await this.settings.updateOne(
-      { _id: 'coordinatorsChannel' },
-      { $set: { value: ch, updatedAt: now, updatedBy: byAadObjectId } },
-      { upsert: true },
-    );
+  async setCoordinatorsChannel(ch: CoordinatorsChannel, byAadObjectId: string, now: Date, locale?: string): Promise<void> {
+    const set: Partial<SettingDoc> = { value: { conversationId: ch.conversationId, teamId: ch.teamId }, updatedAt: now, updatedBy: byAadObjectId };
+    if (locale) set.locale = locale;
+    await this.settings.updateOne({ _id: 'coordinatorsChannel' }, { $set: set }, { upsert: true });
   }
 
   async coordinatorsChannel(): Promise<CoordinatorsChannel | null> {
     const doc = await this.settings.findOne({ _id: 'coordinatorsChannel' });
     return (doc?.value as CoordinatorsChannel | undefined) ?? null;
+  }
+
+  /** The channel with the language its cards are posted in (one read by _id). */
+  async coordinatorsChannelSetting(): Promise<CoordinatorsChannelSetting | null> {
+    const doc = await this.settings.findOne({ _id: 'coordinatorsChannel' });
+    const value = doc?.value as CoordinatorsChannel | undefined;
+    if (!value) return null;
+    return doc?.locale ? { ...value, locale: doc.locale } : { ...value };
   }
 }

@@ -16,6 +16,8 @@ export interface ErasureRequestDoc {
   status: 'requested' | 'erased';
   erasedAt?: Date;
   confirmedBy?: string;
+  /** Chosen when the erasure starts, so that a repeated confirmation uses the same one. */
+  pseudonym?: string;
 }
 
 /** Access log and erasure (GDPR art. 15, 17): the only code that deletes personal data. */
@@ -56,26 +58,132 @@ export class PrivacyRepo {
   }
 
   /**
-   * Erases a person after a coordinator confirmed: profile, offers, conversation references
-   * and access log go; assignment records needed for accounting stay, de-identified under a
-   * random pseudonym; orders they placed keep no name.
+   * Erases a person after a coordinator confirmed. Afterwards no document holds their Entra
+   * object id or their name, except fee records kept for accounting, and those only under a
+   * random pseudonym (`erased-<uuid>`), which links nothing back to the person:
+   *  - profile, offers, feedback requests, the access log of their profile: deleted;
+   *  - assignments and withdrawals (fees) and feedback answers (numbers for the follow-up):
+   *    kept under the pseudonym; answers are keyed `<orderId>:<expertId>`, so they are
+   *    re-inserted under `<orderId>:<pseudonym>` (a key cannot be changed in place) and the
+   *    free text goes;
+   *  - free texts of others' feedback that name them get the pseudonym instead of the name;
+   *  - orders they placed keep no name; their 1:1 conversation stays reachable for the last
+   *    message, no longer linked to them;
+   *  - the outbox: records, queue entries, bodies and leases whose key names them are deleted
+   *    (nothing more is sent about them); bodies of other messages that mention them are
+   *    deleted once delivered, or, while still waiting, have the id and name replaced by the
+   *    pseudonym; payroll files waiting for a coordinator get the pseudonym too;
+   *  - the erasure request itself is kept, as proof, under the pseudonym.
+   * Everything here is a plain delete, insert or update that can be repeated: a crash midway
+   * is finished by confirming again, under the same pseudonym (saved on the request first).
    */
   async erase(aad: string, confirmedBy: string, now: Date): Promise<{ pseudonym: string }> {
     const db = this.db;
-    const pseudonym = `erased-${randomUUID()}`;
+    const request = await this.erasures.findOne({ _id: aad });
+    const pseudonym = request?.pseudonym ?? `erased-${randomUUID()}`;
+    await this.erasures.updateOne({ _id: aad }, { $set: { pseudonym }, $setOnInsert: { requestedAt: now, status: 'requested' } }, { upsert: true });
+    const expert = await db.collection<{ _id: string; displayName?: string }>('experts').findOne({ _id: aad });
+    const name = expert?.displayName?.trim() || undefined;
+
     await db.collection('experts').deleteOne({ _id: aad as never });
     await db.collection('offers').deleteMany({ expertId: aad });
     await db.collection('assignments').updateMany({ expertId: aad }, { $set: { expertId: pseudonym } });
     await db.collection('withdrawals').updateMany({ expertId: aad }, { $set: { expertId: pseudonym } });
-    await db.collection('feedback').updateMany({ expertId: aad }, { $set: { expertId: pseudonym }, $unset: { text: '' } });
+    await this.rekeyFeedback(aad, pseudonym);
+    if (name) await this.scrubFreeTexts(name, pseudonym);
+    await db.collection('feedbackRequests').deleteMany({ $or: [{ aadObjectId: aad }, { _id: { $regex: `:${escapeRegex(aad)}$` } as never }] });
     await db.collection('orders').updateMany(
       { 'orderer.aadObjectId': aad },
       { $set: { 'orderer.aadObjectId': pseudonym, 'orderer.name': '', contact: { name: '' } } },
     );
     // The 1:1 conversation stays reachable for the last message, no longer linked to the person.
     await db.collection('conversations').updateMany({ userAadObjectId: aad }, { $unset: { userAadObjectId: '', 'reference.user': '', locale: '' } });
-    await this.access.deleteMany({ expertId: aad });
-    await this.erasures.updateOne({ _id: aad }, { $set: { status: 'erased', erasedAt: now, confirmedBy } }, { upsert: true });
+    await this.access.deleteMany({ $or: [{ expertId: aad }, { by: aad }] });
+    await db.collection('settings').updateMany({ updatedBy: aad }, { $unset: { updatedBy: '' } });
+    await this.scrubOutbox(aad, name, pseudonym);
+    await this.scrubFeeExports(aad, name, pseudonym);
+
+    // The request last: until here a repeated confirmation finds it and finishes the job.
+    try {
+      await this.erasures.insertOne({ _id: pseudonym, requestedAt: request?.requestedAt ?? now, status: 'erased', erasedAt: now, confirmedBy });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+    await this.erasures.deleteOne({ _id: aad });
     return { pseudonym };
   }
+
+  /** Feedback answers of the person: the same answer under `<orderId>:<pseudonym>`, without free text. */
+  private async rekeyFeedback(aad: string, pseudonym: string): Promise<void> {
+    const answers = this.db.collection<{ _id: string; orderId: string; expertId?: string; text?: string }>('feedback');
+    const mine = await answers.find({ $or: [{ expertId: aad }, { _id: { $regex: `:${escapeRegex(aad)}$` } }] }).toArray();
+    for (const doc of mine) {
+      const { text: _text, ...kept } = doc;
+      try {
+        await answers.insertOne({ ...kept, _id: `${doc.orderId}:${pseudonym}`, expertId: pseudonym });
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
+      await answers.deleteOne({ _id: doc._id });
+    }
+  }
+
+  /**
+   * Free texts others wrote (an orderer's feedback "X explained it well") that name the
+   * person: the name is replaced by the pseudonym. Only the full name as stored can be found.
+   */
+  private async scrubFreeTexts(name: string, pseudonym: string): Promise<void> {
+    const pattern = new RegExp(escapeRegex(name), 'gi');
+    for (const col of ['feedback', 'anonymousFeedback']) {
+      const texts = this.db.collection<{ _id: string; text?: string }>(col);
+      for (const doc of await texts.find({ text: { $regex: escapeRegex(name), $options: 'i' } }).toArray()) {
+        if (typeof doc.text === 'string') await texts.updateOne({ _id: doc._id }, { $set: { text: doc.text.replace(pattern, pseudonym) } });
+      }
+    }
+  }
+
+  /**
+   * Outbox documents that name the person. Keys are the item's key (`offer:<order>:<aad>`,
+   * `erasure:<aad>`, …; leases `<key>:<n>`): any document of a key that holds the id goes, in
+   * every outbox collection. A body of another item that mentions the id or the name (the
+   * orderer's summary with the expert's contact, a brokering card's suggestions) is deleted
+   * if its item is finished (bodies are kept only to look into delivery problems), or
+   * rewritten with the pseudonym while it still waits to be sent.
+   */
+  private async scrubOutbox(aad: string, name: string | undefined, pseudonym: string): Promise<void> {
+    const db = this.db;
+    const idPattern = { $regex: escapeRegex(aad) } as never;
+    for (const col of ['outbox', 'outboxDue', 'outboxBodies', 'outboxLeases']) {
+      await db.collection(col).deleteMany({ $or: [{ _id: idPattern }, { key: idPattern }, { updateOf: idPattern }] });
+    }
+    const needles = [aad, ...(name ? [name, JSON.stringify(name).slice(1, -1)] : [])];
+    const bodies = db.collection<{ _id: string; activity: string }>('outboxBodies');
+    const due = db.collection<{ _id: string }>('outboxDue');
+    for await (const body of bodies.find({})) {
+      if (typeof body.activity !== 'string' || !needles.some((n) => body.activity.includes(n))) continue;
+      if (!(await due.findOne({ _id: body._id }))) {
+        await bodies.deleteOne({ _id: body._id });
+        continue;
+      }
+      let activity = body.activity;
+      for (const n of needles) activity = activity.split(n).join(pseudonym);
+      await bodies.updateOne({ _id: body._id }, { $set: { activity } });
+    }
+  }
+
+  /** Payroll files waiting for a coordinator (kept a few days): the person's row under the pseudonym. */
+  private async scrubFeeExports(aad: string, name: string | undefined, pseudonym: string): Promise<void> {
+    const files = this.db.collection<{ _id: string; csv: string }>('feeExports');
+    const needles = [aad, ...(name ? [name.replace(/"/g, '""'), name] : [])];
+    for await (const file of files.find({})) {
+      if (typeof file.csv !== 'string' || !needles.some((n) => file.csv.includes(n))) continue;
+      let csv = file.csv;
+      for (const n of needles) csv = csv.split(n).join(pseudonym);
+      await files.updateOne({ _id: file._id }, { $set: { csv } });
+    }
+  }
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -4,7 +4,7 @@ import { t } from '../i18n';
 import { isDatabaseUnavailable } from '../store/db';
 import { localeOf } from './activity';
 import { cardAttachment, noticeCard } from '../cards/render';
-import { markCoordinatorsChannel, onChannelEvent, recordTeamChannels } from './channels';
+import { markCoordinatorsChannel, onChannelEvent, recordTeamChannels, replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { registerExpertRoutes } from './experts';
@@ -71,7 +71,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   // A card action nobody handles (an old card, a forged verb) gets a clear answer in place.
   app.adaptiveCards.actionExecute(/.*/, async (context) => {
     deps.log.warn({ activityId: context.activity.id }, 'unknown card action');
-    return noticeCard(t(localeOf(context, deps.config.defaultLocale), 'error.badInput'), 'attention');
+    return noticeCard(t(await replyLocaleOf(context, deps), 'error.badInput'), 'attention');
   });
   // Any other invoke the bot does not know is acknowledged, not failed.
   app.activity(ActivityTypes.Invoke, async (context) => {
@@ -98,15 +98,18 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
     );
     const locale = localeOf(context, deps.config.defaultLocale);
     const text = t(locale, unavailable ? 'error.unavailable' : 'error.generic');
-    try {
-      if (context.activity.type === ActivityTypes.Invoke && context.activity.name === 'adaptiveCard/action') {
-        // A card action must get its answer in place, within Teams' invoke time.
-        await context.sendActivity({
-          type: ActivityTypes.InvokeResponse,
-          value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: noticeCard(text, 'attention') } },
-        });
-        return;
+    if (context.activity.type === ActivityTypes.Invoke) {
+      // Every invoke gets an answer of its own kind: without one CloudAdapter answers 501.
+      // The invoke response is kept in the turn state (no network), so it is set first.
+      const answer = invokeFailureAnswer(context.activity.name, text, unavailable);
+      try {
+        await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: answer.response });
+      } catch (sendError) {
+        deps.log.error({ activityId: context.activity.id, err: (sendError as Error).name }, 'could not answer the failed invoke');
       }
+      if (!answer.tellInChat) return;
+    }
+    try {
       await context.sendActivity({ attachments: [cardAttachment(noticeCard(text, 'attention'))] });
     } catch (sendError) {
       deps.log.error({ activityId: context.activity.id, err: (sendError as Error).name }, 'could not tell the user about the failure');
@@ -114,4 +117,27 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   });
 
   return app;
+}
+
+/**
+ * The answer to an invoke whose handling failed, shaped for what Teams expects of that invoke:
+ *  - adaptiveCard/action: the "temporarily unavailable" (or generic) notice as the card in place;
+ *  - task/fetch, task/submit: a task module "message" response showing the text;
+ *  - composeExtension/*: a messaging extension "message" result showing the text;
+ *  - anything else (fileConsent/invoke, signin/*, unknown names), whose response cannot carry
+ *    text: 503 while the database is unreachable (transient: Teams lets the user retry), else
+ *    200, with the localized notice posted to the conversation in both cases.
+ * Never 501: that would tell Teams the bot does not implement the invoke at all.
+ */
+export function invokeFailureAnswer(name: string | undefined, text: string, unavailable: boolean): { response: { status: number; body?: unknown }; tellInChat: boolean } {
+  if (name === 'adaptiveCard/action') {
+    return { response: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: noticeCard(text, 'attention') } }, tellInChat: false };
+  }
+  if (name === 'task/fetch' || name === 'task/submit') {
+    return { response: { status: 200, body: { task: { type: 'message', value: text } } }, tellInChat: false };
+  }
+  if (name?.startsWith('composeExtension/')) {
+    return { response: { status: 200, body: { composeExtension: { type: 'message', text } } }, tellInChat: false };
+  }
+  return { response: { status: unavailable ? 503 : 200 }, tellInChat: true };
 }

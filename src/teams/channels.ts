@@ -1,5 +1,6 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
-import { t } from '../i18n';
+import { Locale, pickLocale, t } from '../i18n';
+import { CoordinatorsChannel, CoordinatorsChannelSetting } from '../store/channels';
 import { actorOf, channelDataOf, localeOf, scopeOf } from './activity';
 import { cardAttachment, noticeCard } from '../cards/render';
 import { RouteDeps } from './deps';
@@ -52,7 +53,31 @@ export async function markCoordinatorsChannel(context: TurnContext, deps: RouteD
   }
   // The channel itself, not the thread the command was typed in: cards become new posts.
   const conversationId = cd.channel?.id ?? context.activity.conversation.id.split(';')[0];
-  await deps.store.channels.setCoordinatorsChannel({ conversationId, teamId: cd.team.id }, actor.aadObjectId ?? actor.userId, deps.now());
+  await deps.store.channels.setCoordinatorsChannel({ conversationId, teamId: cd.team.id }, actor.aadObjectId ?? actor.userId, deps.now(), locale);
   deps.log.info({ action: 'coordinatorsChannel', teamId: cd.team.id }, 'coordinators channel set');
   await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.markedCoordinators'), 'good'))] });
+}
+
+/** The language of the coordinators' channel's cards: the one it was marked in, else the default. */
+export function channelLocale(channel: CoordinatorsChannelSetting | null | undefined, fallback: Locale): Locale {
+  return pickLocale(channel?.locale, fallback);
+}
+
+/** Whether this activity happened in the coordinators' channel (any thread of it). */
+export function inChannel(context: TurnContext, channel: CoordinatorsChannel | null | undefined): boolean {
+  if (!channel || scopeOf(context) !== 'channel') return false;
+  const id = channelDataOf(context).channel?.id ?? context.activity.conversation?.id?.split(';')[0];
+  return id === channel.conversationId;
+}
+
+/**
+ * The language of a card answered in place: a card in the coordinators' channel keeps the
+ * channel's language (it was posted in it, and everyone there reads the same card); anywhere
+ * else the clicking user's own language.
+ */
+export async function replyLocaleOf(context: TurnContext, deps: RouteDeps): Promise<Locale> {
+  const own = localeOf(context, deps.config.defaultLocale);
+  if (scopeOf(context) !== 'channel') return own;
+  const channel = await deps.store.channels.coordinatorsChannelSetting();
+  return inChannel(context, channel) ? channelLocale(channel, deps.config.defaultLocale) : own;
 }

@@ -11,6 +11,7 @@ import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { choiceList, FieldErrors, optionalText, parseCardData, requiredText, toggle } from './input';
 import { isCoordinator } from './roles';
+import { channelLocale, replyLocaleOf } from './channels';
 
 const LANGUAGES = ['fi', 'sv', 'en', 'other'] as const;
 
@@ -54,8 +55,28 @@ function valuesOf(doc: ExpertDoc | null, typed?: Record<string, unknown>): FormV
     trainingOrganisation: doc?.training?.organisation ?? '', trainingYear: doc?.training ? String(doc.training.year) : '',
     feePreference: doc?.feePreference ?? 'fee', consent: doc ? 'true' : 'false',
   };
-  if (typed) for (const k of Object.keys(base)) if (typeof typed[k] === 'string') base[k] = typed[k] as string;
+  if (typed) for (const k of Object.keys(base)) if (echoable(typed[k], ECHO_LIMITS[k])) base[k] = typed[k] as string;
   return base;
+}
+
+/**
+ * The longest typed value echoed back into the form when a submit is refused, per field: the
+ * field's own maximum, and for choice lists room for every catalog id. A longer value (pasted
+ * or forged) is not echoed, as on the order form: the refused card stays far below Teams'
+ * ~28 KB message limit however large the submit was.
+ */
+const ECHO_LIMITS: Record<string, number> = {
+  displayName: 100, phone: 40, email: 200, themes: 1000, taskTypes: 1000, municipalities: 2000, remoteOk: 5, languages: 100,
+  description: 500, trainingOrganisation: 120, trainingYear: 4, feePreference: 20, consent: 5,
+};
+
+/**
+ * At most `limit` characters, and at most twice that once JSON-escaped (quotes and line
+ * breaks are fine, a run of control characters six bytes each is not): all fields together
+ * stay under about 10 KB in the card.
+ */
+function echoable(v: unknown, limit: number | undefined): v is string {
+  return typeof v === 'string' && limit !== undefined && v.length <= limit && JSON.stringify(v).length <= 2 * limit + 2;
 }
 
 export function profileForm(deps: RouteDeps, locale: Locale, values: FormValues, errors: FieldErrors = {}): AdaptiveCard {
@@ -174,10 +195,11 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
     deps.log.info({ expertId: aadObjectId, isNew: saved.isNew }, 'profile saved');
     let notice = t(loc, saved.needsApproval ? 'expert.saved' : 'expert.savedActive');
     if (saved.needsApproval) {
-      const channel = await deps.store.channels.coordinatorsChannel();
+      const channel = await deps.store.channels.coordinatorsChannelSetting();
       if (channel) {
         const key = `expert-approval:${aadObjectId}:${deps.now().getTime()}`;
-        const card = profileCard(deps, saved.doc, deps.config.defaultLocale, { heading: t(deps.config.defaultLocale, 'expert.heading.approval'), forDecision: true });
+        const cl = channelLocale(channel, deps.config.defaultLocale);
+        const card = profileCard(deps, saved.doc, cl, { heading: t(cl, 'expert.heading.approval'), forDecision: true });
         await deps.postman.post([{ key, conversationId: channel.conversationId, activity: message(card) }]);
         await deps.store.experts.setApprovalCardKey(aadObjectId, key);
         await deps.store.privacy.logAccess(aadObjectId, `channel:${channel.conversationId}`, 'approval', deps.now());
@@ -190,7 +212,8 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
 
   for (const decision of ['approve', 'reject'] as const) {
     app.adaptiveCards.actionExecute(`expert.${decision}`, async (c, _state, data) => {
-      const loc = locale(c);
+      // The approval card lives in the coordinators' channel: its update keeps the channel's language.
+      const loc = await replyLocaleOf(c, deps);
       if (!(await isCoordinator(c, deps))) {
         deps.log.warn({ action: `expert.${decision}`, actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
         return noticeCard(t(loc, 'error.forbidden'), 'attention');

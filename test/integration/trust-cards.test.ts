@@ -1,0 +1,70 @@
+import { Harness, startHarness } from '../support/harness';
+import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
+
+// Cards stay within Teams' limits and in one language over their lifetime.
+
+/** Teams refuses a message (or an invoke answer) above about 28 KB. */
+const TEAMS_MESSAGE_LIMIT = 28 * 1024;
+
+const coordinator = user('Kaisa Koordinaattori');
+let h: Harness;
+
+const PROFILE = {
+  displayName: 'Eero', phone: '040 1234567', email: '', themes: 'mental-health', taskTypes: 'talk', municipalities: '', remoteOk: 'true',
+  languages: 'fi', description: 'Kokemusta.', trainingOrganisation: '', trainingYear: '', feePreference: 'fee', consent: 'true',
+};
+
+beforeAll(async () => {
+  h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad });
+}, 60_000);
+afterAll(() => h.stop());
+
+test('a refused profile with a 100,000-character description gets a localized error card under 28 KB, and nothing is stored', async () => {
+  const u = user('Liisa Pitkä');
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  const res = await h.post(execute(h, u, 'expert.saveProfile', { ...PROFILE, description: 'x'.repeat(100_000) }));
+  const card = cardOf(res);
+  expect(text(card)).toContain('Liian pitkä');
+  expect(Buffer.byteLength(JSON.stringify(res.body), 'utf8')).toBeLessThan(TEAMS_MESSAGE_LIMIT);
+  // The fields that were fine are still filled in.
+  expect(text(card)).toContain('040 1234567');
+  expect(await h.bot.store.experts.get(u.aad)).toBeNull();
+
+  // Every field long, in characters JSON escapes (two-fold: quotes; six-fold: control characters).
+  for (const [ch, n] of [['"', 4000], ['\u0001', 2500]] as const) {
+    const huge = Object.fromEntries(Object.keys(PROFILE).map((k) => [k, ch.repeat(n)]));
+    const all = await h.post(execute(h, u, 'expert.saveProfile', huge));
+    expect(text(cardOf(all))).toMatch(/Liian pitkä|Pakollinen tieto|Tuntematon valinta/);
+    expect(Buffer.byteLength(JSON.stringify(all.body), 'utf8')).toBeLessThan(TEAMS_MESSAGE_LIMIT);
+    expect(await h.bot.store.experts.get(u.aad)).toBeNull();
+  }
+});
+
+test('the coordinators channel marked in Swedish gets Swedish approval cards, and an English-speaking coordinator\'s click keeps them Swedish', async () => {
+  const mark = { ...channelMessage(h, coordinator, 'koordinatorkanal'), locale: 'sv-SE' } as never;
+  await h.post(mark);
+  await h.connector.waitFor(() => h.connector.sentTo(CHANNEL.id).length >= 1);
+  expect(text(h.connector.sentTo(CHANNEL.id).pop())).toContain('koordinatorernas kanal');
+
+  // A Finnish-speaking expert registers: the approval card goes to the channel in Swedish.
+  const expert = user('Eero Asiantuntija');
+  await h.post(personalMessage(h, expert, 'ilmoittaudu'));
+  h.connector.reset();
+  expect(text(cardOf(await h.post(execute(h, expert, 'expert.saveProfile', PROFILE))))).toContain('Odottaa');
+  await h.bot.sender.drain(10_000);
+  const posted = text(h.connector.sentTo(CHANNEL.id).pop());
+  expect(posted).toContain('En ny erfarenhetsexpert väntar på godkännande');
+  expect(posted).not.toContain('Uusi kokemusasiantuntija odottaa hyväksyntää');
+
+  // An English-speaking coordinator approves on that card: the update is Swedish too.
+  const click = { ...execute(h, coordinator, 'expert.approve', { expertId: expert.aad }, CHANNEL, CHANNEL_DATA), locale: 'en-US' } as never;
+  const updated = text(cardOf(await h.post(click)));
+  expect(updated).toContain('En ny erfarenhetsexpert väntar på godkännande');
+  expect(updated).toContain('Godkänd (');
+  expect(updated).not.toContain('Approved (');
+  expect((await h.bot.store.experts.get(expert.aad))!.status).toBe('active');
+
+  // The same coordinator in a 1:1 chat still gets English.
+  const own = { ...execute(h, coordinator, 'expert.approve', { expertId: expert.aad }), locale: 'en-US' } as never;
+  expect(text(cardOf(await h.post(own)))).toContain('A new expert by experience awaits approval');
+});
