@@ -1,4 +1,4 @@
-import { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
+import { Application, TeamsAdapter, TurnState } from '../teams/sdk';
 import restify from 'restify';
 import { z } from 'zod';
 import { Logger } from '../log';

@@ -1,4 +1,5 @@
 import { renderCard } from '../cards/render';
+import { coordinatorsLocale } from '../services/notify';
 import { localParts } from '../domain/time';
 import { pickLocale, t } from '../i18n';
 import { ServiceDeps } from '../services/deps';
@@ -67,7 +68,7 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
       const channel = await deps.store.channels.coordinatorsChannel();
       if (!channel) return;
       const horizon = new Date(now.getTime() + deps.config.unfilledAlertDays * DAY);
-      const loc = deps.config.defaultLocale;
+      const loc = await coordinatorsLocale(deps);
       for (const order of await deps.store.orders.col.find({ status: { $in: ['new', 'offering'] }, startsAt: { $gt: now, $lte: horizon } }).toArray()) {
         const taken = await deps.store.assignments.countLive(order._id);
         const days = Math.ceil((order.startsAt.getTime() - now.getTime()) / DAY);

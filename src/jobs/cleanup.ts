@@ -5,7 +5,8 @@ const DAY = 86_400_000;
 
 /**
  * Nightly clean-up in place of TTL indexes (not portable): processed activity ids after 2
- * days, delivered outbox messages and their leases after 30 days, payroll files after 7 days.
+ * days, delivered outbox messages and their leases after 30 days, payroll files after 7 days,
+ * order forms' one-time claims after 90 days (the double-submit guard needs them only briefly).
  * Other modules add their own retention steps (e.g. free-text feedback) through `extraSteps`.
  */
 export function cleanupJob(deps: ServiceDeps, extraSteps: ((now: Date) => Promise<Record<string, number>>)[] = []): JobDefinition {
@@ -19,6 +20,7 @@ export function cleanupJob(deps: ServiceDeps, extraSteps: ((now: Date) => Promis
         outbox: await deps.store.outbox.removeSentBefore(new Date(now - 30 * DAY), new Date(now)),
         leases: await deps.store.outbox.pruneLeases(new Date(now - 30 * DAY)),
         feeExports: await deps.store.feeExports.removeOlderThan(new Date(now - 7 * DAY)),
+        orderForms: await deps.store.orders.removeFormClaimsBefore(new Date(now - 90 * DAY)),
       };
       for (const step of extraSteps) Object.assign(removed, await step(ctx.now()));
       deps.log.info({ job: 'cleanup', ...removed }, 'clean-up done');

@@ -1,4 +1,5 @@
 import { message } from '../services/views';
+import { coordinatorsLocale } from '../services/notify';
 import { buildDigest } from '../services/digest';
 import { ServiceDeps } from '../services/deps';
 import { JobDefinition } from './scheduler';
@@ -23,7 +24,8 @@ export function digestJob(deps: ServiceDeps): JobDefinition {
         deps.log.warn({ job: 'daily-digest' }, 'no coordinators channel; digest skipped');
         return;
       }
-      const card = await buildDigest(deps, ctx.now(), deps.config.defaultLocale, await deps.digestExtras?.(ctx.now(), deps.config.defaultLocale));
+      const loc = await coordinatorsLocale(deps);
+      const card = await buildDigest(deps, ctx.now(), loc, await deps.digestExtras?.(ctx.now(), loc));
       await deps.postman.post([{ key: `digest:${ctx.runKey}`, conversationId: channel.conversationId, activity: message(card) }]);
     },
   };

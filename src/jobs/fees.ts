@@ -1,4 +1,5 @@
 import { renderCard } from '../cards/render';
+import { coordinatorsLocale } from '../services/notify';
 import { euros, decimalHours } from '../domain/feeSummary';
 import { FeeTariff } from '../domain/fees';
 import { t } from '../i18n';
@@ -24,7 +25,7 @@ export function feesJob(deps: ServiceDeps & { tariffs: FeeTariff[] }): JobDefini
     async run(ctx) {
       const month = typeof ctx.params?.month === 'string' ? ctx.params.month : previousMonth(ctx.localDate);
       const { summary, csv } = await settleMonth(deps, month);
-      const loc = deps.config.defaultLocale;
+      const loc = await coordinatorsLocale(deps);
       const card = renderCard('fee-summary', loc, {
         month,
         experts: summary.perExpert.map((e) => ({ text: t(loc, 'fees.expertLine', { name: e.expertName, n: e.assignments, hours: decimalHours(e.hours), fee: euros(e.feeCents), travel: euros(e.travelCents), total: euros(e.totalCents) }) })),

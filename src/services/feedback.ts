@@ -1,4 +1,5 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
+import { coordinatorsLocale } from './notify';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { FeedbackDoc, FeedbackRepo, FeedbackRole } from '../store/feedback';
@@ -74,7 +75,7 @@ export async function routeDebrief(deps: ServiceDeps, order: OrderDoc, expertId:
   const channel = await deps.store.channels.coordinatorsChannel();
   if (!channel) return;
   const name = (await deps.store.experts.get(expertId))?.displayName ?? '';
-  const loc = deps.config.defaultLocale;
+  const loc = await coordinatorsLocale(deps);
   await deps.postman.post([{
     key: `debrief:${order._id}:${expertId}`,
     conversationId: channel.conversationId,

@@ -7,7 +7,7 @@ import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { feeText } from './fees-view';
-import { brokeringUpdate, notifyOrderer } from './notify';
+import { brokeringUpdate, coordinatorsLocale, notifyOrderer } from './notify';
 import { message, offerCard } from './views';
 
 const DAY = 86_400_000;
@@ -216,7 +216,7 @@ export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: str
   deps.log.info({ orderId, expertId: actorAad }, 'expert withdrew');
   const expert = await deps.store.experts.get(actorAad);
   await notifyOrderer(deps, current, 'order.withdrawnNotice', { name: expert?.displayName ?? '' });
-  await brokeringUpdate(deps, current, t(deps.config.defaultLocale, 'order.withdrawnNotice', { name: expert?.displayName ?? '' }));
+  await brokeringUpdate(deps, current, t(await coordinatorsLocale(deps), 'order.withdrawnNotice', { name: expert?.displayName ?? '' }));
   await offerWave(deps, orderId);
   return { kind: 'withdrawn', order: current };
 }

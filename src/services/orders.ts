@@ -193,7 +193,7 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
     });
   }
   await deps.postman.post(items);
-  const notice = t(deps.config.defaultLocale, terms.late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', { hours: deps.config.lateCancelHours });
+  const notice = t(await coordinatorsLocale(deps), terms.late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', { hours: deps.config.lateCancelHours });
   await brokeringUpdate(deps, after, notice);
   deps.log.info({ orderId, late: terms.late, experts: accepted.length }, 'order cancelled');
   return { kind: 'cancelled', order: after, late: terms.late };

@@ -101,6 +101,11 @@ export class OrderRepo {
     }
   }
 
+  /** Clean-up: form claims older than `before` (a card that old is not submitted twice). */
+  async removeFormClaimsBefore(before: Date): Promise<number> {
+    return (await this.forms.deleteMany({ at: { $lt: before } })).deletedCount;
+  }
+
   async insert(order: OrderDoc): Promise<void> {
     await this.col.insertOne(order);
   }

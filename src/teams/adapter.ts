@@ -1,4 +1,4 @@
-import { TeamsAdapter } from '@microsoft/teams-ai';
+import { TeamsAdapter } from './sdk';
 import {
   Activity,
   CallerIdConstants,

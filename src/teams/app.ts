@@ -1,4 +1,4 @@
-import { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
+import { Application, TeamsAdapter, TurnState } from './sdk';
 import { ActivityTypes, TurnContext } from 'botbuilder';
 import { t } from '../i18n';
 import { isDatabaseUnavailable } from '../store/db';

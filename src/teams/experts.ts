@@ -1,4 +1,4 @@
-import { Application, TurnState } from '@microsoft/teams-ai';
+import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';

@@ -1,4 +1,4 @@
-import { Application, TurnState } from '@microsoft/teams-ai';
+import { Application, TurnState } from './sdk';
 import { z } from 'zod';
 import { noticeCard } from '../cards/render';
 import { t } from '../i18n';

@@ -1,4 +1,4 @@
-import { Application, TurnState } from '@microsoft/teams-ai';
+import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { cardAttachment, noticeCard } from '../cards/render';
 import { t } from '../i18n';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Application, TurnState } from '@microsoft/teams-ai';
+import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
@@ -11,6 +11,7 @@ import { brokeringCardFor, orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
 import { whenText } from '../services/views';
 import { actorOf, localeOf, scopeOf, str } from './activity';
+import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { hasOperatorKeys } from './input';
@@ -118,7 +119,8 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
   });
 
   app.adaptiveCards.actionExecute('order.cancel', async (c, _state, data) => {
-    const loc = locale(c);
+    // A coordinator may cancel from the channel card: answer in the channel's language there.
+    const loc = await replyLocaleOf(c, deps);
     const { aadObjectId } = actorOf(c);
     const parsed = z.object({ orderId: orderIdSchema }).strict().safeParse(strip(data));
     if (!parsed.success || !aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
@@ -137,7 +139,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
   });
 
   const offerTo = async (c: TurnContext, data: unknown, top: boolean): Promise<AdaptiveCard> => {
-    const loc = locale(c);
+    const loc = await replyLocaleOf(c, deps);
     if (!(await isCoordinator(c, deps))) {
       deps.log.warn({ action: top ? 'order.offerTop' : 'order.offerTo', actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
       return noticeCard(t(loc, 'error.forbidden'), 'attention');

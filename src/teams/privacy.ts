@@ -1,9 +1,11 @@
-import { Application, TurnState } from '@microsoft/teams-ai';
+import { Application, TurnState } from './sdk';
 import { z } from 'zod';
 import { cardAttachment, noticeCard, renderCard } from '../cards/render';
-import { t } from '../i18n';
+import { pickLocale, t } from '../i18n';
+import { coordinatorsLocale } from '../services/notify';
 import { message } from '../services/views';
 import { actorOf, localeOf, scopeOf } from './activity';
+import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { strip } from './orders';
@@ -48,7 +50,8 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
     const channel = await deps.store.channels.coordinatorsChannel();
     if (channel) {
       const who = (await deps.store.experts.get(aadObjectId))?.displayName ?? c.activity.from?.name ?? aadObjectId;
-      const card = renderCard('erasure-request', deps.config.defaultLocale, { text: t(deps.config.defaultLocale, 'erasure.text', { who }), userId: aadObjectId, showConfirm: true });
+      const cl = await coordinatorsLocale(deps);
+      const card = renderCard('erasure-request', cl, { text: t(cl, 'erasure.text', { who }), userId: aadObjectId, showConfirm: true });
       await deps.postman.post([{ key: `erasure:${aadObjectId}`, conversationId: channel.conversationId, activity: message(card) }]);
     }
     deps.log.info({ action: 'requestErasure', user: aadObjectId }, 'erasure requested');
@@ -56,7 +59,7 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
   });
 
   app.adaptiveCards.actionExecute('privacy.confirmErasure', async (c, _s, data) => {
-    const loc = localeOf(c, deps.config.defaultLocale);
+    const loc = await replyLocaleOf(c, deps);
     if (!(await isCoordinator(c, deps))) {
       deps.log.warn({ action: 'confirmErasure', actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
       return noticeCard(t(loc, 'error.forbidden'), 'attention');
@@ -66,9 +69,11 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
     const request = await deps.store.privacy.erasures.findOne({ _id: parsed.data.userId });
     if (!request || request.status !== 'requested') return noticeCard(t(loc, 'erasure.notRequested'), 'attention');
     const conv = await deps.store.conversations.personalOf(parsed.data.userId);
-    await deps.store.privacy.erase(parsed.data.userId, actorOf(c).aadObjectId ?? '', deps.now());
+    const { pseudonym } = await deps.store.privacy.erase(parsed.data.userId, actorOf(c).aadObjectId ?? '', deps.now());
     if (conv) {
-      await deps.postman.post([{ key: `erased:${parsed.data.userId}`, conversationId: conv._id, activity: message(noticeCard(t(loc, 'erasure.doneForUser'), 'good')) }]);
+      // Keyed by the pseudonym: the outbox must not keep the erased person's id either.
+      const farewell = noticeCard(t(pickLocale(conv.locale, deps.config.defaultLocale), 'erasure.doneForUser'), 'good');
+      await deps.postman.post([{ key: `erased:${pseudonym}`, conversationId: conv._id, activity: message(farewell) }]);
     }
     deps.log.info({ action: 'erase', user: parsed.data.userId }, 'personal data erased');
     return renderCard('erasure-request', loc, { text: t(loc, 'erasure.done'), userId: parsed.data.userId, showConfirm: false });

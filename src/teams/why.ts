@@ -1,4 +1,4 @@
-import { Application, TurnState } from '@microsoft/teams-ai';
+import { Application, TurnState } from './sdk';
 import { cardAttachment, noticeCard, renderCard } from '../cards/render';
 import { explainMatch } from '../domain/matching';
 import { MessageKey, t } from '../i18n';

@@ -47,9 +47,9 @@ const PROFILE = {
 /** Business data and the outbox: what a half-done card action would have left behind. */
 async function businessState(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of ['experts', 'orders', 'counters', 'offers', 'offerWaves', 'assignments', 'withdrawals', 'erasureRequests', 'outbox']) {
+  for (const name of ['experts', 'orders', 'orderForms', 'orderNumberHints', 'offers', 'offerWaves', 'assignments', 'withdrawals', 'erasureRequests', 'outbox', 'outboxDue', 'outboxBodies']) {
     // Outbox items: which messages exist (their state moves as the sender works).
-    const docs: Record<string, unknown>[] = (await h.bot.database.db.collection(name).find().toArray()).map((d) => (name === 'outbox' ? { _id: d.key } : d));
+    const docs: Record<string, unknown>[] = (await h.bot.database.db.collection(name).find().toArray()).map((d) => (name.startsWith('outbox') ? { _id: d._id } : d));
     docs.sort((a, b) => String(a._id).localeCompare(String(b._id)));
     out[name] = `${docs.length}:${createHash('sha256').update(JSON.stringify(docs)).digest('hex').slice(0, 16)}`;
   }

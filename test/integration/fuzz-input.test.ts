@@ -72,7 +72,7 @@ function payload(i: number): { body: string; contentType: string } {
   ]);
 }
 
-const BUSINESS = ['experts', 'orders', 'offers', 'assignments', 'withdrawals', 'erasureRequests', 'feedback', 'anonymousFeedback', 'counters', 'settings'];
+const BUSINESS = ['experts', 'orders', 'offers', 'assignments', 'withdrawals', 'erasureRequests', 'feedback', 'anonymousFeedback', 'orderForms', 'orderNumberHints', 'settings'];
 // Written legitimately during the run, so not compared: conversations and processedActivities
 // (every well-formed activity refreshes its reference), outbox (replies), jobRuns (the
 // every-minute wave job).
