@@ -80,9 +80,11 @@ export async function run(ctx) {
     await host.call('drain', { timeoutMs: 20_000 }).catch(() => undefined);
     await sleep(500);
 
+    if (process.env.BENCH_PROFILE_DB === '1') await host.call('dbProfile');
     const cpu = cpuMeter({ bot: host.pid, ferretdb: ctx.dbPid, bench: process.pid });
     const results = await race(url, connector.url, experts, 'T-2026-9001');
     const cpuText = cpu();
+    if (process.env.BENCH_PROFILE_DB === '1') ctx.note(`accept-race: database commands during the race: ${JSON.stringify(await host.call('dbProfile'))}`);
     // The same click alone, on the now full order (a loser's path), to separate cost from queueing.
     const alone = [];
     for (const u of experts.slice(1, 21)) alone.push((await postJson(url, execute(connector.url, u, 'offer.accept', { offerId: `T-2026-9001:${u.aad}` }))).ms);

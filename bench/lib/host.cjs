@@ -9,6 +9,37 @@ const path = require('node:path');
 const build = process.env.BENCH_BUILD;
 const mode = process.env.BENCH_MODE || 'bot';
 
+/**
+ * BENCH_PROFILE_DB=1: every database command the bot sends is counted and timed (driver command
+ * monitoring, switched on before the client connects), per command and collection; the `dbProfile`
+ * IPC command returns the tally and starts a new one. Only for finding out what a figure costs.
+ */
+const dbProfile = new Map();
+function profileDatabase() {
+  const { MongoClient } = require('mongodb');
+  const connect = MongoClient.prototype.connect;
+  MongoClient.prototype.connect = function patchedConnect(...args) {
+    if (!this.__benchProfiled) {
+      this.__benchProfiled = true;
+      this.monitorCommands = true;
+      const started = new Map();
+      this.on('commandStarted', (e) => started.set(e.requestId, `${e.commandName} ${e.command[e.commandName] ?? ''}`));
+      const done = (e) => {
+        const key = started.get(e.requestId) ?? e.commandName;
+        started.delete(e.requestId);
+        const row = dbProfile.get(key) ?? { n: 0, ms: 0 };
+        row.n += 1;
+        row.ms += e.duration;
+        dbProfile.set(key, row);
+      };
+      this.on('commandSucceeded', done);
+      this.on('commandFailed', done);
+    }
+    return connect.apply(this, args);
+  };
+}
+if (process.env.BENCH_PROFILE_DB === '1') profileDatabase();
+
 async function startApp() {
   const { parseConfig } = require(path.join(build, 'config.js'));
   const { startBot } = require(path.join(build, 'index.js'));
@@ -77,6 +108,10 @@ async function main() {
           break;
         case 'stats':
           result = h.stats();
+          break;
+        case 'dbProfile':
+          result = Object.fromEntries([...dbProfile.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }]));
+          dbProfile.clear();
           break;
         case 'drain':
           await h.drain(msg.timeoutMs ?? 30_000);

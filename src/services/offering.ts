@@ -144,8 +144,9 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   if (offer.expertId !== actorAad) return { kind: 'notYours' };
   const order = await deps.store.orders.get(offer.orderId);
   if (!order) return { kind: 'notFound' };
-  const mine = await deps.store.assignments.of(order._id, actorAad);
-  if (mine?.status === 'accepted') return { kind: 'already', order };
+  // Accepted before (a double click, an old card): the offer says so. The moment between the
+  // seat insert and this mark is covered by the seat claim itself ('already').
+  if (offer.status === 'accepted') return { kind: 'already', order };
   if (order.status === 'cancelled' || order.status === 'done' || order.status === 'unfilled' || order.startsAt <= now) {
     return { kind: 'closed', order, state: order.status === 'cancelled' ? 'cancelled' : 'expired' };
   }
@@ -155,7 +156,7 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   if (order.status === 'new') return { kind: 'closed', order, state: 'expired' };
   const claim = await deps.store.assignments.claimSeat(order, actorAad, now);
   if (claim.kind === 'full') {
-    await deps.store.offers.respond(offerId, ['open'], 'filled', now);
+    await deps.store.offers.markFilled(offerId, now);
     return { kind: 'filled', order };
   }
   if (claim.kind === 'already') return { kind: 'already', order };

@@ -43,11 +43,30 @@ export class ConversationRepo {
     await this.col.createIndex({ teamId: 1 }, { name: 'team' });
   }
 
+  /**
+   * What this process wrote last per conversation, so a burst of activities from one chat (a
+   * message, card clicks, typing) costs one write, not one each: on databases where every write
+   * is serialized that write was the largest cost of a card click. Bounded; an entry is trusted
+   * for REFRESH_MS only, so `updatedAt` stays fresh and a conversation another instance marked
+   * unreachable is marked reachable again within that time when its user writes.
+   */
+  private readonly written = new Map<string, { signature: string; at: number }>();
+  static readonly REFRESH_MS = 60_000;
+  static readonly REMEMBERED = 5_000;
+
+  /** Forgets what was written (after an erasure changed stored conversations behind this repo). */
+  forgetWritten(): void {
+    this.written.clear();
+  }
+
   /** Inserts or refreshes a reference; one atomic upsert, safe under concurrent messages. */
   async upsert(doc: ConversationUpsert, now: Date): Promise<void> {
     const { _id, ...fields } = doc;
     const set: Partial<ConversationDoc> = { ...fields, reachable: true, updatedAt: now };
     for (const k of Object.keys(set) as (keyof ConversationDoc)[]) if (set[k] === undefined) delete set[k];
+    const signature = JSON.stringify(fields);
+    const last = this.written.get(_id);
+    if (last && last.signature === signature && now.getTime() - last.at >= 0 && now.getTime() - last.at < ConversationRepo.REFRESH_MS) return;
     const write = () => this.col.updateOne({ _id }, { $set: set, $setOnInsert: { createdAt: now } }, { upsert: true });
     try {
       await write();
@@ -57,6 +76,9 @@ export class ConversationRepo {
       if ((error as { code?: number }).code !== 11000) throw error;
       await write();
     }
+    this.written.delete(_id);
+    this.written.set(_id, { signature, at: now.getTime() });
+    if (this.written.size > ConversationRepo.REMEMBERED) this.written.delete(this.written.keys().next().value as string);
   }
 
   get(id: string): Promise<ConversationDoc | null> {
@@ -85,6 +107,7 @@ export class ConversationRepo {
   }
 
   async markUnreachable(id: string, now: Date): Promise<void> {
+    this.written.delete(id);
     await this.col.updateOne({ _id: id }, { $set: { reachable: false, updatedAt: now } });
   }
 

@@ -29,8 +29,9 @@ export interface Store {
 }
 
 export function createStore(db: Db): Store {
+  const conversations = new ConversationRepo(db);
   return {
-    conversations: new ConversationRepo(db),
+    conversations,
     channels: new ChannelRepo(db),
     jobRuns: new JobRunRepo(db),
     outbox: new OutboxRepo(db),
@@ -39,7 +40,7 @@ export function createStore(db: Db): Store {
     offers: new OfferRepo(db),
     assignments: new AssignmentRepo(db),
     activities: new ActivityLog(db),
-    privacy: new PrivacyRepo(db),
+    privacy: new PrivacyRepo(db, () => conversations.forgetWritten()),
     feeExports: new FeeExportRepo(db),
     feedback: new FeedbackRepo(db),
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Collection, Db, MongoBulkWriteError } from 'mongodb';
 
 export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'cancelled' | 'withdrawn';
@@ -12,6 +13,8 @@ export interface OfferDoc {
   declineReason?: string;
   createdAt: Date;
   respondedAt?: Date;
+  /** The mark of the closeOpen call that closed it (see there). */
+  closedBy?: string;
 }
 
 export class OfferRepo {
@@ -90,18 +93,25 @@ export class OfferRepo {
     return this.col.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: set }, { returnDocument: 'after' });
   }
 
+  /** An open offer whose order turned out full at the expert's click: one plain update. */
+  async markFilled(id: string, now: Date): Promise<void> {
+    await this.col.updateOne({ _id: id, status: 'open' }, { $set: { status: 'filled', respondedAt: now } });
+  }
+
   ofOrder(orderId: string): Promise<OfferDoc[]> {
     return this.col.find({ orderId }).toArray();
   }
 
-  /** Closes every still-open offer of an order (filled, cancelled, expired); returns those closed. */
+  /**
+   * Closes every still-open offer of an order (filled, cancelled, expired); returns those closed.
+   * Two commands whatever the number of offers (the winner of a seat waits for this): one update
+   * of all open offers that stamps them with a fresh mark, one read of what carries the mark —
+   * exactly the offers this call closed, not one an expert answered in between.
+   */
   async closeOpen(orderId: string, to: 'filled' | 'cancelled' | 'expired', now: Date): Promise<OfferDoc[]> {
-    const open = await this.col.find({ orderId, status: 'open' }).toArray();
-    const closed: OfferDoc[] = [];
-    for (const o of open) {
-      const after = await this.respond(o._id, ['open'], to, now);
-      if (after) closed.push(after);
-    }
-    return closed;
+    const closedBy = randomUUID();
+    const { modifiedCount } = await this.col.updateMany({ orderId, status: 'open' }, { $set: { status: to, respondedAt: now, closedBy } });
+    if (modifiedCount === 0) return [];
+    return this.col.find({ orderId, closedBy }).toArray();
   }
 }

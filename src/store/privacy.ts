@@ -25,7 +25,8 @@ export class PrivacyRepo {
   readonly access: Collection<ProfileAccessDoc>;
   readonly erasures: Collection<ErasureRequestDoc>;
 
-  constructor(private readonly db: Db) {
+  /** `onErased`: told after an erasure changed conversations, so no cached write hides that. */
+  constructor(private readonly db: Db, private readonly onErased: () => void = () => undefined) {
     this.access = db.collection<ProfileAccessDoc>('profileAccessLog');
     this.erasures = db.collection<ErasureRequestDoc>('erasureRequests');
   }
@@ -98,6 +99,7 @@ export class PrivacyRepo {
     );
     // The 1:1 conversation stays reachable for the last message, no longer linked to the person.
     await db.collection('conversations').updateMany({ userAadObjectId: aad }, { $unset: { userAadObjectId: '', 'reference.user': '', locale: '' } });
+    this.onErased();
     await this.access.deleteMany({ $or: [{ expertId: aad }, { by: aad }] });
     await db.collection('settings').updateMany({ updatedBy: aad }, { $unset: { updatedBy: '' } });
     await this.scrubOutbox(aad, name, pseudonym);

@@ -92,3 +92,26 @@ test('unknown text gets the help card, not silence', async () => {
   await h.connector.waitFor(() => h.connector.sentTo('a:1personal-aino').length === 1);
   expect(JSON.stringify(h.connector.sentTo('a:1personal-aino')[0])).toContain('tilaa');
 });
+
+test('a burst from one chat writes its reference once; a change, an unreachable mark or a minute later writes again', async () => {
+  const repo = h.bot.store.conversations;
+  const writes = async (f: () => Promise<void>): Promise<number> => {
+    const before = (await repo.get('burst-1'))?.updatedAt.getTime();
+    await f();
+    return (await repo.get('burst-1'))!.updatedAt.getTime() === before ? 0 : 1;
+  };
+  const doc = {
+    _id: 'burst-1', scope: 'personal' as const, userAadObjectId: 'b0000000-0000-4000-8000-000000000001', locale: 'fi-FI',
+    reference: { bot: { id: '28:bot' }, channelId: 'msteams', serviceUrl: 'https://smba.example/', conversation: { id: 'burst-1' } },
+  };
+  const t0 = Date.now();
+  expect(await writes(() => repo.upsert(doc, new Date(t0)))).toBe(1);
+  expect(await writes(() => repo.upsert(doc, new Date(t0 + 1_000)))).toBe(0);
+  expect(await writes(() => repo.upsert({ ...doc, locale: 'sv-SE' }, new Date(t0 + 2_000)))).toBe(1);
+  await repo.markUnreachable('burst-1', new Date(t0 + 3_000));
+  expect((await repo.get('burst-1'))!.reachable).toBe(false);
+  await repo.upsert({ ...doc, locale: 'sv-SE' }, new Date(t0 + 4_000));
+  expect((await repo.get('burst-1'))!.reachable).toBe(true);
+  expect(await writes(() => repo.upsert({ ...doc, locale: 'sv-SE' }, new Date(t0 + 5_000)))).toBe(0);
+  expect(await writes(() => repo.upsert({ ...doc, locale: 'sv-SE' }, new Date(t0 + 4_000 + 61_000)))).toBe(1);
+});
