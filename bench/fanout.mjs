@@ -34,6 +34,7 @@ export async function run(ctx) {
     // JIT warm-up of the submit route with an invalid form: validated and refused, nothing stored.
     for (let i = 0; i < 3; i++) await postJson(`${host.url}/api/messages`, execute(connector.url, orderer, 'order.submit', orderForm({ title: '' })));
     connector.reset();
+    if (process.env.BENCH_PROFILE_DB === '1') await host.call('dbProfile');
 
     const startedAt = Date.now();
     const submit = postJson(`${host.url}/api/messages`, execute(connector.url, orderer, 'order.submit', orderForm({ mode: 'hybrid', link: 'https://teams.example/meet' })), { timeoutMs: 120_000 });
@@ -77,6 +78,7 @@ export async function run(ctx) {
     const appLimit = APP_WINDOWS[0];
     const minimumS = (Math.ceil(EXPERTS / appLimit.limit) - 1) * (appLimit.ms / 1000);
     const stats = await host.call('stats').catch(() => ({}));
+    if (process.env.BENCH_PROFILE_DB === '1') ctx.note(`fan-out: database commands: ${JSON.stringify(await host.call('dbProfile'))}`);
     const outbox = await db.collection('outbox').aggregate([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
     const firstS = times.length ? (times[0] - startedAt) / 1000 : null;
     // Sustained rate once sending began: messages per second between the first and the last delivery.

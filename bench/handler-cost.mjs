@@ -62,9 +62,11 @@ export async function run(ctx) {
     // Warm-up: the first order of the year alone (it creates the year's counter), then a short concurrent burst.
     placed(await postJson(url, body(0)));
     await load(url, body, 3000, 60, () => undefined);
+    if (process.env.BENCH_PROFILE_DB === '1') await host.call('dbProfile');
     const cpu = cpuMeter({ bot: host.pid, ferretdb: ctx.dbPid, bench: process.pid });
     const app = await load(url, body, ms, 5000, placed);
     const cpuText = cpu();
+    if (process.env.BENCH_PROFILE_DB === '1') ctx.note(`handler-cost: database commands during the timed run: ${JSON.stringify(await host.call('dbProfile'))}`);
     const orders = await db.collection('orders').countDocuments();
     const ratio = app.rps / base.rps;
     ctx.note(`handler-cost: app ${app.ok} submits in ${ms / 1000} s (${app.failed} failed${app.firstError ? `, e.g. ${String(app.firstError.message).slice(0, 120)}` : ''}), latency p50 ${round(app.lat.p50, 0)} ms / p99 ${round(app.lat.p99, 0)} ms; ` +

@@ -35,7 +35,8 @@ export async function spawnHost({ mode, env = {}, overrides = {}, logFile, timeo
       FEE_TARIFF_FILE: path.join(root, 'config', 'fee-tariff.json'),
       ...env,
     },
-    execArgv: ['--expose-gc'],
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each host, written there when it stops.
+    execArgv: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     stdio: ['ignore', out, out, 'ipc'],
   });
   fs.closeSync(out);

@@ -63,7 +63,7 @@ export class OutboxSender {
     this.o = {
       ...opts,
       owner: this.owner,
-      concurrency: opts.concurrency ?? 8,
+      concurrency: opts.concurrency ?? 32,
       claimers: opts.claimers ?? 1,
       leaseMs: opts.leaseMs ?? 60_000,
       idleMs: opts.idleMs ?? 500,
@@ -114,7 +114,9 @@ export class OutboxSender {
     let dbFailures = 0;
     while (this.running) {
       const free = this.o.concurrency - this.inFlight.size;
-      if (free <= 0) {
+      // Claims go in batches (a quarter of the workers at least): each claim scans the queue, and
+      // a scan per finished delivery was most of the database work of a large fan-out.
+      if (free <= 0 || (free < Math.ceil(this.o.concurrency / 4) && this.inFlight.size > 0)) {
         await Promise.race(this.inFlight);
         continue;
       }

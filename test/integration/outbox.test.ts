@@ -145,3 +145,30 @@ test('clean-up: delivered records after 30 days, activities a day after their it
   expect(await outbox.get('old')).toBeNull();
   expect(await outbox.get('waiting')).toMatchObject({ status: 'pending' });
 });
+
+test('deliveries recorded at the same moment are recorded together, each only by its own claimer', async () => {
+  await outbox.enqueue(Array.from({ length: 12 }, (_, i) => ({ key: `g${i}`, conversationId: `c${i}`, activity: { text: `${i}` } })), t0);
+  const mine = await outbox.claimBatch('me', at(1), 60_000, 10);
+  const theirs = await outbox.claimBatch('them', at(1), 60_000, 10);
+  expect(mine).toHaveLength(10);
+  expect(theirs).toHaveLength(2);
+  // All at once, plus two with the wrong owner (a lease lost meanwhile): those change nothing.
+  const results = await Promise.all([
+    ...mine.map((item, n) => outbox.markSent(item.key, 'me', `act-${n}`, at(2))),
+    ...theirs.map((item) => outbox.markSent(item.key, 'me', 'stolen', at(2))),
+  ]);
+  expect(results).toEqual([...mine.map(() => true), false, false]);
+  for (const [n, item] of mine.entries()) expect(await outbox.get(item.key)).toMatchObject({ status: 'sent', sentActivityId: `act-${n}`, attempts: 1 });
+  for (const item of theirs) expect(await outbox.get(item.key)).toMatchObject({ status: 'sending', lockedBy: 'them' });
+  expect((await outbox.due.find().toArray()).map((d) => d._id).sort()).toEqual(theirs.map((i) => i.key).sort());
+});
+
+test('batch claims racing for the same items: every item has exactly one owner', async () => {
+  await outbox.enqueue(Array.from({ length: 40 }, (_, i) => ({ key: `r${i}`, conversationId: `c${i}`, activity: {} })), t0);
+  const batches = await Promise.all(Array.from({ length: 6 }, (_, i) => outbox.claimBatch(`s${i}`, at(1), 60_000, 40)));
+  const owners = new Map<string, string[]>();
+  batches.forEach((batch, i) => batch.forEach((item) => owners.set(item.key, [...(owners.get(item.key) ?? []), `s${i}`])));
+  expect([...owners.values()].every((o) => o.length === 1)).toBe(true);
+  // Whoever holds an item by lease is the one the queue entry names.
+  for (const [key, [owner]] of owners) expect((await outbox.get(key))!.lockedBy).toBe(owner);
+});
