@@ -1,8 +1,7 @@
 import { JobDefinition } from './scheduler';
 import { ServiceDeps } from '../services/deps';
-import { offerWave, updateOfferCard } from '../services/offering';
+import { closedOfferCards, offerWave } from '../services/offering';
 import { closeUnfilled } from '../services/orders';
-import { NewOutboxItem } from '../store/outbox';
 
 /** Hours before the start when open offers expire: nobody should accept a task too late to prepare. */
 export const EXPIRE_BEFORE_START_HOURS = 2;
@@ -29,12 +28,7 @@ export function waveJob(deps: ServiceDeps): JobDefinition {
         if (order.status !== 'filled' && order.startsAt.getTime() <= now.getTime() && (await closeUnfilled(deps, order, now))) continue;
         if (order.status === 'new') continue;
         const closed = await deps.store.offers.closeOpen(order._id, 'expired', now);
-        const items: NewOutboxItem[] = [];
-        for (const o of closed) {
-          const item = await updateOfferCard(deps, order, o._id, o.expertId, 'expired');
-          if (item) items.push(item);
-        }
-        await deps.postman.post(items);
+        await deps.postman.post(await closedOfferCards(deps, order, closed, 'expired'));
       }
     },
   };

@@ -125,6 +125,23 @@ export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerI
   return { key: `offer-update:${offerId}:${state}:${deps.now().getTime()}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
 }
 
+/**
+ * Card updates for offers just closed, to one state: one lookup of all the experts' chats, not
+ * one per offer (each a scan on databases without filter pushdown, and the seat winner waits).
+ */
+export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, closed: { _id: string; expertId: string }[], state: OfferStatus): Promise<NewOutboxItem[]> {
+  if (closed.length === 0) return [];
+  const chats = await deps.store.conversations.personalOfMany(closed.map((o) => o.expertId));
+  const at = deps.now().getTime();
+  return closed.flatMap((o) => {
+    const conv = chats.get(o.expertId.toLowerCase());
+    if (!conv) return [];
+    const locale = pickLocale(conv.locale, deps.config.defaultLocale);
+    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale) });
+    return [{ key: `offer-update:${o._id}:${state}:${at}`, conversationId: conv._id, op: 'update' as const, updateOf: `offer:${o._id}`, activity: message(card) }];
+  });
+}
+
 export type AcceptResult =
   | { kind: 'accepted'; order: OrderDoc }
   | { kind: 'already'; order: OrderDoc }
@@ -156,7 +173,9 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   if (order.status === 'new') return { kind: 'closed', order, state: 'expired' };
   const claim = await deps.store.assignments.claimSeat(order, actorAad, now);
   if (claim.kind === 'full') {
-    await deps.store.offers.markFilled(offerId, now);
+    // Not awaited: the answer does not depend on it, and if it is lost the seat winner's
+    // closeOpen closes this offer anyway (its card then gets the same "filled" update).
+    deps.store.offers.markFilled(offerId, now).catch((error: Error) => deps.log.warn({ offerId, err: error.name }, 'could not mark a late offer filled'));
     return { kind: 'filled', order };
   }
   if (claim.kind === 'already') return { kind: 'already', order };
@@ -164,26 +183,24 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   deps.log.info({ orderId: order._id, expertId: actorAad, seat: claim.assignment.seat }, 'seat taken');
   const taken = await deps.store.assignments.countLive(order._id);
   let current = order;
+  // What follows goes to different people, so it is done side by side: the winner's answer
+  // waits for all of it (a crash before the answer must not lose a notice), but not in a row.
   if (taken >= order.seats) {
     current = (await deps.store.orders.moveStatus(order._id, ['offering'], 'filled', now)) ?? { ...order, status: 'filled' };
-    await onFilled(deps, current);
+    await Promise.all([onFilled(deps, current), brokeringUpdate(deps, current)]);
   } else {
-    await notifyOrderer(deps, current, 'order.seatTakenNotice', { name: '', taken, seats: order.seats });
+    await Promise.all([notifyOrderer(deps, current, 'order.seatTakenNotice', { name: '', taken, seats: order.seats }), brokeringUpdate(deps, current)]);
   }
-  await brokeringUpdate(deps, current);
   return { kind: 'accepted', order: current };
 }
 
 /** Every still-open offer card turns "filled" in place; the orderer gets the experts' contacts. */
 async function onFilled(deps: ServiceDeps, order: OrderDoc): Promise<void> {
-  const closed = await deps.store.offers.closeOpen(order._id, 'filled', deps.now());
-  const items: NewOutboxItem[] = [];
-  for (const o of closed) {
-    const item = await updateOfferCard(deps, order, o._id, o.expertId, 'filled');
-    if (item) items.push(item);
-  }
-  await deps.postman.post(items);
-  await notifyOrderer(deps, order, 'order.filledNotice');
+  const closeCards = async () => {
+    const closed = await deps.store.offers.closeOpen(order._id, 'filled', deps.now());
+    await deps.postman.post(await closedOfferCards(deps, order, closed, 'filled'));
+  };
+  await Promise.all([closeCards(), notifyOrderer(deps, order, 'order.filledNotice')]);
 }
 
 export async function declineOffer(deps: ServiceDeps, offerId: string, actorAad: string, reason?: string): Promise<AcceptResult | { kind: 'declined'; order: OrderDoc }> {

@@ -6,7 +6,7 @@ import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc, OrderRepo } from '../stor
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { brokeringUpdate, coordinatorsLocale, orderSummaryFor } from './notify';
-import { offerWave, updateOfferCard } from './offering';
+import { closedOfferCards, offerWave, updateOfferCard } from './offering';
 import { message, whenText } from './views';
 import { renderCard } from '../cards/render';
 
@@ -174,11 +174,7 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
   if (!after) return { kind: 'notCancellable', order };
   const accepted = await deps.store.assignments.cancelAll(orderId, terms.feePayable, now);
   const closed = await deps.store.offers.closeOpen(orderId, 'cancelled', now);
-  const items: NewOutboxItem[] = [];
-  for (const o of closed) {
-    const item = await updateOfferCard(deps, after, o._id, o.expertId, 'cancelled');
-    if (item) items.push(item);
-  }
+  const items: NewOutboxItem[] = await closedOfferCards(deps, after, closed, 'cancelled');
   for (const a of accepted) {
     const conv = await deps.store.conversations.personalOf(a.expertId);
     if (!conv) continue;
@@ -210,12 +206,8 @@ export async function closeUnfilled(deps: ServiceDeps, order: OrderDoc, now: Dat
   if (!from.includes(order.status) || order.startsAt.getTime() > now.getTime()) return false;
   if ((await deps.store.assignments.countLive(order._id)) > 0) return false;
   const closedView: OrderDoc = { ...order, status: 'unfilled', unfilledAt: now, updatedAt: now };
-  const items: NewOutboxItem[] = [];
   const closed = await deps.store.offers.closeOpen(order._id, 'expired', now);
-  for (const o of closed) {
-    const item = await updateOfferCard(deps, closedView, o._id, o.expertId, 'expired');
-    if (item) items.push(item);
-  }
+  const items: NewOutboxItem[] = await closedOfferCards(deps, closedView, closed, 'expired');
   // Orders left open by an older version may be long past: those are closed without a message.
   if (now.getTime() - order.startsAt.getTime() < DAY) {
     const target = (await deps.store.conversations.personalOf(order.orderer.aadObjectId)) ?? (await deps.store.conversations.get(order.conversationId));

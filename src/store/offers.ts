@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, Db, MongoBulkWriteError } from 'mongodb';
+import { groupCommit } from './groupCommit';
 
 export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'cancelled' | 'withdrawn';
 
@@ -93,10 +94,19 @@ export class OfferRepo {
     return this.col.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: set }, { returnDocument: 'after' });
   }
 
-  /** An open offer whose order turned out full at the expert's click: one plain update. */
-  async markFilled(id: string, now: Date): Promise<void> {
-    await this.col.updateOne({ _id: id, status: 'open' }, { $set: { status: 'filled', respondedAt: now } });
+  /**
+   * An open offer whose order turned out full at the expert's click. Clicks arriving together
+   * (a race for one seat) are written as one update: the answer to the click does not depend on
+   * it, and the seat winner's `closeOpen` would close the offer anyway.
+   */
+  markFilled(id: string, now: Date): Promise<void> {
+    return this.markFilledTogether({ id, now });
   }
+
+  private readonly markFilledTogether = groupCommit(async (batch: { id: string; now: Date }[]) => {
+    await this.col.updateMany({ _id: { $in: batch.map((b) => b.id) }, status: 'open' }, { $set: { status: 'filled', respondedAt: batch[0].now } });
+    return batch.map(() => undefined);
+  });
 
   ofOrder(orderId: string): Promise<OfferDoc[]> {
     return this.col.find({ orderId }).toArray();

@@ -1,6 +1,7 @@
 import { Collection, Db } from 'mongodb';
 import type { OrderInput } from '../domain/orderForm';
 import { parseOrderNumber } from '../domain/orderNumber';
+import { copyDoc, singleFlight } from './groupCommit';
 
 export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled' | 'unfilled';
 export type OrderMode = OrderInput['mode'];
@@ -128,9 +129,16 @@ export class OrderRepo {
     return ids.length === 0 ? Promise.resolve([]) : this.col.find({ _id: { $in: ids } }).toArray();
   }
 
-  get(id: string): Promise<OrderDoc | null> {
-    return this.col.findOne({ _id: id });
+  /**
+   * One order; concurrent reads of the same order (a race for its seats) share one query. Each
+   * caller gets its own copy, so no handler can change what another one sees.
+   */
+  async get(id: string): Promise<OrderDoc | null> {
+    const doc = await this.getShared(id);
+    return doc && copyDoc(doc);
   }
+
+  private readonly getShared = singleFlight((id: string) => this.col.findOne({ _id: id }));
 
   ofOrderer(aadObjectId: string, limit = 20): Promise<OrderDoc[]> {
     return this.col.find({ 'orderer.aadObjectId': aadObjectId.toLowerCase() }).sort({ startsAt: -1 }).limit(limit).toArray();

@@ -1,5 +1,6 @@
 import type { Activity } from 'botbuilder';
 import { Collection, Db, Filter, MongoBulkWriteError } from 'mongodb';
+import { groupCommit } from './groupCommit';
 
 export type OutboxOp = 'send' | 'update';
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
@@ -238,32 +239,10 @@ export class OutboxRepo {
    * first, then entries.
    */
   markSent(key: string, owner: string, activityId: string, now: Date): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.sentQueue.push({ key, owner, activityId, now, resolve, reject });
-      void this.flushSent();
-    });
+    return this.recordSentTogether({ key, owner, activityId, now });
   }
 
-  private readonly sentQueue: { key: string; owner: string; activityId: string; now: Date; resolve: (owned: boolean) => void; reject: (error: unknown) => void }[] = [];
-  private flushing = false;
-
-  private async flushSent(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.sentQueue.length > 0) {
-        const batch = this.sentQueue.splice(0, 200);
-        try {
-          const owned = await this.recordSent(batch);
-          batch.forEach((b, n) => b.resolve(owned[n]));
-        } catch (error) {
-          for (const b of batch) b.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
+  private readonly recordSentTogether = groupCommit((batch: { key: string; owner: string; activityId: string; now: Date }[]) => this.recordSent(batch));
 
   private async recordSent(batch: { key: string; owner: string; activityId: string; now: Date }[]): Promise<boolean[]> {
     const entries = new Map((await this.due.find({ _id: { $in: batch.map((b) => b.key) } }).toArray()).map((d) => [d._id, d]));

@@ -1,0 +1,63 @@
+/**
+ * Group commit: calls made while an earlier batch is being written wait and are written together
+ * in one go. Nothing waits when the database is idle (the first call is flushed at once); under
+ * load, N writes become one. `flush` gets the batch and returns one result per item, in order.
+ * If it throws, every call of that batch rejects with the error, and later batches still run.
+ */
+export function groupCommit<T, R>(flush: (batch: T[]) => Promise<R[]>, maxBatch = 200): (item: T) => Promise<R> {
+  const queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  let flushing = false;
+  const drain = async (): Promise<void> => {
+    if (flushing) return;
+    flushing = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, maxBatch);
+        try {
+          const results = await flush(batch.map((b) => b.item));
+          batch.forEach((b, n) => b.resolve(results[n]));
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  };
+  return (item: T) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      void drain();
+    });
+}
+
+/**
+ * Single flight: concurrent reads of the same key share one database call (200 experts clicking
+ * the same offer read the same order). Only calls in flight are shared; nothing is cached.
+ */
+export function singleFlight<K, R>(read: (key: K) => Promise<R>): (key: K) => Promise<R> {
+  const inFlight = new Map<K, Promise<R>>();
+  return (key: K) => {
+    const running = inFlight.get(key);
+    if (running) return running;
+    const p = read(key).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+    return p;
+  };
+}
+
+/**
+ * A deep copy of a stored document (plain objects, arrays, dates, primitives), so callers sharing
+ * one read cannot change each other's copy. Not structuredClone: its dates come from another
+ * realm under test runners, where `instanceof Date` then fails.
+ */
+export function copyDoc<T>(value: T): T {
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Array.isArray(value)) return value.map(copyDoc) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copyDoc(v);
+    return out as T;
+  }
+  return value;
+}
