@@ -87,9 +87,14 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     },
     postman: {
       async post(items) {
-        if (items.length === 0) return;
-        await store.outbox.enqueue(items, new Date());
-        sender.wake();
+        // A large fan-out is queued in slices, waking the sender after each: it starts
+        // delivering the first 50 (one second of Teams' app-wide limit) while the rest is written.
+        for (let start = 0; start < items.length; ) {
+          const end = start === 0 ? 50 : start + 250;
+          await store.outbox.enqueue(items.slice(start, end), new Date());
+          sender.wake();
+          start = end;
+        }
       },
     },
   };

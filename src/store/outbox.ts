@@ -70,6 +70,8 @@ interface DueDoc {
   lockedBy?: string;
   lockedUntil?: Date;
   lastError?: string;
+  /** Queued again by `recoverUnqueued`, whose read may be older than the record's outcome. */
+  recovered?: boolean;
   createdAt: Date;
 }
 
@@ -205,16 +207,17 @@ export class OutboxRepo {
       for (const w of won) await this.leases.deleteOne({ _id: leaseIdOf(w.due._id, w.leaseSeq) }).catch(() => undefined);
       throw error;
     }
-    const claimed = await Promise.all(won.map((w) => this.openClaimed({ ...w.due, at: lockedUntil, leaseSeq: w.leaseSeq, lockedBy: owner, lockedUntil }, w.due.lockedBy !== undefined)));
+    const claimed = await Promise.all(won.map((w) => this.openClaimed({ ...w.due, at: lockedUntil, leaseSeq: w.leaseSeq, lockedBy: owner, lockedUntil }, w.due.lockedBy !== undefined || w.due.recovered === true)));
     return claimed.filter((c): c is OutboxItem => c !== null);
   }
 
   /**
    * The claimed item with its activity. `claimedBefore`: the entry had been claimed already, so
    * its record may be finished (the sender died between recording the outcome and removing the
-   * entry) and is read to be sure. An entry never claimed belongs to a pending record (entries
-   * are only removed after their record is finished, and only claimers finish records), which
-   * saves a read per message in a fan-out.
+   * entry), or it was queued again by `recoverUnqueued` (which may have read the record just
+   * before a sender finished it); the record is read to be sure. An entry made by `enqueue` and
+   * never claimed belongs to a pending record (only the holder of a claim finishes a record),
+   * which saves a read per message in a fan-out.
    */
   private async openClaimed(due: DueDoc, claimedBefore: boolean): Promise<OutboxItem | null> {
     const [state, body] = await Promise.all([claimedBefore ? this.col.findOne({ _id: due._id }) : null, this.bodies.findOne({ _id: due._id })]);
@@ -334,7 +337,7 @@ export class OutboxRepo {
     if (pending.length === 0) return 0;
     const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     const lost = pending.filter((s) => !queued.has(s._id));
-    const inserted = await insertIgnoringDuplicates(this.due, lost.map((s) => dueOf(s._id, s.conversationId, s.op, s.updateOf, now, s.createdAt, s.attempts)));
+    const inserted = await insertIgnoringDuplicates(this.due, lost.map((s) => ({ ...dueOf(s._id, s.conversationId, s.op, s.updateOf, now, s.createdAt, s.attempts), recovered: true })));
     return inserted.size;
   }
 

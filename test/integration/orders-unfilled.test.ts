@@ -2,6 +2,7 @@ import { waveJob } from '../../src/jobs/waves';
 import { feedbackJob } from '../../src/jobs/afterTask';
 import { JobContext } from '../../src/jobs/scheduler';
 import { buildDigest } from '../../src/services/digest';
+import { activeExpert } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
 
@@ -21,20 +22,7 @@ beforeAll(async () => {
 }, 30000);
 afterAll(() => h.stop());
 
-function profile(name: string): Record<string, string> {
-  return {
-    displayName: name, phone: '040 123 4567', email: '', themes: 'mental-health', taskTypes: 'talk', municipalities: 'Tampere', remoteOk: 'true', languages: 'fi',
-    description: `${name}: kokemusta.`, trainingOrganisation: 'Mieli ry', trainingYear: '2024', feePreference: 'fee', consent: 'true',
-  };
-}
-
-async function activeExpert(name: string): Promise<User> {
-  const u = user(name);
-  await h.post(personalMessage(h, u, 'ilmoittaudu'));
-  expect(text(cardOf(await h.post(execute(h, u, 'expert.saveProfile', profile(name)))))).toContain('Odottaa');
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
-  return u;
-}
+const newExpert = (name: string): Promise<User> => activeExpert(h, coordinator, name);
 
 async function placeOrder(title: string, seats = 1): Promise<string> {
   const d = new Date(Date.now() + 5 * 86_400_000);
@@ -59,7 +47,7 @@ function ctx(now = new Date()): JobContext {
 const toOrderer = (s: string) => h.connector.sentTo(professional.personal).map(text).filter((x) => x.includes(s));
 
 test('at the start with nobody accepted: unfilled, offers expired in place, the orderer told once; orders with someone accepted go on', async () => {
-  const [e1, e2, e3] = [await activeExpert('Eero'), await activeExpert('Liisa'), await activeExpert('Ville')];
+  const [e1, e2, e3] = [await newExpert('Eero'), await newExpert('Liisa'), await newExpert('Ville')];
   const offered = await placeOrder('Kukaan ei ehtinyt');
   cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId: offered, expertId: e1.aad }, CHANNEL, CHANNEL_DATA)));
   cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId: offered, expertId: e2.aad }, CHANNEL, CHANNEL_DATA)));

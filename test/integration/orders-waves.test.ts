@@ -1,5 +1,6 @@
 import { waveJob } from '../../src/jobs/waves';
 import { JobContext } from '../../src/jobs/scheduler';
+import { activeExpert } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
 
@@ -19,20 +20,7 @@ beforeAll(async () => {
 }, 30000);
 afterAll(() => h.stop());
 
-function profile(name: string): Record<string, string> {
-  return {
-    displayName: name, phone: '040 123 4567', email: '', themes: 'mental-health', taskTypes: 'talk', municipalities: 'Tampere', remoteOk: 'true', languages: 'fi',
-    description: `${name}: kokemusta.`, trainingOrganisation: 'Mieli ry', trainingYear: '2024', feePreference: 'fee', consent: 'true',
-  };
-}
-
-async function activeExpert(name: string): Promise<User> {
-  const u = user(name);
-  await h.post(personalMessage(h, u, 'ilmoittaudu'));
-  expect(text(cardOf(await h.post(execute(h, u, 'expert.saveProfile', profile(name)))))).toContain('Odottaa');
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
-  return u;
-}
+const newExpert = (name: string): Promise<User> => activeExpert(h, coordinator, name);
 
 async function placeOrder(title: string): Promise<string> {
   const d = new Date(Date.now() + 5 * 86_400_000);
@@ -57,7 +45,7 @@ let experts: User[] = [];
 
 test('a first wave claimed and created but never posted: the wave job posts each offer once, and sends no further wave yet', async () => {
   experts = [];
-  for (const n of ['Eero', 'Liisa', 'Ville', 'Outi']) experts.push(await activeExpert(n));
+  for (const n of ['Eero', 'Liisa', 'Ville', 'Outi']) experts.push(await newExpert(n));
   const orderId = await placeOrder('Kesken jäänyt aalto');
   // offerWave up to the crash: wave 1 claimed, status moved, offers stored; nothing queued.
   const now = new Date();

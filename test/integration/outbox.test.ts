@@ -172,3 +172,16 @@ test('batch claims racing for the same items: every item has exactly one owner',
   // Whoever holds an item by lease is the one the queue entry names.
   for (const [key, [owner]] of owners) expect((await outbox.get(key))!.lockedBy).toBe(owner);
 });
+
+test('an entry queued again from a stale read (the record finished meanwhile) is not sent again', async () => {
+  // recoverUnqueued reads the pending records, then the queue: a sender may record the item as
+  // sent and remove its entry in between, and the item is queued again. What it then writes:
+  await outbox.enqueue([{ key: 'raced', conversationId: 'c', activity: {} }], t0);
+  const item = await outbox.claimDue('a', t0, 1000);
+  expect(await outbox.markSent(item!.key, 'a', 'act-1', at(1))).toBe(true);
+  await outbox.due.insertOne({ _id: 'raced', conversationId: 'c', op: 'send', attempts: 0, at: at(2), leaseSeq: 0, recovered: true, createdAt: t0 });
+  // (its first lease number is taken, so it is claimable once that lease has run out)
+  expect(await outbox.claimDue('b', at(5000), 1000)).toBeNull();
+  expect(await outbox.due.countDocuments()).toBe(0);
+  expect(await outbox.get('raced')).toMatchObject({ status: 'sent', sentActivityId: 'act-1' });
+});

@@ -1,0 +1,19 @@
+import { Harness } from './harness';
+import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from './teams';
+
+/** A complete, valid profile form submit (themes: mental health; area: Tampere; remote too). */
+export function expertProfile(name: string): Record<string, string> {
+  return {
+    displayName: name, phone: '040 123 4567', email: '', themes: 'mental-health', taskTypes: 'talk', municipalities: 'Tampere', remoteOk: 'true', languages: 'fi',
+    description: `${name}: kokemusta.`, trainingOrganisation: 'Mieli ry', trainingYear: '2024', feePreference: 'fee', consent: 'true',
+  };
+}
+
+/** A new expert who registers in their 1:1 chat and is approved by `coordinator` in the channel. */
+export async function activeExpert(h: Harness, coordinator: User, name: string): Promise<User> {
+  const u = user(name);
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  expect(text(cardOf(await h.post(execute(h, u, 'expert.saveProfile', expertProfile(name)))))).toContain('Odottaa');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
+  return u;
+}
