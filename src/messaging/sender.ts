@@ -222,6 +222,9 @@ export class OutboxSender {
    * to wait (no attempt counted); if the original failed, or never turns up, so does the update.
    */
   private async targetOf(item: OutboxItem): Promise<string | undefined> {
+    // The usual case, an original long delivered, costs one lookup of its record.
+    const delivered = item.updateOf ? await this.o.outbox.sentActivityIdOf(item.updateOf) : null;
+    if (delivered) return delivered;
     const original = item.updateOf ? await this.o.outbox.get(item.updateOf) : null;
     const now = this.o.clock();
     if (original?.status === 'sent' && original.sentActivityId) return original.sentActivityId;

@@ -97,7 +97,7 @@ export async function brokeringUpdate(deps: ServiceDeps, order: OrderDoc, notice
   const locale = await coordinatorsLocale(deps, channel);
   const card = await brokeringCardFor(deps, order, locale, notice);
   const firstKey = `brokering:${order._id}`;
-  if (!(await deps.store.outbox.get(firstKey))) {
+  if (!(await deps.store.outbox.has(firstKey))) {
     await deps.postman.post([{ key: firstKey, conversationId: channel.conversationId, activity: message(card) }]);
   } else {
     await deps.postman.post([{ key: `${firstKey}:update:${deps.now().getTime()}`, conversationId: channel.conversationId, op: 'update', updateOf: firstKey, activity: message(card) }]);

@@ -53,7 +53,8 @@ async function place(
   deps.log.info({ orderId: order._id, mode: deps.config.brokeringMode }, 'order placed');
   await afterPlacing(deps, order);
   if (form) await deps.store.orders.markFormPlaced(form.claimId, deps.now());
-  return (await deps.store.orders.get(order._id)) ?? order;
+  // Only a first wave (auto mode) changes the order after it was stored.
+  return deps.config.brokeringMode === 'auto' ? ((await deps.store.orders.get(order._id)) ?? order) : order;
 }
 
 /** What follows storing an order: the coordinators' card and, in auto mode, the first wave. */

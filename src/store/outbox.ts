@@ -298,6 +298,11 @@ export class OutboxRepo {
     return doc?.status === 'sent' ? (doc.sentActivityId ?? null) : null;
   }
 
+  /** Whether a key was ever enqueued (one lookup of its record). */
+  async has(key: string): Promise<boolean> {
+    return (await this.col.findOne({ _id: key }, { projection: { _id: 1 } })) !== null;
+  }
+
   /** An item as it stands: its record, its queue entry while unfinished, its activity while stored. */
   async get(key: string): Promise<OutboxItem | null> {
     const [state, due, body] = await Promise.all([this.col.findOne({ _id: key }), this.due.findOne({ _id: key }), this.bodies.findOne({ _id: key })]);
@@ -336,7 +341,13 @@ export class OutboxRepo {
     const pending = await this.col.find({ status: 'pending' }).toArray();
     if (pending.length === 0) return 0;
     const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
-    const lost = pending.filter((s) => !queued.has(s._id));
+    const missing = pending.filter((s) => !queued.has(s._id)).map((s) => s._id);
+    if (missing.length === 0) return 0;
+    // Read again: an item finished between the two reads above (record 'sent', then its entry
+    // removed) is not lost. Records never go back to pending, so one still pending now had no
+    // entry when the queue was read: its enqueuer died, or is about to insert it (then that
+    // insert is the duplicate, and is ignored).
+    const lost = await this.col.find({ _id: { $in: missing }, status: 'pending' }).toArray();
     const inserted = await insertIgnoringDuplicates(this.due, lost.map((s) => ({ ...dueOf(s._id, s.conversationId, s.op, s.updateOf, now, s.createdAt, s.attempts), recovered: true })));
     return inserted.size;
   }
