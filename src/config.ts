@@ -78,7 +78,9 @@ export const envSchema = z
     LATE_CANCEL_HOURS: positiveInt(24, 720),
     FEE_TARIFF_FILE: optionalText,
     REMINDER_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('09:00'),
-    UNFILLED_ALERT_DAYS: positiveInt(3, 60),
+    // At most 30: the alert is sent once per order by its outbox key, and delivered outbox
+    // records are cleaned after 30 days; a longer window would alert again after that.
+    UNFILLED_ALERT_DAYS: positiveInt(3, 30),
     FEEDBACK_RETENTION_DAYS: positiveInt(365, 3650),
     DIGEST_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('08:00'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,5 +1,6 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
+import { OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { acceptedExpertViews, message, orderSummaryCard, taskFacts } from './views';
@@ -54,7 +55,7 @@ export function brokeringCard(
   deps: ServiceDeps,
   order: OrderDoc,
   locale: Locale,
-  o: { suggestions: { expertId: string; name: string; recent: number }[]; taken: number; notice?: string },
+  o: { suggestions: { expertId: string; name: string; recent: number }[]; offered?: { name: string; status: OfferStatus }[]; taken: number; notice?: string },
 ): AdaptiveCard {
   const facts = taskFacts(order, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, forCoordinator: true });
   facts.push({ label: t(locale, 'label.status'), value: `${t(locale, `status.${order.status}` as MessageKey)} · ${t(locale, 'seats.of', { taken: o.taken, seats: order.seats })}` });
@@ -66,6 +67,7 @@ export function brokeringCard(
     title: order.title,
     facts,
     suggestions: open ? o.suggestions.slice(0, 10).map((s) => ({ expertId: s.expertId, name: s.name, detail: t(locale, 'recent.count', { count: s.recent }) })) : [],
+    offered: (o.offered ?? []).map((x) => ({ name: x.name, status: t(locale, `offerStatus.${x.status}` as MessageKey) })),
     showActions: open,
     offerTopTitle: t(locale, 'order.offerTop', { count: top }),
   };
@@ -80,11 +82,16 @@ export async function brokeringCardFor(deps: ServiceDeps, order: OrderDoc, local
   // Imported here to keep the module graph one-way (offering → notify).
   const { matchContext } = await import('./offering');
   const { rankCandidates } = await import('../domain/matching');
-  const { ctx, experts } = await matchContext(deps, order);
+  const { ctx, experts, offers } = await matchContext(deps, order);
   const ranked = rankCandidates(experts, order, ctx, deps.rng);
   const taken = await deps.store.assignments.countLive(order._id);
+  // Who was offered the task, and how it stands: the suggestions leave them out.
+  const names = new Map(experts.map((e) => [e._id, e.displayName]));
+  const unnamed = offers.filter((o) => !names.has(o.expertId)).map((o) => o.expertId);
+  for (const e of unnamed.length > 0 ? await deps.store.experts.byIds(unnamed) : []) names.set(e._id, e.displayName);
   return brokeringCard(deps, order, locale, {
     suggestions: ranked.map((e) => ({ expertId: e._id, name: e.displayName, recent: ctx.recentAssignments.get(e._id) ?? 0 })),
+    offered: offers.map((o) => ({ name: names.get(o.expertId) ?? '–', status: o.status })),
     taken,
     notice,
   });

@@ -33,7 +33,7 @@ export async function matchContext(deps: ServiceDeps, order: OrderDoc) {
   const busy = new Map<string, { startsAt: Date; endsAt: Date }[]>();
   for (const a of busyList) if (a.orderId !== order._id) busy.set(a.expertId, [...(busy.get(a.expertId) ?? []), a]);
   const ctx = { busy, alreadyOffered: new Set(offers.map((o) => o.expertId)), recentAssignments };
-  return { ctx, experts: experts.map(asCandidate) };
+  return { ctx, experts: experts.map(asCandidate), offers };
 }
 
 /** A wave claimed this recently whose cards are not queued yet is taken to be on its way still. */

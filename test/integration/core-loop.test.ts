@@ -83,6 +83,10 @@ test('register → approve → order → offers → accept → filled, with the 
   expect((await h.bot.store.orders.get(orderId))!.status).toBe('new');
   const brokering = cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA)));
   expect(text(brokering)).toMatch(/lähetetty 2 kokemusasiantuntijalle/);
+  // The card now lists whom the task was offered to, and how each offer stands.
+  expect(text(brokering)).toContain('Tarjottu');
+  expect(text(brokering)).toMatch(/Eero[^]*odottaa vastausta/);
+  expect(text(brokering)).toMatch(/Liisa[^]*odottaa vastausta/);
   const [o1] = await offersTo(e1);
   const [o2] = await offersTo(e2);
   expect(o1 && o2).toBeTruthy();

@@ -58,3 +58,12 @@ test('an unauthenticated bot refuses to listen beyond loopback', () => {
   expect(r.ok).toBe(false);
   expect(!r.ok && r.errors[0]).toMatch(/^HOST:/);
 });
+
+test('the unfilled alert window is at most the 30 days its once-only record is kept', () => {
+  expect(parseConfig({ ...base, UNFILLED_ALERT_DAYS: '30' }).ok).toBe(true);
+  const r = parseConfig({ ...base, UNFILLED_ALERT_DAYS: '31' });
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  expect(r.errors).toHaveLength(1);
+  expect(r.errors[0]).toMatch(/^UNFILLED_ALERT_DAYS/);
+});
