@@ -68,3 +68,13 @@ test('the coordinators channel marked in Swedish gets Swedish approval cards, an
   const own = { ...execute(h, coordinator, 'expert.approve', { expertId: expert.aad }), locale: 'en-US' } as never;
   expect(text(cardOf(await h.post(own)))).toContain('A new expert by experience awaits approval');
 });
+
+test('jobs write to the coordinators channel in its language too: the daily digest of a Swedish channel is Swedish', async () => {
+  // (The channel was marked in Swedish by the test above.)
+  h.connector.reset();
+  expect(await h.bot.scheduler.runNow('daily-digest', { key: 'sv-digest' })).toBe('done');
+  await h.bot.sender.drain(10_000);
+  const digest = text(h.connector.sentTo(CHANNEL.id).pop());
+  expect(digest).toContain('Dagens sammandrag');
+  expect(digest).not.toContain('Päivän kooste');
+});
