@@ -67,7 +67,7 @@ export function brokeringCard(
     title: order.title,
     facts,
     suggestions: open ? o.suggestions.slice(0, 10).map((s) => ({ expertId: s.expertId, name: s.name, detail: t(locale, 'recent.count', { count: s.recent }) })) : [],
-    offered: (o.offered ?? []).map((x) => ({ name: x.name, status: t(locale, `offerStatus.${x.status}` as MessageKey) })),
+    ...offeredView(o.offered ?? [], locale),
     showActions: open,
     offerTopTitle: t(locale, 'order.offerTop', { count: top }),
   };
@@ -95,6 +95,24 @@ export async function brokeringCardFor(deps: ServiceDeps, order: OrderDoc, local
     taken,
     notice,
   });
+}
+
+/** Names listed on the card at most; a larger wave is summed up by status (a card must stay small). */
+const OFFERED_LISTED = 12;
+
+/**
+ * Whom an order was offered to: each name with its offer's state when there are few; otherwise
+ * the count per state and only the names that took the task (or withdrew).
+ */
+function offeredView(offered: { name: string; status: OfferStatus }[], locale: Locale): { offered: { name: string; status: string }[]; offeredSummary?: string } {
+  const label = (status: OfferStatus) => t(locale, `offerStatus.${status}` as MessageKey);
+  if (offered.length <= OFFERED_LISTED) return { offered: offered.map((x) => ({ name: x.name, status: label(x.status) })) };
+  const counts = new Map<OfferStatus, number>();
+  for (const x of offered) counts.set(x.status, (counts.get(x.status) ?? 0) + 1);
+  return {
+    offered: offered.filter((x) => x.status === 'accepted' || x.status === 'withdrawn').slice(0, OFFERED_LISTED).map((x) => ({ name: x.name, status: label(x.status) })),
+    offeredSummary: [...counts].map(([status, n]) => `${n} ${label(status)}`).join(' · '),
+  };
 }
 
 /** Posts (first time) or updates in place the order's card in the coordinators' channel. */

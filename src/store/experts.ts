@@ -1,4 +1,5 @@
 import { Collection, Db } from 'mongodb';
+import { copyDoc, singleFlight } from './groupCommit';
 
 export type ExpertStatus = 'pending' | 'active' | 'rejected';
 export type ExpertLanguage = 'fi' | 'sv' | 'en' | 'other';
@@ -85,9 +86,15 @@ export class ExpertRepo {
   }
 
   /** Everyone who may get offers: matching then filters on themes, place and time. */
+  /**
+   * Active, unpaused experts: what matching ranks. Concurrent calls (orders placed at the same
+   * moment) share one read; each gets its own array and documents.
+   */
   available(): Promise<ExpertDoc[]> {
-    return this.col.find({ status: 'active', paused: false }).toArray();
+    return this.availableShared('all');
   }
+
+  private readonly availableShared = singleFlight(() => this.col.find({ status: 'active', paused: false }).toArray(), copyDoc);
 
   byIds(ids: string[]): Promise<ExpertDoc[]> {
     return this.col.find({ _id: { $in: ids } }).toArray();

@@ -33,16 +33,22 @@ export function groupCommit<T, R>(flush: (batch: T[]) => Promise<R[]>, maxBatch 
 
 /**
  * Single flight: concurrent reads of the same key share one database call (200 experts clicking
- * the same offer read the same order). Only calls in flight are shared; nothing is cached.
+ * the same offer read the same order). Only calls in flight are shared; nothing is cached. With
+ * `copy`, callers that shared a result each get their own copy (made before any of them runs on),
+ * so none can change what another sees; an unshared result is not copied.
  */
-export function singleFlight<K, R>(read: (key: K) => Promise<R>): (key: K) => Promise<R> {
-  const inFlight = new Map<K, Promise<R>>();
-  return (key: K) => {
-    const running = inFlight.get(key);
-    if (running) return running;
-    const p = read(key).finally(() => inFlight.delete(key));
-    inFlight.set(key, p);
-    return p;
+export function singleFlight<K, R>(read: (key: K) => Promise<R>, copy?: (value: R) => R): (key: K) => Promise<R> {
+  const inFlight = new Map<K, { result: Promise<R>; callers: number }>();
+  return async (key: K) => {
+    let entry = inFlight.get(key);
+    if (!entry) {
+      entry = { result: read(key).finally(() => inFlight.delete(key)), callers: 0 };
+      inFlight.set(key, entry);
+    }
+    entry.callers += 1;
+    const value = await entry.result;
+    // The entry is gone once the read ended (finally runs before any caller resumes): the count is final.
+    return copy && entry.callers > 1 ? copy(value) : value;
   };
 }
 

@@ -129,16 +129,12 @@ export class OrderRepo {
     return ids.length === 0 ? Promise.resolve([]) : this.col.find({ _id: { $in: ids } }).toArray();
   }
 
-  /**
-   * One order; concurrent reads of the same order (a race for its seats) share one query. Each
-   * caller gets its own copy, so no handler can change what another one sees.
-   */
-  async get(id: string): Promise<OrderDoc | null> {
-    const doc = await this.getShared(id);
-    return doc && copyDoc(doc);
+  /** One order; concurrent reads of the same order (a race for its seats) share one query. */
+  get(id: string): Promise<OrderDoc | null> {
+    return this.getShared(id);
   }
 
-  private readonly getShared = singleFlight((id: string) => this.col.findOne({ _id: id }));
+  private readonly getShared = singleFlight((id: string) => this.col.findOne({ _id: id }), copyDoc);
 
   ofOrderer(aadObjectId: string, limit = 20): Promise<OrderDoc[]> {
     return this.col.find({ 'orderer.aadObjectId': aadObjectId.toLowerCase() }).sort({ startsAt: -1 }).limit(limit).toArray();

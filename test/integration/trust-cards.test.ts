@@ -78,3 +78,22 @@ test('jobs write to the coordinators channel in its language too: the daily dige
   expect(digest).toContain('Dagens sammandrag');
   expect(digest).not.toContain('Päivän kooste');
 });
+
+test('the coordinators\' card of a large wave stays small: offers counted by state, names only of those who took the task', async () => {
+  const { brokeringCard } = await import('../../src/services/notify');
+  const now = new Date();
+  const order = {
+    _id: 'T-2026-0999', themes: ['mental-health'], taskType: 'talk', title: 'Iso aalto', description: 'Kuvaus', goal: 'Tavoite', startsAt: now, durationMinutes: 90,
+    mode: 'remote', link: 'https://teams.example/meet', targetGroup: 'Hoitajat', audienceSize: 40, seats: 2, language: 'fi', costCentre: 'KP-1',
+    contact: { name: 'Aino', phone: '050 555 1234', email: 'aino@example.fi' }, orderer: { aadObjectId: coordinator.aad, name: 'Aino' },
+    conversationId: 'a:1', endsAt: now, status: 'offering', createdAt: now, updatedAt: now,
+  } as never;
+  const offered = Array.from({ length: 1000 }, (_, i) => ({ name: `Asiantuntija ${i} ${'x'.repeat(40)}`, status: (i < 2 ? 'accepted' : i < 300 ? 'declined' : 'open') as never }));
+  const card = brokeringCard(h.bot.deps, order, 'fi', { suggestions: [], offered, taken: 2 });
+  expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThan(TEAMS_MESSAGE_LIMIT);
+  const shown = text(card);
+  expect(shown).toContain('2 otti tehtävän · 298 ei tällä kertaa · 700 odottaa vastausta');
+  expect(shown).toContain('Asiantuntija 0');
+  expect(shown).toContain('Asiantuntija 1');
+  expect(shown).not.toContain('Asiantuntija 2 ');
+});

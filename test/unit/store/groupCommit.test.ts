@@ -60,3 +60,16 @@ test('copyDoc: a deep copy with real dates, nothing shared', () => {
   copy.startsAt.setTime(0);
   expect(doc).toEqual({ _id: 'T-2026-0001', startsAt: new Date('2026-12-03T11:00:00Z'), themes: ['a'], contact: { name: 'Aino' }, seats: 2, note: undefined });
 });
+
+test('single flight with copy: sharing callers each get their own copy, a lone caller the original', async () => {
+  const stored = { n: 1, tags: ['a'] };
+  const read = singleFlight(async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    return stored;
+  }, copyDoc);
+  const [a, b] = await Promise.all([read('k'), read('k')]);
+  a.tags.push('changed by a');
+  expect(b.tags).toEqual(['a']);
+  expect(stored.tags).toEqual(['a']);
+  expect(await read('k')).toBe(stored);
+});
