@@ -67,6 +67,7 @@ export class AssignmentRepo {
 
   /** Tries the order's seats in turn; the first insert that succeeds is the expert's seat. */
   async claimSeat(order: { _id: string; seats: number; startsAt: Date; endsAt: Date }, expertId: string, now: Date): Promise<SeatClaim> {
+    let retries = 0;
     for (let seat = 1; seat <= order.seats; seat++) {
       const doc: AssignmentDoc = {
         _id: `${order._id}#${seat}`, orderId: order._id, expertId, seat, startsAt: order.startsAt, endsAt: order.endsAt,
@@ -77,8 +78,16 @@ export class AssignmentRepo {
         return { kind: 'won', assignment: doc };
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error;
-        const mine = await this.col.findOne({ orderId: order._id, expertId });
-        if (mine) return { kind: 'already', assignment: mine };
+        // Whose is the seat? A lookup by id (the only indexed read on some servers); only when
+        // the seat turns out free (the conflict was the expert's own other seat, or the seat was
+        // just given up) the expert's assignment of this order is looked for.
+        const holder = await this.col.findOne({ _id: doc._id });
+        if (holder?.expertId === expertId) return { kind: 'already', assignment: holder };
+        if (!holder) {
+          const mine = await this.col.findOne({ orderId: order._id, expertId });
+          if (mine) return { kind: 'already', assignment: mine };
+          if (retries++ < 3) seat -= 1; // given up meanwhile: try the same seat again
+        }
       }
     }
     return { kind: 'full' };
