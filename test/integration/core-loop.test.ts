@@ -1,5 +1,6 @@
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
+import { ONSITE, orderFormData } from '../support/orders';
 
 // Register → approve → order → offers → accept → filled, withdraw → next wave, cancel,
 // and the accept race, through the real server and the real local database.
@@ -35,13 +36,10 @@ async function activeExpert(name: string): Promise<User> {
 }
 
 function orderForm(extra: Record<string, string> = {}): Record<string, string> {
-  const d = new Date(Date.now() + 5 * 86_400_000);
-  return {
-    themes: 'mental-health', taskType: 'talk', title: 'Mielenterveysviikon puheenvuoro', description: 'Kokemuspuheenvuoro henkilöstölle.',
-    goal: 'Stigman purku', date: d.toISOString().slice(0, 10), time: '13:00', durationMinutes: '90', mode: 'onsite', municipality: 'Tampere',
-    address: 'Hatanpään valtatie 24', link: '', targetGroup: 'Hoitohenkilöstö', audienceSize: '40', seats: '1', language: 'fi',
-    costCentre: 'KP-1234', contactName: 'Aino Ammattilainen', contactPhone: '050 555 1234', contactEmail: 'aino@example.fi', noteToCoordinator: '', ...extra,
-  };
+  return orderFormData({
+    title: 'Mielenterveysviikon puheenvuoro', goal: 'Stigman purku', ...ONSITE, contactName: 'Aino Ammattilainen', contactPhone: '050 555 1234',
+    contactEmail: 'aino@example.fi', ...extra,
+  });
 }
 
 async function placeOrder(extra: Record<string, string> = {}): Promise<string> {

@@ -4,6 +4,7 @@ import { ExpertDoc } from '../../src/store/experts';
 import { BotProcess, buildBot, SlowConnector, startBotProcess, waitUntil } from '../support/bot-process';
 import { testDbName } from '../support/harness';
 import { BOT, cardOf, execute, TENANT, text, user, User } from '../support/teams';
+import { orderFormData } from '../support/orders';
 
 // Requirement: "kill -9 of the bot in the middle of an offer fan-out, then restart: every
 // offer delivered exactly once (outbox)."
@@ -62,12 +63,7 @@ async function startBot(): Promise<BotProcess> {
 }
 
 function orderForm(theme: string, title: string): Record<string, string> {
-  const d = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
-  return {
-    themes: theme, taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d, time: '13:00', durationMinutes: '60', mode: 'remote',
-    municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitajat', audienceSize: '', seats: '1', language: 'fi',
-    costCentre: 'KP-1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
-  };
+  return orderFormData({ themes: theme, title, description: 'Kokemuspuheenvuoro.', durationMinutes: '60', targetGroup: 'Hoitajat', costCentre: 'KP-1' }, 7);
 }
 
 async function outboxCounts(): Promise<Record<string, number>> {

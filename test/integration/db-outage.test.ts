@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+import { orderFormData } from '../support/orders';
 
 // Requirement: "Database unreachable: /readyz answers 503, card actions answer 'temporarily
 // unavailable, try again' within Teams' invoke time, nothing is half-written; when the
@@ -31,12 +32,7 @@ let h: Harness;
 let offerId = '';
 
 function orderForm(title: string): Record<string, string> {
-  const d = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
-  return {
-    themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'remote',
-    municipality: '', address: '', link: 'https://teams.example/x', targetGroup: 'Hoitajat', audienceSize: '', seats: '1', language: 'fi', costCentre: 'K-1',
-    contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
-  };
+  return orderFormData({ title, description: 'Kokemuspuheenvuoro.', time: '10:00', durationMinutes: '60', link: 'https://teams.example/x', targetGroup: 'Hoitajat', costCentre: 'K-1' });
 }
 
 const PROFILE = {

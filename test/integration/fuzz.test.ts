@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Harness, startHarness } from '../support/harness';
 import { databaseCpuMs, FuzzGenerator, FuzzResult, FuzzWorld, mulberry32, Rand, RawClient, runBounded, VERBS } from '../support/fuzz';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
+import { ONSITE, orderFormData } from '../support/orders';
 
 // Requirement: "A fuzz test sends at least 10,000 generated card payloads and activities
 // (valid shapes with hostile values, and garbage) to the running server: zero crashes, zero
@@ -69,12 +70,7 @@ function profile(name: string): Record<string, string> {
 }
 
 function orderForm(daysAhead: number, title: string): Record<string, string> {
-  const d = new Date(Date.now() + daysAhead * 86_400_000).toISOString().slice(0, 10);
-  return {
-    themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d, time: '13:00', durationMinutes: '90',
-    mode: 'onsite', municipality: 'Tampere', address: 'Hatanpään valtatie 24', link: '', targetGroup: 'Hoitajat', audienceSize: '40', seats: '1',
-    language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '050 555 1234', contactEmail: 'aino@example.fi', noteToCoordinator: '',
-  };
+  return orderFormData({ title, description: 'Kokemuspuheenvuoro.', ...ONSITE, targetGroup: 'Hoitajat', costCentre: 'KP-1', contactPhone: '050 555 1234', contactEmail: 'aino@example.fi' }, daysAhead);
 }
 
 async function placeOrder(daysAhead: number, title: string): Promise<string> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
+import { ONSITE, orderFormData } from '../support/orders';
 
 // An order form card is placed at most once: a double click, or a retry after a failure
 // half-way, answers with the order placed before and creates nothing.
@@ -17,12 +18,7 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 function orderForm(title: string, formId?: string): Record<string, string> {
-  const d = new Date(Date.now() + 5 * 86_400_000);
-  return {
-    ...(formId ? { formId } : {}), themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro henkilöstölle.', goal: '',
-    date: d.toISOString().slice(0, 10), time: '13:00', durationMinutes: '90', mode: 'onsite', municipality: 'Tampere', address: 'Hatanpään valtatie 24', link: '',
-    targetGroup: 'Hoitohenkilöstö', audienceSize: '40', seats: '1', language: 'fi', costCentre: 'KP-1234', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
-  };
+  return orderFormData({ ...(formId ? { formId } : {}), title, ...ONSITE });
 }
 
 const numberIn = (card: unknown) => /T-\d{4}-\d{4}/.exec(text(card))?.[0];

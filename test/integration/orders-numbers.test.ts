@@ -4,6 +4,7 @@ import { localParts } from '../../src/domain/time';
 import { placeOrder } from '../../src/services/orders';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+import { orderFormData } from '../support/orders';
 
 // Order numbers under load: the sequence is decided by unique inserts of the order itself,
 // not by a counter ($inc is read-then-write on FerretDB 1.x, so two racers could share a value).
@@ -17,12 +18,7 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 function orderForm(title: string): Record<string, string> {
-  const d = new Date(Date.now() + 5 * 86_400_000);
-  return {
-    formId: randomUUID(), themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro henkilöstölle.', goal: '',
-    date: d.toISOString().slice(0, 10), time: '13:00', durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet',
-    targetGroup: 'Hoitohenkilöstö', audienceSize: '', seats: '1', language: 'fi', costCentre: 'KP-1234', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
-  };
+  return orderFormData({ formId: randomUUID(), title });
 }
 
 const year = () => localParts(new Date(), 'Europe/Helsinki').date.slice(0, 4);

@@ -3,6 +3,7 @@ import { feedbackJob } from '../../src/jobs/afterTask';
 import { JobContext } from '../../src/jobs/scheduler';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, User, user } from '../support/teams';
+import { orderFormData } from '../support/orders';
 
 // Right to be forgotten: after a coordinator confirms, no document in any collection holds the
 // expert's id or name. Fee records stay for accounting, under the pseudonym only.
@@ -20,12 +21,7 @@ const PROFILE = {
 };
 
 function orderForm(title: string): Record<string, string> {
-  const d = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
-  return {
-    themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'remote',
-    municipality: '', address: '', link: 'https://teams.example/x', targetGroup: 'Hoitajat', audienceSize: '', seats: '1', language: 'fi', costCentre: 'K-1',
-    contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
-  };
+  return orderFormData({ title, description: 'Kokemuspuheenvuoro.', time: '10:00', durationMinutes: '60', link: 'https://teams.example/x', targetGroup: 'Hoitajat', costCentre: 'K-1' }, 2);
 }
 
 /** The feedback job run as the scheduler would run it, at a chosen instant. */
