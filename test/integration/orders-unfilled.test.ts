@@ -2,8 +2,8 @@ import { waveJob } from '../../src/jobs/waves';
 import { feedbackJob } from '../../src/jobs/afterTask';
 import { JobContext } from '../../src/jobs/scheduler';
 import { buildDigest } from '../../src/services/digest';
-import { activeExpert } from '../support/experts';
-import { Harness, startHarness } from '../support/harness';
+import { activeExpert, startForJobTests } from '../support/experts';
+import { Harness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
 
 // An order whose start comes with nobody accepted is closed as 'unfilled': open offer cards
@@ -15,10 +15,8 @@ const MIN = 60_000;
 const UNFILLED_FI = 'eikä kukaan kokemusasiantuntija ehtinyt ottaa sitä vastaan';
 
 beforeAll(async () => {
-  h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad, WAVE_SIZE: '3' });
-  await h.bot.scheduler.stop();
-  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
-  await h.post(personalMessage(h, professional, 'ohje'));
+  // Jobs run only when a test runs them, so that only the runs below act on the orders.
+  h = await startForJobTests(__filename, coordinator, professional, { WAVE_SIZE: '3' });
 }, 30000);
 afterAll(() => h.stop());
 

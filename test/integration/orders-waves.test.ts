@@ -1,8 +1,8 @@
 import { waveJob } from '../../src/jobs/waves';
 import { JobContext } from '../../src/jobs/scheduler';
-import { activeExpert } from '../support/experts';
-import { Harness, startHarness } from '../support/harness';
-import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
+import { activeExpert, startForJobTests } from '../support/experts';
+import { Harness } from '../support/harness';
+import { cardOf, CHANNEL, CHANNEL_DATA, execute, text, user, User } from '../support/teams';
 
 // A wave cut short between claiming it and queueing its cards is finished by the wave job:
 // every expert of that wave gets their offer card exactly once, and the next wave still waits.
@@ -12,11 +12,8 @@ let h: Harness;
 const MIN = 60_000;
 
 beforeAll(async () => {
-  h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad, WAVE_SIZE: '3' });
-  // The background scheduler is stopped so that only the runs below act on the orders.
-  await h.bot.scheduler.stop();
-  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
-  await h.post(personalMessage(h, professional, 'ohje'));
+  // Jobs run only when a test runs them, so that only the runs below act on the orders.
+  h = await startForJobTests(__filename, coordinator, professional, { WAVE_SIZE: '3' });
 }, 30000);
 afterAll(() => h.stop());
 

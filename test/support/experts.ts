@@ -1,4 +1,4 @@
-import { Harness } from './harness';
+import { Harness, startHarness } from './harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from './teams';
 
 /** A complete, valid profile form submit (themes: mental health; area: Tampere; remote too). */
@@ -16,4 +16,16 @@ export async function activeExpert(h: Harness, coordinator: User, name: string):
   expect(text(cardOf(await h.post(execute(h, u, 'expert.saveProfile', expertProfile(name)))))).toContain('Odottaa');
   expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
   return u;
+}
+
+/**
+ * A bot whose jobs run only when a test runs them (scheduler stopped), with a coordinators'
+ * channel marked by `coordinator` and `professional`'s 1:1 chat known: where order tests start.
+ */
+export async function startForJobTests(file: string, coordinator: User, professional: User, env: Record<string, string> = {}): Promise<Harness> {
+  const h = await startHarness(file, { COORDINATOR_AAD_IDS: coordinator.aad, ...env });
+  await h.bot.scheduler.stop();
+  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
+  await h.post(personalMessage(h, professional, 'ohje'));
+  return h;
 }
