@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pino from 'pino';
 import { createLogger } from '../../src/log';
 import { startBot, RunningBot } from '../../src/index';
 import { testConfig } from '../support/harness';
@@ -13,6 +14,7 @@ import { startPlaygroundProcess, PlaygroundProcess } from './support/playground-
 // locale is en-US, so the bot answers messages in English; installation events carry no
 // locale, so the welcome is in the default language, Finnish.
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
+const WELCOME = /Tervetuloa Välittäjään!|Welcome to Välittäjä!/;
 
 let bot: RunningBot;
 let playground: PlaygroundProcess;
@@ -20,7 +22,9 @@ let page: PlaygroundPage;
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  bot = await startBot(testConfig(__filename), createLogger(process.env.E2E_LOG ?? 'silent'));
+  // The bot's log (ids only, no personal data) goes next to the screenshots, to see what it did.
+  const logFile = pino.destination({ dest: path.join(ARTIFACTS, 'welcome-bot.log'), sync: true });
+  bot = await startBot(testConfig(__filename), createLogger(process.env.E2E_LOG ?? 'info', logFile));
   playground = await startPlaygroundProcess({ botEndpoint: `http://127.0.0.1:${bot.port}/api/messages`, port: await freePort() });
   page = await openPlayground(playground.url, { timeoutMs: 20000 });
 }, 90000);
@@ -51,8 +55,17 @@ test('a group chat gets the welcome card and answers help', async () => {
 }, 120000);
 
 test('a team channel gets the welcome card, and can become the coordinators channel', async () => {
-  await page.selectConversation('channel');
-  await page.waitForCardText(/Tervetuloa Välittäjään!|Welcome to Välittäjä!/, 45000);
+  const channel = await page.selectConversation('channel');
+  try {
+    await page.waitForCardText(WELCOME, 25000);
+  } catch (error) {
+    // The page sends the installation events when it first shows a conversation; on a busy
+    // machine it has been seen not to (CI, once in a few runs). Only if the bot never heard of
+    // the channel are they sent again; a welcome the bot failed to send still fails the test.
+    if ((await bot.store.conversations.col.countDocuments({ scope: 'channel' })) > 0) throw error;
+    await page.install(channel);
+    await page.waitForCardText(WELCOME, 45000);
+  }
   await page.send('koordinaattorikanava');
   await page.waitForCardText("This channel is now the coordinators' channel");
   await page.screenshot(path.join(ARTIFACTS, 'foundation-channel.png'));
