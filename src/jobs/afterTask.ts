@@ -68,7 +68,7 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
       const channel = await deps.store.channels.coordinatorsChannel();
       if (!channel) return;
       const horizon = new Date(now.getTime() + deps.config.unfilledAlertDays * DAY);
-      const loc = await coordinatorsLocale(deps);
+      const loc = coordinatorsLocale(deps, channel);
       for (const order of await deps.store.orders.col.find({ status: { $in: ['new', 'offering'] }, startsAt: { $gt: now, $lte: horizon } }).toArray()) {
         const taken = await deps.store.assignments.countLive(order._id);
         const days = Math.ceil((order.startsAt.getTime() - now.getTime()) / DAY);

@@ -24,7 +24,7 @@ export function digestJob(deps: ServiceDeps): JobDefinition {
         deps.log.warn({ job: 'daily-digest' }, 'no coordinators channel; digest skipped');
         return;
       }
-      const loc = await coordinatorsLocale(deps);
+      const loc = coordinatorsLocale(deps, channel);
       const card = await buildDigest(deps, ctx.now(), loc, await deps.digestExtras?.(ctx.now(), loc));
       await deps.postman.post([{ key: `digest:${ctx.runKey}`, conversationId: channel.conversationId, activity: message(card) }]);
     },

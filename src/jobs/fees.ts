@@ -25,14 +25,14 @@ export function feesJob(deps: ServiceDeps & { tariffs: FeeTariff[] }): JobDefini
     async run(ctx) {
       const month = typeof ctx.params?.month === 'string' ? ctx.params.month : previousMonth(ctx.localDate);
       const { summary, csv } = await settleMonth(deps, month);
-      const loc = await coordinatorsLocale(deps);
+      const channel = await deps.store.channels.coordinatorsChannel();
+      const loc = coordinatorsLocale(deps, channel);
       const card = renderCard('fee-summary', loc, {
         month,
         experts: summary.perExpert.map((e) => ({ text: t(loc, 'fees.expertLine', { name: e.expertName, n: e.assignments, hours: decimalHours(e.hours), fee: euros(e.feeCents), travel: euros(e.travelCents), total: euros(e.totalCents) }) })),
         centres: summary.perCostCentre.map((c) => ({ text: t(loc, 'fees.centreLine', { centre: c.costCentre, n: c.assignments, hours: decimalHours(c.hours), total: euros(c.totalCents) }) })),
         totalText: t(loc, 'fees.total', { n: summary.totals.assignments, hours: decimalHours(summary.totals.hours), total: euros(summary.totals.totalCents) }),
       });
-      const channel = await deps.store.channels.coordinatorsChannel();
       if (channel) await deps.postman.post([{ key: `fees:${ctx.runKey}`, conversationId: channel.conversationId, activity: message(card) }]);
       const file = await deps.store.feeExports.create(month, csv, ctx.now());
       const bytes = Buffer.byteLength(csv, 'utf8');

@@ -75,7 +75,7 @@ export async function routeDebrief(deps: ServiceDeps, order: OrderDoc, expertId:
   const channel = await deps.store.channels.coordinatorsChannel();
   if (!channel) return;
   const name = (await deps.store.experts.get(expertId))?.displayName ?? '';
-  const loc = await coordinatorsLocale(deps);
+  const loc = coordinatorsLocale(deps, channel);
   await deps.postman.post([{
     key: `debrief:${order._id}:${expertId}`,
     conversationId: channel.conversationId,

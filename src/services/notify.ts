@@ -9,9 +9,8 @@ import { acceptedExpertViews, message, orderSummaryCard, taskFacts } from './vie
  * The language of cards posted to (and updated in) the coordinators' channel: the one the
  * channel was marked in, so a card and its later updates never mix languages.
  */
-export async function coordinatorsLocale(deps: ServiceDeps, channel?: { locale?: string } | null): Promise<Locale> {
-  const ch = channel === undefined ? await deps.store.channels.coordinatorsChannelSetting() : channel;
-  return pickLocale(ch?.locale, deps.config.defaultLocale);
+export function coordinatorsLocale(deps: Pick<ServiceDeps, 'config'>, channel: { locale?: string } | null | undefined): Locale {
+  return pickLocale(channel?.locale, deps.config.defaultLocale);
 }
 
 /** The orderer's view of an order; accepted experts' contacts only in their 1:1 chat. */
@@ -115,12 +114,15 @@ function offeredView(offered: { name: string; status: OfferStatus }[], locale: L
   };
 }
 
-/** Posts (first time) or updates in place the order's card in the coordinators' channel. */
-export async function brokeringUpdate(deps: ServiceDeps, order: OrderDoc, notice?: string): Promise<void> {
-  const channel = await deps.store.channels.coordinatorsChannelSetting();
+/**
+ * Posts (first time) or updates in place the order's card in the coordinators' channel, with
+ * an optional notice (a message key, written in the channel's language like the card).
+ */
+export async function brokeringUpdate(deps: ServiceDeps, order: OrderDoc, notice?: { key: MessageKey; params?: Record<string, string | number> }): Promise<void> {
+  const channel = await deps.store.channels.coordinatorsChannel();
   if (!channel) return;
-  const locale = await coordinatorsLocale(deps, channel);
-  const card = await brokeringCardFor(deps, order, locale, notice);
+  const locale = coordinatorsLocale(deps, channel);
+  const card = await brokeringCardFor(deps, order, locale, notice && t(locale, notice.key, notice.params));
   const firstKey = `brokering:${order._id}`;
   if (!(await deps.store.outbox.has(firstKey))) {
     await deps.postman.post([{ key: firstKey, conversationId: channel.conversationId, activity: message(card) }]);

@@ -7,7 +7,7 @@ import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { feeText } from './fees-view';
-import { brokeringUpdate, coordinatorsLocale, notifyOrderer } from './notify';
+import { brokeringUpdate, notifyOrderer } from './notify';
 import { message, offerCard } from './views';
 
 const DAY = 86_400_000;
@@ -234,7 +234,7 @@ export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: str
   deps.log.info({ orderId, expertId: actorAad }, 'expert withdrew');
   const expert = await deps.store.experts.get(actorAad);
   await notifyOrderer(deps, current, 'order.withdrawnNotice', { name: expert?.displayName ?? '' });
-  await brokeringUpdate(deps, current, t(await coordinatorsLocale(deps), 'order.withdrawnNotice', { name: expert?.displayName ?? '' }));
+  await brokeringUpdate(deps, current, { key: 'order.withdrawnNotice', params: { name: expert?.displayName ?? '' } });
   await offerWave(deps, orderId);
   return { kind: 'withdrawn', order: current };
 }

@@ -5,7 +5,7 @@ import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc, OrderRepo } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
-import { brokeringUpdate, coordinatorsLocale, orderSummaryFor } from './notify';
+import { brokeringUpdate, orderSummaryFor } from './notify';
 import { closedOfferCards, offerWave, updateOfferCard } from './offering';
 import { message, whenText } from './views';
 import { renderCard } from '../cards/render';
@@ -190,8 +190,7 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
     });
   }
   await deps.postman.post(items);
-  const notice = t(await coordinatorsLocale(deps), terms.late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', { hours: deps.config.lateCancelHours });
-  await brokeringUpdate(deps, after, notice);
+  await brokeringUpdate(deps, after, { key: terms.late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', params: { hours: deps.config.lateCancelHours } });
   deps.log.info({ orderId, late: terms.late, experts: accepted.length }, 'order cancelled');
   return { kind: 'cancelled', order: after, late: terms.late };
 }
@@ -223,7 +222,7 @@ export async function closeUnfilled(deps: ServiceDeps, order: OrderDoc, now: Dat
   await deps.postman.post(items);
   const after = await deps.store.orders.moveStatus(order._id, from, 'unfilled', now, { unfilledAt: now });
   if (!after) return false;
-  await brokeringUpdate(deps, after, t(await coordinatorsLocale(deps), 'order.unfilledCoordinators'));
+  await brokeringUpdate(deps, after, { key: 'order.unfilledCoordinators' });
   deps.log.info({ orderId: order._id, offersClosed: closed.length }, 'order closed unfilled at its start');
   return true;
 }

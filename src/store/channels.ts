@@ -19,13 +19,10 @@ interface SettingDoc {
   updatedBy?: string;
 }
 
+/** The coordinators' channel and the language its cards are written in. */
 export interface CoordinatorsChannel {
   conversationId: string;
   teamId: string;
-}
-
-/** The coordinators' channel and the language its cards are written in. */
-export interface CoordinatorsChannelSetting extends CoordinatorsChannel {
   /**
    * 'fi' | 'sv' | 'en', from the activity that marked the channel: cards posted there and
    * their in-place updates (whoever clicks) stay in this one language. Absent on channels
@@ -63,16 +60,11 @@ export class ChannelRepo {
     await this.settings.updateOne({ _id: 'coordinatorsChannel' }, { $set: set }, { upsert: true });
   }
 
+  /** The coordinators' channel with the language its cards are posted in (one read by _id). */
   async coordinatorsChannel(): Promise<CoordinatorsChannel | null> {
     const doc = await this.settings.findOne({ _id: 'coordinatorsChannel' });
-    return (doc?.value as CoordinatorsChannel | undefined) ?? null;
-  }
-
-  /** The channel with the language its cards are posted in (one read by _id). */
-  async coordinatorsChannelSetting(): Promise<CoordinatorsChannelSetting | null> {
-    const doc = await this.settings.findOne({ _id: 'coordinatorsChannel' });
-    const value = doc?.value as CoordinatorsChannel | undefined;
+    const value = doc?.value as { conversationId: string; teamId: string } | undefined;
     if (!value) return null;
-    return doc?.locale ? { ...value, locale: doc.locale } : { ...value };
+    return { conversationId: value.conversationId, teamId: value.teamId, ...(doc?.locale ? { locale: doc.locale } : {}) };
   }
 }

@@ -1,6 +1,7 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
-import { Locale, pickLocale, t } from '../i18n';
-import { CoordinatorsChannel, CoordinatorsChannelSetting } from '../store/channels';
+import { Locale, t } from '../i18n';
+import { coordinatorsLocale } from '../services/notify';
+import { CoordinatorsChannel } from '../store/channels';
 import { actorOf, channelDataOf, localeOf, scopeOf } from './activity';
 import { cardAttachment, noticeCard } from '../cards/render';
 import { RouteDeps } from './deps';
@@ -58,11 +59,6 @@ export async function markCoordinatorsChannel(context: TurnContext, deps: RouteD
   await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.markedCoordinators'), 'good'))] });
 }
 
-/** The language of the coordinators' channel's cards: the one it was marked in, else the default. */
-export function channelLocale(channel: CoordinatorsChannelSetting | null | undefined, fallback: Locale): Locale {
-  return pickLocale(channel?.locale, fallback);
-}
-
 /** Whether this activity happened in the coordinators' channel (any thread of it). */
 export function inChannel(context: TurnContext, channel: CoordinatorsChannel | null | undefined): boolean {
   if (!channel || scopeOf(context) !== 'channel') return false;
@@ -78,6 +74,6 @@ export function inChannel(context: TurnContext, channel: CoordinatorsChannel | n
 export async function replyLocaleOf(context: TurnContext, deps: RouteDeps): Promise<Locale> {
   const own = localeOf(context, deps.config.defaultLocale);
   if (scopeOf(context) !== 'channel') return own;
-  const channel = await deps.store.channels.coordinatorsChannelSetting();
-  return inChannel(context, channel) ? channelLocale(channel, deps.config.defaultLocale) : own;
+  const channel = await deps.store.channels.coordinatorsChannel();
+  return inChannel(context, channel) ? coordinatorsLocale(deps, channel) : own;
 }

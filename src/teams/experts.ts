@@ -5,13 +5,14 @@ import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/r
 import { labelOf } from '../domain/catalog';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { ExpertDoc, ExpertProfile } from '../store/experts';
+import { coordinatorsLocale } from '../services/notify';
 import { message } from '../services/views';
 import { actorOf, localeOf, scopeOf } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { choiceList, FieldErrors, optionalText, parseCardData, requiredText, toggle } from './input';
 import { isCoordinator } from './roles';
-import { channelLocale, replyLocaleOf } from './channels';
+import { replyLocaleOf } from './channels';
 
 const LANGUAGES = ['fi', 'sv', 'en', 'other'] as const;
 
@@ -195,10 +196,10 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
     deps.log.info({ expertId: aadObjectId, isNew: saved.isNew }, 'profile saved');
     let notice = t(loc, saved.needsApproval ? 'expert.saved' : 'expert.savedActive');
     if (saved.needsApproval) {
-      const channel = await deps.store.channels.coordinatorsChannelSetting();
+      const channel = await deps.store.channels.coordinatorsChannel();
       if (channel) {
         const key = `expert-approval:${aadObjectId}:${deps.now().getTime()}`;
-        const cl = channelLocale(channel, deps.config.defaultLocale);
+        const cl = coordinatorsLocale(deps, channel);
         const card = profileCard(deps, saved.doc, cl, { heading: t(cl, 'expert.heading.approval'), forDecision: true });
         await deps.postman.post([{ key, conversationId: channel.conversationId, activity: message(card) }]);
         await deps.store.experts.setApprovalCardKey(aadObjectId, key);

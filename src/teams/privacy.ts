@@ -50,7 +50,7 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
     const channel = await deps.store.channels.coordinatorsChannel();
     if (channel) {
       const who = (await deps.store.experts.get(aadObjectId))?.displayName ?? c.activity.from?.name ?? aadObjectId;
-      const cl = await coordinatorsLocale(deps);
+      const cl = coordinatorsLocale(deps, channel);
       const card = renderCard('erasure-request', cl, { text: t(cl, 'erasure.text', { who }), userId: aadObjectId, showConfirm: true });
       await deps.postman.post([{ key: `erasure:${aadObjectId}`, conversationId: channel.conversationId, activity: message(card) }]);
     }
