@@ -1,4 +1,5 @@
 import { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './duplicates';
 
 interface SeenDoc {
   _id: string;
@@ -26,7 +27,7 @@ export class ActivityLog {
       await this.col.insertOne({ _id: `${conversationId}|${activityId}`, at: now });
       return true;
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   }

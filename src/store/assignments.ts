@@ -1,4 +1,5 @@
 import { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './duplicates';
 
 export type AssignmentStatus = 'accepted' | 'cancelled' | 'done';
 
@@ -77,7 +78,7 @@ export class AssignmentRepo {
         await this.col.insertOne(doc);
         return { kind: 'won', assignment: doc };
       } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
+        if (!isDuplicateKey(error)) throw error;
         // Whose is the seat? A lookup by id (the only indexed read on some servers); only when
         // the seat turns out free (the conflict was the expert's own other seat, or the seat was
         // just given up) the expert's assignment of this order is looked for.

@@ -1,4 +1,5 @@
 import { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './duplicates';
 
 export type ConversationScope = 'personal' | 'groupChat' | 'channel';
 
@@ -73,7 +74,7 @@ export class ConversationRepo {
     } catch (error) {
       // Two first activities of a conversation (installationUpdate and conversationUpdate
       // arrive together) can both try the insert; the loser updates the winner's document.
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
       await write();
     }
     this.written.delete(_id);

@@ -1,5 +1,5 @@
 import { Collection, Db } from 'mongodb';
-import { copyDoc, singleFlight } from './groupCommit';
+import { copyDoc, singleFlight } from './batching';
 
 export type ExpertStatus = 'pending' | 'active' | 'rejected';
 export type ExpertLanguage = 'fi' | 'sv' | 'en' | 'other';
@@ -85,10 +85,9 @@ export class ExpertRepo {
     await this.col.updateOne({ _id: aadObjectId.toLowerCase() }, { $set: { approvalCardKey: key } });
   }
 
-  /** Everyone who may get offers: matching then filters on themes, place and time. */
   /**
-   * Active, unpaused experts: what matching ranks. Concurrent calls (orders placed at the same
-   * moment) share one read; each gets its own array and documents.
+   * Everyone who may get offers (active, unpaused): matching then filters on themes, place and
+   * time. Concurrent calls (orders placed at the same moment) share one read, each with its own copy.
    */
   available(): Promise<ExpertDoc[]> {
     return this.availableShared('all');

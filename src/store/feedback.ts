@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './duplicates';
 
 export type FeedbackRole = 'orderer' | 'expert';
 
@@ -56,7 +57,7 @@ export class FeedbackRepo {
       await this.answers.insertOne(doc);
       return { doc, isNew: true };
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
       return { doc: (await this.answers.findOne({ _id: doc._id }))!, isNew: false };
     }
   }
@@ -70,7 +71,7 @@ export class FeedbackRepo {
     try {
       await this.requests.insertOne(doc);
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
 

@@ -1,4 +1,5 @@
-import { Collection, Db, MongoServerError } from 'mongodb';
+import { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './duplicates';
 
 /** A small JSON object a job writes so that a later attempt continues where this one stopped. */
 export type Checkpoint = Record<string, unknown>;
@@ -63,7 +64,6 @@ export type ClaimResult =
 
 export const runKeyOf = (job: string, key: string): string => `${job}@${key}`;
 const attemptId = (runKey: string, attempt: number): string => `${runKey}#${attempt}`;
-const isDuplicateKey = (e: unknown): boolean => e instanceof MongoServerError && e.code === 11000;
 
 export class JobRunRepo {
   readonly col: Collection<JobRunDoc>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Collection, Db, MongoBulkWriteError } from 'mongodb';
-import { groupCommit } from './groupCommit';
+import { Collection, Db } from 'mongodb';
+import { insertIgnoringDuplicates, isDuplicateKey } from './duplicates';
+import { groupCommit } from './batching';
 
 export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'cancelled' | 'withdrawn';
 
@@ -37,7 +38,7 @@ export class OfferRepo {
       await this.waves.insertOne({ _id: `${orderId}#${n}`, orderId, at: now });
       return true;
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   }
@@ -70,17 +71,8 @@ export class OfferRepo {
     const docs: OfferDoc[] = expertIds.map((expertId) => ({
       _id: OfferRepo.idOf(orderId, expertId), orderId, expertId, wave, status: 'open', createdAt: now,
     }));
-    if (docs.length === 0) return [];
-    try {
-      await this.col.insertMany(docs, { ordered: false });
-      return docs;
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (errors.some((e) => e.code !== 11000)) throw error;
-      const existing = new Set(errors.map((e) => e.index));
-      return docs.filter((_, i) => !existing.has(i));
-    }
+    const inserted = await insertIgnoringDuplicates(this.col, docs);
+    return docs.filter((_, i) => inserted.has(i));
   }
 
   get(id: string): Promise<OfferDoc | null> {

@@ -1,7 +1,8 @@
 import { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './duplicates';
 import type { OrderInput } from '../domain/orderForm';
 import { parseOrderNumber } from '../domain/orderNumber';
-import { copyDoc, singleFlight } from './groupCommit';
+import { copyDoc, singleFlight } from './batching';
 
 export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled' | 'unfilled';
 export type OrderMode = OrderInput['mode'];
@@ -56,8 +57,6 @@ export interface FormClaimDoc {
   at: Date;
 }
 
-const DUPLICATE_KEY = 11000;
-const isDuplicate = (error: unknown) => (error as { code?: number }).code === DUPLICATE_KEY;
 /** Most generations of a form's claim looked at; beyond that a form is simply refused. */
 export const MAX_FORM_GENERATIONS = 5;
 
@@ -191,7 +190,7 @@ export class OrderRepo {
       try {
         await this.col.insertOne(doc);
       } catch (error) {
-        if (!isDuplicate(error)) throw error;
+        if (!isDuplicateKey(error)) throw error;
         // Taken by another instance. Its hint may already be ahead of us.
         const hint = await this.hints.findOne({ _id: `order-${year}` });
         seq = Math.max(seq + 1, (hint?.seq ?? 0) + 1);
@@ -213,7 +212,7 @@ export class OrderRepo {
       await this.forms.insertOne({ _id: OrderRepo.formClaimId(formId, gen), formId, gen, at: now });
       return true;
     } catch (error) {
-      if (isDuplicate(error)) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   }

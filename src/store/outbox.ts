@@ -1,7 +1,8 @@
 import type { Activity } from 'botbuilder';
 import { Collection, Db, Filter } from 'mongodb';
-import { groupCommit } from './groupCommit';
-import { BodyDoc, DueDoc, dueOf, DUPLICATE_KEY, groupBy, insertIgnoringDuplicates, itemOf, LeaseDoc, leaseIdOf, NewOutboxItem, OutboxItem, OutboxStatus, StateDoc } from './outboxDocs';
+import { insertIgnoringDuplicates, isDuplicateKey } from './duplicates';
+import { groupCommit } from './batching';
+import { BodyDoc, DueDoc, dueOf, groupBy, itemOf, LeaseDoc, leaseIdOf, NewOutboxItem, OutboxItem, OutboxStatus, StateDoc } from './outboxDocs';
 
 export type { NewOutboxItem, OutboxItem, OutboxOp, OutboxStatus } from './outboxDocs';
 
@@ -314,7 +315,7 @@ export class OutboxRepo {
         await this.leases.insertOne({ _id, at: now });
         return seq;
       } catch (error) {
-        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        if (!isDuplicateKey(error)) throw error;
       }
       const held = await this.leases.findOne({ _id });
       if (held && held.at.getTime() > now.getTime() - leaseMs) return null;

@@ -1,5 +1,4 @@
 import type { Activity } from 'botbuilder';
-import { Collection, MongoBulkWriteError } from 'mongodb';
 
 // The documents of the outbox's collections (src/store/outbox.ts) and the helpers that build them.
 
@@ -93,8 +92,6 @@ export interface LeaseDoc {
   at: Date;
 }
 
-export const DUPLICATE_KEY = 11000;
-
 export function dueOf(key: string, conversationId: string, op: OutboxOp, updateOf: string | undefined, at: Date, createdAt: Date, attempts = 0): DueDoc {
   return { _id: key, conversationId, op, ...(updateOf !== undefined ? { updateOf } : {}), attempts, at, leaseSeq: 0, createdAt };
 }
@@ -126,21 +123,4 @@ export function groupBy<T, K>(items: T[], keyOf: (t: T) => K): Map<K, T[]> {
 
 export function leaseIdOf(key: string, seq: number): string {
   return `${key}:${seq}`;
-}
-
-/** Inserts what is new; returns the indexes of the documents inserted (duplicates of existing keys are not). */
-export async function insertIgnoringDuplicates<T extends { _id: string }>(col: Collection<T>, docs: T[]): Promise<Set<number>> {
-  const all = new Set(docs.map((_, n) => n));
-  if (docs.length === 0) return all;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    await col.insertMany(docs as any[], { ordered: false });
-    return all;
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
-    for (const e of errors) all.delete(e.index);
-    return all;
-  }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './duplicates';
 
 /** Who saw an expert's full profile (themes are health data), when, and why. */
 export interface ProfileAccessDoc {
@@ -109,7 +110,7 @@ export class PrivacyRepo {
     try {
       await this.erasures.insertOne({ _id: pseudonym, requestedAt: request?.requestedAt ?? now, status: 'erased', erasedAt: now, confirmedBy });
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
     await this.erasures.deleteOne({ _id: aad });
     return { pseudonym };
@@ -124,7 +125,7 @@ export class PrivacyRepo {
       try {
         await answers.insertOne({ ...kept, _id: `${doc.orderId}:${pseudonym}`, expertId: pseudonym });
       } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
+        if (!isDuplicateKey(error)) throw error;
       }
       await answers.deleteOne({ _id: doc._id });
     }

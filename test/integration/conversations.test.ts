@@ -76,7 +76,7 @@ test('a channel can be marked as the coordinators channel; later only a coordina
   await h.post(fixture('message-channel', h.connector.url));
   const conv = '19:koordinaattorit@thread.tacv2;messageid=1700000000002';
   await h.connector.waitFor(() => h.connector.sentTo(conv).length === 1);
-  expect(await h.bot.store.channels.coordinatorsChannel()).toEqual({ conversationId: '19:koordinaattorit@thread.tacv2', teamId: '19:hyvinvointialue-general@thread.tacv2' });
+  expect(await h.bot.store.channels.coordinatorsChannel()).toEqual({ conversationId: '19:koordinaattorit@thread.tacv2', teamId: '19:hyvinvointialue-general@thread.tacv2', locale: 'fi' });
   const other = fixture('message-channel', h.connector.url, {
     conversation: { isGroup: true, conversationType: 'channel', id: '19:muu@thread.tacv2' },
     from: { id: '29:someone', aadObjectId: '11111111-2222-4333-8444-555555555555' },

@@ -1,3 +1,5 @@
+/** Database calls written together (group commit) or shared while in flight (single flight). */
+
 /**
  * Group commit: calls made while an earlier batch is being written wait and are written together
  * in one go. Nothing waits when the database is idle (the first call is flushed at once); under

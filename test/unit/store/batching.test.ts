@@ -1,4 +1,4 @@
-import { copyDoc, groupCommit, singleFlight } from '../../../src/store/groupCommit';
+import { copyDoc, groupCommit, singleFlight } from '../../../src/store/batching';
 
 test('group commit: the first call is flushed alone, calls arriving meanwhile go together, results in order', async () => {
   const batches: number[][] = [];
