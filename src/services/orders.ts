@@ -5,7 +5,7 @@ import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc, OrderRepo } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
-import { brokeringUpdate, orderSummaryFor } from './notify';
+import { brokeringUpdate, notifyOrderer } from './notify';
 import { closedOfferCards, offerWave, updateOfferCard } from './offering';
 import { message, whenText } from './views';
 import { renderCard } from '../cards/render';
@@ -207,19 +207,9 @@ export async function closeUnfilled(deps: ServiceDeps, order: OrderDoc, now: Dat
   if ((await deps.store.assignments.countLive(order._id)) > 0) return false;
   const closedView: OrderDoc = { ...order, status: 'unfilled', unfilledAt: now, updatedAt: now };
   const closed = await deps.store.offers.closeOpen(order._id, 'expired', now);
-  const items: NewOutboxItem[] = await closedOfferCards(deps, closedView, closed, 'expired');
+  await deps.postman.post(await closedOfferCards(deps, closedView, closed, 'expired'));
   // Orders left open by an older version may be long past: those are closed without a message.
-  if (now.getTime() - order.startsAt.getTime() < DAY) {
-    const target = (await deps.store.conversations.personalOf(order.orderer.aadObjectId)) ?? (await deps.store.conversations.get(order.conversationId));
-    if (target) {
-      const locale = pickLocale(target.locale, deps.config.defaultLocale);
-      const card = await orderSummaryFor(deps, closedView, locale, { heading: t(locale, 'order.heading.status'), notice: t(locale, 'order.unfilledNotice'), withContacts: false });
-      items.push({ key: `order-unfilled:${order._id}`, conversationId: target._id, activity: message(card) });
-    } else {
-      deps.log.warn({ orderId: order._id }, 'orderer cannot be reached');
-    }
-  }
-  await deps.postman.post(items);
+  if (now.getTime() - order.startsAt.getTime() < DAY) await notifyOrderer(deps, closedView, 'order.unfilledNotice', {}, `order-unfilled:${order._id}`);
   const after = await deps.store.orders.moveStatus(order._id, from, 'unfilled', now, { unfilledAt: now });
   if (!after) return false;
   await brokeringUpdate(deps, after, { key: 'order.unfilledCoordinators' });
