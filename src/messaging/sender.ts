@@ -247,7 +247,7 @@ export class OutboxSender {
       this.stats.retried += 1;
       const at = this.o.clock() + decision.delayMs;
       if (failure.statusCode === 429) this.o.limiter.pause(item.conversationId, at);
-      this.o.log.warn({ item: item.key, key: item.key, conversationId: item.conversationId, error, attempt, retryInMs: decision.delayMs }, 'outbox: delivery will be retried');
+      this.o.log.warn({ item: item.key, conversationId: item.conversationId, error, attempt, retryInMs: decision.delayMs }, 'outbox: delivery will be retried');
       await this.persist(item, () => this.o.outbox.reschedule(item.key, this.owner, new Date(at), error));
       return;
     }
@@ -257,7 +257,7 @@ export class OutboxSender {
   private async fail(item: OutboxItem, error: string, unreachable: boolean): Promise<void> {
     if (!(await this.persist(item, () => this.o.outbox.markFailed(item.key, this.owner, error)))) return; // another sender took it over
     this.stats.failed += 1;
-    this.o.log.warn({ item: item.key, key: item.key, conversationId: item.conversationId, error, unreachable }, 'outbox: delivery failed for good');
+    this.o.log.warn({ item: item.key, conversationId: item.conversationId, error, unreachable }, 'outbox: delivery failed for good');
     if (unreachable) await this.persist(item, () => this.o.conversations.markUnreachable(item.conversationId, new Date(this.o.clock())));
     const failed: OutboxItem = { ...item, status: 'failed', attempts: item.attempts + 1, lastError: error, lockedBy: undefined, lockedUntil: undefined };
     try {

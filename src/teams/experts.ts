@@ -15,26 +15,28 @@ import { isCoordinator } from './roles';
 import { replyLocaleOf } from './channels';
 
 const LANGUAGES = ['fi', 'sv', 'en', 'other'] as const;
+/** Longest accepted value of each free-text profile field (the schema's and the echo's limit). */
+const TEXT_MAX = { displayName: 100, phone: 40, email: 200, description: 500, trainingOrganisation: 120, trainingYear: 4 };
 
 function profileSchema(deps: RouteDeps) {
   const c = deps.catalog;
   const year = new Date(deps.now()).getUTCFullYear();
   return z
     .object({
-      displayName: requiredText(100),
-      phone: optionalText(40).refine((v) => !v || /^\+?[0-9 ()-]{5,40}$/.test(v), { params: { key: 'phone' } }),
-      email: optionalText(200).refine((v) => !v || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), { params: { key: 'email' } }),
+      displayName: requiredText(TEXT_MAX.displayName),
+      phone: optionalText(TEXT_MAX.phone).refine((v) => !v || /^\+?[0-9 ()-]{5,40}$/.test(v), { params: { key: 'phone' } }),
+      email: optionalText(TEXT_MAX.email).refine((v) => !v || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), { params: { key: 'email' } }),
       themes: choiceList(c.themes.map((x) => x.id)),
       taskTypes: choiceList(c.taskTypes.map((x) => x.id)),
       municipalities: choiceList(c.municipalities, 0),
       remoteOk: toggle,
       languages: choiceList(LANGUAGES),
-      description: requiredText(500),
-      trainingOrganisation: optionalText(120),
+      description: requiredText(TEXT_MAX.description),
+      trainingOrganisation: optionalText(TEXT_MAX.trainingOrganisation),
       trainingYear: z
         .string()
         .trim()
-        .max(4)
+        .max(TEXT_MAX.trainingYear)
         .optional()
         .refine((v) => !v || v === '0' || (/^\d{4}$/.test(v) && Number(v) >= 1990 && Number(v) <= year), { params: { key: 'year' } }),
       feePreference: z.enum(['fee', 'volunteer']),
@@ -67,8 +69,7 @@ function valuesOf(doc: ExpertDoc | null, typed?: Record<string, unknown>): FormV
  * ~28 KB message limit however large the submit was.
  */
 const ECHO_LIMITS: Record<string, number> = {
-  displayName: 100, phone: 40, email: 200, themes: 1000, taskTypes: 1000, municipalities: 2000, remoteOk: 5, languages: 100,
-  description: 500, trainingOrganisation: 120, trainingYear: 4, feePreference: 20, consent: 5,
+  ...TEXT_MAX, themes: 1000, taskTypes: 1000, municipalities: 2000, remoteOk: 5, languages: 100, feePreference: 20, consent: 5,
 };
 
 /**
