@@ -1,4 +1,5 @@
 import { Collection, Db } from 'mongodb';
+import { upsertRetryingLostInsert } from './duplicates';
 
 /** A channel of a team the bot is installed in, as Teams reported it. */
 export interface TeamChannelDoc {
@@ -47,7 +48,7 @@ export class ChannelRepo {
   async recordChannel(ch: { id: string; teamId: string; name?: string }, now: Date, deleted = false): Promise<void> {
     const set: Partial<TeamChannelDoc> = { teamId: ch.teamId, deleted, updatedAt: now };
     if (ch.name !== undefined) set.name = ch.name;
-    await this.channels.updateOne({ _id: ch.id }, { $set: set }, { upsert: true });
+    await upsertRetryingLostInsert(() => this.channels.updateOne({ _id: ch.id }, { $set: set }, { upsert: true }));
   }
 
   channelsOf(teamId: string): Promise<TeamChannelDoc[]> {
@@ -57,7 +58,7 @@ export class ChannelRepo {
   async setCoordinatorsChannel(ch: CoordinatorsChannel, byAadObjectId: string, now: Date, locale?: string): Promise<void> {
     const set: Partial<SettingDoc> = { value: { conversationId: ch.conversationId, teamId: ch.teamId }, updatedAt: now, updatedBy: byAadObjectId };
     if (locale) set.locale = locale;
-    await this.settings.updateOne({ _id: 'coordinatorsChannel' }, { $set: set }, { upsert: true });
+    await upsertRetryingLostInsert(() => this.settings.updateOne({ _id: 'coordinatorsChannel' }, { $set: set }, { upsert: true }));
   }
 
   /** The coordinators' channel with the language its cards are posted in (one read by _id). */

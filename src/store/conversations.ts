@@ -1,5 +1,5 @@
 import { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from './duplicates';
+import { upsertRetryingLostInsert } from './duplicates';
 
 export type ConversationScope = 'personal' | 'groupChat' | 'channel';
 
@@ -68,15 +68,7 @@ export class ConversationRepo {
     const signature = JSON.stringify(fields);
     const last = this.written.get(_id);
     if (last && last.signature === signature && now.getTime() - last.at >= 0 && now.getTime() - last.at < ConversationRepo.REFRESH_MS) return;
-    const write = () => this.col.updateOne({ _id }, { $set: set, $setOnInsert: { createdAt: now } }, { upsert: true });
-    try {
-      await write();
-    } catch (error) {
-      // Two first activities of a conversation (installationUpdate and conversationUpdate
-      // arrive together) can both try the insert; the loser updates the winner's document.
-      if (!isDuplicateKey(error)) throw error;
-      await write();
-    }
+    await upsertRetryingLostInsert(() => this.col.updateOne({ _id }, { $set: set, $setOnInsert: { createdAt: now } }, { upsert: true }));
     this.written.delete(_id);
     this.written.set(_id, { signature, at: now.getTime() });
     if (this.written.size > ConversationRepo.REMEMBERED) this.written.delete(this.written.keys().next().value as string);

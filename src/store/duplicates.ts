@@ -27,3 +27,18 @@ export async function insertIgnoringDuplicates<T extends { _id: string }>(col: C
     return all;
   }
 }
+
+/**
+ * Runs an upsert, and once more if it lost an insert race: two writers upserting the same new
+ * `_id` at once (Teams sends installationUpdate and conversationUpdate together) can both try
+ * the insert, and the loser gets a duplicate key. MongoDB retries that itself; FerretDB and
+ * Cosmos DB do not. The second run finds the winner's document and updates it.
+ */
+export async function upsertRetryingLostInsert<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    return write();
+  }
+}

@@ -1,5 +1,6 @@
 import { Collection, Db } from 'mongodb';
 import { copyDoc, singleFlight } from './batching';
+import { upsertRetryingLostInsert } from './duplicates';
 
 export type ExpertStatus = 'pending' | 'active' | 'rejected';
 export type ExpertLanguage = 'fi' | 'sv' | 'en' | 'other';
@@ -55,13 +56,15 @@ export class ExpertRepo {
    */
   async saveProfile(aadObjectId: string, profile: ExpertProfile, now: Date): Promise<{ doc: ExpertDoc; isNew: boolean; needsApproval: boolean }> {
     const id = aadObjectId.toLowerCase();
-    const before = await this.col.findOneAndUpdate(
-      { _id: id },
-      {
-        $set: { ...clean(profile), updatedAt: now },
-        $setOnInsert: { aadObjectId: id, status: 'pending', paused: false, createdAt: now },
-      },
-      { upsert: true, returnDocument: 'before' },
+    const before = await upsertRetryingLostInsert(() =>
+      this.col.findOneAndUpdate(
+        { _id: id },
+        {
+          $set: { ...clean(profile), updatedAt: now },
+          $setOnInsert: { aadObjectId: id, status: 'pending', paused: false, createdAt: now },
+        },
+        { upsert: true, returnDocument: 'before' },
+      ),
     );
     if (before?.status === 'rejected') {
       await this.col.updateOne({ _id: id, status: 'rejected' }, { $set: { status: 'pending' }, $unset: { rejectionReason: '' } });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from './duplicates';
+import { isDuplicateKey, upsertRetryingLostInsert } from './duplicates';
 
 /** Who saw an expert's full profile (themes are health data), when, and why. */
 export interface ProfileAccessDoc {
@@ -56,7 +56,7 @@ export class PrivacyRepo {
   }
 
   async requestErasure(aad: string, now: Date): Promise<void> {
-    await this.erasures.updateOne({ _id: aad }, { $setOnInsert: { requestedAt: now, status: 'requested' } }, { upsert: true });
+    await upsertRetryingLostInsert(() => this.erasures.updateOne({ _id: aad }, { $setOnInsert: { requestedAt: now, status: 'requested' } }, { upsert: true }));
   }
 
   /**

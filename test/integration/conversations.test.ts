@@ -72,6 +72,35 @@ test('team installation records the team channels and welcomes the channel', asy
   expect(channels.map((c) => c._id).sort()).toEqual(['19:hyvinvointialue-general@thread.tacv2', '19:koordinaattorit@thread.tacv2']);
 });
 
+test('installationUpdate and conversationUpdate of a new team arriving together: both handled, the channel welcomed once', async () => {
+  // Teams sends the two within milliseconds; both store the new channel. On FerretDB (and
+  // Cosmos DB) one of two concurrent upserts of a new _id fails with a duplicate key, which
+  // used to fail the whole turn, so the welcome never came (seen in the Playground).
+  for (let n = 0; n < 8; n++) {
+    const team = `19:race-${n}-${Date.now()}@thread.tacv2`;
+    h.connector.teamChannels[team] = [{ id: team, name: undefined }];
+    const base = { conversation: { isGroup: true, conversationType: 'channel', tenantId: 't', id: team } };
+    const channelData = { team: { id: team, name: 'Tiimi' }, tenant: { id: 't' } };
+    const update = fixture('conversation-update-team-install', h.connector.url, { ...base, channelData: { ...channelData, eventType: 'teamMemberAdded' } });
+    const install = fixture('conversation-update-team-install', h.connector.url, { ...base, type: 'installationUpdate', action: 'add', membersAdded: undefined, channelData });
+    const answers = await Promise.all([h.post(install), h.post(update)]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    await h.connector.waitFor(() => h.connector.sentTo(team).length === 1);
+    expect(JSON.stringify(h.connector.sentTo(team)[0])).toContain('Tervetuloa Välittäjään!');
+    expect(await h.bot.store.channels.channels.countDocuments({ _id: team })).toBe(1);
+    expect(await h.bot.store.conversations.col.countDocuments({ _id: team })).toBe(1);
+  }
+});
+
+test('concurrent upserts of one new channel all succeed (a lost insert race is retried as an update)', async () => {
+  const now = new Date();
+  for (let n = 0; n < 5; n++) {
+    const id = `19:upsert-race-${n}-${Date.now()}@thread.tacv2`;
+    await Promise.all(Array.from({ length: 6 }, (_, k) => h.bot.store.channels.recordChannel({ id, teamId: 'team-x', name: `n${k}` }, now)));
+    expect(await h.bot.store.channels.channels.countDocuments({ _id: id })).toBe(1);
+  }
+});
+
 test('a channel can be marked as the coordinators channel; later only a coordinator may move it', async () => {
   await h.post(fixture('message-channel', h.connector.url));
   const conv = '19:koordinaattorit@thread.tacv2;messageid=1700000000002';
