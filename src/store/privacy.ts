@@ -17,19 +17,32 @@ export interface ErasureRequestDoc {
   status: 'requested' | 'erased';
   erasedAt?: Date;
   confirmedBy?: string;
-  /** Chosen when the erasure starts, so that a repeated confirmation uses the same one. */
+  /** Erasures begun before pseudonyms were claimed in their own collection kept it here. */
   pseudonym?: string;
+}
+
+/**
+ * The pseudonym of an erasure under way, one per person: the unique `_id` decides it when two
+ * confirmations run at once (a double click), so a person's records are never split between
+ * two pseudonyms. Deleted when the erasure is done (it holds the person's id).
+ */
+interface ErasurePseudonymDoc {
+  _id: string; // the person's Entra object id
+  pseudonym: string;
+  claimedAt: Date;
 }
 
 /** Access log and erasure (GDPR art. 15, 17): the only code that deletes personal data. */
 export class PrivacyRepo {
   readonly access: Collection<ProfileAccessDoc>;
   readonly erasures: Collection<ErasureRequestDoc>;
+  private readonly pseudonyms: Collection<ErasurePseudonymDoc>;
 
   /** `onErased`: told after an erasure changed conversations, so no cached write hides that. */
   constructor(private readonly db: Db, private readonly onErased: () => void = () => undefined) {
     this.access = db.collection<ProfileAccessDoc>('profileAccessLog');
     this.erasures = db.collection<ErasureRequestDoc>('erasureRequests');
+    this.pseudonyms = db.collection<ErasurePseudonymDoc>('erasurePseudonyms');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -77,13 +90,21 @@ export class PrivacyRepo {
    *    pseudonym; payroll files waiting for a coordinator get the pseudonym too;
    *  - the erasure request itself is kept, as proof, under the pseudonym.
    * Everything here is a plain delete, insert or update that can be repeated: a crash midway
-   * is finished by confirming again, under the same pseudonym (saved on the request first).
+   * is finished by confirming again, under the same pseudonym (claimed first). Two
+   * confirmations at once share the pseudonym and do the same work.
+   * Returns null when there is no request to act on: none was made, or a confirmation running
+   * at the same time has just finished it.
    */
-  async erase(aad: string, confirmedBy: string, now: Date): Promise<{ pseudonym: string }> {
+  async erase(aad: string, confirmedBy: string, now: Date): Promise<{ pseudonym: string } | null> {
     const db = this.db;
+    const claimed = await this.claimPseudonym(aad, now);
+    // Read after the claim: a confirmation that finished meanwhile deleted the request first.
     const request = await this.erasures.findOne({ _id: aad });
-    const pseudonym = request?.pseudonym ?? `erased-${randomUUID()}`;
-    await this.erasures.updateOne({ _id: aad }, { $set: { pseudonym }, $setOnInsert: { requestedAt: now, status: 'requested' } }, { upsert: true });
+    if (!request || !claimed) {
+      if (claimed) await this.pseudonyms.deleteOne({ _id: aad, pseudonym: claimed });
+      return null;
+    }
+    const pseudonym = request.pseudonym ?? claimed;
     const expert = await db.collection<{ _id: string; displayName?: string }>('experts').findOne({ _id: aad });
     const name = expert?.displayName?.trim() || undefined;
 
@@ -113,7 +134,21 @@ export class PrivacyRepo {
       if (!isDuplicateKey(error)) throw error;
     }
     await this.erasures.deleteOne({ _id: aad });
+    await this.pseudonyms.deleteOne({ _id: aad });
     return { pseudonym };
+  }
+
+  /** This erasure's pseudonym: a new one, or the one a confirmation running alongside claimed. */
+  private async claimPseudonym(aad: string, now: Date): Promise<string | null> {
+    const candidate = `erased-${randomUUID()}`;
+    try {
+      await this.pseudonyms.insertOne({ _id: aad, pseudonym: candidate, claimedAt: now });
+      return candidate;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      // null: the other confirmation finished between our insert and this read.
+      return (await this.pseudonyms.findOne({ _id: aad }))?.pseudonym ?? null;
+    }
   }
 
   /** Feedback answers of the person: the same answer under `<orderId>:<pseudonym>`, without free text. */

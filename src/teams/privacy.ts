@@ -69,13 +69,20 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
     const request = await deps.store.privacy.erasures.findOne({ _id: parsed.data.userId });
     if (!request || request.status !== 'requested') return noticeCard(t(loc, 'erasure.notRequested'), 'attention');
     const conv = await deps.store.conversations.personalOf(parsed.data.userId);
-    const { pseudonym } = await deps.store.privacy.erase(parsed.data.userId, actorOf(c).aadObjectId ?? '', deps.now());
+    const done = renderCard('erasure-request', loc, { text: t(loc, 'erasure.done'), userId: parsed.data.userId, showConfirm: false });
+    const erased = await deps.store.privacy.erase(parsed.data.userId, actorOf(c).aadObjectId ?? '', deps.now());
+    if (!erased) {
+      // A confirmation running at the same time (a double click) finished it: the same answer.
+      deps.log.info({ action: 'erase', user: parsed.data.userId }, 'erasure already done alongside');
+      return done;
+    }
+    const { pseudonym } = erased;
     if (conv) {
       // Keyed by the pseudonym: the outbox must not keep the erased person's id either.
       const farewell = noticeCard(t(pickLocale(conv.locale, deps.config.defaultLocale), 'erasure.doneForUser'), 'good');
       await deps.postman.post([{ key: `erased:${pseudonym}`, conversationId: conv._id, activity: message(farewell) }]);
     }
     deps.log.info({ action: 'erase', user: parsed.data.userId }, 'personal data erased');
-    return renderCard('erasure-request', loc, { text: t(loc, 'erasure.done'), userId: parsed.data.userId, showConfirm: false });
+    return done;
   });
 }

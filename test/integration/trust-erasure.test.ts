@@ -95,3 +95,34 @@ test('after erasure no collection holds the expert id or name; fees and feedback
   // A second confirmation finds nothing left to erase.
   expect(text(cardOf(await h.post(execute(h, coordinator, 'privacy.confirmErasure', { userId: expert.aad }, CHANNEL, CHANNEL_DATA))))).not.toContain('Tiedot on poistettu');
 }, 120_000);
+
+test('two confirmations at once (a double click) erase under one pseudonym and say goodbye once', async () => {
+  const twin: User = { ...user('Tuula Tuplaklikkaus'), personal: `a:1${randomUUID().replace(/-/g, '')}` };
+  await h.post(personalMessage(h, twin, 'ohje'));
+  // Fee records to de-identify: past tasks of the person.
+  const past = new Date('2026-01-15T10:00:00Z');
+  await h.bot.store.assignments.col.insertMany([1, 2, 3, 4, 5].map((n) => ({
+    _id: `T-2026-900${n}#1`, orderId: `T-2026-900${n}`, expertId: twin.aad, seat: 1, startsAt: past, endsAt: past, status: 'accepted', createdAt: past, updatedAt: past,
+  })) as never[]);
+  cardOf(await h.post(execute(h, twin, 'privacy.requestErasure', {})));
+  await h.bot.sender.drain(15_000);
+  const erasedBefore = await h.bot.store.privacy.erasures.countDocuments({ status: 'erased' });
+  h.connector.reset();
+
+  const confirm = () => h.post(execute(h, coordinator, 'privacy.confirmErasure', { userId: twin.aad }, CHANNEL, CHANNEL_DATA));
+  const answers = await Promise.all(Array.from({ length: 6 }, confirm));
+  // Each click is answered: "erased", or, for a click that came after the erasure had
+  // finished, "no open request: erased already, or never made".
+  const said = answers.map((answer) => text(cardOf(answer)));
+  for (const t of said) expect(t).toMatch(/Tiedot on poistettu|tiedot on jo poistettu/);
+  expect(said.some((t) => t.includes('Tiedot on poistettu'))).toBe(true);
+  await h.bot.sender.drain(15_000);
+
+  const pseudonyms = await h.bot.store.assignments.col.distinct('expertId', { orderId: { $regex: '^T-2026-900' } });
+  expect(pseudonyms).toHaveLength(1);
+  expect(pseudonyms[0]).toMatch(/^erased-[0-9a-f-]{36}$/);
+  expect(await h.bot.store.privacy.erasures.countDocuments({ status: 'erased' })).toBe(erasedBefore + 1);
+  expect(await h.bot.store.privacy.erasures.countDocuments({ _id: pseudonyms[0] })).toBe(1);
+  expect(h.connector.sentTo(twin.personal)).toHaveLength(1);
+  expect(await documentsContaining([twin.aad, 'Tuula Tuplaklikkaus'])).toEqual([]);
+}, 60_000);
