@@ -228,7 +228,11 @@ export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: str
   const order = await deps.store.orders.get(orderId);
   if (!order) return { kind: 'notFound' };
   const gone = await deps.store.assignments.withdraw(orderId, actorAad, now);
-  if (!gone) return { kind: 'notFound' };
+  if (!gone?.first) {
+    // A repeated click (a double click, an old card) is answered as the first one was.
+    const offer = gone ? undefined : await deps.store.offers.get(OfferRepo.idOf(orderId, actorAad));
+    return gone || offer?.status === 'withdrawn' ? { kind: 'withdrawn', order } : { kind: 'notFound' };
+  }
   await deps.store.offers.respond(OfferRepo.idOf(orderId, actorAad), ['accepted'], 'withdrawn', now);
   const current = (await deps.store.orders.moveStatus(orderId, ['filled'], 'offering', now)) ?? order;
   deps.log.info({ orderId, expertId: actorAad }, 'expert withdrew');

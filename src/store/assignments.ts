@@ -1,5 +1,5 @@
 import { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from './duplicates';
+import { isDuplicateKey, upsertRetryingLostInsert } from './duplicates';
 
 export type AssignmentStatus = 'accepted' | 'cancelled' | 'done';
 
@@ -94,18 +94,25 @@ export class AssignmentRepo {
     return { kind: 'full' };
   }
 
-  /** Frees the expert's seat, keeping a record of the withdrawal. */
-  async withdraw(orderId: string, expertId: string, now: Date): Promise<AssignmentDoc | null> {
+  /**
+   * Frees the expert's seat, keeping a record of the withdrawal. `first` is false when a
+   * withdrawal of the same seat running at the same time (a double click) freed it: that one
+   * does what follows a withdrawal, once.
+   */
+  async withdraw(orderId: string, expertId: string, now: Date): Promise<{ assignment: AssignmentDoc; first: boolean } | null> {
     const doc = await this.col.findOne({ orderId, expertId, status: 'accepted' });
     if (!doc) return null;
     const { _id, ...rest } = doc;
-    await this.withdrawals.updateOne(
-      { _id: `${_id}@${now.getTime()}` },
-      { $setOnInsert: { ...rest, withdrawnAt: now, updatedAt: now } },
-      { upsert: true },
+    // Keyed by the seat and when it was taken: a double-clicked withdrawal keeps one record.
+    await upsertRetryingLostInsert(() =>
+      this.withdrawals.updateOne(
+        { _id: `${_id}@${doc.createdAt.getTime()}` },
+        { $setOnInsert: { ...rest, withdrawnAt: now, updatedAt: now } },
+        { upsert: true },
+      ),
     );
     const r = await this.col.deleteOne({ _id, expertId, status: 'accepted' });
-    return r.deletedCount === 1 ? doc : null;
+    return { assignment: doc, first: r.deletedCount === 1 };
   }
 
   of(orderId: string, expertId: string): Promise<AssignmentDoc | null> {

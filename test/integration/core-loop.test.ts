@@ -140,6 +140,23 @@ test('withdraw reopens the seat, tells the orderer and sends the next wave autom
   expect(h.connector.sentTo(professional.personal).map(text).join()).toContain('perui osallistumisensa');
 });
 
+test('a double-clicked withdrawal frees the seat once: one record, one notice to the orderer, every click answered', async () => {
+  const a = await activeExpert('Tuomas');
+  const orderId = await placeOrder({ title: 'Kahdesti peruttu' });
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: a.aad }, CHANNEL, CHANNEL_DATA)));
+  cardOf(await h.post(execute(h, a, 'offer.accept', { offerId: `${orderId}:${a.aad}` })));
+  await h.bot.sender.drain(10000);
+  h.connector.reset();
+  const clicks = await Promise.all([1, 2, 3].map(() => h.post(execute(h, a, 'assignment.withdraw', { orderId }))));
+  for (const click of clicks) expect(text(cardOf(click))).toContain('Peruit osallistumisesi');
+  const later = cardOf(await h.post(execute(h, a, 'assignment.withdraw', { orderId })));
+  expect(text(later)).toContain('Peruit osallistumisesi');
+  expect(await h.bot.store.assignments.withdrawals.countDocuments({ orderId })).toBe(1);
+  await h.bot.sender.drain(10000);
+  const notices = h.connector.sentTo(professional.personal).map(text).filter((t) => t.includes('perui osallistumisensa'));
+  expect(notices).toHaveLength(1);
+});
+
 test('cancel early is free; cancel late keeps the fee payable; only the orderer or a coordinator may cancel', async () => {
   const e = await activeExpert('Pekka');
   const early = await placeOrder({ title: 'Aikaisin peruttava' });
