@@ -172,7 +172,12 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
   if (order.orderer.aadObjectId !== actor.aadObjectId && !actor.isCoordinator) return { kind: 'forbidden' };
   const terms = cancellationTerms(order.startsAt, now, deps.config.lateCancelHours);
   const after = await deps.store.orders.moveStatus(orderId, ['new', 'offering', 'filled'], 'cancelled', now, { cancelledAt: now, cancelledLate: terms.late });
-  if (!after) return { kind: 'notCancellable', order };
+  if (!after) {
+    // Cancelled already (a double click, an old card): answered as the first click was.
+    const current = await deps.store.orders.get(orderId);
+    if (current?.status === 'cancelled') return { kind: 'cancelled', order: current, late: !!current.cancelledLate };
+    return { kind: 'notCancellable', order };
+  }
   const accepted = await deps.store.assignments.cancelAll(orderId, terms.feePayable, now);
   const closed = await deps.store.offers.closeOpen(orderId, 'cancelled', now);
   const items: NewOutboxItem[] = await closedOfferCards(deps, after, closed, 'cancelled');

@@ -157,6 +157,20 @@ test('a double-clicked withdrawal frees the seat once: one record, one notice to
   expect(notices).toHaveLength(1);
 });
 
+test('a double-clicked cancellation cancels once: every click answered "cancelled", the expert told once', async () => {
+  const e = await activeExpert('Kalle');
+  const orderId = await placeOrder({ title: 'Kahdesti peruttu tilaus' });
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: e.aad }, CHANNEL, CHANNEL_DATA)));
+  cardOf(await h.post(execute(h, e, 'offer.accept', { offerId: `${orderId}:${e.aad}` })));
+  await h.bot.sender.drain(10000);
+  h.connector.reset();
+  const clicks = await Promise.all([1, 2, 3].map(() => h.post(execute(h, professional, 'order.cancel', { orderId }))));
+  for (const click of clicks) expect(text(cardOf(click))).toContain('Tilaus on peruttu');
+  expect(text(cardOf(await h.post(execute(h, professional, 'order.cancel', { orderId }))))).toContain('Tilaus on peruttu');
+  await h.bot.sender.drain(10000);
+  expect(h.connector.sentTo(e.personal).map(text).filter((t) => t.includes('Kahdesti peruttu tilaus'))).toHaveLength(1);
+});
+
 test('cancel early is free; cancel late keeps the fee payable; only the orderer or a coordinator may cancel', async () => {
   const e = await activeExpert('Pekka');
   const early = await placeOrder({ title: 'Aikaisin peruttava' });
