@@ -31,6 +31,8 @@ export interface ExpertDoc extends ExpertProfile {
   decidedBy?: string;
   /** Where the approval card was posted, so the decision can update it in place. */
   approvalCardKey?: string;
+  /** When the profile last began to wait for a decision: names that round of approval. */
+  pendingSince?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -61,19 +63,23 @@ export class ExpertRepo {
         { _id: id },
         {
           $set: { ...clean(profile), updatedAt: now },
-          $setOnInsert: { aadObjectId: id, status: 'pending', paused: false, createdAt: now },
+          $setOnInsert: { aadObjectId: id, status: 'pending', paused: false, pendingSince: now, createdAt: now },
         },
         { upsert: true, returnDocument: 'before' },
       ),
     );
     if (before?.status === 'rejected') {
-      await this.col.updateOne({ _id: id, status: 'rejected' }, { $set: { status: 'pending' }, $unset: { rejectionReason: '' } });
+      await this.col.updateOne({ _id: id, status: 'rejected' }, { $set: { status: 'pending', pendingSince: now }, $unset: { rejectionReason: '' } });
     }
     const doc = (await this.col.findOne({ _id: id }))!;
     return { doc, isNew: !before, needsApproval: !before || before.status === 'rejected' };
   }
 
-  /** Approve or reject, only from 'pending': two coordinators clicking at once decide once. */
+  /**
+   * Approve or reject, only from 'pending'. On MongoDB two clicks at once decide once; FerretDB
+   * applies a conditional update as a read and a replace, so both may pass there: the expert's
+   * notice is keyed by the round of approval (`pendingSince`) and sent once either way.
+   */
   async decide(aadObjectId: string, decision: 'active' | 'rejected', by: string, now: Date, reason?: string): Promise<ExpertDoc | null> {
     const set: Partial<ExpertDoc> = { status: decision, decidedBy: by, updatedAt: now };
     if (reason) set.rejectionReason = reason;

@@ -223,25 +223,31 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
       const parsed = parseCardData(decisionSchema, data, 'profile');
       if (!parsed.ok) return noticeCard(t(loc, 'error.badInput'), 'attention');
       const by = c.activity.from?.name ?? '';
-      const doc = await deps.store.experts.decide(parsed.value.expertId, decision === 'approve' ? 'active' : 'rejected', actorOf(c).aadObjectId ?? '', deps.now(), parsed.value.reason);
+      const actor = actorOf(c).aadObjectId ?? '';
+      const status = decision === 'approve' ? 'active' : 'rejected';
+      const decided = (doc: ExpertDoc) => profileCard(deps, doc, loc, {
+        heading: t(loc, 'expert.heading.approval'),
+        notice: t(loc, decision === 'approve' ? 'expert.approvedNotice' : 'expert.rejectedNotice', { by }),
+        noticeColor: decision === 'approve' ? 'Good' : 'Attention',
+      });
+      const doc = await deps.store.experts.decide(parsed.value.expertId, status, actor, deps.now(), parsed.value.reason);
       if (!doc) {
         const current = await deps.store.experts.get(parsed.value.expertId);
-        return current
-          ? profileCard(deps, current, loc, { heading: t(loc, 'expert.heading.approval'), notice: t(loc, 'expert.alreadyDecided') })
-          : noticeCard(t(loc, 'error.badInput'), 'attention');
+        if (!current) return noticeCard(t(loc, 'error.badInput'), 'attention');
+        // The same coordinator's second click (a double click) is answered as the first was.
+        if (current.status === status && current.decidedBy === actor) return decided(current);
+        return profileCard(deps, current, loc, { heading: t(loc, 'expert.heading.approval'), notice: t(loc, 'expert.alreadyDecided') });
       }
       deps.log.info({ expertId: doc._id, decision }, 'expert decided');
       const conv = await deps.store.conversations.personalOf(doc._id);
       if (conv) {
         const el = pickLocale(conv.locale, deps.config.defaultLocale);
         const text = decision === 'approve' ? t(el, 'expert.youApproved') : t(el, 'expert.youRejected', { reason: parsed.value.reason ?? '–' });
-        await deps.postman.post([{ key: `expert-decision:${doc._id}:${deps.now().getTime()}`, conversationId: conv._id, activity: message(noticeCard(text, decision === 'approve' ? 'good' : 'attention')) }]);
+        // One notice per round of approval, however many clicks got through at once.
+        const round = (doc.pendingSince ?? doc.createdAt).getTime();
+        await deps.postman.post([{ key: `expert-decision:${doc._id}:${round}`, conversationId: conv._id, activity: message(noticeCard(text, decision === 'approve' ? 'good' : 'attention')) }]);
       }
-      return profileCard(deps, doc, loc, {
-        heading: t(loc, 'expert.heading.approval'),
-        notice: t(loc, decision === 'approve' ? 'expert.approvedNotice' : 'expert.rejectedNotice', { by }),
-        noticeColor: decision === 'approve' ? 'Good' : 'Attention',
-      });
+      return decided(doc);
     });
   }
 }

@@ -140,6 +140,39 @@ test('withdraw reopens the seat, tells the orderer and sends the next wave autom
   expect(h.connector.sentTo(professional.personal).map(text).join()).toContain('perui osallistumisensa');
 });
 
+/** A registered expert waiting for approval, with the connector's record cleared. */
+async function pendingExpert(name: string): Promise<User> {
+  const u = user(name);
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  expect(text(cardOf(await h.post(execute(h, u, 'expert.saveProfile', profile(name)))))).toContain('Odottaa');
+  await h.bot.sender.drain(10000);
+  h.connector.reset();
+  return u;
+}
+
+test('a double-clicked approval decides once: the expert is told once, every click answered', async () => {
+  const u = await pendingExpert('Hilkka Hyväksyttävä');
+  const clicks = await Promise.all([1, 2, 3, 4].map(() => h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))));
+  for (const click of clicks) expect(text(cardOf(click))).toContain('Hyväksytty');
+  await h.bot.sender.drain(10000);
+  expect(h.connector.sentTo(u.personal)).toHaveLength(1);
+  expect((await h.bot.store.experts.get(u.aad))!.status).toBe('active');
+});
+
+test('a rejected expert hears why, may send the profile again, and hears the new decision too', async () => {
+  const u = await pendingExpert('Raimo Uudelleen');
+  const rejected = cardOf(await h.post(execute(h, coordinator, 'expert.reject', { expertId: u.aad, reason: 'Koulutus puuttuu' }, CHANNEL, CHANNEL_DATA)));
+  expect(text(rejected)).toContain('Hylätty');
+  expect((await h.bot.store.experts.get(u.aad))!.status).toBe('rejected');
+  expect(text(cardOf(await h.post(execute(h, u, 'expert.saveProfile', profile('Raimo Uudelleen', { trainingYear: '2025' })))))).toContain('Odottaa');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
+  await h.bot.sender.drain(10000);
+  const told = h.connector.sentTo(u.personal).map(text);
+  expect(told).toHaveLength(2);
+  expect(told[0]).toContain('Syy: Koulutus puuttuu');
+  expect(told[1]).toContain('Profiilisi on hyväksytty');
+});
+
 test('a double-clicked withdrawal frees the seat once: one record, one notice to the orderer, every click answered', async () => {
   const a = await activeExpert('Tuomas');
   const orderId = await placeOrder({ title: 'Kahdesti peruttu' });
