@@ -104,11 +104,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   scheduler.register(feesJob(deps));
   scheduler.register(feedbackJob(deps));
   scheduler.register(remindersJob(deps));
-  scheduler.register(
-    cleanupJob(deps, [
-      async (now) => ({ feedbackTexts: await store.feedback.removeTextsBefore(new Date(now.getTime() - config.feedbackRetentionDays * 86_400_000)) }),
-    ]),
-  );
+  scheduler.register(cleanupJob(deps));
   const app = createApp(adapter, { ...deps, scheduler });
   void preparing.then(() => {
     if (stopped) return;

@@ -1,4 +1,5 @@
 import { ServiceDeps } from '../services/deps';
+import { feedbackRetention } from '../services/feedback';
 import { JobDefinition } from './scheduler';
 
 const DAY = 86_400_000;
@@ -6,10 +7,10 @@ const DAY = 86_400_000;
 /**
  * Nightly clean-up in place of TTL indexes (not portable): processed activity ids after 2
  * days, delivered outbox messages and their leases after 30 days, payroll files after 7 days,
- * order forms' one-time claims after 90 days (the double-submit guard needs them only briefly).
- * Other modules add their own retention steps (e.g. free-text feedback) through `extraSteps`.
+ * order forms' one-time claims after 90 days (the double-submit guard needs them only briefly),
+ * free-text feedback after FEEDBACK_RETENTION_DAYS.
  */
-export function cleanupJob(deps: ServiceDeps, extraSteps: ((now: Date) => Promise<Record<string, number>>)[] = []): JobDefinition {
+export function cleanupJob(deps: ServiceDeps): JobDefinition {
   return {
     name: 'cleanup',
     cron: '30 3 * * *',
@@ -22,7 +23,7 @@ export function cleanupJob(deps: ServiceDeps, extraSteps: ((now: Date) => Promis
         feeExports: await deps.store.feeExports.removeOlderThan(new Date(now - 7 * DAY)),
         orderForms: await deps.store.orders.removeFormClaimsBefore(new Date(now - 90 * DAY)),
       };
-      for (const step of extraSteps) Object.assign(removed, await step(ctx.now()));
+      Object.assign(removed, await feedbackRetention(deps, ctx.now()));
       deps.log.info({ job: 'cleanup', ...removed }, 'clean-up done');
     },
   };

@@ -58,20 +58,49 @@ export async function requestFeedback(deps: ServiceDeps, order: OrderDoc, now: D
 }
 
 /** The orderer's confirmed duration and outcome go onto the assignments: the fee uses them. */
-export async function applyOrdererAnswer(deps: ServiceDeps, orderId: string, tookPlace: string, minutes: number): Promise<void> {
+async function applyOrdererAnswer(deps: ServiceDeps, orderId: string, tookPlace: string, minutes: number): Promise<void> {
   const outcome = tookPlace === 'yes' ? 'held' : tookPlace === 'noShow' ? 'noShow' : 'cancelled';
   await deps.store.assignments.col.updateMany({ orderId, fee: { $exists: false } }, { $set: { confirmedMinutes: minutes, outcome, updatedAt: deps.now() } });
 }
 
-export async function applyExpertAnswer(deps: ServiceDeps, orderId: string, expertId: string, travelKm?: number, ticketCents?: number): Promise<void> {
+async function applyExpertAnswer(deps: ServiceDeps, orderId: string, expertId: string, travelKm?: number, ticketCents?: number): Promise<void> {
   const set: Record<string, unknown> = { updatedAt: deps.now() };
   if (travelKm !== undefined) set.travelKm = travelKm;
   if (ticketCents !== undefined) set.ticketCents = ticketCents;
   await deps.store.assignments.col.updateOne({ orderId, expertId, fee: { $exists: false } }, { $set: set });
 }
 
+/**
+ * What a stored answer changes elsewhere: the confirmed duration and outcome, travel costs,
+ * the anonymous text, the debrief request. Every step can be repeated, and all of them run
+ * again whenever the card is submitted again, so an answer stored just before a crash still
+ * takes effect. Assignments already settled (with a fee) are not changed.
+ */
+export async function applyAnswer(deps: ServiceDeps, order: OrderDoc, answer: FeedbackDoc): Promise<void> {
+  const a = answer.answers;
+  if (answer.role === 'orderer') {
+    await applyOrdererAnswer(deps, order._id, String(a.tookPlace), Number(a.actualMinutes));
+    return;
+  }
+  if (!answer.expertId) return;
+  await applyExpertAnswer(deps, order._id, answer.expertId, Number(a.travelKm ?? 0), Math.round(Number(a.ticketEuros ?? 0) * 100));
+  await deps.store.feedback.moveAnonymous(answer, monthOf(answer.createdAt, deps.config.timeZone));
+  if (answer.debrief) await routeDebrief(deps, order, answer.expertId);
+}
+
+/**
+ * The clean-up job's feedback step: anonymous texts a crash left in their answers (and no
+ * later submit moved) are moved, then free texts older than FEEDBACK_RETENTION_DAYS go.
+ */
+export async function feedbackRetention(deps: ServiceDeps, now: Date): Promise<Record<string, number>> {
+  const stranded = await deps.store.feedback.strandedAnonymous(new Date(now.getTime() - 3_600_000));
+  for (const answer of stranded) await deps.store.feedback.moveAnonymous(answer, monthOf(answer.createdAt, deps.config.timeZone));
+  const cutoff = new Date(now.getTime() - deps.config.feedbackRetentionDays * 86_400_000);
+  return { anonymousMoved: stranded.length, ...(await deps.store.feedback.removeTextsBefore(cutoff, monthOf(cutoff, deps.config.timeZone))) };
+}
+
 /** A debrief request reaches the coordinators at once, not in the next digest. */
-export async function routeDebrief(deps: ServiceDeps, order: OrderDoc, expertId: string): Promise<void> {
+async function routeDebrief(deps: ServiceDeps, order: OrderDoc, expertId: string): Promise<void> {
   const channel = await deps.store.channels.coordinatorsChannel();
   if (!channel) return;
   const name = (await deps.store.experts.get(expertId))?.displayName ?? '';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from './duplicates';
+import { insertIgnoringDuplicates, isDuplicateKey } from './duplicates';
 
 export type FeedbackRole = 'orderer' | 'expert';
 
@@ -14,6 +14,12 @@ export interface FeedbackDoc {
   /** Free text; removed by the clean-up job after FEEDBACK_RETENTION_DAYS. */
   text?: string;
   debrief?: boolean;
+  /**
+   * Anonymous text on its way to `anonymousFeedback`, with the id it gets there: kept only
+   * until it is moved (moveAnonymous), so that a crash in between neither loses nor doubles
+   * it, and afterwards nothing links the text to the answer.
+   */
+  anonymous?: { id: string; text: string };
   createdAt: Date;
 }
 
@@ -92,14 +98,32 @@ export class FeedbackRepo {
     await this.requests.updateOne({ _id: id }, { $set: { nudges, nudgedAt: at } });
   }
 
-  async addAnonymous(text: string, month: string): Promise<void> {
-    await this.anonymous.insertOne({ _id: randomUUID(), month, text });
+  /** A new id for an anonymous text: random, so that it says nothing of whose it is. */
+  static anonymousId(): string {
+    return randomUUID();
   }
 
-  /** Retention: free texts older than `cutoff` are deleted; the numeric answers stay. */
-  async removeTextsBefore(cutoff: Date): Promise<number> {
-    const r = await this.answers.updateMany({ createdAt: { $lt: cutoff }, text: { $exists: true } }, { $unset: { text: '' } });
-    return r.modifiedCount;
+  /** Moves an answer's anonymous text to the anonymous collection; can be repeated. */
+  async moveAnonymous(answer: FeedbackDoc, month: string): Promise<void> {
+    if (!answer.anonymous) return;
+    await insertIgnoringDuplicates(this.anonymous, [{ _id: answer.anonymous.id, month, text: answer.anonymous.text }]);
+    await this.answers.updateOne({ _id: answer._id }, { $unset: { anonymous: '' } });
+  }
+
+  /**
+   * Retention: free texts of answers stored before `cutoff` are deleted (the numeric answers
+   * stay), and anonymous texts of `cutoffMonth` (YYYY-MM) and earlier: they carry only their
+   * month, so a month goes as soon as any of it is past the cutoff, never later.
+   */
+  async removeTextsBefore(cutoff: Date, cutoffMonth: string): Promise<{ feedbackTexts: number; anonymousTexts: number }> {
+    const answers = await this.answers.updateMany({ createdAt: { $lt: cutoff }, text: { $exists: true } }, { $unset: { text: '' } });
+    const anonymous = await this.anonymous.deleteMany({ month: { $lte: cutoffMonth } });
+    return { feedbackTexts: answers.modifiedCount, anonymousTexts: anonymous.deletedCount };
+  }
+
+  /** Answers whose anonymous text a crash left unmoved, stored before `before`. */
+  strandedAnonymous(before: Date): Promise<FeedbackDoc[]> {
+    return this.answers.find({ anonymous: { $exists: true }, createdAt: { $lt: before } }).toArray();
   }
 
   async missingCount(): Promise<number> {

@@ -2,7 +2,7 @@ import { Application, TurnState } from './sdk';
 import { z } from 'zod';
 import { noticeCard } from '../cards/render';
 import { t } from '../i18n';
-import { applyExpertAnswer, applyOrdererAnswer, feedbackCard, monthOf, routeDebrief } from '../services/feedback';
+import { applyAnswer, feedbackCard } from '../services/feedback';
 import { FeedbackRepo, FeedbackRole } from '../store/feedback';
 import { actorOf, localeOf } from './activity';
 import { RouteDeps } from './deps';
@@ -41,7 +41,12 @@ export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteD
         return noticeCard(t(loc, 'feedback.notYours'), 'attention');
       }
       const existing = await deps.store.feedback.get(key);
-      if (existing) return feedbackCard(deps, order, role, loc, { stored: existing });
+      if (existing) {
+        // Answered before: shown as stored, and its effects made sure of (a crash may have
+        // come between storing the answer and applying it).
+        await applyAnswer(deps, order, existing);
+        return feedbackCard(deps, order, role, loc, { stored: existing });
+      }
       const parsed = role === 'orderer' ? parseCardData(ordererSchema, data, 'feedback') : parseCardData(expertSchema, data, 'feedback');
       if (!parsed.ok) return feedbackCard(deps, order, role, loc, { values: data as Record<string, unknown>, errors: parsed.errors });
       const v = parsed.value as z.infer<typeof expertSchema> & z.infer<typeof ordererSchema>;
@@ -50,17 +55,14 @@ export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteD
       if (role === 'orderer') Object.assign(answers, { goalsMet: Number(v.goalsMet), useful: Number(v.useful), orderAgain: v.orderAgain });
       else Object.assign(answers, { howItWent: Number(v.howItWent), travelKm: v.travelKm ?? 0, ticketEuros: v.ticketEuros ?? 0, debrief: v.debrief });
       const saved = await deps.store.feedback.answer({
-        _id: key, orderId: order._id, role, expertId: role === 'expert' ? aad : undefined, answers, text: v.text, debrief: role === 'expert' ? v.debrief : undefined, createdAt: deps.now(),
+        _id: key, orderId: order._id, role, expertId: role === 'expert' ? aad : undefined, answers, text: v.text,
+        debrief: role === 'expert' ? v.debrief : undefined,
+        anonymous: role === 'expert' && v.anonymousText ? { id: FeedbackRepo.anonymousId(), text: v.anonymousText } : undefined,
+        createdAt: deps.now(),
       });
-      if (saved.isNew) {
-        if (role === 'orderer') await applyOrdererAnswer(deps, order._id, v.tookPlace, minutes);
-        else {
-          await applyExpertAnswer(deps, order._id, aad, v.travelKm, v.ticketEuros !== undefined ? Math.round(v.ticketEuros * 100) : undefined);
-          if (v.anonymousText) await deps.store.feedback.addAnonymous(v.anonymousText, monthOf(deps.now(), deps.config.timeZone));
-          if (v.debrief) await routeDebrief(deps, order, aad);
-        }
-        deps.log.info({ orderId: order._id, role }, 'feedback stored');
-      }
+      if (saved.isNew) deps.log.info({ orderId: order._id, role }, 'feedback stored');
+      // The stored answer (the first, if two submits raced) is what takes effect.
+      await applyAnswer(deps, order, saved.doc);
       return feedbackCard(deps, order, role, loc, { stored: saved.doc });
     });
   }

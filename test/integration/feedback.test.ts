@@ -136,3 +136,32 @@ test('missing feedback is nudged two days after the request and two days after t
   await h.bot.sender.drain(10000);
   expect(h.connector.sentTo(orderer.personal).map(text).filter((s) => s.includes('palaute tehtävästä T-2026-7003'))).toHaveLength(2);
 });
+
+test('an answer stored just before a crash still takes effect when the card is sent again: hours, travel, anonymous text once, debrief once', async () => {
+  await order('T-2026-7005', new Date(Date.now() - 3 * HOUR));
+  await feedbackJob(h.bot.deps).run(at(new Date()));
+  // The process died right after storing each answer, before applying it.
+  const createdAt = new Date();
+  await h.bot.store.feedback.answers.insertMany([
+    { _id: 'T-2026-7005:orderer', orderId: 'T-2026-7005', role: 'orderer', answers: { tookPlace: 'yes', actualMinutes: 70, goalsMet: 4, useful: 4, orderAgain: true }, createdAt },
+    {
+      _id: `T-2026-7005:${expert.aad}`, orderId: 'T-2026-7005', role: 'expert', expertId: expert.aad, debrief: true, createdAt,
+      answers: { tookPlace: 'yes', actualMinutes: 70, howItWent: 4, travelKm: 7, ticketEuros: 3.5, debrief: true }, anonymous: { id: 'b4a1c7de-0d3e-4e7a-9a55-5b6c7d8e9f00', text: 'Kahvi loppui' },
+    },
+  ]);
+  expect((await h.bot.store.assignments.of('T-2026-7005', expert.aad))!.confirmedMinutes).toBeUndefined();
+  const anonymousBefore = await h.bot.store.feedback.anonymous.countDocuments();
+  h.connector.reset();
+
+  for (let click = 0; click < 2; click++) {
+    expect(text(cardOf(await h.post(execute(h, orderer, 'feedback.orderer', { ...ORDERER_ANSWER, orderId: 'T-2026-7005', actualMinutes: '30' }))))).toContain('"value":"70"');
+    expect(text(cardOf(await h.post(execute(h, expert, 'feedback.expert', { ...EXPERT_ANSWER, orderId: 'T-2026-7005', travelKm: '99' }))))).toContain('Kiitos!');
+  }
+  // The stored answers took effect, not the values of the later submits.
+  expect(await h.bot.store.assignments.of('T-2026-7005', expert.aad)).toMatchObject({ confirmedMinutes: 70, outcome: 'held', travelKm: 7, ticketCents: 350 });
+  expect(await h.bot.store.feedback.anonymous.countDocuments()).toBe(anonymousBefore + 1);
+  expect(await h.bot.store.feedback.anonymous.findOne({ _id: 'b4a1c7de-0d3e-4e7a-9a55-5b6c7d8e9f00' })).toMatchObject({ text: 'Kahvi loppui' });
+  expect((await h.bot.store.feedback.get(`T-2026-7005:${expert.aad}`))!.anonymous).toBeUndefined();
+  await h.bot.sender.drain(10000);
+  expect(h.connector.sentTo(CHANNEL.id).map(text).filter((s) => s.includes('jälkipuintia tehtävästä T-2026-7005'))).toHaveLength(1);
+});
