@@ -56,7 +56,7 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   const claimed = await deps.store.offers.wavesSent(orderId);
   const resumed = claimed > 0 ? await resumeWave(deps, order, claimed, now) : null;
   if (resumed && !pick.expertIds) return resumed;
-  const seatsOpen = order.seats - (await deps.store.assignments.countLive(orderId));
+  const seatsOpen = order.seats - (await finishCutShortAccepts(deps, order, now));
   if (seatsOpen <= 0) return { sent: 0, wave: 0 };
   const ranked = await rankFor(deps, order);
   const wanted = new Set(pick.expertIds ?? []);
@@ -161,13 +161,10 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   if (offer.expertId !== actorAad) return { kind: 'notYours' };
   const order = await deps.store.orders.get(offer.orderId);
   if (!order) return { kind: 'notFound' };
-  // Accepted before (a double click, an old card): the offer says so. The moment between the
-  // seat insert and this mark is covered by the seat claim itself ('already').
-  if (offer.status === 'accepted') return { kind: 'already', order };
   if (order.status === 'cancelled' || order.status === 'done' || order.status === 'unfilled' || order.startsAt <= now) {
     return { kind: 'closed', order, state: order.status === 'cancelled' ? 'cancelled' : 'expired' };
   }
-  if (!['open', 'filled', 'expired'].includes(offer.status) && offer.status !== 'declined' && offer.status !== 'withdrawn') {
+  if (!['open', 'filled', 'expired', 'accepted', 'declined', 'withdrawn'].includes(offer.status)) {
     return { kind: 'closed', order, state: offer.status };
   }
   if (order.status === 'new') return { kind: 'closed', order, state: 'expired' };
@@ -178,29 +175,62 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
     deps.store.offers.markFilled(offerId, now).catch((error: Error) => deps.log.warn({ offerId, err: error.name }, 'could not mark a late offer filled'));
     return { kind: 'filled', order };
   }
-  if (claim.kind === 'already') return { kind: 'already', order };
+  // Won, or held already: a repeated click (a double click, an old card) runs the same steps,
+  // which can all be repeated, and so also finishes what a crash right after the seat insert
+  // left undone. The answer waits for them: whoever clicked sees it only once all are queued.
   await deps.store.offers.respond(offerId, ['open', 'filled', 'expired', 'declined', 'withdrawn'], 'accepted', now);
-  deps.log.info({ orderId: order._id, expertId: actorAad, seat: claim.assignment.seat }, 'seat taken');
-  const taken = await deps.store.assignments.countLive(order._id);
-  let current = order;
-  // What follows goes to different people, so it is done side by side: the winner's answer
-  // waits for all of it (a crash before the answer must not lose a notice), but not in a row.
-  if (taken >= order.seats) {
-    current = (await deps.store.orders.moveStatus(order._id, ['offering'], 'filled', now)) ?? { ...order, status: 'filled' };
-    await Promise.all([onFilled(deps, current), brokeringUpdate(deps, current)]);
-  } else {
-    await Promise.all([notifyOrderer(deps, current, 'order.seatTakenNotice', { name: '', taken, seats: order.seats }), brokeringUpdate(deps, current)]);
+  if (claim.kind === 'won') deps.log.info({ orderId: order._id, expertId: actorAad, seat: claim.assignment.seat }, 'seat taken');
+  const current = await announceSeats(deps, order, now);
+  return { kind: claim.kind === 'won' ? 'accepted' : 'already', order: current };
+}
+
+/**
+ * Tells everyone where the order's seats stand after a seat was taken: with all taken the order
+ * is 'filled', the other open offer cards turn "filled" in place and the orderer gets the
+ * contacts; otherwise the orderer hears how many are taken. The coordinators' card follows.
+ * The orderer's notice is keyed by the seats taken (the newest one's time), so running this
+ * again (a repeated click, the offer-waves job after a crash) tells nobody twice. What goes to
+ * different people is done side by side.
+ */
+async function announceSeats(deps: ServiceDeps, order: OrderDoc, now: Date): Promise<OrderDoc> {
+  const live = (await deps.store.assignments.ofOrder(order._id)).filter((a) => a.status === 'accepted');
+  if (live.length === 0) return order;
+  const mark = `${order._id}:${Math.max(...live.map((a) => a.createdAt.getTime()))}`;
+  if (live.length >= order.seats) {
+    const current = (await deps.store.orders.moveStatus(order._id, ['offering'], 'filled', now)) ?? { ...order, status: 'filled' as const };
+    await Promise.all([onFilled(deps, current, `order-filled:${mark}`), brokeringUpdate(deps, current)]);
+    return current;
   }
-  return { kind: 'accepted', order: current };
+  const taken = { name: '', taken: live.length, seats: order.seats };
+  await Promise.all([notifyOrderer(deps, order, 'order.seatTakenNotice', taken, `seat-taken:${mark}`), brokeringUpdate(deps, order)]);
+  return order;
+}
+
+/**
+ * An accept cut short by a crash after its seat insert (and not clicked again) leaves a seat
+ * holder whose offer is not marked accepted, or an order with every seat taken that is still
+ * 'offering'. This finishes it, as the click would have: run before each wave, so the holder's
+ * card never turns "filled" and nobody is offered a seat that is taken. Returns the seats taken.
+ */
+async function finishCutShortAccepts(deps: ServiceDeps, order: OrderDoc, now: Date): Promise<number> {
+  const [assignments, offers] = await Promise.all([deps.store.assignments.ofOrder(order._id), deps.store.offers.ofOrder(order._id)]);
+  const live = assignments.filter((a) => a.status === 'accepted');
+  const accepted = new Set(offers.filter((o) => o.status === 'accepted').map((o) => o.expertId));
+  const unmarked = live.filter((a) => !accepted.has(a.expertId));
+  if (unmarked.length === 0 && !(live.length >= order.seats && order.status === 'offering')) return live.length;
+  for (const a of unmarked) await deps.store.offers.respond(OfferRepo.idOf(order._id, a.expertId), ['open', 'filled', 'expired', 'declined', 'withdrawn'], 'accepted', now);
+  deps.log.warn({ orderId: order._id, seats: live.length }, 'finishing an accept cut short');
+  await announceSeats(deps, order, now);
+  return live.length;
 }
 
 /** Every still-open offer card turns "filled" in place; the orderer gets the experts' contacts. */
-async function onFilled(deps: ServiceDeps, order: OrderDoc): Promise<void> {
+async function onFilled(deps: ServiceDeps, order: OrderDoc, noticeKey: string): Promise<void> {
   const closeCards = async () => {
     const closed = await deps.store.offers.closeOpen(order._id, 'filled', deps.now());
     await deps.postman.post(await closedOfferCards(deps, order, closed, 'filled'));
   };
-  await Promise.all([closeCards(), notifyOrderer(deps, order, 'order.filledNotice')]);
+  await Promise.all([closeCards(), notifyOrderer(deps, order, 'order.filledNotice', {}, noticeKey)]);
 }
 
 export async function declineOffer(deps: ServiceDeps, offerId: string, actorAad: string, reason?: string): Promise<AcceptResult | { kind: 'declined'; order: OrderDoc }> {

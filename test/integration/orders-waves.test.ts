@@ -98,3 +98,34 @@ test('a coordinator sending the order also finishes a cut-short wave first', asy
   expect(res).toMatch(/lähetetty 1 kokemusasiantuntijalle \(aalto 1\)/);
   expect(await offerCards(experts[2], orderId)).toHaveLength(1);
 });
+
+test('an accept cut short right after its seat insert is finished by the wave job: the order fills, the holder keeps the seat, everyone is told once', async () => {
+  const orderId = await placeOrder('Kesken jäänyt hyväksyntä');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/lähetetty 3/);
+  const offered = await h.bot.store.offers.ofOrder(orderId);
+  const holder = experts.find((e) => e.aad === offered[0].expertId)!;
+  const others = experts.filter((e) => e !== holder && offered.some((o) => o.expertId === e.aad));
+  await h.bot.sender.drain(10000);
+  h.connector.reset();
+  // acceptOffer up to the crash: the seat is inserted; the offer is not marked, nobody told.
+  const order = (await h.bot.store.orders.get(orderId))!;
+  expect((await h.bot.store.assignments.claimSeat(order, holder.aad, new Date())).kind).toBe('won');
+
+  for (const minutes of [121, 122]) await waveJob(h.bot.deps).run(ctx(new Date(Date.now() + minutes * MIN)));
+  await h.bot.sender.drain(10000);
+  expect((await h.bot.store.orders.get(orderId))!.status).toBe('filled');
+  const statuses = Object.fromEntries((await h.bot.store.offers.ofOrder(orderId)).map((o) => [o.expertId, o.status]));
+  expect(statuses[holder.aad]).toBe('accepted');
+  for (const e of others) expect(statuses[e.aad]).toBe('filled');
+  const filledNotices = () => h.connector.sentTo(professional.personal).map(text).filter((s) => s.includes('Kaikki paikat on täytetty') && s.includes(orderId));
+  expect(filledNotices()).toHaveLength(1);
+  // Only the others' cards turned "filled"; the holder's did not.
+  const filledCards = (u: User) => h.connector.calls.filter((c) => c.method === 'PUT' && c.conversationId === u.personal && text(c.body).includes('Tehtävä on jo täytetty'));
+  expect(filledCards(holder)).toHaveLength(0);
+  for (const e of others) expect(filledCards(e)).toHaveLength(1);
+
+  // The holder clicking Accept on the old card is told the task is theirs; nobody is told again.
+  expect(text(cardOf(await h.post(execute(h, holder, 'offer.accept', { offerId: `${orderId}:${holder.aad}` }))))).toContain('Tehtävä on sinun');
+  await h.bot.sender.drain(10000);
+  expect(filledNotices()).toHaveLength(1);
+}, 60000);
