@@ -115,24 +115,25 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
 }
 
 /** Updates the expert's offer card in place (through the outbox) to show a new state. */
-export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerId: string, expertId: string, state: OfferStatus, stateText?: string): Promise<NewOutboxItem | null> {
+export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerId: string, expertId: string, state: OfferStatus, stateText?: string, at = deps.now().getTime()): Promise<NewOutboxItem | null> {
   const conv = await deps.store.conversations.personalOf(expertId);
   if (!conv) return null;
   const locale = pickLocale(conv.locale, deps.config.defaultLocale);
   const card = offerCard(order, offerId, state, locale, {
     catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale), stateText,
   });
-  return { key: `offer-update:${offerId}:${state}:${deps.now().getTime()}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
+  return { key: `offer-update:${offerId}:${state}:${at}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
 }
 
 /**
  * Card updates for offers just closed, to one state: one lookup of all the experts' chats, not
  * one per offer (each a scan on databases without filter pushdown, and the seat winner waits).
+ * `at` names the change in the items' keys: a stable one (the cancellation's time) makes a
+ * repeated run send nothing twice.
  */
-export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, closed: { _id: string; expertId: string }[], state: OfferStatus): Promise<NewOutboxItem[]> {
+export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, closed: { _id: string; expertId: string }[], state: OfferStatus, at = deps.now().getTime()): Promise<NewOutboxItem[]> {
   if (closed.length === 0) return [];
   const chats = await deps.store.conversations.personalOfMany(closed.map((o) => o.expertId));
-  const at = deps.now().getTime();
   return closed.flatMap((o) => {
     const conv = chats.get(o.expertId.toLowerCase());
     if (!conv) return [];

@@ -164,6 +164,9 @@ export type CancelResult = { kind: 'cancelled'; order: OrderDoc; late: boolean }
 /**
  * Only the orderer or a coordinator may cancel. Less than LATE_CANCEL_HOURS before the start
  * the accepted experts' fees stay payable (KAP rule). Everyone affected is told.
+ * The status moves first; everything after it can be repeated and is keyed by the stored
+ * cancellation time, so cancelling again (a double click, or a click after a crash midway)
+ * finishes what is missing and tells nobody twice.
  */
 export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { aadObjectId: string; isCoordinator: boolean }): Promise<CancelResult> {
   const now = deps.now();
@@ -171,22 +174,22 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
   if (!order) return { kind: 'notFound' };
   if (order.orderer.aadObjectId !== actor.aadObjectId && !actor.isCoordinator) return { kind: 'forbidden' };
   const terms = cancellationTerms(order.startsAt, now, deps.config.lateCancelHours);
-  const after = await deps.store.orders.moveStatus(orderId, ['new', 'offering', 'filled'], 'cancelled', now, { cancelledAt: now, cancelledLate: terms.late });
-  if (!after) {
-    // Cancelled already (a double click, an old card): answered as the first click was.
-    const current = await deps.store.orders.get(orderId);
-    if (current?.status === 'cancelled') return { kind: 'cancelled', order: current, late: !!current.cancelledLate };
-    return { kind: 'notCancellable', order };
-  }
-  const accepted = await deps.store.assignments.cancelAll(orderId, terms.feePayable, now);
-  const closed = await deps.store.offers.closeOpen(orderId, 'cancelled', now);
-  const items: NewOutboxItem[] = await closedOfferCards(deps, after, closed, 'cancelled');
-  for (const a of accepted) {
+  const moved = await deps.store.orders.moveStatus(orderId, ['new', 'offering', 'filled'], 'cancelled', now, { cancelledAt: now, cancelledLate: terms.late });
+  const after = moved ?? (order.status === 'cancelled' ? order : await deps.store.orders.get(orderId));
+  if (after?.status !== 'cancelled') return { kind: 'notCancellable', order };
+  const late = !!after.cancelledLate;
+  const at = (after.cancelledAt ?? now).getTime();
+  await deps.store.assignments.cancelAll(orderId, late, now);
+  await deps.store.offers.closeOpen(orderId, 'cancelled', now);
+  const [assignments, offers] = await Promise.all([deps.store.assignments.ofOrder(orderId), deps.store.offers.ofOrder(orderId)]);
+  const items: NewOutboxItem[] = await closedOfferCards(deps, after, offers.filter((o) => o.status === 'cancelled'), 'cancelled', at);
+  const affected = assignments.filter((a) => a.status === 'cancelled');
+  for (const a of affected) {
     const conv = await deps.store.conversations.personalOf(a.expertId);
     if (!conv) continue;
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
-    const text = terms.late ? t(locale, 'offer.state.cancelledPaid', { hours: deps.config.lateCancelHours }) : t(locale, 'offer.state.cancelled');
-    const update = await updateOfferCard(deps, after, `${orderId}:${a.expertId}`, a.expertId, 'cancelled', text);
+    const text = late ? t(locale, 'offer.state.cancelledPaid', { hours: deps.config.lateCancelHours }) : t(locale, 'offer.state.cancelled');
+    const update = await updateOfferCard(deps, after, `${orderId}:${a.expertId}`, a.expertId, 'cancelled', text, at);
     if (update) items.push(update);
     items.push({
       key: `cancel-notice:${orderId}:${a.expertId}`,
@@ -195,9 +198,9 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
     });
   }
   await deps.postman.post(items);
-  await brokeringUpdate(deps, after, { key: terms.late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', params: { hours: deps.config.lateCancelHours } });
-  deps.log.info({ orderId, late: terms.late, experts: accepted.length }, 'order cancelled');
-  return { kind: 'cancelled', order: after, late: terms.late };
+  await brokeringUpdate(deps, after, { key: late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', params: { hours: deps.config.lateCancelHours } });
+  if (moved) deps.log.info({ orderId, late, experts: affected.length }, 'order cancelled');
+  return { kind: 'cancelled', order: after, late };
 }
 
 /**

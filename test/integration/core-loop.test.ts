@@ -204,6 +204,28 @@ test('a double-clicked cancellation cancels once: every click answered "cancelle
   expect(h.connector.sentTo(e.personal).map(text).filter((t) => t.includes('Kahdesti peruttu tilaus'))).toHaveLength(1);
 });
 
+test('a cancellation cut short right after the status moved is finished by cancelling again: the expert is told once, the fee rule applied', async () => {
+  const e = await activeExpert('Sanna');
+  const orderId = await placeOrder({ title: 'Kesken jäänyt peruutus' });
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: e.aad }, CHANNEL, CHANNEL_DATA)));
+  cardOf(await h.post(execute(h, e, 'offer.accept', { offerId: `${orderId}:${e.aad}` })));
+  await h.bot.sender.drain(10000);
+  h.connector.reset();
+  // cancelOrder up to the crash: the order is cancelled, nothing else happened.
+  const at = new Date();
+  expect(await h.bot.store.orders.moveStatus(orderId, ['filled'], 'cancelled', at, { cancelledAt: at, cancelledLate: false })).not.toBeNull();
+  expect((await h.bot.store.assignments.of(orderId, e.aad))!.status).toBe('accepted');
+
+  for (let click = 0; click < 2; click++) {
+    expect(text(cardOf(await h.post(execute(h, professional, 'order.cancel', { orderId }))))).toContain('Tilaus on peruttu');
+  }
+  expect(await h.bot.store.assignments.of(orderId, e.aad)).toMatchObject({ status: 'cancelled', feePayable: false });
+  await h.bot.sender.drain(10000);
+  expect(h.connector.sentTo(e.personal).map(text).filter((t) => t.includes('Kesken jäänyt peruutus'))).toHaveLength(1);
+  const cardUpdates = h.connector.calls.filter((c) => c.method === 'PUT' && c.conversationId === e.personal);
+  expect(cardUpdates).toHaveLength(1);
+});
+
 test('cancel early is free; cancel late keeps the fee payable; only the orderer or a coordinator may cancel', async () => {
   const e = await activeExpert('Pekka');
   const early = await placeOrder({ title: 'Aikaisin peruttava' });
