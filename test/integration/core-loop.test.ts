@@ -173,13 +173,19 @@ test('a rejected expert hears why, may send the profile again, and hears the new
   expect(told[1]).toContain('Profiilisi on hyväksytty');
 });
 
-test('a double-clicked withdrawal frees the seat once: one record, one notice to the orderer, every click answered', async () => {
-  const a = await activeExpert('Tuomas');
-  const orderId = await placeOrder({ title: 'Kahdesti peruttu' });
-  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: a.aad }, CHANNEL, CHANNEL_DATA)));
-  cardOf(await h.post(execute(h, a, 'offer.accept', { offerId: `${orderId}:${a.aad}` })));
+/** An order whose one seat `name` accepted, everything delivered and the connector's record cleared. */
+async function acceptedOrder(name: string, title: string): Promise<{ expert: User; orderId: string }> {
+  const expert = await activeExpert(name);
+  const orderId = await placeOrder({ title });
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }, CHANNEL, CHANNEL_DATA)));
+  expect(text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId: `${orderId}:${expert.aad}` }))))).toContain('Tehtävä on sinun');
   await h.bot.sender.drain(10000);
   h.connector.reset();
+  return { expert, orderId };
+}
+
+test('a double-clicked withdrawal frees the seat once: one record, one notice to the orderer, every click answered', async () => {
+  const { expert: a, orderId } = await acceptedOrder('Tuomas', 'Kahdesti peruttu');
   const clicks = await Promise.all([1, 2, 3].map(() => h.post(execute(h, a, 'assignment.withdraw', { orderId }))));
   for (const click of clicks) expect(text(cardOf(click))).toContain('Peruit osallistumisesi');
   const later = cardOf(await h.post(execute(h, a, 'assignment.withdraw', { orderId })));
@@ -191,12 +197,7 @@ test('a double-clicked withdrawal frees the seat once: one record, one notice to
 });
 
 test('a double-clicked cancellation cancels once: every click answered "cancelled", the expert told once', async () => {
-  const e = await activeExpert('Kalle');
-  const orderId = await placeOrder({ title: 'Kahdesti peruttu tilaus' });
-  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: e.aad }, CHANNEL, CHANNEL_DATA)));
-  cardOf(await h.post(execute(h, e, 'offer.accept', { offerId: `${orderId}:${e.aad}` })));
-  await h.bot.sender.drain(10000);
-  h.connector.reset();
+  const { expert: e, orderId } = await acceptedOrder('Kalle', 'Kahdesti peruttu tilaus');
   const clicks = await Promise.all([1, 2, 3].map(() => h.post(execute(h, professional, 'order.cancel', { orderId }))));
   for (const click of clicks) expect(text(cardOf(click))).toContain('Tilaus on peruttu');
   expect(text(cardOf(await h.post(execute(h, professional, 'order.cancel', { orderId }))))).toContain('Tilaus on peruttu');
@@ -205,12 +206,7 @@ test('a double-clicked cancellation cancels once: every click answered "cancelle
 });
 
 test('a cancellation cut short right after the status moved is finished by cancelling again: the expert is told once, the fee rule applied', async () => {
-  const e = await activeExpert('Sanna');
-  const orderId = await placeOrder({ title: 'Kesken jäänyt peruutus' });
-  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: e.aad }, CHANNEL, CHANNEL_DATA)));
-  cardOf(await h.post(execute(h, e, 'offer.accept', { offerId: `${orderId}:${e.aad}` })));
-  await h.bot.sender.drain(10000);
-  h.connector.reset();
+  const { expert: e, orderId } = await acceptedOrder('Sanna', 'Kesken jäänyt peruutus');
   // cancelOrder up to the crash: the order is cancelled, nothing else happened.
   const at = new Date();
   expect(await h.bot.store.orders.moveStatus(orderId, ['filled'], 'cancelled', at, { cancelledAt: at, cancelledLate: false })).not.toBeNull();
