@@ -259,17 +259,28 @@ export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: str
   const order = await deps.store.orders.get(orderId);
   if (!order) return { kind: 'notFound' };
   const gone = await deps.store.assignments.withdraw(orderId, actorAad, now);
-  if (!gone?.first) {
-    // A repeated click (a double click, an old card) is answered as the first one was.
-    const offer = gone ? undefined : await deps.store.offers.get(OfferRepo.idOf(orderId, actorAad));
-    return gone || offer?.status === 'withdrawn' ? { kind: 'withdrawn', order } : { kind: 'notFound' };
-  }
-  await deps.store.offers.respond(OfferRepo.idOf(orderId, actorAad), ['accepted'], 'withdrawn', now);
-  const current = (await deps.store.orders.moveStatus(orderId, ['filled'], 'offering', now)) ?? order;
-  deps.log.info({ orderId, expertId: actorAad }, 'expert withdrew');
-  const expert = await deps.store.experts.get(actorAad);
-  await notifyOrderer(deps, current, 'order.withdrawnNotice', { name: expert?.displayName ?? '' });
-  await brokeringUpdate(deps, current, { key: 'order.withdrawnNotice', params: { name: expert?.displayName ?? '' } });
-  await offerWave(deps, orderId);
+  // A click running alongside (a double click) freed the seat and does what follows.
+  if (gone && !gone.first) return { kind: 'withdrawn', order };
+  if (gone) return afterWithdrawal(deps, order, actorAad, gone.record, now);
+  // No seat held. Withdrawn before (an old card): answered as then. An offer still marked
+  // accepted means a withdrawal whose follow-up a crash cut short: finish it now.
+  const offer = await deps.store.offers.get(OfferRepo.idOf(orderId, actorAad));
+  if (offer?.status === 'withdrawn') return { kind: 'withdrawn', order };
+  const record = offer?.status === 'accepted' ? await deps.store.assignments.lastWithdrawal(orderId, actorAad) : null;
+  return record ? afterWithdrawal(deps, order, actorAad, record._id, now) : { kind: 'notFound' };
+}
+
+/**
+ * What follows a freed seat: the offer marked withdrawn, the order open again, the orderer and
+ * the coordinators told, the next wave. Repeatable: the notice is keyed by the withdrawal.
+ */
+async function afterWithdrawal(deps: ServiceDeps, order: OrderDoc, expertId: string, record: string, now: Date): Promise<{ kind: 'withdrawn'; order: OrderDoc }> {
+  await deps.store.offers.respond(OfferRepo.idOf(order._id, expertId), ['accepted'], 'withdrawn', now);
+  const current = (await deps.store.orders.moveStatus(order._id, ['filled'], 'offering', now)) ?? order;
+  deps.log.info({ orderId: order._id, expertId }, 'expert withdrew');
+  const name = (await deps.store.experts.get(expertId))?.displayName ?? '';
+  await notifyOrderer(deps, current, 'order.withdrawnNotice', { name }, `withdrawn:${record}`);
+  await brokeringUpdate(deps, current, { key: 'order.withdrawnNotice', params: { name } });
+  await offerWave(deps, order._id);
   return { kind: 'withdrawn', order: current };
 }

@@ -99,20 +99,27 @@ export class AssignmentRepo {
    * withdrawal of the same seat running at the same time (a double click) freed it: that one
    * does what follows a withdrawal, once.
    */
-  async withdraw(orderId: string, expertId: string, now: Date): Promise<{ assignment: AssignmentDoc; first: boolean } | null> {
+  async withdraw(orderId: string, expertId: string, now: Date): Promise<{ assignment: AssignmentDoc; record: string; first: boolean } | null> {
     const doc = await this.col.findOne({ orderId, expertId, status: 'accepted' });
     if (!doc) return null;
     const { _id, ...rest } = doc;
     // Keyed by the seat and when it was taken: a double-clicked withdrawal keeps one record.
+    const record = `${_id}@${doc.createdAt.getTime()}`;
     await upsertRetryingLostInsert(() =>
       this.withdrawals.updateOne(
-        { _id: `${_id}@${doc.createdAt.getTime()}` },
+        { _id: record },
         { $setOnInsert: { ...rest, withdrawnAt: now, updatedAt: now } },
         { upsert: true },
       ),
     );
     const r = await this.col.deleteOne({ _id, expertId, status: 'accepted' });
-    return { assignment: doc, first: r.deletedCount === 1 };
+    return { assignment: doc, record, first: r.deletedCount === 1 };
+  }
+
+  /** The expert's latest withdrawal from the order, if any. */
+  async lastWithdrawal(orderId: string, expertId: string): Promise<WithdrawalDoc | null> {
+    const [last] = await this.withdrawals.find({ orderId, expertId }).sort({ withdrawnAt: -1 }).limit(1).toArray();
+    return last ?? null;
   }
 
   of(orderId: string, expertId: string): Promise<AssignmentDoc | null> {

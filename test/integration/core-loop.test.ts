@@ -196,6 +196,21 @@ test('a double-clicked withdrawal frees the seat once: one record, one notice to
   expect(notices).toHaveLength(1);
 });
 
+test('a withdrawal cut short right after the seat was freed is finished by clicking again: the order reopens, the orderer is told once', async () => {
+  const { expert: a, orderId } = await acceptedOrder('Jaana', 'Kesken jäänyt vetäytyminen');
+  // assignment.withdraw up to the crash: the seat is freed and recorded, nothing else happened.
+  expect((await h.bot.store.assignments.withdraw(orderId, a.aad, new Date()))?.first).toBe(true);
+  expect((await h.bot.store.orders.get(orderId))!.status).toBe('filled');
+
+  for (let click = 0; click < 2; click++) {
+    expect(text(cardOf(await h.post(execute(h, a, 'assignment.withdraw', { orderId }))))).toContain('Peruit osallistumisesi');
+  }
+  expect((await h.bot.store.orders.get(orderId))!.status).toBe('offering');
+  expect((await h.bot.store.offers.get(`${orderId}:${a.aad}`))!.status).toBe('withdrawn');
+  await h.bot.sender.drain(10000);
+  expect(h.connector.sentTo(professional.personal).map(text).filter((t) => t.includes('perui osallistumisensa'))).toHaveLength(1);
+});
+
 test('a double-clicked cancellation cancels once: every click answered "cancelled", the expert told once', async () => {
   const { expert: e, orderId } = await acceptedOrder('Kalle', 'Kahdesti peruttu tilaus');
   const clicks = await Promise.all([1, 2, 3].map(() => h.post(execute(h, professional, 'order.cancel', { orderId }))));
