@@ -34,7 +34,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
     const a = context.activity;
     // Ids and kinds only (no names or text): enough to follow a conversation in the log.
     deps.log.debug(
-      { activityId: a.id, type: a.type, name: a.name, action: a.action, conversationType: a.conversation?.conversationType, membersAdded: a.membersAdded?.length },
+      { activityId: a.id, type: a.type, invoke: a.name, action: a.action, conversationType: a.conversation?.conversationType, membersAdded: a.membersAdded?.length },
       'activity received',
     );
     // A redelivered message or event (same id) is handled once. Card actions (invokes) are
