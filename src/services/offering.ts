@@ -49,23 +49,27 @@ export const WAVE_IN_FLIGHT_MS = 2 * 60_000;
  * still waits WAVE_WAIT_MINUTES after the experts got the resumed one. A coordinator's pick of
  * named experts goes on to its own wave.
  */
-export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<{ sent: number; wave: number }> {
+/** What a wave did: offers sent in wave `wave`, or, with none sent, why not. */
+export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'seatsTaken' | 'nobody' | 'raced' };
+
+export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<WaveResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
-  if (!order || !['new', 'offering'].includes(order.status) || order.startsAt <= now) return { sent: 0, wave: 0 };
+  if (!order || !['new', 'offering'].includes(order.status) || order.startsAt <= now) return { sent: 0, wave: 0, none: 'closed' };
   const claimed = await deps.store.offers.wavesSent(orderId);
   const resumed = claimed > 0 ? await resumeWave(deps, order, claimed, now) : null;
   if (resumed && !pick.expertIds) return resumed;
   const seatsOpen = order.seats - (await finishCutShortAccepts(deps, order, now));
-  if (seatsOpen <= 0) return { sent: 0, wave: 0 };
+  if (seatsOpen <= 0) return { sent: 0, wave: 0, none: 'seatsTaken' };
   const ranked = await rankFor(deps, order);
   const wanted = new Set(pick.expertIds ?? []);
   const chosen = pick.expertIds
     ? ranked.filter((e) => wanted.has(e._id))
     : nextWave({ ranked, seatsOpen, waveSize: pick.count ?? deps.config.waveSize });
-  if (chosen.length === 0) return { sent: 0, wave: 0 };
+  if (chosen.length === 0) return { sent: 0, wave: 0, none: 'nobody' };
   const wave = claimed + 1;
-  if (!(await deps.store.offers.claimWave(orderId, wave, now))) return { sent: 0, wave: 0 };
+  // Lost to another click or instance sending the same wave at the same moment.
+  if (!(await deps.store.offers.claimWave(orderId, wave, now))) return { sent: 0, wave, none: 'raced' };
   if (order.status === 'new') await deps.store.orders.moveStatus(orderId, ['new'], 'offering', now);
   const offers = await deps.store.offers.createWave(orderId, chosen.map((e) => e._id), wave, now);
   await postOfferCards(deps, order, offers);
@@ -79,7 +83,7 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
  * the order's lastWaveAt is at or after the wave's claim (both are written with the same time).
  * Returns what was done, or null when there is nothing to finish and a new wave may go.
  */
-async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Date): Promise<{ sent: number; wave: number } | null> {
+async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Date): Promise<WaveResult | null> {
   const claim = await deps.store.offers.waveClaim(order._id, n);
   if (!claim) return null;
   if (order.lastWaveAt && order.lastWaveAt.getTime() >= claim.at.getTime()) return null;
@@ -87,7 +91,7 @@ async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Da
   if (open.length === 0) {
     // Either its sender is still at work (leave it be), or it died before making any offer
     // (or every offer was answered already): then the next wave may go.
-    return now.getTime() - claim.at.getTime() < WAVE_IN_FLIGHT_MS ? { sent: 0, wave: n } : null;
+    return now.getTime() - claim.at.getTime() < WAVE_IN_FLIGHT_MS ? { sent: 0, wave: n, none: 'raced' } : null;
   }
   await postOfferCards(deps, order, open);
   await deps.store.orders.setLastWave(order._id, now);

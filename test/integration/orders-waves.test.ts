@@ -129,3 +129,21 @@ test('an accept cut short right after its seat insert is finished by the wave jo
   await h.bot.sender.drain(10000);
   expect(filledNotices()).toHaveLength(1);
 }, 60000);
+
+test('two coordinators sending the same order at once send one wave, and each is told what happened; with nobody left, the card says so', async () => {
+  const orderId = await placeOrder('Kaksi lähettäjää');
+  await h.bot.sender.drain(10000);
+  h.connector.reset();
+  const send = () => h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA));
+  const answers = (await Promise.all([send(), send()])).map((a) => text(cardOf(a)));
+  expect(await h.bot.store.offers.wavesSent(orderId)).toBe(1);
+  const offered = (await h.bot.store.offers.ofOrder(orderId)).length;
+  expect(offered).toBeGreaterThan(0);
+  expect(answers.filter((a) => a.includes(`Tarjous lähetetty ${offered} kokemusasiantuntijalle (aalto 1)`))).toHaveLength(1);
+  expect(answers.filter((a) => a.includes('Aalto 1 lähti juuri toisesta painalluksesta'))).toHaveLength(1);
+  for (const e of experts) expect((await offerCards(e, orderId)).length).toBeLessThanOrEqual(1);
+  // Everyone free has the offer now: sending again sends nothing, and says why.
+  const again = text(cardOf(await send()));
+  expect(again).toContain('Tarjouksia ei lähetetty: sopivia vapaita kokemusasiantuntijoita');
+  expect(await h.bot.store.offers.wavesSent(orderId)).toBe(1);
+});
