@@ -166,8 +166,10 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   if (offer.expertId !== actorAad) return { kind: 'notYours' };
   const order = await deps.store.orders.get(offer.orderId);
   if (!order) return { kind: 'notFound' };
-  if (order.status === 'cancelled' || order.status === 'done' || order.status === 'unfilled' || order.startsAt <= now) {
-    return { kind: 'closed', order, state: order.status === 'cancelled' ? 'cancelled' : 'expired' };
+  if (order.status === 'cancelled') return { kind: 'closed', order, state: 'cancelled' };
+  if (order.status === 'done' || order.status === 'unfilled' || order.startsAt <= now) {
+    // Past its start: an old card of the task's holder still says it is theirs.
+    return offer.status === 'accepted' ? { kind: 'already', order } : { kind: 'closed', order, state: 'expired' };
   }
   if (!['open', 'filled', 'expired', 'accepted', 'declined', 'withdrawn'].includes(offer.status)) {
     return { kind: 'closed', order, state: offer.status };

@@ -184,6 +184,16 @@ async function acceptedOrder(name: string, title: string): Promise<{ expert: Use
   return { expert, orderId };
 }
 
+test('after the start, the holder\'s old offer card still says the task is theirs; another expert\'s says it expired', async () => {
+  const { expert, orderId } = await acceptedOrder('Pirjo', 'Jo alkanut tehtävä');
+  const other = await activeExpert('Oskari');
+  await h.bot.store.offers.createWave(orderId, [other.aad], 9, new Date());
+  await h.bot.store.orders.col.updateOne({ _id: orderId }, { $set: { startsAt: new Date(Date.now() - 60_000) } });
+  expect(text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId: `${orderId}:${expert.aad}` }))))).toContain('Tehtävä on sinun');
+  expect(text(cardOf(await h.post(execute(h, other, 'offer.accept', { offerId: `${orderId}:${other.aad}` }))))).not.toContain('Tehtävä on sinun');
+  expect(await h.bot.store.assignments.countLive(orderId)).toBe(1);
+});
+
 test('a double-clicked withdrawal frees the seat once: one record, one notice to the orderer, every click answered', async () => {
   const { expert: a, orderId } = await acceptedOrder('Tuomas', 'Kahdesti peruttu');
   const clicks = await Promise.all([1, 2, 3].map(() => h.post(execute(h, a, 'assignment.withdraw', { orderId }))));
