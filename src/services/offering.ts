@@ -39,6 +39,9 @@ export async function matchContext(deps: ServiceDeps, order: OrderDoc) {
 /** A wave claimed this recently whose cards are not queued yet is taken to be on its way still. */
 export const WAVE_IN_FLIGHT_MS = 2 * 60_000;
 
+/** What a wave did: offers sent in wave `wave`, or, with none sent, why not. */
+export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'seatsTaken' | 'nobody' | 'raced' };
+
 /**
  * Sends the next wave of offers. The wave number is claimed with a unique insert, so two
  * coordinators clicking, or the wave job on two instances, send it once. Each offer's
@@ -49,9 +52,6 @@ export const WAVE_IN_FLIGHT_MS = 2 * 60_000;
  * still waits WAVE_WAIT_MINUTES after the experts got the resumed one. A coordinator's pick of
  * named experts goes on to its own wave.
  */
-/** What a wave did: offers sent in wave `wave`, or, with none sent, why not. */
-export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'seatsTaken' | 'nobody' | 'raced' };
-
 export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<WaveResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
