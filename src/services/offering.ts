@@ -50,7 +50,8 @@ export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'seatsT
  * A wave cut short after its claim (a crash before its cards were queued) is finished first:
  * the open offers of that wave are posted, and an automatic call stops there, so the next wave
  * still waits WAVE_WAIT_MINUTES after the experts got the resumed one. A coordinator's pick of
- * named experts goes on to its own wave.
+ * named experts goes on to its own wave. Seats taken by accepts that a crash cut short are
+ * settled before the open seats are counted (finishCutShortAccepts).
  */
 export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<WaveResult> {
   const now = deps.now();
