@@ -1,7 +1,7 @@
 import { JobDefinition } from './scheduler';
 import { ServiceDeps } from '../services/deps';
 import { closedOfferCards, offerWave } from '../services/offering';
-import { closeUnfilled } from '../services/orders';
+import { closeUnfilled, finishCutShortCancellations } from '../services/orders';
 
 /** Hours before the start when open offers expire: nobody should accept a task too late to prepare. */
 export const EXPIRE_BEFORE_START_HOURS = 2;
@@ -11,7 +11,8 @@ export const EXPIRE_BEFORE_START_HOURS = 2;
  * - the next wave for orders whose last wave has waited WAVE_WAIT_MINUTES with seats still
  *   open, and the rest of a wave cut short by a crash (offerWave resumes it);
  * - expiry of offers whose task starts soon;
- * - orders that reached their start with nobody accepted are closed as 'unfilled'.
+ * - orders that reached their start with nobody accepted are closed as 'unfilled';
+ * - cancellations a crash cut short after the status moved are finished.
  * All are safe to repeat: waves are claimed by number, offers and messages are keyed by id.
  */
 export function waveJob(deps: ServiceDeps): JobDefinition {
@@ -22,6 +23,7 @@ export function waveJob(deps: ServiceDeps): JobDefinition {
       const now = ctx.now();
       const soon = new Date(now.getTime() + EXPIRE_BEFORE_START_HOURS * 3600_000);
       const cutoff = new Date(now.getTime() - deps.config.waveWaitMinutes * 60_000);
+      await finishCutShortCancellations(deps, now);
       for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id);
       // One scan for both: orders starting soon (their offers expire) and those started unfilled.
       for (const order of await deps.store.orders.startingBy(['new', 'offering', 'filled'], soon)) {

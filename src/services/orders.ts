@@ -177,30 +177,58 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
   const moved = await deps.store.orders.moveStatus(orderId, ['new', 'offering', 'filled'], 'cancelled', now, { cancelledAt: now, cancelledLate: terms.late });
   const after = moved ?? (order.status === 'cancelled' ? order : await deps.store.orders.get(orderId));
   if (after?.status !== 'cancelled') return { kind: 'notCancellable', order };
-  const late = !!after.cancelledLate;
-  const at = (after.cancelledAt ?? now).getTime();
-  await deps.store.assignments.cancelAll(orderId, late, now);
-  await deps.store.offers.closeOpen(orderId, 'cancelled', now);
-  const [assignments, offers] = await Promise.all([deps.store.assignments.ofOrder(orderId), deps.store.offers.ofOrder(orderId)]);
-  const items: NewOutboxItem[] = await closedOfferCards(deps, after, offers.filter((o) => o.status === 'cancelled'), 'cancelled', at);
+  const affected = await afterCancelling(deps, after, now);
+  if (moved) deps.log.info({ orderId, late: !!after.cancelledLate, experts: affected }, 'order cancelled');
+  return { kind: 'cancelled', order: after, late: !!after.cancelledLate };
+}
+
+/**
+ * What follows a cancellation, all repeatable and keyed by the stored cancellation time: the
+ * accepted experts' seats cancelled (their fee payable if it was late), open offers closed,
+ * every affected card updated in place, the experts told, the coordinators' card updated.
+ * Returns how many experts lost a seat.
+ */
+async function afterCancelling(deps: ServiceDeps, order: OrderDoc, now: Date): Promise<number> {
+  const late = !!order.cancelledLate;
+  const at = (order.cancelledAt ?? now).getTime();
+  await deps.store.assignments.cancelAll(order._id, late, now);
+  await deps.store.offers.closeOpen(order._id, 'cancelled', now);
+  const [assignments, offers] = await Promise.all([deps.store.assignments.ofOrder(order._id), deps.store.offers.ofOrder(order._id)]);
+  const items: NewOutboxItem[] = await closedOfferCards(deps, order, offers.filter((o) => o.status === 'cancelled'), 'cancelled', at);
   const affected = assignments.filter((a) => a.status === 'cancelled');
   for (const a of affected) {
     const conv = await deps.store.conversations.personalOf(a.expertId);
     if (!conv) continue;
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
     const text = late ? t(locale, 'offer.state.cancelledPaid', { hours: deps.config.lateCancelHours }) : t(locale, 'offer.state.cancelled');
-    const update = await updateOfferCard(deps, after, `${orderId}:${a.expertId}`, a.expertId, 'cancelled', text, at);
+    const update = await updateOfferCard(deps, order, `${order._id}:${a.expertId}`, a.expertId, 'cancelled', text, at);
     if (update) items.push(update);
     items.push({
-      key: `cancel-notice:${orderId}:${a.expertId}`,
+      key: `cancel-notice:${order._id}:${a.expertId}`,
       conversationId: conv._id,
-      activity: message(renderCard('notice', locale, { text: `${after._id} · ${after.title} (${whenText(after, deps.config.timeZone)}): ${text}`, tone: 'attention' })),
+      activity: message(renderCard('notice', locale, { text: `${order._id} · ${order.title} (${whenText(order, deps.config.timeZone)}): ${text}`, tone: 'attention' })),
     });
   }
   await deps.postman.post(items);
-  await brokeringUpdate(deps, after, { key: late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', params: { hours: deps.config.lateCancelHours } });
-  if (moved) deps.log.info({ orderId, late, experts: affected.length }, 'order cancelled');
-  return { kind: 'cancelled', order: after, late };
+  await brokeringUpdate(deps, order, { key: late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', params: { hours: deps.config.lateCancelHours } });
+  return affected.length;
+}
+
+/**
+ * Cancellations that a crash cut short after the status moved, and that nobody finished by
+ * cancelling again: an order cancelled in the last day with a seat still live or an offer
+ * still open is finished (run by the offer-waves job every minute).
+ */
+export async function finishCutShortCancellations(deps: ServiceDeps, now: Date): Promise<number> {
+  let finished = 0;
+  for (const order of await deps.store.orders.cancelledSince(new Date(now.getTime() - DAY))) {
+    const [assignments, offers] = await Promise.all([deps.store.assignments.ofOrder(order._id), deps.store.offers.ofOrder(order._id)]);
+    if (!assignments.some((a) => a.status === 'accepted') && !offers.some((o) => o.status === 'open')) continue;
+    deps.log.warn({ orderId: order._id }, 'finishing a cancellation cut short');
+    await afterCancelling(deps, order, now);
+    finished += 1;
+  }
+  return finished;
 }
 
 /**

@@ -246,6 +246,10 @@ export class OrderRepo {
     return this.col.find({ status: { $in: statuses }, startsAt: { $lte: startsBy } }).toArray();
   }
 
+  cancelledSince(since: Date): Promise<OrderDoc[]> {
+    return this.col.find({ status: 'cancelled', cancelledAt: { $gte: since } }).toArray();
+  }
+
   async countUnfilledSince(since: Date): Promise<number> {
     return this.col.countDocuments({ status: 'unfilled', unfilledAt: { $gte: since } });
   }

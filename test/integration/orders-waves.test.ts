@@ -147,3 +147,22 @@ test('two coordinators sending the same order at once send one wave, and each is
   expect(again).toContain('Tarjouksia ei lähetetty: sopivia vapaita kokemusasiantuntijoita');
   expect(await h.bot.store.offers.wavesSent(orderId)).toBe(1);
 });
+
+test('a cancellation cut short right after the status moved, and not clicked again, is finished by the wave job', async () => {
+  const orderId = await placeOrder('Kesken jäänyt peruutus');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/Tarjous lähetetty [1-9]/);
+  const offered = await h.bot.store.offers.ofOrder(orderId);
+  const holder = experts.find((e) => e.aad === offered[0].expertId)!;
+  expect(text(cardOf(await h.post(execute(h, holder, 'offer.accept', { offerId: `${orderId}:${holder.aad}` }))))).toContain('Tehtävä on sinun');
+  await h.bot.sender.drain(10000);
+  h.connector.reset();
+  // cancelOrder up to the crash, a late cancellation: the status moved, nothing else happened.
+  const at = new Date();
+  expect(await h.bot.store.orders.moveStatus(orderId, ['offering', 'filled'], 'cancelled', at, { cancelledAt: at, cancelledLate: true })).not.toBeNull();
+
+  for (const minutes of [1, 2]) await waveJob(h.bot.deps).run(ctx(new Date(Date.now() + minutes * MIN)));
+  await h.bot.sender.drain(10000);
+  expect(await h.bot.store.assignments.of(orderId, holder.aad)).toMatchObject({ status: 'cancelled', feePayable: true });
+  expect((await h.bot.store.offers.ofOrder(orderId)).filter((o) => o.status === 'open')).toHaveLength(0);
+  expect(h.connector.sentTo(holder.personal).map(text).filter((s) => s.includes('Kesken jäänyt peruutus'))).toHaveLength(1);
+});
