@@ -1,6 +1,6 @@
 import { JobDefinition } from './scheduler';
 import { ServiceDeps } from '../services/deps';
-import { closedOfferCards, offerWave } from '../services/offering';
+import { closedOfferCards, finishCutShortWithdrawals, offerWave } from '../services/offering';
 import { closeUnfilled, finishCutShortCancellations } from '../services/orders';
 
 /** Hours before the start when open offers expire: nobody should accept a task too late to prepare. */
@@ -12,7 +12,7 @@ export const EXPIRE_BEFORE_START_HOURS = 2;
  *   open, and the rest of a wave cut short by a crash (offerWave resumes it);
  * - expiry of offers whose task starts soon;
  * - orders that reached their start with nobody accepted are closed as 'unfilled';
- * - cancellations a crash cut short after the status moved are finished.
+ * - cancellations and withdrawals a crash cut short are finished.
  * All are safe to repeat: waves are claimed by number, offers and messages are keyed by id.
  */
 export function waveJob(deps: ServiceDeps): JobDefinition {
@@ -24,6 +24,7 @@ export function waveJob(deps: ServiceDeps): JobDefinition {
       const soon = new Date(now.getTime() + EXPIRE_BEFORE_START_HOURS * 3600_000);
       const cutoff = new Date(now.getTime() - deps.config.waveWaitMinutes * 60_000);
       await finishCutShortCancellations(deps, now);
+      await finishCutShortWithdrawals(deps, now);
       for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id);
       // One scan for both: orders starting soon (their offers expire) and those started unfilled.
       for (const order of await deps.store.orders.startingBy(['new', 'offering', 'filled'], soon)) {

@@ -278,6 +278,27 @@ export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: str
 }
 
 /**
+ * Withdrawals a crash cut short after the seat was freed, and that nobody finished by clicking
+ * again: the offer still says accepted though the expert holds no seat (run by the offer-waves
+ * job every minute over the last day's withdrawals).
+ */
+export async function finishCutShortWithdrawals(deps: ServiceDeps, now: Date): Promise<number> {
+  let finished = 0;
+  for (const w of await deps.store.assignments.withdrawnSince(new Date(now.getTime() - DAY))) {
+    const offer = await deps.store.offers.get(OfferRepo.idOf(w.orderId, w.expertId));
+    if (offer?.status !== 'accepted') continue;
+    // Accepted again after withdrawing: the offer is rightly marked.
+    if ((await deps.store.assignments.of(w.orderId, w.expertId))?.status === 'accepted') continue;
+    const order = await deps.store.orders.get(w.orderId);
+    if (!order) continue;
+    deps.log.warn({ orderId: order._id }, 'finishing a withdrawal cut short');
+    await afterWithdrawal(deps, order, w.expertId, w._id, now);
+    finished += 1;
+  }
+  return finished;
+}
+
+/**
  * What follows a freed seat: the offer marked withdrawn, the order open again, the orderer and
  * the coordinators told, the next wave. Repeatable: the notice is keyed by the withdrawal.
  */

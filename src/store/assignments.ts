@@ -116,6 +116,11 @@ export class AssignmentRepo {
     return { assignment: doc, record, first: r.deletedCount === 1 };
   }
 
+  /** Withdrawals since `since` (the offer-waves job finishes those a crash cut short). */
+  withdrawnSince(since: Date): Promise<WithdrawalDoc[]> {
+    return this.withdrawals.find({ withdrawnAt: { $gte: since } }).toArray();
+  }
+
   /** The expert's latest withdrawal from the order, if any. */
   async lastWithdrawal(orderId: string, expertId: string): Promise<WithdrawalDoc | null> {
     const [last] = await this.withdrawals.find({ orderId, expertId }).sort({ withdrawnAt: -1 }).limit(1).toArray();

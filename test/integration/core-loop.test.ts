@@ -185,9 +185,11 @@ async function acceptedOrder(name: string, title: string): Promise<{ expert: Use
 }
 
 test('after the start, the holder\'s old offer card still says the task is theirs; another expert\'s says it expired', async () => {
-  const { expert, orderId } = await acceptedOrder('Pirjo', 'Jo alkanut tehtävä');
-  const other = await activeExpert('Oskari');
-  await h.bot.store.offers.createWave(orderId, [other.aad], 9, new Date());
+  const [expert, other] = [await activeExpert('Pirjo'), await activeExpert('Oskari')];
+  const orderId = await placeOrder({ title: 'Jo alkanut tehtävä' });
+  for (const e of [other, expert]) cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: e.aad }, CHANNEL, CHANNEL_DATA)));
+  expect(text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId: `${orderId}:${expert.aad}` }))))).toContain('Tehtävä on sinun');
+  await h.bot.sender.drain(10000);
   await h.bot.store.orders.col.updateOne({ _id: orderId }, { $set: { startsAt: new Date(Date.now() - 60_000) } });
   expect(text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId: `${orderId}:${expert.aad}` }))))).toContain('Tehtävä on sinun');
   expect(text(cardOf(await h.post(execute(h, other, 'offer.accept', { offerId: `${orderId}:${other.aad}` }))))).not.toContain('Tehtävä on sinun');
