@@ -57,19 +57,6 @@ export async function requestFeedback(deps: ServiceDeps, order: OrderDoc, now: D
   await deps.store.orders.moveStatus(order._id, ['offering', 'filled'], 'done', now);
 }
 
-/** The orderer's confirmed duration and outcome go onto the assignments: the fee uses them. */
-async function applyOrdererAnswer(deps: ServiceDeps, orderId: string, tookPlace: string, minutes: number): Promise<void> {
-  const outcome = tookPlace === 'yes' ? 'held' : tookPlace === 'noShow' ? 'noShow' : 'cancelled';
-  await deps.store.assignments.col.updateMany({ orderId, fee: { $exists: false } }, { $set: { confirmedMinutes: minutes, outcome, updatedAt: deps.now() } });
-}
-
-async function applyExpertAnswer(deps: ServiceDeps, orderId: string, expertId: string, travelKm?: number, ticketCents?: number): Promise<void> {
-  const set: Record<string, unknown> = { updatedAt: deps.now() };
-  if (travelKm !== undefined) set.travelKm = travelKm;
-  if (ticketCents !== undefined) set.ticketCents = ticketCents;
-  await deps.store.assignments.col.updateOne({ orderId, expertId, fee: { $exists: false } }, { $set: set });
-}
-
 /**
  * What a stored answer changes elsewhere: the confirmed duration and outcome, travel costs,
  * the anonymous text, the debrief request. Every step can be repeated, and all of them run
@@ -79,11 +66,13 @@ async function applyExpertAnswer(deps: ServiceDeps, orderId: string, expertId: s
 export async function applyAnswer(deps: ServiceDeps, order: OrderDoc, answer: FeedbackDoc): Promise<void> {
   const a = answer.answers;
   if (answer.role === 'orderer') {
-    await applyOrdererAnswer(deps, order._id, String(a.tookPlace), Number(a.actualMinutes));
+    // The orderer's confirmed duration and outcome go onto the assignments: the fee uses them.
+    const outcome = a.tookPlace === 'yes' ? 'held' : a.tookPlace === 'noShow' ? 'noShow' : 'cancelled';
+    await deps.store.assignments.confirmOutcome(order._id, Number(a.actualMinutes), outcome, deps.now());
     return;
   }
   if (!answer.expertId) return;
-  await applyExpertAnswer(deps, order._id, answer.expertId, Number(a.travelKm ?? 0), Math.round(Number(a.ticketEuros ?? 0) * 100));
+  await deps.store.assignments.recordTravel(order._id, answer.expertId, Number(a.travelKm ?? 0), Math.round(Number(a.ticketEuros ?? 0) * 100), deps.now());
   await deps.store.feedback.moveAnonymous(answer, monthOf(answer.createdAt, deps.config.timeZone));
   if (answer.debrief) await routeDebrief(deps, order, answer.expertId);
 }

@@ -31,10 +31,10 @@ export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale
 
 /**
  * Tells the orderer what happened. Experts' names and contacts go only to the orderer's
- * personal chat; a group chat the order came from gets the news without them. `itemKey`: an
- * outbox key for a notice that must go at most once (default: one per call).
+ * personal chat; a group chat the order came from gets the news without them. `itemKey`: the
+ * outbox key naming the event, so that running the same step again tells nobody twice.
  */
-export async function notifyOrderer(deps: ServiceDeps, order: OrderDoc, key: MessageKey, params: Record<string, string | number> = {}, itemKey?: string): Promise<void> {
+export async function notifyOrderer(deps: ServiceDeps, order: OrderDoc, key: MessageKey, params: Record<string, string | number>, itemKey: string): Promise<void> {
   const personal = await deps.store.conversations.personalOf(order.orderer.aadObjectId);
   const target = personal ?? (await deps.store.conversations.get(order.conversationId));
   if (!target) {
@@ -47,7 +47,7 @@ export async function notifyOrderer(deps: ServiceDeps, order: OrderDoc, key: Mes
     notice: t(locale, key, params),
     withContacts: target.scope === 'personal',
   });
-  await deps.postman.post([{ key: itemKey ?? `orderer:${order._id}:${key}:${deps.now().getTime()}`, conversationId: target._id, activity: message(card) }]);
+  await deps.postman.post([{ key: itemKey, conversationId: target._id, activity: message(card) }]);
 }
 
 /** The coordinators' card of an order: details, status and the ranked suggestions. */

@@ -1,4 +1,5 @@
 import { Candidate, rankCandidates } from '../domain/matching';
+import { canTransition } from '../domain/orderLifecycle';
 import { nextWave } from '../domain/waves';
 import { pickLocale, t } from '../i18n';
 import { ExpertDoc } from '../store/experts';
@@ -273,7 +274,7 @@ export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: str
   // accepted means a withdrawal whose follow-up a crash cut short: finish it now.
   const offer = await deps.store.offers.get(OfferRepo.idOf(orderId, actorAad));
   if (offer?.status === 'withdrawn') return { kind: 'withdrawn', order };
-  const record = offer?.status === 'accepted' ? await deps.store.assignments.lastWithdrawal(orderId, actorAad) : null;
+  const record = offer?.status === 'accepted' && canTransition(order.status, 'seatReleased') ? await deps.store.assignments.lastWithdrawal(orderId, actorAad) : null;
   return record ? afterWithdrawal(deps, order, actorAad, record._id, now) : { kind: 'notFound' };
 }
 
@@ -290,7 +291,8 @@ export async function finishCutShortWithdrawals(deps: ServiceDeps, now: Date): P
     // Accepted again after withdrawing: the offer is rightly marked.
     if ((await deps.store.assignments.of(w.orderId, w.expertId))?.status === 'accepted') continue;
     const order = await deps.store.orders.get(w.orderId);
-    if (!order) continue;
+    // A cancelled or finished order keeps its accepted offers as they were.
+    if (!order || !canTransition(order.status, 'seatReleased')) continue;
     deps.log.warn({ orderId: order._id }, 'finishing a withdrawal cut short');
     await afterWithdrawal(deps, order, w.expertId, w._id, now);
     finished += 1;

@@ -99,7 +99,7 @@ export class AssignmentRepo {
    * withdrawal of the same seat running at the same time (a double click) freed it: that one
    * does what follows a withdrawal, once.
    */
-  async withdraw(orderId: string, expertId: string, now: Date): Promise<{ assignment: AssignmentDoc; record: string; first: boolean } | null> {
+  async withdraw(orderId: string, expertId: string, now: Date): Promise<{ record: string; first: boolean } | null> {
     const doc = await this.col.findOne({ orderId, expertId, status: 'accepted' });
     if (!doc) return null;
     const { _id, ...rest } = doc;
@@ -113,7 +113,7 @@ export class AssignmentRepo {
       ),
     );
     const r = await this.col.deleteOne({ _id, expertId, status: 'accepted' });
-    return { assignment: doc, record, first: r.deletedCount === 1 };
+    return { record, first: r.deletedCount === 1 };
   }
 
   /** Withdrawals since `since` (the offer-waves job finishes those a crash cut short). */
@@ -125,6 +125,16 @@ export class AssignmentRepo {
   async lastWithdrawal(orderId: string, expertId: string): Promise<WithdrawalDoc | null> {
     const [last] = await this.withdrawals.find({ orderId, expertId }).sort({ withdrawnAt: -1 }).limit(1).toArray();
     return last ?? null;
+  }
+
+  /** The orderer's confirmed duration and outcome, on the order's assignments not yet settled. */
+  async confirmOutcome(orderId: string, confirmedMinutes: number, outcome: 'held' | 'noShow' | 'cancelled', now: Date): Promise<void> {
+    await this.col.updateMany({ orderId, fee: { $exists: false } }, { $set: { confirmedMinutes, outcome, updatedAt: now } });
+  }
+
+  /** The expert's travel costs, on their assignment if not yet settled. */
+  async recordTravel(orderId: string, expertId: string, travelKm: number, ticketCents: number, now: Date): Promise<void> {
+    await this.col.updateOne({ orderId, expertId, fee: { $exists: false } }, { $set: { travelKm, ticketCents, updatedAt: now } });
   }
 
   of(orderId: string, expertId: string): Promise<AssignmentDoc | null> {

@@ -57,8 +57,12 @@ export class FeedbackRepo {
     return role === 'orderer' ? `${orderId}:orderer` : `${orderId}:${expertId}`;
   }
 
-  /** Stores the answer unless one exists; returns the stored one and whether it is new. */
-  async answer(doc: FeedbackDoc): Promise<{ doc: FeedbackDoc; isNew: boolean }> {
+  /**
+   * Stores the answer unless one exists; returns the stored one and whether it is new. An
+   * anonymous text waits in it under a random id (one that says nothing of whose it is).
+   */
+  async answer(answer: Omit<FeedbackDoc, 'anonymous'>, anonymousText?: string): Promise<{ doc: FeedbackDoc; isNew: boolean }> {
+    const doc: FeedbackDoc = anonymousText ? { ...answer, anonymous: { id: randomUUID(), text: anonymousText } } : answer;
     try {
       await this.answers.insertOne(doc);
       return { doc, isNew: true };
@@ -96,11 +100,6 @@ export class FeedbackRepo {
 
   async markNudged(id: string, nudges: number, at: Date): Promise<void> {
     await this.requests.updateOne({ _id: id }, { $set: { nudges, nudgedAt: at } });
-  }
-
-  /** A new id for an anonymous text: random, so that it says nothing of whose it is. */
-  static anonymousId(): string {
-    return randomUUID();
   }
 
   /** Moves an answer's anonymous text to the anonymous collection; can be repeated. */

@@ -56,10 +56,8 @@ export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteD
       else Object.assign(answers, { howItWent: Number(v.howItWent), travelKm: v.travelKm ?? 0, ticketEuros: v.ticketEuros ?? 0, debrief: v.debrief });
       const saved = await deps.store.feedback.answer({
         _id: key, orderId: order._id, role, expertId: role === 'expert' ? aad : undefined, answers, text: v.text,
-        debrief: role === 'expert' ? v.debrief : undefined,
-        anonymous: role === 'expert' && v.anonymousText ? { id: FeedbackRepo.anonymousId(), text: v.anonymousText } : undefined,
-        createdAt: deps.now(),
-      });
+        debrief: role === 'expert' ? v.debrief : undefined, createdAt: deps.now(),
+      }, role === 'expert' ? v.anonymousText : undefined);
       if (saved.isNew) deps.log.info({ orderId: order._id, role }, 'feedback stored');
       // The stored answer (the first, if two submits raced) is what takes effect.
       await applyAnswer(deps, order, saved.doc);
