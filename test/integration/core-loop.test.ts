@@ -223,6 +223,20 @@ test('a withdrawal cut short right after the seat was freed is finished by click
   expect(h.connector.sentTo(professional.personal).map(text).filter((t) => t.includes('perui osallistumisensa'))).toHaveLength(1);
 });
 
+test('withdrawing on an old card of a cancelled order changes nothing, even after an earlier withdrawal', async () => {
+  const { expert: a, orderId } = await acceptedOrder('Veera', 'Peruttu ja vetäydytty');
+  expect(text(cardOf(await h.post(execute(h, a, 'assignment.withdraw', { orderId }))))).toContain('Peruit osallistumisesi');
+  expect(text(cardOf(await h.post(execute(h, a, 'offer.accept', { offerId: `${orderId}:${a.aad}` }))))).toContain('Tehtävä on sinun');
+  expect(text(cardOf(await h.post(execute(h, professional, 'order.cancel', { orderId }))))).toContain('Tilaus on peruttu');
+  await h.bot.sender.drain(10000);
+  h.connector.reset();
+  expect(text(cardOf(await h.post(execute(h, a, 'assignment.withdraw', { orderId }))))).not.toContain('Peruit osallistumisesi');
+  expect((await h.bot.store.offers.get(`${orderId}:${a.aad}`))!.status).toBe('accepted');
+  expect((await h.bot.store.orders.get(orderId))!.status).toBe('cancelled');
+  await h.bot.sender.drain(10000);
+  expect(h.connector.calls).toHaveLength(0);
+});
+
 test('a double-clicked cancellation cancels once: every click answered "cancelled", the expert told once', async () => {
   const { expert: e, orderId } = await acceptedOrder('Kalle', 'Kahdesti peruttu tilaus');
   const clicks = await Promise.all([1, 2, 3].map(() => h.post(execute(h, professional, 'order.cancel', { orderId }))));
