@@ -68,10 +68,14 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   const chosen = pick.expertIds
     ? ranked.filter((e) => wanted.has(e._id))
     : nextWave({ ranked, seatsOpen, waveSize: pick.count ?? deps.config.waveSize });
-  if (chosen.length === 0) return { sent: 0, wave: 0, none: 'nobody' };
+  if (chosen.length === 0) {
+    // Nobody left may only mean that another click's wave, claimed since we counted, took them.
+    const sentSince = await deps.store.offers.wavesSent(orderId);
+    return sentSince > claimed ? { sent: 0, wave: sentSince, none: 'raced' } : { sent: 0, wave: 0, none: 'nobody' };
+  }
   const wave = claimed + 1;
   // Lost to another click or instance sending the same wave at the same moment.
-  if (!(await deps.store.offers.claimWave(orderId, wave, now))) return { sent: 0, wave, none: 'raced' };
+  if (!(await deps.store.offers.claimWave(orderId, wave, now, chosen.map((e) => e._id)))) return { sent: 0, wave, none: 'raced' };
   if (order.status === 'new') await deps.store.orders.moveStatus(orderId, ['new'], 'offering', now);
   const offers = await deps.store.offers.createWave(orderId, chosen.map((e) => e._id), wave, now);
   await postOfferCards(deps, order, offers);
@@ -89,6 +93,9 @@ async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Da
   const claim = await deps.store.offers.waveClaim(order._id, n);
   if (!claim) return null;
   if (order.lastWaveAt && order.lastWaveAt.getTime() >= claim.at.getTime()) return null;
+  // The claim names the wave's experts: offers its sender did not get to store (a crash, or a
+  // sender still inserting them) are made here, so the wave is whole (a duplicate is skipped).
+  if (claim.expertIds?.length) await deps.store.offers.createWave(order._id, claim.expertIds, n, claim.at);
   const open = await deps.store.offers.openOfWave(order._id, n);
   if (open.length === 0) {
     // Either its sender is still at work (leave it be), or it died before making any offer

@@ -33,9 +33,10 @@ export class OfferRepo {
    * Claims wave number `n` of an order by a unique insert: of two instances (or a double
    * click) deciding to send the same wave, exactly one goes on.
    */
-  async claimWave(orderId: string, n: number, now: Date): Promise<boolean> {
+  /** Claims wave `n`; the claim names its experts, so a resumed wave offers all of them. */
+  async claimWave(orderId: string, n: number, now: Date, expertIds?: string[]): Promise<boolean> {
     try {
-      await this.waves.insertOne({ _id: `${orderId}#${n}`, orderId, at: now });
+      await this.waves.insertOne({ _id: `${orderId}#${n}`, orderId, at: now, ...(expertIds ? { expertIds } : {}) });
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
@@ -48,7 +49,7 @@ export class OfferRepo {
   }
 
   /** The claim of wave `n` of an order (a lookup by _id): when it was claimed. */
-  waveClaim(orderId: string, n: number): Promise<{ _id: string; orderId: string; at: Date } | null> {
+  waveClaim(orderId: string, n: number): Promise<{ _id: string; orderId: string; at: Date; expertIds?: string[] } | null> {
     return this.waves.findOne({ _id: `${orderId}#${n}` });
   }
 

@@ -76,7 +76,8 @@ export class PrivacyRepo {
    * Erases a person after a coordinator confirmed. Afterwards no document holds their Entra
    * object id or their name, except fee records kept for accounting, and those only under a
    * random pseudonym (`erased-<uuid>`), which links nothing back to the person:
-   *  - profile, offers, feedback requests, the access log of their profile: deleted;
+   *  - profile, offers, feedback requests, the access log of their profile: deleted (and
+   *    their id taken out of the wave claims that name them);
    *  - assignments and withdrawals (fees) and feedback answers (numbers for the follow-up):
    *    kept under the pseudonym; answers are keyed `<orderId>:<expertId>`, so they are
    *    re-inserted under `<orderId>:<pseudonym>` (a key cannot be changed in place) and the
@@ -110,6 +111,8 @@ export class PrivacyRepo {
 
     await db.collection('experts').deleteOne({ _id: aad as never });
     await db.collection('offers').deleteMany({ expertId: aad });
+    // A wave's claim names its experts (to finish a cut-short wave); the erased one is no longer among them.
+    await db.collection('offerWaves').updateMany({ expertIds: aad }, { $pull: { expertIds: aad } } as never);
     await db.collection('assignments').updateMany({ expertId: aad }, { $set: { expertId: pseudonym } });
     await db.collection('withdrawals').updateMany({ expertId: aad }, { $set: { expertId: pseudonym } });
     await this.rekeyFeedback(aad, pseudonym);

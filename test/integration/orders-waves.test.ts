@@ -99,6 +99,23 @@ test('a coordinator sending the order also finishes a cut-short wave first', asy
   expect(await offerCards(experts[2], orderId)).toHaveLength(1);
 });
 
+test('a wave cut short while its offers were being stored is finished whole: every expert its claim names gets the offer once', async () => {
+  const orderId = await placeOrder('Puoliksi tallennettu aalto');
+  const now = new Date();
+  const wave = experts.slice(0, 3);
+  // offerWave up to the crash: the claim names three experts, only the first offer was stored.
+  expect(await h.bot.store.offers.claimWave(orderId, 1, now, wave.map((e) => e.aad))).toBe(true);
+  await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
+  expect(await h.bot.store.offers.createWave(orderId, [wave[0].aad], 1, now)).toHaveLength(1);
+
+  await waveJob(h.bot.deps).run(ctx());
+  for (const e of wave) expect(await offerCards(e, orderId)).toHaveLength(1);
+  expect(await offerCards(experts[3], orderId)).toHaveLength(0);
+  expect((await h.bot.store.offers.openOfWave(orderId, 1)).map((o) => o.expertId).sort()).toEqual(wave.map((e) => e.aad).sort());
+  await waveJob(h.bot.deps).run(ctx(new Date(Date.now() + MIN)));
+  for (const e of wave) expect(await offerCards(e, orderId)).toHaveLength(1);
+}, 60000);
+
 test('an accept cut short right after its seat insert is finished by the wave job: the order fills, the holder keeps the seat, everyone is told once', async () => {
   const orderId = await placeOrder('Kesken jäänyt hyväksyntä');
   expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/lähetetty 3/);
