@@ -23,10 +23,12 @@ async function seedOrder(db, orderId, orderer, experts, startsAt) {
   await db.collection('orders').insertOne(orderDoc(orderId, orderer, startsAt, now));
   await db.collection('offerWaves').insertOne({ _id: `${orderId}#1`, orderId, at: now });
   await db.collection('offers').insertMany(experts.map((u) => ({ _id: `${orderId}:${u.aad}`, orderId, expertId: u.aad, wave: 1, status: 'open', createdAt: now })));
-  // The outbox's record of each delivered offer (src/store/outbox.ts): keyed by the item's key.
-  await db.collection('outbox').insertMany(experts.map((u, i) => ({
-    _id: `offer:${orderId}:${u.aad}`, key: `offer:${orderId}:${u.aad}`, conversationId: u.personal, op: 'send',
-    status: 'sent', attempts: 1, leaseSeq: 1, createdAt: now, sentAt: now, sentActivityId: `seed-${orderId}-${i}`,
+  // The outbox's record and outcome of each delivered offer (src/store/outbox.ts): keyed by the item's key.
+  await db.collection('outbox').insertMany(experts.map((u) => ({
+    _id: `offer:${orderId}:${u.aad}`, key: `offer:${orderId}:${u.aad}`, conversationId: u.personal, op: 'send', createdAt: now,
+  })));
+  await db.collection('outboxOutcomes').insertMany(experts.map((u, i) => ({
+    _id: `offer:${orderId}:${u.aad}`, status: 'sent', attempts: 1, leaseSeq: 1, sentAt: now, sentActivityId: `seed-${orderId}-${i}`, at: now,
   })));
 }
 

@@ -79,7 +79,7 @@ export async function run(ctx) {
     const minimumS = (Math.ceil(EXPERTS / appLimit.limit) - 1) * (appLimit.ms / 1000);
     const stats = await host.call('stats').catch(() => ({}));
     if (process.env.BENCH_PROFILE_DB === '1') ctx.note(`fan-out: database commands: ${JSON.stringify(await host.call('dbProfile'))}`);
-    const outbox = await db.collection('outbox').aggregate([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
+    const outbox = await db.collection('outboxOutcomes').aggregate([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
     const firstS = times.length ? (times[0] - startedAt) / 1000 : null;
     // Sustained rate once sending began: messages per second between the first and the last delivery.
     const rate = times.length > 1 ? (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000) : null;

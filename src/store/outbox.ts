@@ -2,7 +2,7 @@ import type { Activity } from 'botbuilder';
 import { Collection, Db, Filter } from 'mongodb';
 import { insertIgnoringDuplicates, isDuplicateKey } from './duplicates';
 import { groupCommit } from './batching';
-import { BodyDoc, DueDoc, dueOf, groupBy, itemOf, LeaseDoc, leaseIdOf, NewOutboxItem, OutboxItem, OutboxStatus, StateDoc } from './outboxDocs';
+import { BodyDoc, DueDoc, dueOf, itemOf, LeaseDoc, leaseIdOf, NewOutboxItem, OutboxItem, OutboxStatus, OutcomeDoc, StateDoc } from './outboxDocs';
 
 export type { NewOutboxItem, OutboxItem, OutboxOp, OutboxStatus } from './outboxDocs';
 
@@ -12,40 +12,58 @@ export type { NewOutboxItem, OutboxItem, OutboxOp, OutboxStatus } from './outbox
  */
 const BODY_RETENTION_MS = 24 * 60 * 60_000;
 
+/** Entries read beyond a claim's candidates at the head of the queue: room for those held by senders in flight. */
+const HEAD_SLACK = 64;
+
+/** Oldest due first; the key breaks ties, as the sorted query does. */
+function byDue(a: DueDoc, b: DueDoc): number {
+  return a.at.getTime() - b.at.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
+}
+
 /**
  * The queue every proactive message goes through (the Company Communicator pattern): fan-outs
  * enqueue, senders claim items with a lease, and each item keeps its own delivery status so a
  * crashed run resumes where it stopped and a report can count sent and failed.
  *
- * Three collections, all keyed by the item's key: `outbox` (the permanent record: status,
- * attempts, the sent activity id), `outboxDue` (the unfinished items only, small documents: what
- * claimers scan) and `outboxBodies` (the activity, read by key). On FerretDB only a filter that is
- * exactly `{_id}` uses an index, so the scanned set is kept small and everything else is a lookup
- * by key; on MongoDB the same layout costs nothing extra.
+ * Collections, all keyed by the item's key: `outbox` (the permanent record that the key was
+ * enqueued, written once), `outboxOutcomes` (how it ended: sent with its activity id, or
+ * failed; written once), `outboxDue` (the unfinished items only, small documents: what
+ * claimers read), `outboxBodies` (the activity, read by key) and `outboxLeases` (the claims).
  *
- * Claims rest on a unique insert, not on findOneAndUpdate alone: FerretDB 1.x on SQLite runs an
- * update as a read and a separate write (FerretDB/FerretDB#3040), so concurrent conditional
- * updates of one document can all succeed (measured: 30 concurrent claims of one item, 2–8
- * "won"; 30 concurrent $inc, 1–6 counted). Unique keys are enforced by SQLite itself, and the
- * same protocol is correct on MongoDB.
+ * The hot path of a fan-out inserts and reads by key, and updates nothing: FerretDB 1.x on
+ * SQLite finds a document by `_id` through the index, but an update or a delete rewrites it by
+ * scanning the collection, and a filter other than exactly `{_id}` is parsed document by
+ * document (measured: an update by `_id` costs 6 ms among 1,000 small documents, 90 ms among
+ * 4,000 large ones; an insert 1–2 ms either way). Per delivered message: one lease insert, a
+ * few reads by key, one outcome insert, one delete of the due entry. On MongoDB the same layout
+ * costs nothing extra.
+ *
+ * Claims rest on a unique insert, not on findOneAndUpdate: FerretDB runs an update as a read and
+ * a separate write (FerretDB/FerretDB#3040), so concurrent conditional updates of one document
+ * can all succeed (measured: 30 concurrent claims of one item, 2–8 "won"). Unique keys are
+ * enforced by SQLite itself, and the same protocol is correct on MongoDB.
  */
 export class OutboxRepo {
   readonly col: Collection<StateDoc>;
+  readonly outcomes: Collection<OutcomeDoc>;
   readonly due: Collection<DueDoc>;
   readonly bodies: Collection<BodyDoc>;
   readonly leases: Collection<LeaseDoc>;
+  /** The claims this process holds, by key: whose, which lease, until when, the attempts so far and the last one's error. */
+  private readonly claims = new Map<string, { owner: string; leaseSeq: number; until: Date; attempts: number; lastError?: string }>();
 
   constructor(db: Db) {
     this.col = db.collection<StateDoc>('outbox');
+    this.outcomes = db.collection<OutcomeDoc>('outboxOutcomes');
     this.due = db.collection<DueDoc>('outboxDue');
     this.bodies = db.collection<BodyDoc>('outboxBodies');
     this.leases = db.collection<LeaseDoc>('outboxLeases');
   }
 
   async ensureIndexes(): Promise<void> {
-    // For MongoDB; FerretDB scans the (small) due collection either way.
+    // For MongoDB; FerretDB reads the (small) due collection whole either way.
     await this.due.createIndex({ at: 1 }, { name: 'at' });
-    await this.col.createIndex({ status: 1, sentAt: 1 }, { name: 'status-sentAt' });
+    await this.outcomes.createIndex({ status: 1, sentAt: 1 }, { name: 'status-sentAt' });
     await this.leases.createIndex({ at: 1 }, { name: 'at' });
   }
 
@@ -67,8 +85,6 @@ export class OutboxRepo {
       conversationId: i.conversationId,
       op: i.op ?? 'send',
       ...(i.updateOf !== undefined ? { updateOf: i.updateOf } : {}),
-      status: 'pending',
-      attempts: 0,
       createdAt: now,
     }));
     const inserted = await insertIgnoringDuplicates(this.col, states);
@@ -83,76 +99,103 @@ export class OutboxRepo {
   }
 
   /**
-   * Claims up to `max` due items (due, or claimed by a sender whose lease ran out), oldest
-   * first and at most one per conversation, so that one sender keeps a conversation in order.
-   * `skipConversations`: conversations this sender is busy with or knows are rate-limited.
+   * Claims up to `max` due items (due, or held by a claim whose lease ran out), oldest first and
+   * at most one per conversation in a batch. `skipConversations`: conversations this sender is
+   * busy with or knows are rate-limited.
    *
-   * Winning an item means inserting lease `<key>:<leaseSeq+1>`. A sender that read the item
-   * before someone else's claim holds a lower leaseSeq and collides with that claim's lease, so
-   * each claim has exactly one owner however many senders read the item at once.
+   * Winning an item means inserting lease `<key>:<leaseSeq+1>`; the lease is the claim, and the
+   * due entry is not touched. Candidates another sender holds collide with its lease and are
+   * passed over (its lease is checked, and stepped over once it has run out), so each claim has
+   * exactly one owner however many senders read the item at once.
    */
   async claimBatch(owner: string, now: Date, leaseMs: number, max: number, skipConversations: string[] = []): Promise<OutboxItem[]> {
     if (max <= 0) return [];
-    const filter: Filter<DueDoc> = { at: { $lte: now } };
-    if (skipConversations.length > 0) filter.conversationId = { $nin: skipConversations };
-    const candidates = await this.due.find(filter, { sort: { at: 1, _id: 1 }, limit: max * 4 }).toArray();
-    const perConversation = new Map<string, DueDoc>();
-    for (const c of candidates) if (!perConversation.has(c.conversationId) && perConversation.size < max) perConversation.set(c.conversationId, c);
-    const chosen = [...perConversation.values()];
-    if (chosen.length === 0) return [];
-    // All leases in one unordered insert; an item whose next lease exists already (another
-    // sender's claim, or one that lapsed) goes the careful way, one lease at a time.
-    const first = await insertIgnoringDuplicates(this.leases, chosen.map((c) => ({ _id: leaseIdOf(c._id, c.leaseSeq + 1), at: now })));
-    const won: { due: DueDoc; leaseSeq: number }[] = chosen.filter((_, n) => first.has(n)).map((due) => ({ due, leaseSeq: due.leaseSeq + 1 }));
-    for (const due of chosen.filter((_, n) => !first.has(n))) {
-      const leaseSeq = await this.takeLease(due, now, leaseMs);
-      if (leaseSeq !== null) won.push({ due, leaseSeq });
+    const until = new Date(now.getTime() + leaseMs);
+    const candidates = await this.dueCandidates(now, max, skipConversations);
+    const won: { due: DueDoc; leaseSeq: number }[] = [];
+    const taken = new Set<string>();
+    // Rounds of one candidate per conversation; a conversation whose candidate was held by
+    // another sender offers its next item in the next round.
+    for (let round = candidates; round.length > 0 && won.length < max; ) {
+      const chosen: DueDoc[] = [];
+      const rest: DueDoc[] = [];
+      const conversations = new Set<string>();
+      for (const c of round) {
+        if (taken.has(c.conversationId) || conversations.has(c.conversationId) || chosen.length >= max - won.length) rest.push(c);
+        else {
+          chosen.push(c);
+          conversations.add(c.conversationId);
+        }
+      }
+      // All leases in one unordered insert; an item whose next lease exists already (another
+      // sender's claim, or one that lapsed) goes the careful way, one lease at a time.
+      const first = await insertIgnoringDuplicates(this.leases, chosen.map((c) => this.leaseOf(c, c.leaseSeq + 1, owner, now, until)));
+      for (const [n, due] of chosen.entries()) {
+        const leaseSeq = first.has(n) ? due.leaseSeq + 1 : await this.takeLease(due, owner, now, until, leaseMs);
+        if (leaseSeq === null) continue;
+        won.push({ due, leaseSeq });
+        taken.add(due.conversationId);
+      }
+      round = rest.filter((c) => !taken.has(c.conversationId));
     }
     if (won.length === 0) return [];
-    const lockedUntil = new Date(now.getTime() + leaseMs);
-    try {
-      // The queue entries say who holds them: one update per lease number (in a fan-out, one).
-      for (const [leaseSeq, group] of groupBy(won, (w) => w.leaseSeq)) {
-        await this.due.updateMany({ _id: { $in: group.map((w) => w.due._id) } }, { $set: { at: lockedUntil, leaseSeq, lockedBy: owner, lockedUntil } });
-      }
-    } catch (error) {
-      // Give the leases back so the items are not held up until the leases count as abandoned.
-      for (const w of won) await this.leases.deleteOne({ _id: leaseIdOf(w.due._id, w.leaseSeq) }).catch(() => undefined);
-      throw error;
-    }
-    const claimed = await Promise.all(won.map((w) => this.openClaimed({ ...w.due, at: lockedUntil, leaseSeq: w.leaseSeq, lockedBy: owner, lockedUntil }, w.due.lockedBy !== undefined || w.due.recovered === true)));
+    for (const w of won) this.claims.set(w.due._id, { owner, leaseSeq: w.leaseSeq, until, attempts: w.due.attempts, ...(w.due.lastError !== undefined ? { lastError: w.due.lastError } : {}) });
+    this.forgetLapsedClaims(now);
+    const claimed = await Promise.all(won.map((w) => this.openClaimed(w.due, { owner, leaseSeq: w.leaseSeq, until }, w.leaseSeq > 1 || w.due.lockedBy !== undefined || w.due.recovered === true)));
     return claimed.filter((c): c is OutboxItem => c !== null);
   }
 
   /**
-   * The claimed item with its activity. `claimedBefore`: the entry had been claimed already, so
-   * its record may be finished (the sender died between recording the outcome and removing the
-   * entry), or it was queued again by `recoverUnqueued` (which may have read the record just
-   * before a sender finished it); the record is read to be sure. An entry made by `enqueue` and
-   * never claimed belongs to a pending record (only the holder of a claim finishes a record),
-   * which saves a read per message in a fan-out.
+   * Due entries to claim from, oldest first, none of `skipConversations`. The head of the queue
+   * is read first: a find with neither filter nor sort is answered by FerretDB with a LIMIT from
+   * the table (entries in the order they were queued), where a filtered or sorted one parses
+   * every entry; in a fan-out of a thousand that was most of the database's work. Only when the
+   * head holds too few (entries held by senders or waiting for a retry) is the whole queue read.
    */
-  private async openClaimed(due: DueDoc, claimedBefore: boolean): Promise<OutboxItem | null> {
-    const [state, body] = await Promise.all([claimedBefore ? this.col.findOne({ _id: due._id }) : null, this.bodies.findOne({ _id: due._id })]);
-    if (state && state.status !== 'pending') {
+  private async dueCandidates(now: Date, max: number, skipConversations: string[]): Promise<DueDoc[]> {
+    const skip = new Set(skipConversations);
+    const usable = (entries: DueDoc[]): DueDoc[] => entries.filter((d) => d.at.getTime() <= now.getTime() && !skip.has(d.conversationId)).sort(byDue);
+    const headSize = max * 4 + HEAD_SLACK;
+    const head = await this.due.find({}, { limit: headSize }).toArray();
+    const fromHead = usable(head);
+    if (new Set(fromHead.map((d) => d.conversationId)).size >= max || head.length < headSize) return fromHead;
+    const filter: Filter<DueDoc> = { at: { $lte: now } };
+    if (skipConversations.length > 0) filter.conversationId = { $nin: skipConversations };
+    return usable(await this.due.find(filter, { sort: { at: 1, _id: 1 }, limit: headSize }).toArray());
+  }
+
+  private leaseOf(due: DueDoc, seq: number, owner: string, at: Date, until: Date): LeaseDoc {
+    return { _id: leaseIdOf(due._id, seq), key: due._id, seq, owner, at, until };
+  }
+
+  /**
+   * The claimed item with its activity. `claimedBefore`: the item had been claimed already, so
+   * it may be finished (the sender died between recording the outcome and removing the entry),
+   * or it was queued again by `recoverUnqueued` (which may have read the record just before a
+   * sender finished it); its outcome is read to be sure. An item never claimed before has no
+   * outcome (only the holder of a claim writes one), which saves a read per message in a fan-out.
+   */
+  private async openClaimed(due: DueDoc, claim: { owner: string; leaseSeq: number; until: Date }, claimedBefore: boolean): Promise<OutboxItem | null> {
+    const [finished, body] = await Promise.all([claimedBefore ? this.finishedState(due._id) : null, this.bodies.findOne({ _id: due._id })]);
+    if (finished) {
       // Finished, but the process died before it could remove the queue entry: finish that now.
       await this.due.deleteOne({ _id: due._id });
+      this.claims.delete(due._id);
       return null;
     }
-    if (body) return itemOf(due, body);
+    if (body) return itemOf(due, body, claim);
     // No body: nothing can ever be sent for this key. Recorded as failed rather than retried forever.
-    await this.settle(due._id, { status: 'failed', lastError: 'no activity stored', attempts: due.attempts + 1 });
+    await this.settle(due._id, { status: 'failed', lastError: 'no activity stored', attempts: due.attempts + 1, leaseSeq: claim.leaseSeq });
     return null;
   }
 
   /**
-   * Records delivery; false when the lease was lost to another sender meanwhile.
+   * Records delivery; false when the claim was lost to another sender meanwhile.
    *
-   * Deliveries finishing while an earlier record is being written are recorded together
-   * (group commit): one read of their queue entries, one bulk update of their records, one
-   * delete of the entries, instead of three commands each. Nothing waits when the database is
-   * idle; under a fan-out this halves the writes per message. Same order as `settle`: records
-   * first, then entries.
+   * Deliveries finishing while an earlier one is being written are recorded together (group
+   * commit): their entries read by key side by side, one insert of their outcomes, one bulk of
+   * deletes of their entries. Nothing waits when the database is idle. Same order as `settle`:
+   * outcomes first, then entries.
    */
   markSent(key: string, owner: string, activityId: string, now: Date): Promise<boolean> {
     return this.recordSentTogether({ key, owner, activityId, now });
@@ -161,54 +204,53 @@ export class OutboxRepo {
   private readonly recordSentTogether = groupCommit((batch: { key: string; owner: string; activityId: string; now: Date }[]) => this.recordSent(batch));
 
   private async recordSent(batch: { key: string; owner: string; activityId: string; now: Date }[]): Promise<boolean[]> {
-    const entries = new Map((await this.due.find({ _id: { $in: batch.map((b) => b.key) } }).toArray()).map((d) => [d._id, d]));
-    const owned = batch.map((b) => {
-      const due = entries.get(b.key);
-      return due?.lockedBy === b.owner ? due : null;
-    });
+    const held = await Promise.all(batch.map((b) => this.ownClaim(b.key, b.owner)));
     const done = batch.flatMap((b, n) => {
-      const due = owned[n];
-      return due ? [{ b, due }] : [];
+      const claim = held[n];
+      return claim ? [{ b, claim }] : [];
     });
-    if (done.length > 0) {
-      await this.col.bulkWrite(
-        done.map(({ b, due }) => ({
-          updateOne: { filter: { _id: b.key }, update: { $set: { status: 'sent' as const, sentActivityId: b.activityId, sentAt: b.now, attempts: due.attempts + 1, leaseSeq: due.leaseSeq } } },
-        })),
-        { ordered: false },
-      );
-      await this.due.deleteMany({ _id: { $in: done.map(({ b }) => b.key) } });
-    }
-    return owned.map((due) => due !== null);
+    if (done.length === 0) return held.map(() => false);
+    const inserted = await insertIgnoringDuplicates(this.outcomes, done.map(({ b, claim }) => ({
+      _id: b.key, status: 'sent' as const, sentActivityId: b.activityId, sentAt: b.now, attempts: claim.attempts + 1, leaseSeq: claim.leaseSeq, at: b.now,
+      // What went wrong before it went through stays visible (a retried 429 in the report).
+      ...(claim.lastError !== undefined ? { lastError: claim.lastError } : {}),
+    })));
+    // An outcome already there was written by a sender that took the item over: not ours.
+    const recorded = new Set(done.filter((_, n) => inserted.has(n)).map(({ b }) => b.key));
+    if (recorded.size > 0) await this.due.bulkWrite([...recorded].map((key) => ({ deleteOne: { filter: { _id: key } } })), { ordered: false });
+    for (const key of recorded) this.claims.delete(key);
+    return batch.map((b) => recorded.has(b.key));
   }
 
   /** Back to pending until `at`, counting the attempt. */
   async reschedule(key: string, owner: string, at: Date, error: string): Promise<boolean> {
-    const due = await this.ownDue(key, owner);
-    if (!due) return false;
-    await this.col.updateOne({ _id: key }, { $set: { attempts: due.attempts + 1, lastError: error } });
-    await this.due.updateOne({ _id: key }, { $set: { at, attempts: due.attempts + 1, lastError: error }, $unset: { lockedBy: '', lockedUntil: '' } });
+    const claim = await this.ownClaim(key, owner);
+    if (!claim) return false;
+    await this.due.updateOne({ _id: key }, { $set: { at, attempts: claim.attempts + 1, lastError: error, leaseSeq: claim.leaseSeq }, $unset: { lockedBy: '', lockedUntil: '' } });
+    this.claims.delete(key);
     return true;
   }
 
   /** Back to pending until `at` without counting an attempt: the sender chose not to try yet. */
   async release(key: string, owner: string, at: Date): Promise<boolean> {
-    if (!(await this.ownDue(key, owner))) return false;
-    await this.due.updateOne({ _id: key }, { $set: { at }, $unset: { lockedBy: '', lockedUntil: '' } });
+    const claim = await this.ownClaim(key, owner);
+    if (!claim) return false;
+    await this.due.updateOne({ _id: key }, { $set: { at, leaseSeq: claim.leaseSeq }, $unset: { lockedBy: '', lockedUntil: '' } });
+    this.claims.delete(key);
     return true;
   }
 
-  /** Gives up on an item; it stays in the outbox as 'failed' for the report. False if the lease was lost. */
+  /** Gives up on an item; it stays in the outbox as 'failed' for the report. False if the claim was lost. */
   async markFailed(key: string, owner: string, error: string): Promise<boolean> {
-    const due = await this.ownDue(key, owner);
-    if (!due) return false;
-    await this.settle(key, { status: 'failed', lastError: error, attempts: due.attempts + 1, leaseSeq: due.leaseSeq });
+    const claim = await this.ownClaim(key, owner);
+    if (!claim) return false;
+    await this.settle(key, { status: 'failed', lastError: error, attempts: claim.attempts + 1, leaseSeq: claim.leaseSeq });
     return true;
   }
 
   async sentActivityIdOf(key: string): Promise<string | null> {
-    const doc = await this.col.findOne({ _id: key });
-    return doc?.status === 'sent' ? (doc.sentActivityId ?? null) : null;
+    const outcome = await this.outcomeOf(key);
+    return outcome?.status === 'sent' ? (outcome.sentActivityId ?? null) : null;
   }
 
   /** Whether a key was ever enqueued (one lookup of its record). */
@@ -216,52 +258,66 @@ export class OutboxRepo {
     return (await this.col.findOne({ _id: key }, { projection: { _id: 1 } })) !== null;
   }
 
-  /** An item as it stands: its record, its queue entry while unfinished, its activity while stored. */
+  /** An item as it stands: its record and outcome, its queue entry and claim while unfinished, its activity while stored. */
   async get(key: string): Promise<OutboxItem | null> {
-    const [state, due, body] = await Promise.all([this.col.findOne({ _id: key }), this.due.findOne({ _id: key }), this.bodies.findOne({ _id: key })]);
+    const [state, outcome, due, body] = await Promise.all([this.col.findOne({ _id: key }), this.outcomes.findOne({ _id: key }), this.due.findOne({ _id: key }), this.bodies.findOne({ _id: key })]);
     if (!state) return null;
-    const sending = !!due?.lockedUntil;
+    const ended = outcome ?? legacyOutcome(state);
+    const lease = due && !ended ? await this.currentLease(due) : null;
     return {
-      ...state,
-      status: state.status === 'pending' && sending ? 'sending' : state.status,
+      _id: state._id,
+      key: state.key,
+      conversationId: state.conversationId,
+      op: state.op,
+      ...(state.updateOf !== undefined ? { updateOf: state.updateOf } : {}),
+      createdAt: state.createdAt,
+      status: ended ? ended.status : lease ? 'sending' : 'pending',
       activity: body ? (JSON.parse(body.activity) as Partial<Activity>) : {},
-      attempts: due?.attempts ?? state.attempts,
-      nextAttemptAt: due?.at ?? state.sentAt ?? state.createdAt,
-      leaseSeq: due?.leaseSeq ?? state.leaseSeq ?? 0,
-      ...(due?.lockedBy ? { lockedBy: due.lockedBy, lockedUntil: due.lockedUntil } : {}),
+      attempts: ended?.attempts ?? due?.attempts ?? 0,
+      nextAttemptAt: due?.at ?? ended?.sentAt ?? state.createdAt,
+      leaseSeq: ended?.leaseSeq ?? lease?.seq ?? due?.leaseSeq ?? 0,
+      ...(ended?.sentActivityId !== undefined ? { sentActivityId: ended.sentActivityId } : {}),
+      ...(ended?.sentAt !== undefined ? { sentAt: ended.sentAt } : {}),
+      ...((ended?.lastError ?? due?.lastError) !== undefined ? { lastError: ended?.lastError ?? due?.lastError } : {}),
+      ...(lease ? { lockedBy: lease.owner, lockedUntil: lease.until } : {}),
     };
   }
 
   /** Unfinished items split into pending and being sent (by a live or a lapsed claim), and finished ones by outcome. */
   async counts(): Promise<Record<OutboxStatus, number>> {
     const out: Record<OutboxStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };
-    for (const d of await this.due.find({}, { projection: { lockedBy: 1 } }).toArray()) out[d.lockedBy ? 'sending' : 'pending'] += 1;
-    out.sent = await this.col.countDocuments({ status: 'sent' });
-    out.failed = await this.col.countDocuments({ status: 'failed' });
+    const due = await this.due.find({}).toArray();
+    const leases = await Promise.all(due.map((d) => this.leases.findOne({ _id: leaseIdOf(d._id, d.leaseSeq + 1) }, { projection: { _id: 1 } })));
+    for (const lease of leases) out[lease ? 'sending' : 'pending'] += 1;
+    out.sent = (await this.outcomes.countDocuments({ status: 'sent' })) + (await this.col.countDocuments({ status: 'sent' }));
+    out.failed = (await this.outcomes.countDocuments({ status: 'failed' })) + (await this.col.countDocuments({ status: 'failed' }));
     return out;
   }
 
-  /** Whether nothing is waiting or being sent: one small scan. */
+  /** Whether nothing is waiting or being sent: one small read. */
   async idle(): Promise<boolean> {
     return (await this.due.findOne({})) === null;
   }
 
   /**
-   * Records whose due entry is missing (the enqueuer died between the two inserts) are queued
-   * again. Cheap enough to run now and then: one scan of the records still pending.
+   * Records with neither an outcome nor a due entry (the enqueuer died between the two inserts)
+   * are queued again. Cheap enough to run now and then: one read of the records, the outcomes
+   * and the queue.
    */
   async recoverUnqueued(now: Date): Promise<number> {
-    const pending = await this.col.find({ status: 'pending' }).toArray();
-    if (pending.length === 0) return 0;
+    const records = await this.col.find({ status: { $nin: ['sent', 'failed'] } }).toArray();
+    if (records.length === 0) return 0;
+    const ended = new Set((await this.outcomes.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
-    const missing = pending.filter((s) => !queued.has(s._id)).map((s) => s._id);
+    const missing = records.filter((s) => !ended.has(s._id) && !queued.has(s._id));
     if (missing.length === 0) return 0;
-    // Read again: an item finished between the two reads above (record 'sent', then its entry
-    // removed) is not lost. Records never go back to pending, so one still pending now had no
-    // entry when the queue was read: its enqueuer died, or is about to insert it (then that
-    // insert is the duplicate, and is ignored).
-    const lost = await this.col.find({ _id: { $in: missing }, status: 'pending' }).toArray();
-    const inserted = await insertIgnoringDuplicates(this.due, lost.map((s) => ({ ...dueOf(s._id, s.conversationId, s.op, s.updateOf, now, s.createdAt, s.attempts), recovered: true })));
+    // Read the outcomes again: an item finished between the reads above (outcome inserted,
+    // then its entry removed) is not lost. An item with no outcome now had no entry when the
+    // queue was read: its enqueuer died, or is about to insert it (then that insert is the
+    // duplicate, and is ignored).
+    const endedSince = new Set((await this.outcomes.find({ _id: { $in: missing.map((s) => s._id) } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+    const lost = missing.filter((s) => !endedSince.has(s._id));
+    const inserted = await insertIgnoringDuplicates(this.due, lost.map((s) => ({ ...dueOf(s._id, s.conversationId, s.op, s.updateOf, now, s.createdAt, s.attempts ?? 0), recovered: true })));
     return inserted.size;
   }
 
@@ -270,12 +326,20 @@ export class OutboxRepo {
    * activities of items that finished, or were never queued, more than a day ago.
    */
   async removeSentBefore(before: Date, now = new Date()): Promise<number> {
-    const removed = (await this.col.deleteMany({ status: 'sent', sentAt: { $lt: before } })).deletedCount;
+    const old = (await this.outcomes.find({ status: 'sent', sentAt: { $lt: before } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+    let removed = 0;
+    for (let i = 0; i < old.length; i += 500) {
+      const ids = old.slice(i, i + 500);
+      // The record first: an outcome without its record is never read, a record without its outcome would look unsent.
+      removed += (await this.col.deleteMany({ _id: { $in: ids } })).deletedCount;
+      await this.outcomes.deleteMany({ _id: { $in: ids } });
+    }
+    removed += (await this.col.deleteMany({ status: 'sent', sentAt: { $lt: before } })).deletedCount;
     const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
-    const old = (await this.bodies.find({ createdAt: { $lt: new Date(now.getTime() - BODY_RETENTION_MS) } }, { projection: { _id: 1 } }).toArray())
+    const oldBodies = (await this.bodies.find({ createdAt: { $lt: new Date(now.getTime() - BODY_RETENTION_MS) } }, { projection: { _id: 1 } }).toArray())
       .map((b) => b._id)
       .filter((id) => !queued.has(id));
-    for (let i = 0; i < old.length; i += 500) await this.bodies.deleteMany({ _id: { $in: old.slice(i, i + 500) } });
+    for (let i = 0; i < oldBodies.length; i += 500) await this.bodies.deleteMany({ _id: { $in: oldBodies.slice(i, i + 500) } });
     return removed;
   }
 
@@ -287,39 +351,100 @@ export class OutboxRepo {
     return (await this.leases.deleteMany({ at: { $lt: before } })).deletedCount;
   }
 
-  /** The item's due entry if `owner` still holds its claim. */
-  private async ownDue(key: string, owner: string): Promise<DueDoc | null> {
-    const due = await this.due.findOne({ _id: key });
-    return due?.lockedBy === owner ? due : null;
+  /**
+   * The claim `owner` holds on `key`, if it still does: this process made it, the item is still
+   * queued (an erasure may have removed it), and no sender has taken it over with the next lease.
+   */
+  private async ownClaim(key: string, owner: string): Promise<{ leaseSeq: number; attempts: number; lastError?: string } | null> {
+    const claim = this.claims.get(key);
+    if (!claim || claim.owner !== owner) return null;
+    const [due, next] = await Promise.all([
+      this.due.findOne({ _id: key }, { projection: { _id: 1 } }),
+      this.leases.findOne({ _id: leaseIdOf(key, claim.leaseSeq + 1) }, { projection: { _id: 1 } }),
+    ]);
+    if (!due || next) {
+      this.claims.delete(key);
+      return null;
+    }
+    return claim;
+  }
+
+  /** The outcome of a finished item (also one recorded on its record, the way it was before outcomes). */
+  private async finishedState(key: string): Promise<OutcomeDoc | null> {
+    const outcome = await this.outcomeOf(key);
+    if (outcome) return outcome;
+    const state = await this.col.findOne({ _id: key });
+    return state ? legacyOutcome(state) : null;
+  }
+
+  private async outcomeOf(key: string): Promise<OutcomeDoc | null> {
+    const outcome = await this.outcomes.findOne({ _id: key });
+    if (outcome) return outcome;
+    // Records written before outcomes had a collection of their own carry it themselves.
+    const state = await this.col.findOne({ _id: key }, { projection: { status: 1, sentActivityId: 1, sentAt: 1, attempts: 1, leaseSeq: 1, lastError: 1 } });
+    return state ? legacyOutcome(state as StateDoc) : null;
+  }
+
+  /** The lease of the claim in progress on a queued item (the latest above the entry's leaseSeq), if any. */
+  private async currentLease(due: DueDoc): Promise<{ seq: number; owner?: string; until?: Date } | null> {
+    let found: { seq: number; owner?: string; until?: Date } | null = null;
+    for (let seq = due.leaseSeq + 1; seq <= due.leaseSeq + 10; seq++) {
+      const lease = await this.leases.findOne({ _id: leaseIdOf(due._id, seq) });
+      if (!lease) break;
+      found = { seq, owner: lease.owner, until: lease.until };
+    }
+    return found;
   }
 
   /**
-   * Finishes an item: the record says how, then the queue entry goes. The record first: a queue
-   * entry outliving its finished record is recognised at the next claim. The activity stays until
-   * the daily clean-up (one write less per message; see `removeSentBefore`).
+   * Finishes an item: the outcome first, then the queue entry goes. A queue entry outliving its
+   * outcome is recognised at the next claim. The activity stays until the daily clean-up (one
+   * write less per message; see `removeSentBefore`).
    */
-  private async settle(key: string, set: Partial<StateDoc>): Promise<void> {
-    await this.col.updateOne({ _id: key }, { $set: set });
+  private async settle(key: string, outcome: Omit<OutcomeDoc, '_id' | 'at'>): Promise<void> {
+    await insertIgnoringDuplicates(this.outcomes, [{ _id: key, ...outcome, at: new Date() }]);
     await this.due.deleteOne({ _id: key });
+    this.claims.delete(key);
+  }
+
+  /** Claims whose lease ran out are another sender's to take: forgotten now and then, so the map stays small. */
+  private forgetLapsedClaims(now: Date): void {
+    if (this.claims.size < 1000) return;
+    for (const [key, claim] of this.claims) if (claim.until.getTime() < now.getTime()) this.claims.delete(key);
   }
 
   /**
-   * Inserts the next lease of an item; null if another sender holds it. A lease whose claim
-   * never reached the item (its sender died between the two writes) is older than a lease by
-   * now and is stepped over, so such an item is delayed, never stuck.
+   * Inserts the next lease of an item; null if another sender holds it. A lease that has run out
+   * (its sender died, or never got further than the insert) is stepped over, so such an item is
+   * delayed by one lease, never stuck.
    */
-  private async takeLease(item: DueDoc, now: Date, leaseMs: number): Promise<number | null> {
+  private async takeLease(item: DueDoc, owner: string, now: Date, until: Date, leaseMs: number): Promise<number | null> {
     for (let seq = item.leaseSeq + 1; seq <= item.leaseSeq + 10; seq++) {
-      const _id = leaseIdOf(item._id, seq);
+      const held = await this.leases.findOne({ _id: leaseIdOf(item._id, seq) });
+      if (held) {
+        const heldUntil = held.until?.getTime() ?? held.at.getTime() + leaseMs;
+        if (heldUntil > now.getTime()) return null;
+        continue;
+      }
       try {
-        await this.leases.insertOne({ _id, at: now });
+        await this.leases.insertOne(this.leaseOf(item, seq, owner, now, until));
         return seq;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
+        return null; // another sender took this very lease a moment ago
       }
-      const held = await this.leases.findOne({ _id });
-      if (held && held.at.getTime() > now.getTime() - leaseMs) return null;
     }
     return null;
   }
+}
+
+/** The outcome a record carries itself (records written before OutcomeDoc), if it is finished. */
+function legacyOutcome(state: StateDoc): OutcomeDoc | null {
+  if (state.status !== 'sent' && state.status !== 'failed') return null;
+  return {
+    _id: state._id, status: state.status, attempts: state.attempts ?? 0, leaseSeq: state.leaseSeq ?? 0, at: state.sentAt ?? state.createdAt,
+    ...(state.sentActivityId !== undefined ? { sentActivityId: state.sentActivityId } : {}),
+    ...(state.sentAt !== undefined ? { sentAt: state.sentAt } : {}),
+    ...(state.lastError !== undefined ? { lastError: state.lastError } : {}),
+  };
 }

@@ -40,21 +40,41 @@ export interface NewOutboxItem {
   notBefore?: Date;
 }
 
-/** The record of a key: kept after delivery (30 days) so that a key is never sent twice. */
+/**
+ * The record of a key, written once when it is enqueued and never updated: its existence is
+ * what makes a key enqueued once. Kept 30 days after delivery. (Records written before
+ * outcomes had their own collection carry the outcome here too; `status` etc. are read then.)
+ */
 export interface StateDoc {
   _id: string;
   key: string;
   conversationId: string;
   op: OutboxOp;
   updateOf?: string;
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
+  createdAt: Date;
+  /** Legacy: the outcome, from before OutcomeDoc. */
+  status?: 'pending' | 'sent' | 'failed';
+  attempts?: number;
   lastError?: string;
   sentActivityId?: string;
-  /** The last claim's number (kept for the report; claims themselves go by the due entry). */
   leaseSeq?: number;
-  createdAt: Date;
   sentAt?: Date;
+}
+
+/**
+ * How an item ended, inserted once by the holder of its claim (a unique insert: the first
+ * outcome stands). Apart from the record because FerretDB rewrites an updated document by
+ * scanning its collection, while an insert is checked against the key alone.
+ */
+export interface OutcomeDoc {
+  _id: string;
+  status: 'sent' | 'failed';
+  attempts: number;
+  leaseSeq: number;
+  sentActivityId?: string;
+  sentAt?: Date;
+  lastError?: string;
+  at: Date;
 }
 
 /** An item not yet finished: the only documents a sender scans. Small, and deleted when done. */
@@ -64,9 +84,11 @@ export interface DueDoc {
   op: OutboxOp;
   updateOf?: string;
   attempts: number;
-  /** When the item may be claimed: its next attempt, or the end of the current claim's lease. */
+  /** When the item may be claimed: its next attempt (a claim in progress is its lease, not this). */
   at: Date;
+  /** Claims up to this number are over (released, rescheduled or taken over); a lease above it is the current claim. */
   leaseSeq: number;
+  /** Legacy: claims were once written here. */
   lockedBy?: string;
   lockedUntil?: Date;
   lastError?: string;
@@ -86,17 +108,24 @@ export interface BodyDoc {
   createdAt: Date;
 }
 
-/** Proof of one claim: only one sender can insert `<key>:<leaseSeq>`; `at` is when. */
+/**
+ * One claim: only one sender can insert `<key>:<seq>`. It is the claim itself (who holds the
+ * item, until when), so claiming writes nothing else. Older leases have only `at`.
+ */
 export interface LeaseDoc {
   _id: string;
   at: Date;
+  key?: string;
+  seq?: number;
+  owner?: string;
+  until?: Date;
 }
 
 export function dueOf(key: string, conversationId: string, op: OutboxOp, updateOf: string | undefined, at: Date, createdAt: Date, attempts = 0): DueDoc {
   return { _id: key, conversationId, op, ...(updateOf !== undefined ? { updateOf } : {}), attempts, at, leaseSeq: 0, createdAt };
 }
 
-export function itemOf(due: DueDoc, body: BodyDoc): OutboxItem {
+export function itemOf(due: DueDoc, body: BodyDoc, claim: { owner: string; leaseSeq: number; until: Date }): OutboxItem {
   return {
     _id: due._id,
     key: due._id,
@@ -107,18 +136,12 @@ export function itemOf(due: DueDoc, body: BodyDoc): OutboxItem {
     status: 'sending',
     attempts: due.attempts,
     nextAttemptAt: due.at,
-    lockedBy: due.lockedBy,
-    lockedUntil: due.lockedUntil,
-    leaseSeq: due.leaseSeq,
+    lockedBy: claim.owner,
+    lockedUntil: claim.until,
+    leaseSeq: claim.leaseSeq,
     ...(due.lastError !== undefined ? { lastError: due.lastError } : {}),
     createdAt: due.createdAt,
   };
-}
-
-export function groupBy<T, K>(items: T[], keyOf: (t: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const t of items) out.set(keyOf(t), [...(out.get(keyOf(t)) ?? []), t]);
-  return out;
 }
 
 export function leaseIdOf(key: string, seq: number): string {

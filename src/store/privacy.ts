@@ -194,7 +194,7 @@ export class PrivacyRepo {
   private async scrubOutbox(aad: string, name: string | undefined, pseudonym: string): Promise<void> {
     const db = this.db;
     const idPattern = { $regex: escapeRegex(aad) } as never;
-    for (const col of ['outbox', 'outboxDue', 'outboxBodies', 'outboxLeases']) {
+    for (const col of ['outbox', 'outboxOutcomes', 'outboxDue', 'outboxBodies', 'outboxLeases']) {
       await db.collection(col).deleteMany({ $or: [{ _id: idPattern }, { key: idPattern }, { updateOf: idPattern }] });
     }
     const needles = [aad, ...(name ? [name, JSON.stringify(name).slice(1, -1)] : [])];

@@ -134,7 +134,7 @@ test('kill -9 in the middle of an offer fan-out, restart: every offer delivered 
     await waitUntil('accepted offers recorded as sent', async () => {
       if (connector.answering > 0) return false; // an answer still on its way would reopen the window
       const want = acceptedOffers();
-      const sent = await store.outbox.col.countDocuments({ key: { $in: [...want].map((id) => `offer:${id}`) }, status: 'sent' });
+      const sent = await store.outbox.outcomes.countDocuments({ _id: { $in: [...want].map((id) => `offer:${id}`) }, status: 'sent' });
       return sent === want.size;
     }, 15_000, 20);
     first.child.kill('SIGKILL');
@@ -144,7 +144,7 @@ test('kill -9 in the middle of an offer fan-out, restart: every offer delivered 
 
   const acceptedAtKill = [...acceptedOffers()].sort();
   const heldAtKill = connector.held.map((c) => OFFER_ID.exec(JSON.stringify(c.body))?.[1]);
-  const sentAtKill = (await store.outbox.col.find({ status: 'sent' }).project({ key: 1 }).toArray()).map((d) => String(d.key).slice('offer:'.length)).sort();
+  const sentAtKill = (await store.outbox.outcomes.find({ status: 'sent' }).project({ _id: 1 }).toArray()).map((d) => String(d._id).slice('offer:'.length)).sort();
   const countsAtKill = await outboxCounts();
   // In the middle: some delivered, some in flight, most still queued.
   expect(acceptedAtKill.length).toBeGreaterThanOrEqual(KILL_AT - 10);

@@ -47,7 +47,7 @@ afterAll(async () => {
   await client.close();
 });
 beforeEach(async () => {
-  for (const col of [outbox.col, outbox.due, outbox.bodies]) await col.deleteMany({});
+  for (const col of [outbox.col, outbox.outcomes, outbox.due, outbox.bodies]) await col.deleteMany({});
   connector.reset();
   attempts = [];
   inject = undefined;

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => client.close());
 beforeEach(async () => {
-  for (const col of [outbox.col, outbox.due, outbox.bodies, outbox.leases]) await col.deleteMany({});
+  for (const col of [outbox.col, outbox.outcomes, outbox.due, outbox.bodies, outbox.leases]) await col.deleteMany({});
 });
 
 test('enqueue: a key already queued is a no-op, in one batch or across calls', async () => {
