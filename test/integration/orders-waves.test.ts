@@ -99,6 +99,25 @@ test('a coordinator sending the order also finishes a cut-short wave first', asy
   expect(await offerCards(experts[2], orderId)).toHaveLength(1);
 });
 
+test("each expert's offer card carries that expert's own offer id (a wave renders its card once per language)", async () => {
+  const orderId = await placeOrder('Oma tarjous');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/lähetetty 3/);
+  const offered = await h.bot.store.offers.ofOrder(orderId);
+  expect(offered).toHaveLength(3);
+  for (const offer of offered) {
+    const e = experts.find((x) => x.aad === offer.expertId)!;
+    const [card] = await offerCards(e, orderId);
+    const json = text(card);
+    expect(json).toContain(`"offerId":"${offer._id}"`);
+    expect(json).not.toContain('offer-id-slot');
+    for (const other of offered.filter((o) => o !== offer)) expect(json).not.toContain(other._id);
+  }
+  // The card's Accept button names that offer.
+  const first = experts.find((x) => x.aad === offered[0].expertId)!;
+  const data = /"verb":"offer\.accept"[^}]*"data":\{"offerId":"([^"]+)"\}/.exec(text((await offerCards(first, orderId))[0]));
+  expect(data?.[1]).toBe(offered[0]._id);
+}, 60000);
+
 test('a wave cut short while its offers were being stored is finished whole: every expert its claim names gets the offer once', async () => {
   const orderId = await placeOrder('Puoliksi tallennettu aalto');
   const now = new Date();
