@@ -51,9 +51,14 @@ export type SeatClaim =
   | { kind: 'already'; assignment: AssignmentDoc }
   | { kind: 'full' };
 
+/** How long a seat seen taken is answered as taken without asking the database (see claimSeat). */
+const SEAT_SEEN_MS = 2000;
+
 export class AssignmentRepo {
   readonly col: Collection<AssignmentDoc>;
   readonly withdrawals: Collection<WithdrawalDoc>;
+  /** Seats this process saw taken or is taking, with when: for the bursts of accepts claimSeat answers. */
+  private readonly seen = new Map<string, { holder: Promise<AssignmentDoc | null>; at: number }>();
 
   constructor(db: Db) {
     this.col = db.collection<AssignmentDoc>('assignments');
@@ -66,7 +71,16 @@ export class AssignmentRepo {
     await this.col.createIndex({ startsAt: 1, status: 1 }, { name: 'start_status' });
   }
 
-  /** Tries the order's seats in turn; the first insert that succeeds is the expert's seat. */
+  /**
+   * Tries the order's seats in turn; the first insert that succeeds is the expert's seat.
+   *
+   * A burst of accepts on one order (an offer to many, a one-seat task) would be one failing
+   * insert and one lookup per click, all queued behind each other on the database. A seat this
+   * process has just seen taken, or is taking right now, is answered from that instead, for
+   * SEAT_SEEN_MS: clicks concurrent with the winner's insert lose to it, as they would at the
+   * database. A withdrawal through this process forgets the seat at once; one on another
+   * instance is seen here at most SEAT_SEEN_MS later (the seat is offered again either way).
+   */
   async claimSeat(order: { _id: string; seats: number; startsAt: Date; endsAt: Date }, expertId: string, now: Date): Promise<SeatClaim> {
     let retries = 0;
     for (let seat = 1; seat <= order.seats; seat++) {
@@ -74,24 +88,59 @@ export class AssignmentRepo {
         _id: `${order._id}#${seat}`, orderId: order._id, expertId, seat, startsAt: order.startsAt, endsAt: order.endsAt,
         status: 'accepted', createdAt: now, updatedAt: now,
       };
+      // Looked up and, when unknown, claimed in the same synchronous step: concurrent clicks
+      // then wait for the first one's insert instead of each making their own.
+      const seen = this.seenHolder(doc._id);
+      const known = seen ? await seen : null;
+      if (known) {
+        if (known.expertId === expertId) return { kind: 'already', assignment: known };
+        continue;
+      }
+      const attempt = this.takeSeat(doc);
+      this.seen.set(doc._id, { holder: attempt.then((r) => r.holder, () => null), at: Date.now() });
+      let result: { won: boolean; holder: AssignmentDoc | null };
       try {
-        await this.col.insertOne(doc);
-        return { kind: 'won', assignment: doc };
+        result = await attempt;
       } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        // Whose is the seat? A lookup by id (the only indexed read on some servers); only when
-        // the seat turns out free (the conflict was the expert's own other seat, or the seat was
-        // just given up) the expert's assignment of this order is looked for.
-        const holder = await this.col.findOne({ _id: doc._id });
-        if (holder?.expertId === expertId) return { kind: 'already', assignment: holder };
-        if (!holder) {
-          const mine = await this.col.findOne({ orderId: order._id, expertId });
-          if (mine) return { kind: 'already', assignment: mine };
-          if (retries++ < 3) seat -= 1; // given up meanwhile: try the same seat again
-        }
+        this.seen.delete(doc._id);
+        throw error;
+      }
+      if (result.won) return { kind: 'won', assignment: doc };
+      const holder = result.holder;
+      if (holder?.expertId === expertId) return { kind: 'already', assignment: holder };
+      if (!holder) {
+        this.seen.delete(doc._id);
+        const mine = await this.col.findOne({ orderId: order._id, expertId });
+        if (mine) return { kind: 'already', assignment: mine };
+        if (retries++ < 3) seat -= 1; // given up meanwhile: try the same seat again
       }
     }
     return { kind: 'full' };
+  }
+
+  /** The seat's insert; when it is taken, whose it is (a lookup by id, the only indexed read on some servers). */
+  private async takeSeat(doc: AssignmentDoc): Promise<{ won: boolean; holder: AssignmentDoc | null }> {
+    try {
+      await this.col.insertOne(doc);
+      return { won: true, holder: doc };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      // Null when the seat turns out free (the conflict was the expert's own other seat, or the
+      // seat was just given up): the caller then looks for the expert's assignment of the order.
+      return { won: false, holder: await this.col.findOne({ _id: doc._id }) };
+    }
+  }
+
+  /** The holder of a seat this process saw taken (or is taking) less than SEAT_SEEN_MS ago; null once known free. */
+  private seenHolder(seatId: string): Promise<AssignmentDoc | null> | undefined {
+    const seen = this.seen.get(seatId);
+    if (!seen) return undefined;
+    if (Date.now() - seen.at >= SEAT_SEEN_MS) {
+      this.seen.delete(seatId);
+      return undefined;
+    }
+    if (this.seen.size > 1000) for (const [id, s] of this.seen) if (Date.now() - s.at >= SEAT_SEEN_MS) this.seen.delete(id);
+    return seen.holder;
   }
 
   /**
@@ -113,6 +162,7 @@ export class AssignmentRepo {
       ),
     );
     const r = await this.col.deleteOne({ _id, expertId, status: 'accepted' });
+    this.seen.delete(_id);
     return { record, first: r.deletedCount === 1 };
   }
 
