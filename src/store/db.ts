@@ -18,7 +18,7 @@ export function openDatabase(uri: string, dbName: string): Database {
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: 2500,
     connectTimeoutMS: 2500,
-    maxPoolSize: 50,
+    maxPoolSize: 100,
     appName: 'valittaja',
     // Optional fields left undefined are not stored as null.
     ignoreUndefined: true,
