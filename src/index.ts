@@ -4,6 +4,7 @@ import { createLogger, Logger } from './log';
 import { createStore, ensureIndexes, Store } from './store';
 import { openDatabase, Database } from './store/db';
 import { DEFAULT_CATALOG } from './domain/catalog';
+import { fanOutSlices } from './domain/waves';
 import { Scheduler } from './jobs/scheduler';
 import { feedbackJob, remindersJob } from './jobs/afterTask';
 import { cleanupJob } from './jobs/cleanup';
@@ -88,12 +89,10 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     postman: {
       async post(items) {
         // A large fan-out is queued in slices, waking the sender after each: it starts
-        // delivering the first 50 (one second of Teams' app-wide limit) while the rest is written.
-        for (let start = 0; start < items.length; ) {
-          const end = start === 0 ? 50 : start + 250;
-          await store.outbox.enqueue(items.slice(start, end), new Date());
+        // delivering the first ones while the rest is written.
+        for (const slice of fanOutSlices(items)) {
+          await store.outbox.enqueue(slice, new Date());
           sender.wake();
-          start = end;
         }
       },
     },

@@ -38,3 +38,17 @@ export function waveDue(lastWaveAt: Date | null | undefined, waitMinutes: number
   if (!lastWaveAt) return true;
   return now.getTime() - lastWaveAt.getTime() >= waitMinutes * 60_000;
 }
+
+/**
+ * A large fan-out in slices: the first 50 (one second of Teams' app-wide limit), then 250 at a
+ * time, so that the first messages are on their way while the rest is still being written.
+ */
+export function fanOutSlices<T>(all: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < all.length; ) {
+    const end = start === 0 ? 50 : start + 250;
+    out.push(all.slice(start, end));
+    start = end;
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { Candidate, rankCandidates } from '../domain/matching';
 import { canTransition } from '../domain/orderLifecycle';
-import { nextWave } from '../domain/waves';
+import { fanOutSlices, nextWave } from '../domain/waves';
 import { pickLocale, t } from '../i18n';
 import { ExpertDoc } from '../store/experts';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
@@ -77,11 +77,17 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   // Lost to another click or instance sending the same wave at the same moment.
   if (!(await deps.store.offers.claimWave(orderId, wave, now, chosen.map((e) => e._id)))) return { sent: 0, wave, none: 'raced' };
   if (order.status === 'new') await deps.store.orders.moveStatus(orderId, ['new'], 'offering', now);
-  const offers = await deps.store.offers.createWave(orderId, chosen.map((e) => e._id), wave, now);
-  await postOfferCards(deps, order, offers);
+  // A large wave is stored and queued in slices, so that its first cards are on their way while
+  // the rest is written (the claim names every expert: a crash midway is finished whole).
+  let sent = 0;
+  for (const slice of fanOutSlices(chosen.map((e) => e._id))) {
+    const offers = await deps.store.offers.createWave(orderId, slice, wave, now);
+    await postOfferCards(deps, order, offers);
+    sent += offers.length;
+  }
   await deps.store.orders.setLastWave(orderId, now);
-  deps.log.info({ orderId, wave, offers: offers.length }, 'offer wave sent');
-  return { sent: offers.length, wave };
+  deps.log.info({ orderId, wave, offers: sent }, 'offer wave sent');
+  return { sent, wave };
 }
 
 /**

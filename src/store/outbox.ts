@@ -305,7 +305,7 @@ export class OutboxRepo {
    * and the queue.
    */
   async recoverUnqueued(now: Date): Promise<number> {
-    const records = await this.col.find({ status: { $nin: ['sent', 'failed'] } }).toArray();
+    const records = await this.col.find({ status: { $nin: ['sent', 'failed'] } }, { projection: { _id: 1, conversationId: 1, op: 1, updateOf: 1, createdAt: 1, attempts: 1 } }).toArray();
     if (records.length === 0) return 0;
     const ended = new Set((await this.outcomes.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));

@@ -117,13 +117,26 @@ test('an enqueue interrupted between the record and its queue entry is queued ag
   expect(await outbox.claimDue('me', at(3), 1000)).toMatchObject({ key: 'half', activity: { text: 'x' } });
 });
 
-test('a finished item whose queue entry outlived it (a crash between the two writes) is not sent again', async () => {
+test('a record of the earlier layout that carries its own outcome, with its queue entry left over, is not sent again', async () => {
   await outbox.enqueue([{ key: 'done', conversationId: 'c', activity: {} }], t0);
   const item = await outbox.claimDue('dead', t0, 1000);
   await outbox.col.updateOne({ _id: item!.key }, { $set: { status: 'sent', sentActivityId: 'a1', sentAt: at(1) } }); // and died before removing the entry
   expect(await outbox.claimDue('live', at(1000), 1000)).toBeNull();
   expect(await outbox.due.countDocuments()).toBe(0);
   expect(await outbox.get('done')).toMatchObject({ status: 'sent', sentActivityId: 'a1' });
+});
+
+test('an outcome recorded just before a crash (its queue entry not yet removed) is not sent again', async () => {
+  await outbox.enqueue([{ key: 'done2', conversationId: 'c', activity: {} }], t0);
+  const item = await outbox.claimDue('dead', t0, 1000);
+  // What markSent writes first, and then the process died before removing the entry:
+  await outbox.outcomes.insertOne({ _id: item!.key, status: 'sent', sentActivityId: 'a2', sentAt: at(1), attempts: 1, leaseSeq: 1, at: at(1) });
+  expect(await outbox.claimDue('live', at(500), 1000)).toBeNull(); // the dead claim's lease still runs
+  expect(await outbox.due.countDocuments()).toBe(1);
+  expect(await outbox.claimDue('live', at(1000), 1000)).toBeNull(); // taken over, found finished, dropped
+  expect(await outbox.due.countDocuments()).toBe(0);
+  expect(await outbox.get('done2')).toMatchObject({ status: 'sent', sentActivityId: 'a2' });
+  expect(await outbox.markSent(item!.key, 'dead', 'late', at(1001))).toBe(false);
 });
 
 test('claimBatch takes one item per conversation, oldest first, and skips the conversations asked', async () => {

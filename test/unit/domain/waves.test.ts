@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { nextWave, offerExpired, offerExpiry, waveDue } from '../../../src/domain/waves';
+import { fanOutSlices, nextWave, offerExpired, offerExpiry, waveDue } from '../../../src/domain/waves';
 
 const ranked = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id, extra: id.toUpperCase() }));
 const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
@@ -59,5 +59,18 @@ describe('waveDue', () => {
   });
   test('a zero wait is always due', () => {
     expect(waveDue(last, 0, last)).toBe(true);
+  });
+});
+
+describe('fanOutSlices', () => {
+  test('the first 50, then 250 at a time, every item once and in order', () => {
+    const all = Array.from({ length: 1000 }, (_, i) => i);
+    const slices = fanOutSlices(all);
+    expect(slices.map((s) => s.length)).toEqual([50, 250, 250, 250, 200]);
+    expect(slices.flat()).toEqual(all);
+  });
+  test('small and empty fan-outs', () => {
+    expect(fanOutSlices([1, 2, 3])).toEqual([[1, 2, 3]]);
+    expect(fanOutSlices([])).toEqual([]);
   });
 });
