@@ -23,12 +23,13 @@ export async function rankFor(deps: ServiceDeps, order: OrderDoc): Promise<(Expe
   return rankCandidates(experts, order, ctx, deps.rng);
 }
 
-export async function matchContext(deps: ServiceDeps, order: OrderDoc) {
+/** `fresh`: the order was stored a moment ago, so nobody has been offered it yet (one read fewer). */
+export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fresh?: boolean } = {}) {
   const now = deps.now();
   const [experts, busyList, offers, recentAssignments] = await Promise.all([
     deps.store.experts.available(),
     deps.store.assignments.overlapping(order.startsAt, order.endsAt),
-    deps.store.offers.ofOrder(order._id),
+    o.fresh ? ([] as OfferDoc[]) : deps.store.offers.ofOrder(order._id),
     deps.store.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
   ]);
   const busy = new Map<string, { startsAt: Date; endsAt: Date }[]>();

@@ -51,15 +51,19 @@ async function place(
   );
   if (form) await deps.store.orders.linkForm(form.claimId, order._id);
   deps.log.info({ orderId: order._id, mode: deps.config.brokeringMode }, 'order placed');
-  await afterPlacing(deps, order);
+  await afterPlacing(deps, order, true);
   if (form) await deps.store.orders.markFormPlaced(form.claimId, deps.now());
   // Only a first wave (auto mode) changes the order after it was stored.
   return deps.config.brokeringMode === 'auto' ? ((await deps.store.orders.get(order._id)) ?? order) : order;
 }
 
-/** What follows storing an order: the coordinators' card and, in auto mode, the first wave. */
-async function afterPlacing(deps: ServiceDeps, order: OrderDoc): Promise<void> {
-  await brokeringUpdate(deps, order);
+/**
+ * What follows storing an order: the coordinators' card and, in auto mode, the first wave.
+ * `fresh`: right after the insert (nothing else can have happened to the order yet), not when
+ * a repeated submit finishes what a crashed first one left undone.
+ */
+async function afterPlacing(deps: ServiceDeps, order: OrderDoc, fresh: boolean): Promise<void> {
+  await brokeringUpdate(deps, order, undefined, { fresh });
   if (deps.config.brokeringMode === 'auto' && order.status === 'new') await offerWave(deps, order._id);
 }
 
@@ -151,7 +155,7 @@ async function answerRepeat(deps: ServiceDeps, order: OrderDoc, claim: FormClaim
   // The first submit died after storing the order: finish what it left undone. Only once its
   // claim is old, so that a double click never races the first submit's wave.
   if (claim && !claim.placedAt && deps.now().getTime() - claim.at.getTime() >= FORM_CLAIM_STALE_MS) {
-    await afterPlacing(deps, order);
+    await afterPlacing(deps, order, false);
     await deps.store.orders.markFormPlaced(claim._id, deps.now());
     order = (await deps.store.orders.get(order._id)) ?? order;
   }
