@@ -233,6 +233,26 @@ test('(f) two senders on one outbox deliver every item exactly once', async () =
   console.log(`(f) sender one sent ${one.stats.sent}, sender two ${two.stats.sent}`);
 });
 
+test('(f) two instances, each with its own connection and outbox, deliver every item exactly once', async () => {
+  const ids = Array.from({ length: 10 }, (_, i) => `fi:${i}`);
+  for (const id of ids) await addConversation(id);
+  const items = ids.flatMap((id) => Array.from({ length: 4 }, (_, j) => message(`${id}-${j}`, id)));
+  await outbox.enqueue(items, new Date());
+  const secondClient = await new MongoClient(testConfig(__filename).mongodbUri).connect();
+  try {
+    const theirs = new OutboxRepo(secondClient.db(testDbName(__filename)));
+    const one = started({ owner: 'here' });
+    const two = started({ owner: 'there', outbox: theirs });
+    await Promise.all([one.drain(20_000), two.drain(20_000)]);
+    expect(texts(connector.calls).sort()).toEqual(items.map((i) => i.key).sort());
+    expect(one.stats.sent + two.stats.sent).toBe(40);
+    expect(await outbox.outcomes.countDocuments({ _id: { $in: items.map((i) => i.key) }, status: 'sent' })).toBe(40);
+    await two.stop();
+  } finally {
+    await secondClient.close();
+  }
+});
+
 test('(g) an item left "sending" by a dead sender is picked up when its lease expires, not before', async () => {
   await addConversation('g:1');
   await addConversation('g:2');

@@ -139,6 +139,24 @@ test('an outcome recorded just before a crash (its queue entry not yet removed) 
   expect(await outbox.markSent(item!.key, 'dead', 'late', at(1001))).toBe(false);
 });
 
+test('across instances: a claim taken over after its lease ran out can no longer be recorded by its first holder', async () => {
+  const there = new OutboxRepo(client.db(testDbName(__filename)));
+  await outbox.enqueue([{ key: 'x', conversationId: 'c', activity: {} }, { key: 'y', conversationId: 'd', activity: {} }], t0);
+  const mine = await outbox.claimBatch('here', t0, 1000, 2);
+  expect(mine.map((i) => i.key).sort()).toEqual(['x', 'y']);
+  expect(await there.claimDue('there', at(999), 1000)).toBeNull(); // both held
+  // The first instance stalls past its lease; the other takes both over.
+  const taken = await there.claimBatch('there', at(1000), 1000, 2);
+  expect(taken.map((i) => [i.key, i.leaseSeq]).sort()).toEqual([['x', 2], ['y', 2]]);
+  expect(await outbox.markSent('x', 'here', 'late', at(1001))).toBe(false);
+  expect(await outbox.reschedule('y', 'here', at(2000), 'http 502')).toBe(false);
+  expect(await there.markSent('x', 'there', 'act-x', at(1002))).toBe(true);
+  expect(await there.markFailed('y', 'there', 'http 403')).toBe(true);
+  expect(await outbox.get('x')).toMatchObject({ status: 'sent', sentActivityId: 'act-x', leaseSeq: 2 });
+  expect(await outbox.get('y')).toMatchObject({ status: 'failed', lastError: 'http 403' });
+  expect(await outbox.due.countDocuments()).toBe(0);
+});
+
 test('claimBatch takes one item per conversation, oldest first, and skips the conversations asked', async () => {
   await outbox.enqueue(['a', 'a', 'b', 'c', 'd'].map((c, i) => ({ key: `k${i}`, conversationId: c, activity: {}, notBefore: at(i) })), t0);
   const batch = await outbox.claimBatch('me', at(100), 1000, 10, ['d']);
