@@ -9,8 +9,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { MongoClient } from 'mongodb';
 import { root, say } from './lib/local.mjs';
+
+// On a fresh clone the one command is enough: the dependencies are installed first when missing.
+if (!fs.existsSync(path.join(root, 'node_modules', 'mongodb', 'package.json'))) {
+  say('Installing dependencies (npm ci)…');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+const { MongoClient } = await import('mongodb');
 
 const require = createRequire(import.meta.url);
 const { startFerretDb } = require('./lib/ferretdb.cjs');
