@@ -27,11 +27,27 @@ export interface Strings {
   [key: string]: string | Strings;
 }
 
+const sections = new Map<string, Strings>();
+
 /**
  * All messages whose keys start with `prefix.`, nested by their dots ("cmd.help" becomes
- * `{ cmd: { help } }`): the strings a card template binds as `${t.cmd.help}`.
+ * `{ cmd: { help } }`): the strings a card template binds as `${t.cmd.help}`. Built once per
+ * language and prefix (every card rendered asks for its section; the catalogs never change),
+ * and frozen, since every caller shares it.
  */
 export function section(locale: Locale, prefix: string): Strings {
+  const key = `${locale}\u0000${prefix}`;
+  let built = sections.get(key);
+  if (!built) sections.set(key, (built = deepFreeze(buildSection(locale, prefix))));
+  return built;
+}
+
+function deepFreeze(s: Strings): Strings {
+  for (const v of Object.values(s)) if (typeof v === 'object') deepFreeze(v);
+  return Object.freeze(s);
+}
+
+function buildSection(locale: Locale, prefix: string): Strings {
   const out: Strings = {};
   for (const [k, v] of Object.entries(catalogs[locale])) {
     if (!k.startsWith(`${prefix}.`)) continue;
