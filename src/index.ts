@@ -92,7 +92,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
         // delivering the first ones while the rest is written.
         for (const slice of fanOutSlices(items)) {
           await store.outbox.enqueue(slice, new Date());
-          sender.wake();
+          sender.wake(slice.map((i) => i.conversationId));
         }
       },
     },

@@ -88,8 +88,18 @@ export class OutboxSender {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Skips the idle wait, e.g. right after a fan-out was enqueued. */
-  wake(): void {
+  /**
+   * Skips the idle wait, e.g. right after a fan-out was enqueued. `conversations`: whom the new
+   * items are for. When this sender could take none of them now (an item of each is in hand, or
+   * each must wait for its rate limit), a claim would only read the queue to find nothing, so it
+   * is not woken: a burst of orders, each queueing a card for the one coordinators' channel that
+   * Teams lets the bot post to a few times a second, read the whole queue once per order.
+   */
+  wake(conversations?: readonly string[]): void {
+    if (conversations && conversations.length > 0) {
+      const busy = new Set([...this.inHand, ...this.o.limiter.saturated(this.o.clock(), this.o.maxLimiterWaitMs)]);
+      if (conversations.every((c) => busy.has(c))) return;
+    }
     for (const wake of [...this.sleepers]) wake();
   }
 

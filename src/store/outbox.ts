@@ -15,6 +15,9 @@ const BODY_RETENTION_MS = 24 * 60 * 60_000;
 /** Entries read beyond a claim's candidates at the head of the queue: room for those held by senders in flight. */
 const HEAD_SLACK = 64;
 
+/** How long a search of the whole queue that found nothing is not repeated (see dueCandidates). */
+const SEARCH_PAUSE_MS = 500;
+
 /** Oldest due first; the key breaks ties, as the sorted query does. */
 function byDue(a: DueDoc, b: DueDoc): number {
   return a.at.getTime() - b.at.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
@@ -49,6 +52,8 @@ export class OutboxRepo {
   readonly due: Collection<DueDoc>;
   readonly bodies: Collection<BodyDoc>;
   readonly leases: Collection<LeaseDoc>;
+  /** The last search of the whole queue that found nothing to claim: when, and with which conversations left out. */
+  private emptySearch?: { at: number; skipped: Set<string> };
   /** The claims this process holds, by key: whose, which lease, until when, the attempts so far and the last one's error. */
   private readonly claims = new Map<string, { owner: string; leaseSeq: number; until: Date; attempts: number; lastError?: string }>();
 
@@ -90,6 +95,7 @@ export class OutboxRepo {
     const inserted = await insertIgnoringDuplicates(this.col, states);
     const fresh = unique.filter((_, n) => inserted.has(n));
     await insertIgnoringDuplicates(this.due, fresh.map((i) => dueOf(i.key, i.conversationId, i.op ?? 'send', i.updateOf, i.notBefore ?? now, now)));
+    if (fresh.some((i) => !this.emptySearch?.skipped.has(i.conversationId))) this.emptySearch = undefined;
     return fresh.length;
   }
 
@@ -156,12 +162,21 @@ export class OutboxRepo {
     const skip = new Set(skipConversations);
     const usable = (entries: DueDoc[]): DueDoc[] => entries.filter((d) => d.at.getTime() <= now.getTime() && !skip.has(d.conversationId)).sort(byDue);
     const headSize = max * 4 + HEAD_SLACK;
-    const head = await this.due.find({}, { limit: headSize }).toArray();
+    const head = await this.due.find({}, { limit: headSize, batchSize: headSize }).toArray();
     const fromHead = usable(head);
     if (new Set(fromHead.map((d) => d.conversationId)).size >= max || head.length < headSize) return fromHead;
+    // A search that just found nothing beyond conversations still left out need not be repeated
+    // on every claim: a long queue for one throttled conversation (the coordinators' channel in a
+    // burst of orders) was read whole several times a second. Anything this process queues for
+    // another conversation ends the pause at once; other instances' items and retries coming due
+    // wait at most SEARCH_PAUSE_MS.
+    const last = this.emptySearch;
+    if (last && Date.now() - last.at < SEARCH_PAUSE_MS && [...last.skipped].every((c) => skip.has(c))) return fromHead;
     const filter: Filter<DueDoc> = { at: { $lte: now } };
     if (skipConversations.length > 0) filter.conversationId = { $nin: skipConversations };
-    return usable(await this.due.find(filter, { sort: { at: 1, _id: 1 }, limit: headSize }).toArray());
+    const found = usable(await this.due.find(filter, { sort: { at: 1, _id: 1 }, limit: headSize }).toArray());
+    this.emptySearch = found.length === 0 ? { at: Date.now(), skipped: skip } : undefined;
+    return found;
   }
 
   private leaseOf(due: DueDoc, seq: number, owner: string, at: Date, until: Date): LeaseDoc {
@@ -318,6 +333,7 @@ export class OutboxRepo {
     const endedSince = new Set((await this.outcomes.find({ _id: { $in: missing.map((s) => s._id) } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     const lost = missing.filter((s) => !endedSince.has(s._id));
     const inserted = await insertIgnoringDuplicates(this.due, lost.map((s) => ({ ...dueOf(s._id, s.conversationId, s.op, s.updateOf, now, s.createdAt, s.attempts ?? 0), recovered: true })));
+    if (inserted.size > 0) this.emptySearch = undefined;
     return inserted.size;
   }
 

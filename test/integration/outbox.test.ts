@@ -157,6 +157,30 @@ test('across instances: a claim taken over after its lease ran out can no longer
   expect(await outbox.due.countDocuments()).toBe(0);
 });
 
+test('a long queue for a conversation left out is not searched whole on every claim; an item for another one is found at once', async () => {
+  const monitored = await new MongoClient(testConfig(__filename).mongodbUri, { monitorCommands: true }).connect();
+  try {
+    let searches = 0;
+    monitored.on('commandStarted', (e) => {
+      if (e.commandName === 'find' && e.command.find === 'outboxDue' && Object.keys(e.command.filter ?? {}).length > 0) searches += 1;
+    });
+    const repo = new OutboxRepo(monitored.db(testDbName(__filename)));
+    await repo.enqueue(Array.from({ length: 300 }, (_, i) => ({ key: `busy${i}`, conversationId: 'busy', activity: {} })), t0);
+    expect(await repo.claimBatch('me', at(1), 1000, 10, ['busy'])).toEqual([]);
+    expect(searches).toBe(1);
+    for (let i = 0; i < 5; i++) expect(await repo.claimBatch('me', at(2 + i), 1000, 10, ['busy'])).toEqual([]);
+    expect(searches).toBe(1);
+    // Something for another conversation ends the pause.
+    await repo.enqueue([{ key: 'quiet', conversationId: 'quiet', activity: {} }], t0);
+    expect((await repo.claimBatch('me', at(10), 1000, 10, ['busy'])).map((i) => i.key)).toEqual(['quiet']);
+    expect(searches).toBe(2);
+    // And the busy conversation, no longer left out, is claimed again.
+    expect((await repo.claimBatch('me', at(11), 1000, 10)).map((i) => i.key)).toEqual(['busy0']);
+  } finally {
+    await monitored.close();
+  }
+});
+
 test('claimBatch takes one item per conversation, oldest first, and skips the conversations asked', async () => {
   await outbox.enqueue(['a', 'a', 'b', 'c', 'd'].map((c, i) => ({ key: `k${i}`, conversationId: c, activity: {}, notBefore: at(i) })), t0);
   const batch = await outbox.claimBatch('me', at(100), 1000, 10, ['d']);
