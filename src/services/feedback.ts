@@ -53,7 +53,7 @@ export async function requestFeedback(deps: ServiceDeps, order: OrderDoc, now: D
     await deps.postman.post([{ key: `feedback-request:${key}`, conversationId: conv._id, activity: message(feedbackCard(deps, order, target.role, locale)) }]);
     await deps.store.feedback.recordRequest({ _id: key, orderId: order._id, role: target.role, aadObjectId: target.aad.toLowerCase(), conversationId: conv._id, sentAt: now, nudges: 0 });
   }
-  await deps.store.assignments.col.updateMany({ orderId: order._id, status: 'accepted' }, { $set: { status: 'done', updatedAt: now } });
+  await deps.store.assignments.markDone(order._id, now);
   await deps.store.orders.moveStatus(order._id, ['offering', 'filled'], 'done', now);
 }
 

@@ -177,6 +177,11 @@ export class AssignmentRepo {
     return last ?? null;
   }
 
+  /** The order's accepted assignments are done: the task took place (feedback is asked next). */
+  async markDone(orderId: string, now: Date): Promise<void> {
+    await this.col.updateMany({ orderId, status: 'accepted' }, { $set: { status: 'done', updatedAt: now } });
+  }
+
   /** The orderer's confirmed duration and outcome, on the order's assignments not yet settled. */
   async confirmOutcome(orderId: string, confirmedMinutes: number, outcome: 'held' | 'noShow' | 'cancelled', now: Date): Promise<void> {
     await this.col.updateMany({ orderId, fee: { $exists: false } }, { $set: { confirmedMinutes, outcome, updatedAt: now } });

@@ -31,9 +31,9 @@ export class OfferRepo {
 
   /**
    * Claims wave number `n` of an order by a unique insert: of two instances (or a double
-   * click) deciding to send the same wave, exactly one goes on.
+   * click) deciding to send the same wave, exactly one goes on. The claim names the wave's
+   * experts, so a wave cut short is resumed whole.
    */
-  /** Claims wave `n`; the claim names its experts, so a resumed wave offers all of them. */
   async claimWave(orderId: string, n: number, now: Date, expertIds?: string[]): Promise<boolean> {
     try {
       await this.waves.insertOne({ _id: `${orderId}#${n}`, orderId, at: now, ...(expertIds ? { expertIds } : {}) });

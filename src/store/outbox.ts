@@ -191,7 +191,7 @@ export class OutboxRepo {
    * outcome (only the holder of a claim writes one), which saves a read per message in a fan-out.
    */
   private async openClaimed(due: DueDoc, claim: { owner: string; leaseSeq: number; until: Date }, claimedBefore: boolean): Promise<OutboxItem | null> {
-    const [finished, body] = await Promise.all([claimedBefore ? this.finishedState(due._id) : null, this.bodies.findOne({ _id: due._id })]);
+    const [finished, body] = await Promise.all([claimedBefore ? this.outcomeOf(due._id) : null, this.bodies.findOne({ _id: due._id })]);
     if (finished) {
       // Finished, but the process died before it could remove the queue entry: finish that now.
       await this.due.deleteOne({ _id: due._id });
@@ -385,14 +385,7 @@ export class OutboxRepo {
     return claim;
   }
 
-  /** The outcome of a finished item (also one recorded on its record, the way it was before outcomes). */
-  private async finishedState(key: string): Promise<OutcomeDoc | null> {
-    const outcome = await this.outcomeOf(key);
-    if (outcome) return outcome;
-    const state = await this.col.findOne({ _id: key });
-    return state ? legacyOutcome(state) : null;
-  }
-
+  /** How a finished item ended (also one recorded on its record, the way it was before outcomes); null while unfinished. */
   private async outcomeOf(key: string): Promise<OutcomeDoc | null> {
     const outcome = await this.outcomes.findOne({ _id: key });
     if (outcome) return outcome;
