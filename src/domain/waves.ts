@@ -1,6 +1,7 @@
 /**
  * Offers go out in waves: a few of the fairest-ranked experts at a time, the next wave after
- * a wait if seats are still open. Nobody is pressed: an unanswered offer simply expires.
+ * a wait if seats are still open (the offer-waves job, src/jobs/waves.ts, decides when). Nobody
+ * is pressed: an unanswered offer simply expires.
  */
 
 /**
@@ -21,22 +22,6 @@ export function nextWave<E extends { id: string }>(p: {
     if (!p.alreadyOffered?.has(e.id)) wave.push(e);
   }
   return wave;
-}
-
-/** When an order's open offers expire: some hours before the start, so whoever accepts has time to prepare. */
-export function offerExpiry(order: { startsAt: Date }, opts: { expireBeforeStartHours: number }): Date {
-  return new Date(order.startsAt.getTime() - opts.expireBeforeStartHours * 3600_000);
-}
-
-/** Whether an order's open offers have run out at `now`. */
-export function offerExpired(order: { startsAt: Date }, opts: { expireBeforeStartHours: number }, now: Date): boolean {
-  return now.getTime() >= offerExpiry(order, opts).getTime();
-}
-
-/** The next wave is due when there has been none yet, or the last one has waited its minutes. */
-export function waveDue(lastWaveAt: Date | null | undefined, waitMinutes: number, now: Date): boolean {
-  if (!lastWaveAt) return true;
-  return now.getTime() - lastWaveAt.getTime() >= waitMinutes * 60_000;
 }
 
 /**

@@ -99,11 +99,6 @@ export class OutboxRepo {
     return fresh.length;
   }
 
-  /** One due item, as `claimDue` of old: for callers that take one at a time. */
-  async claimDue(owner: string, now: Date, leaseMs: number, skipConversations: string[] = []): Promise<OutboxItem | null> {
-    return (await this.claimBatch(owner, now, leaseMs, 1, skipConversations))[0] ?? null;
-  }
-
   /**
    * Claims up to `max` due items (due, or held by a claim whose lease ran out), oldest first and
    * at most one per conversation in a batch. `skipConversations`: conversations this sender is
@@ -137,7 +132,7 @@ export class OutboxRepo {
       // sender's claim, or one that lapsed) goes the careful way, one lease at a time.
       const first = await insertIgnoringDuplicates(this.leases, chosen.map((c) => this.leaseOf(c, c.leaseSeq + 1, owner, now, until)));
       for (const [n, due] of chosen.entries()) {
-        const leaseSeq = first.has(n) ? due.leaseSeq + 1 : await this.takeLease(due, owner, now, until, leaseMs);
+        const leaseSeq = first.has(n) ? due.leaseSeq + 1 : await this.takeLease(due, owner, now, until);
         if (leaseSeq === null) continue;
         won.push({ due, leaseSeq });
         taken.add(due.conversationId);
@@ -147,7 +142,7 @@ export class OutboxRepo {
     if (won.length === 0) return [];
     for (const w of won) this.claims.set(w.due._id, { owner, leaseSeq: w.leaseSeq, until, attempts: w.due.attempts, ...(w.due.lastError !== undefined ? { lastError: w.due.lastError } : {}) });
     this.forgetLapsedClaims(now);
-    const claimed = await Promise.all(won.map((w) => this.openClaimed(w.due, { owner, leaseSeq: w.leaseSeq, until }, w.leaseSeq > 1 || w.due.lockedBy !== undefined || w.due.recovered === true)));
+    const claimed = await Promise.all(won.map((w) => this.openClaimed(w.due, { owner, leaseSeq: w.leaseSeq, until }, w.leaseSeq > 1 || w.due.recovered === true)));
     return claimed.filter((c): c is OutboxItem => c !== null);
   }
 
@@ -241,7 +236,7 @@ export class OutboxRepo {
   async reschedule(key: string, owner: string, at: Date, error: string): Promise<boolean> {
     const claim = await this.ownClaim(key, owner);
     if (!claim) return false;
-    await this.due.updateOne({ _id: key }, { $set: { at, attempts: claim.attempts + 1, lastError: error, leaseSeq: claim.leaseSeq }, $unset: { lockedBy: '', lockedUntil: '' } });
+    await this.due.updateOne({ _id: key }, { $set: { at, attempts: claim.attempts + 1, lastError: error, leaseSeq: claim.leaseSeq }});
     this.claims.delete(key);
     return true;
   }
@@ -250,7 +245,7 @@ export class OutboxRepo {
   async release(key: string, owner: string, at: Date): Promise<boolean> {
     const claim = await this.ownClaim(key, owner);
     if (!claim) return false;
-    await this.due.updateOne({ _id: key }, { $set: { at, leaseSeq: claim.leaseSeq }, $unset: { lockedBy: '', lockedUntil: '' } });
+    await this.due.updateOne({ _id: key }, { $set: { at, leaseSeq: claim.leaseSeq }});
     this.claims.delete(key);
     return true;
   }
@@ -275,9 +270,8 @@ export class OutboxRepo {
 
   /** An item as it stands: its record and outcome, its queue entry and claim while unfinished, its activity while stored. */
   async get(key: string): Promise<OutboxItem | null> {
-    const [state, outcome, due, body] = await Promise.all([this.col.findOne({ _id: key }), this.outcomes.findOne({ _id: key }), this.due.findOne({ _id: key }), this.bodies.findOne({ _id: key })]);
+    const [state, ended, due, body] = await Promise.all([this.col.findOne({ _id: key }), this.outcomes.findOne({ _id: key }), this.due.findOne({ _id: key }), this.bodies.findOne({ _id: key })]);
     if (!state) return null;
-    const ended = outcome ?? legacyOutcome(state);
     const lease = due && !ended ? await this.currentLease(due) : null;
     return {
       _id: state._id,
@@ -304,8 +298,8 @@ export class OutboxRepo {
     const due = await this.due.find({}).toArray();
     const leases = await Promise.all(due.map((d) => this.leases.findOne({ _id: leaseIdOf(d._id, d.leaseSeq + 1) }, { projection: { _id: 1 } })));
     for (const lease of leases) out[lease ? 'sending' : 'pending'] += 1;
-    out.sent = (await this.outcomes.countDocuments({ status: 'sent' })) + (await this.col.countDocuments({ status: 'sent' }));
-    out.failed = (await this.outcomes.countDocuments({ status: 'failed' })) + (await this.col.countDocuments({ status: 'failed' }));
+    out.sent = await this.outcomes.countDocuments({ status: 'sent' });
+    out.failed = await this.outcomes.countDocuments({ status: 'failed' });
     return out;
   }
 
@@ -320,7 +314,7 @@ export class OutboxRepo {
    * and the queue.
    */
   async recoverUnqueued(now: Date): Promise<number> {
-    const records = await this.col.find({ status: { $nin: ['sent', 'failed'] } }, { projection: { _id: 1, conversationId: 1, op: 1, updateOf: 1, createdAt: 1, attempts: 1 } }).toArray();
+    const records = await this.col.find({}, { projection: { _id: 1, conversationId: 1, op: 1, updateOf: 1, createdAt: 1 } }).toArray();
     if (records.length === 0) return 0;
     const ended = new Set((await this.outcomes.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
@@ -332,7 +326,7 @@ export class OutboxRepo {
     // duplicate, and is ignored).
     const endedSince = new Set((await this.outcomes.find({ _id: { $in: missing.map((s) => s._id) } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     const lost = missing.filter((s) => !endedSince.has(s._id));
-    const inserted = await insertIgnoringDuplicates(this.due, lost.map((s) => ({ ...dueOf(s._id, s.conversationId, s.op, s.updateOf, now, s.createdAt, s.attempts ?? 0), recovered: true })));
+    const inserted = await insertIgnoringDuplicates(this.due, lost.map((s) => ({ ...dueOf(s._id, s.conversationId, s.op, s.updateOf, now, s.createdAt), recovered: true })));
     if (inserted.size > 0) this.emptySearch = undefined;
     return inserted.size;
   }
@@ -350,7 +344,6 @@ export class OutboxRepo {
       removed += (await this.col.deleteMany({ _id: { $in: ids } })).deletedCount;
       await this.outcomes.deleteMany({ _id: { $in: ids } });
     }
-    removed += (await this.col.deleteMany({ status: 'sent', sentAt: { $lt: before } })).deletedCount;
     const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     const oldBodies = (await this.bodies.find({ createdAt: { $lt: new Date(now.getTime() - BODY_RETENTION_MS) } }, { projection: { _id: 1 } }).toArray())
       .map((b) => b._id)
@@ -385,18 +378,14 @@ export class OutboxRepo {
     return claim;
   }
 
-  /** How a finished item ended (also one recorded on its record, the way it was before outcomes); null while unfinished. */
-  private async outcomeOf(key: string): Promise<OutcomeDoc | null> {
-    const outcome = await this.outcomes.findOne({ _id: key });
-    if (outcome) return outcome;
-    // Records written before outcomes had a collection of their own carry it themselves.
-    const state = await this.col.findOne({ _id: key }, { projection: { status: 1, sentActivityId: 1, sentAt: 1, attempts: 1, leaseSeq: 1, lastError: 1 } });
-    return state ? legacyOutcome(state as StateDoc) : null;
+  /** How a finished item ended; null while unfinished. */
+  private outcomeOf(key: string): Promise<OutcomeDoc | null> {
+    return this.outcomes.findOne({ _id: key });
   }
 
   /** The lease of the claim in progress on a queued item (the latest above the entry's leaseSeq), if any. */
-  private async currentLease(due: DueDoc): Promise<{ seq: number; owner?: string; until?: Date } | null> {
-    let found: { seq: number; owner?: string; until?: Date } | null = null;
+  private async currentLease(due: DueDoc): Promise<{ seq: number; owner: string; until: Date } | null> {
+    let found: { seq: number; owner: string; until: Date } | null = null;
     for (let seq = due.leaseSeq + 1; seq <= due.leaseSeq + 10; seq++) {
       const lease = await this.leases.findOne({ _id: leaseIdOf(due._id, seq) });
       if (!lease) break;
@@ -427,12 +416,11 @@ export class OutboxRepo {
    * (its sender died, or never got further than the insert) is stepped over, so such an item is
    * delayed by one lease, never stuck.
    */
-  private async takeLease(item: DueDoc, owner: string, now: Date, until: Date, leaseMs: number): Promise<number | null> {
+  private async takeLease(item: DueDoc, owner: string, now: Date, until: Date): Promise<number | null> {
     for (let seq = item.leaseSeq + 1; seq <= item.leaseSeq + 10; seq++) {
       const held = await this.leases.findOne({ _id: leaseIdOf(item._id, seq) });
       if (held) {
-        const heldUntil = held.until?.getTime() ?? held.at.getTime() + leaseMs;
-        if (heldUntil > now.getTime()) return null;
+        if (held.until.getTime() > now.getTime()) return null;
         continue;
       }
       try {
@@ -445,15 +433,4 @@ export class OutboxRepo {
     }
     return null;
   }
-}
-
-/** The outcome a record carries itself (records written before OutcomeDoc), if it is finished. */
-function legacyOutcome(state: StateDoc): OutcomeDoc | null {
-  if (state.status !== 'sent' && state.status !== 'failed') return null;
-  return {
-    _id: state._id, status: state.status, attempts: state.attempts ?? 0, leaseSeq: state.leaseSeq ?? 0, at: state.sentAt ?? state.createdAt,
-    ...(state.sentActivityId !== undefined ? { sentActivityId: state.sentActivityId } : {}),
-    ...(state.sentAt !== undefined ? { sentAt: state.sentAt } : {}),
-    ...(state.lastError !== undefined ? { lastError: state.lastError } : {}),
-  };
 }

@@ -42,8 +42,7 @@ export interface NewOutboxItem {
 
 /**
  * The record of a key, written once when it is enqueued and never updated: its existence is
- * what makes a key enqueued once. Kept 30 days after delivery. (Records written before
- * outcomes had their own collection carry the outcome here too; `status` etc. are read then.)
+ * what makes a key enqueued once. Kept 30 days after delivery.
  */
 export interface StateDoc {
   _id: string;
@@ -52,13 +51,6 @@ export interface StateDoc {
   op: OutboxOp;
   updateOf?: string;
   createdAt: Date;
-  /** Legacy: the outcome, from before OutcomeDoc. */
-  status?: 'pending' | 'sent' | 'failed';
-  attempts?: number;
-  lastError?: string;
-  sentActivityId?: string;
-  leaseSeq?: number;
-  sentAt?: Date;
 }
 
 /**
@@ -88,9 +80,6 @@ export interface DueDoc {
   at: Date;
   /** Claims up to this number are over (released, rescheduled or taken over); a lease above it is the current claim. */
   leaseSeq: number;
-  /** Legacy: claims were once written here. */
-  lockedBy?: string;
-  lockedUntil?: Date;
   lastError?: string;
   /** Queued again by `recoverUnqueued`, whose read may be older than the record's outcome. */
   recovered?: boolean;
@@ -110,15 +99,15 @@ export interface BodyDoc {
 
 /**
  * One claim: only one sender can insert `<key>:<seq>`. It is the claim itself (who holds the
- * item, until when), so claiming writes nothing else. Older leases have only `at`.
+ * item, until when), so claiming writes nothing else.
  */
 export interface LeaseDoc {
   _id: string;
   at: Date;
-  key?: string;
-  seq?: number;
-  owner?: string;
-  until?: Date;
+  key: string;
+  seq: number;
+  owner: string;
+  until: Date;
 }
 
 export function dueOf(key: string, conversationId: string, op: OutboxOp, updateOf: string | undefined, at: Date, createdAt: Date, attempts = 0): DueDoc {

@@ -259,9 +259,9 @@ test('(g) an item left "sending" by a dead sender is picked up when its lease ex
   const longAgo = new Date(Date.now() - 120_000);
   await outbox.enqueue([message('g-slow', 'g:2')], longAgo);
   const claimedAt = Date.now();
-  expect((await outbox.claimDue('slow', new Date(claimedAt), 1500))!.key).toBe('g-slow'); // alive for 1.5 s more
+  expect((await outbox.claimBatch('slow', new Date(claimedAt), 1500, 1))[0].key).toBe('g-slow'); // alive for 1.5 s more
   await outbox.enqueue([message('g-dead', 'g:1')], longAgo);
-  expect((await outbox.claimDue('crashed', longAgo, 60_000))!.key).toBe('g-dead'); // its lease ran out a minute ago
+  expect((await outbox.claimBatch('crashed', longAgo, 60_000, 1))[0].key).toBe('g-dead'); // its lease ran out a minute ago
   const sender = started();
   await connector.waitFor((calls) => calls.length === 1);
   expect(texts(connector.calls)).toEqual(['g-dead']);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { fanOutSlices, nextWave, offerExpired, offerExpiry, waveDue } from '../../../src/domain/waves';
+import { fanOutSlices, nextWave } from '../../../src/domain/waves';
 
 const ranked = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id, extra: id.toUpperCase() }));
 const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
@@ -30,35 +30,6 @@ describe('nextWave', () => {
   test('a zero or nonsense wave size still offers one per open seat', () => {
     expect(ids(nextWave({ ranked, seatsOpen: 2, waveSize: 0 }))).toEqual(['a', 'b']);
     expect(ids(nextWave({ ranked, seatsOpen: 1, waveSize: NaN }))).toEqual(['a']);
-  });
-});
-
-describe('offer expiry', () => {
-  const order = { startsAt: new Date('2026-03-29T07:00:00Z') };
-  test('the given hours before the start (in real elapsed hours, across the DST change)', () => {
-    expect(offerExpiry(order, { expireBeforeStartHours: 2 }).toISOString()).toBe('2026-03-29T05:00:00.000Z');
-    expect(offerExpiry(order, { expireBeforeStartHours: 24 }).toISOString()).toBe('2026-03-28T07:00:00.000Z');
-    expect(offerExpiry(order, { expireBeforeStartHours: 0 })).toEqual(order.startsAt);
-  });
-  test('offers are expired from that instant on', () => {
-    const at = offerExpiry(order, { expireBeforeStartHours: 2 });
-    expect(offerExpired(order, { expireBeforeStartHours: 2 }, new Date(at.getTime() - 1))).toBe(false);
-    expect(offerExpired(order, { expireBeforeStartHours: 2 }, at)).toBe(true);
-  });
-});
-
-describe('waveDue', () => {
-  const last = new Date('2026-03-10T10:00:00Z');
-  test('the first wave is due at once', () => {
-    expect(waveDue(undefined, 60, last)).toBe(true);
-    expect(waveDue(null, 60, last)).toBe(true);
-  });
-  test('the next one after the wait, to the millisecond', () => {
-    expect(waveDue(last, 60, new Date(last.getTime() + 60 * 60_000 - 1))).toBe(false);
-    expect(waveDue(last, 60, new Date(last.getTime() + 60 * 60_000))).toBe(true);
-  });
-  test('a zero wait is always due', () => {
-    expect(waveDue(last, 0, last)).toBe(true);
   });
 });
 
