@@ -80,6 +80,7 @@ export class AssignmentRepo {
    * SEAT_SEEN_MS: clicks concurrent with the winner's insert lose to it, as they would at the
    * database. A withdrawal through this process forgets the seat at once; one on another
    * instance is seen here at most SEAT_SEEN_MS later (the seat is offered again either way).
+   * `now` is the time of the click: it stamps the assignment and dates what this process saw.
    */
   async claimSeat(order: { _id: string; seats: number; startsAt: Date; endsAt: Date }, expertId: string, now: Date): Promise<SeatClaim> {
     let retries = 0;
@@ -90,14 +91,14 @@ export class AssignmentRepo {
       };
       // Looked up and, when unknown, claimed in the same synchronous step: concurrent clicks
       // then wait for the first one's insert instead of each making their own.
-      const seen = this.seenHolder(doc._id);
+      const seen = this.seenHolder(doc._id, now.getTime());
       const known = seen ? await seen : null;
       if (known) {
         if (known.expertId === expertId) return { kind: 'already', assignment: known };
         continue;
       }
       const attempt = this.takeSeat(doc);
-      this.seen.set(doc._id, { holder: attempt.then((r) => r.holder, () => null), at: Date.now() });
+      this.seen.set(doc._id, { holder: attempt.then((r) => r.holder, () => null), at: now.getTime() });
       let result: { won: boolean; holder: AssignmentDoc | null };
       try {
         result = await attempt;
@@ -131,15 +132,19 @@ export class AssignmentRepo {
     }
   }
 
-  /** The holder of a seat this process saw taken (or is taking) less than SEAT_SEEN_MS ago; null once known free. */
-  private seenHolder(seatId: string): Promise<AssignmentDoc | null> | undefined {
+  /**
+   * The holder of a seat this process saw taken (or is taking) less than SEAT_SEEN_MS before
+   * `nowMs`; null once known free. Time is the callers' clock (claimSeat's `now`), not the
+   * process's, so tests set it instead of waiting.
+   */
+  private seenHolder(seatId: string, nowMs: number): Promise<AssignmentDoc | null> | undefined {
     const seen = this.seen.get(seatId);
     if (!seen) return undefined;
-    if (Date.now() - seen.at >= SEAT_SEEN_MS) {
+    if (nowMs - seen.at >= SEAT_SEEN_MS) {
       this.seen.delete(seatId);
       return undefined;
     }
-    if (this.seen.size > 1000) for (const [id, s] of this.seen) if (Date.now() - s.at >= SEAT_SEEN_MS) this.seen.delete(id);
+    if (this.seen.size > 1000) for (const [id, s] of this.seen) if (nowMs - s.at >= SEAT_SEEN_MS) this.seen.delete(id);
     return seen.holder;
   }
 

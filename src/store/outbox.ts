@@ -164,13 +164,14 @@ export class OutboxRepo {
     // on every claim: a long queue for one throttled conversation (the coordinators' channel in a
     // burst of orders) was read whole several times a second. Anything this process queues for
     // another conversation ends the pause at once; other instances' items and retries coming due
-    // wait at most SEARCH_PAUSE_MS.
+    // wait at most SEARCH_PAUSE_MS. Timed by the claimers' clock (`now`), as everything else here.
     const last = this.emptySearch;
-    if (last && Date.now() - last.at < SEARCH_PAUSE_MS && [...last.skipped].every((c) => skip.has(c))) return fromHead;
+    const since = last ? now.getTime() - last.at : -1;
+    if (last && since >= 0 && since < SEARCH_PAUSE_MS && [...last.skipped].every((c) => skip.has(c))) return fromHead;
     const filter: Filter<DueDoc> = { at: { $lte: now } };
     if (skipConversations.length > 0) filter.conversationId = { $nin: skipConversations };
     const found = usable(await this.due.find(filter, { sort: { at: 1, _id: 1 }, limit: headSize }).toArray());
-    this.emptySearch = found.length === 0 ? { at: Date.now(), skipped: skip } : undefined;
+    this.emptySearch = found.length === 0 ? { at: now.getTime(), skipped: skip } : undefined;
     return found;
   }
 

@@ -312,7 +312,7 @@ describe('explainMatch: reason keys and order shapes', () => {
   });
 });
 
-describe('rankCandidates: fairness and speed', () => {
+describe('rankCandidates: fairness at scale', () => {
   test('over many seeds, each of the tied experts comes first about equally often', () => {
     const tied = ['a', 'b', 'c', 'd'].map((id) => expert({ id }));
     const first = new Map<string, number>();
@@ -326,7 +326,8 @@ describe('rankCandidates: fairness and speed', () => {
     }
   });
 
-  test('10,000 experts are ranked well under 50 ms', () => {
+  // How fast: `npm run bench -- matching` (a timed assert here would flake on a busy machine).
+  test('10,000 experts: only the eligible, fewest recent assignments first', () => {
     const themes = ['mental-health', 'substance-use', 'youth', 'family', 'disability', 'ageing'];
     const towns = ['Tampere', 'Nokia', 'Ylöjärvi', 'Kangasala', 'Akaa', 'Orivesi'];
     const rnd = seeded(99);
@@ -344,17 +345,9 @@ describe('rankCandidates: fairness and speed', () => {
     const busy = new Map(experts.filter((_, i) => i % 50 === 0).map((e) => [e.id, [{ startsAt: START, endsAt: END }]] as [string, { startsAt: Date; endsAt: Date }[]]));
     const c = ctx({ recentAssignments, busy, alreadyOffered: new Set(experts.slice(0, 300).map((e) => e.id)) });
     const o = order({ mode: 'hybrid', themes: ['mental-health', 'youth'] });
-    rankCandidates(experts, o, c, seeded(1)); // warm-up (JIT)
-    const times: number[] = [];
-    let ranked: Candidate[] = [];
-    for (let run = 0; run < 5; run++) {
-      const t0 = performance.now();
-      ranked = rankCandidates(experts, o, c, seeded(run));
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
+    const ranked: Candidate[] = rankCandidates(experts, o, c, seeded(1));
     expect(ranked.length).toBeGreaterThan(1000);
+    expect(ranked.map((e) => e.id).sort()).toEqual(experts.filter((e) => isEligible(e, o, c)).map((e) => e.id).sort());
     for (let i = 1; i < ranked.length; i++) expect(recentAssignments.get(ranked[i - 1].id)! <= recentAssignments.get(ranked[i].id)!).toBe(true);
-    expect(times[2]).toBeLessThan(50);
   });
 });
