@@ -290,11 +290,10 @@ test('transport: a connector that never answers times out as a retryable network
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
   const slow = new BotTransport(createAdapter(testConfig(__filename)), '', { timeoutMs: 300 });
-  const begin = Date.now();
   const error = await slow.send({ bot: { id: '28:b' }, channelId: 'msteams', serviceUrl: url, conversation: { id: 't:1' }, user: { id: '29:u' } }, { text: 'x' }).catch((e: unknown) => e);
+  // An AbortError is the transport's own timeout: without it the call would hang until jest's.
   expect(error).toBeInstanceOf(DeliveryError);
   expect(error).toMatchObject({ statusCode: undefined, code: 'AbortError' });
-  expect(Date.now() - begin).toBeLessThan(2000);
   for (const s of sockets) s.destroy();
   await new Promise((r) => silent.close(r));
 });
