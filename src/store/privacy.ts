@@ -17,7 +17,10 @@ export interface ErasureRequestDoc {
   status: 'requested' | 'erased';
   erasedAt?: Date;
   confirmedBy?: string;
-  /** Erasures begun before pseudonyms were claimed in their own collection kept it here. */
+  /**
+   * The pseudonym, once the erasure is being closed (see finishErasure); erasures begun before
+   * pseudonyms were claimed in their own collection kept it here too.
+   */
   pseudonym?: string;
 }
 
@@ -136,16 +139,19 @@ export class PrivacyRepo {
 
   /**
    * The last step of an erasure: the request is kept, as proof, under the pseudonym; the
-   * person's own request and the claim go. Until here a repeated confirmation finds the
-   * request and finishes the job.
+   * person's own request and the claim go. Until the request is gone a repeated confirmation
+   * finds it and finishes the job; the request carries the pseudonym from the first write here,
+   * so a crash after the claim is deleted still ends under the same pseudonym, and no claim is
+   * ever left behind without its request.
    */
   async finishErasure(aad: string, pseudonym: string, requestedAt: Date, confirmedBy: string, now: Date): Promise<void> {
+    await this.erasures.updateOne({ _id: aad }, { $set: { pseudonym } });
     try {
       await this.erasures.insertOne({ _id: pseudonym, requestedAt, status: 'erased', erasedAt: now, confirmedBy });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
-    await this.erasures.deleteOne({ _id: aad });
     await this.claims.deleteOne({ _id: aad });
+    await this.erasures.deleteOne({ _id: aad });
   }
 }
