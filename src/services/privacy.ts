@@ -4,7 +4,7 @@ import { Locale, pickLocale, t } from '../i18n';
 import { OrderDoc } from '../store/orders';
 import { ErasurePlan } from '../store/privacy';
 import { ServiceDeps } from './deps';
-import { brokeringCardFor, coordinatorsLocale, orderSummaryFor } from './notify';
+import { brokeringCardFor, brokeringUpdate, coordinatorsLocale, orderSummaryFor } from './notify';
 import { withdraw } from './offering';
 import { message } from './views';
 
@@ -103,6 +103,7 @@ const STEPS: Record<ErasureStep, (c: StepContext) => Promise<void>> = {
     await deps.store.outbox.eraseItemsOf([aad, ...plan.conversationIds], plan.conversationIds, [farewellKey(pseudonym)]);
     await rerenderWaiting(deps, plan.linkedOrderIds);
     await deps.store.outbox.dropFinishedBodies();
+    await refreshOpenOrderCards(deps, plan.linkedOrderIds);
   },
 
   // A waiting payroll file is withdrawn and the coordinators told to run `fees` again (it is
@@ -178,6 +179,18 @@ async function rerenderWaiting(deps: ServiceDeps, linkedOrderIds: string[]): Pro
       await deps.store.outbox.replaceWaitingBody(item._id, activity);
       break;
     }
+  }
+}
+
+/**
+ * The coordinators' card of each still open order the person was offered lists them by name
+ * (offered, accepted, declined): it is updated in place, rendered from the data without them.
+ * Cards of finished orders are left as they are (see docs/privacy.md, known limits).
+ */
+async function refreshOpenOrderCards(deps: ServiceDeps, linkedOrderIds: string[]): Promise<void> {
+  for (const order of await deps.store.orders.byIds(linkedOrderIds)) {
+    if (!['new', 'offering', 'filled'].includes(order.status)) continue;
+    if (await deps.store.outbox.has(`brokering:${order._id}`)) await brokeringUpdate(deps, order);
   }
 }
 

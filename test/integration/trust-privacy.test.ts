@@ -137,6 +137,14 @@ test('items 1 and 7: an erased expert\'s future seat is released as a withdrawal
   const PHONE = '040 555 0101';
   const EMAIL = 'anna.asiantuntija@example.fi';
   const anna = await expertWithContacts(NAME, PHONE, EMAIL);
+  // An order offered to Anna that she has not answered: the coordinators' card lists her name.
+  const placed = text(cardOf(await h.post(execute(h, orderer, 'order.submit', orderFormData({ title: 'Avoin tarjous' })))));
+  const openOrderId = /T-\d{4}-\d{4}/.exec(placed)![0];
+  if (!(await h.bot.store.offers.get(`${openOrderId}:${anna.aad}`))) {
+    cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId: openOrderId, expertId: anna.aad }, CHANNEL, CHANNEL_DATA)));
+  }
+  await h.bot.sender.drain(20_000);
+  const cardUpdatesBefore = (await h.bot.store.outbox.col.find({ _id: { $regex: `^brokering:${openOrderId}:update:` } }).toArray()).length;
   // Messages stay waiting in the outbox from here on: the orderer's card with Anna's contacts,
   // the coordinators' card with her name.
   await h.bot.sender.stop();
@@ -177,6 +185,10 @@ test('items 1 and 7: an erased expert\'s future seat is released as a withdrawal
   const toOrderer = [...waiting.values()].filter((b) => b.conversationId === orderer.personal).map((b) => b.activity);
   expect(toOrderer.length).toBeGreaterThanOrEqual(waitingBefore.length);
   expect(toOrderer.some((a) => a.includes('ei voi enää osallistua'))).toBe(true);
+  // The coordinators' card of the open order she was offered is updated, without her.
+  const cardUpdates = [...waiting.keys()].filter((k) => k.startsWith(`brokering:${openOrderId}:update:`));
+  expect(cardUpdates.length).toBeGreaterThan(0);
+  expect((await h.bot.store.outbox.col.find({ _id: { $regex: `^brokering:${openOrderId}:update:` } }).toArray()).length).toBeGreaterThan(cardUpdatesBefore);
   // The payroll file with her row is withdrawn and the coordinators told how to get a new one; January's stays.
   expect(await h.bot.store.feeExports.get(febFile._id)).toBeNull();
   expect(await h.bot.store.feeExports.get(janFile._id)).toEqual(janFile);
