@@ -1,7 +1,7 @@
 import { Candidate, rankCandidates } from '../domain/matching';
 import { canTransition } from '../domain/orderLifecycle';
 import { fanOutSlices, nextWave } from '../domain/waves';
-import { pickLocale, t } from '../i18n';
+import { MessageKey, pickLocale, t } from '../i18n';
 import { ExpertDoc } from '../store/experts';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
@@ -337,9 +337,13 @@ async function afterWithdrawal(deps: ServiceDeps, order: OrderDoc, expertId: str
   await deps.store.offers.respond(OfferRepo.idOf(order._id, expertId), ['accepted'], 'withdrawn', now);
   const current = (await deps.store.orders.moveStatus(order._id, ['filled'], 'offering', now)) ?? order;
   deps.log.info({ orderId: order._id, expertId }, 'expert withdrew');
-  const name = (await deps.store.experts.get(expertId))?.displayName ?? '';
-  await notifyOrderer(deps, current, 'order.withdrawnNotice', { name }, `withdrawn:${record}`);
-  await brokeringUpdate(deps, current, { key: 'order.withdrawnNotice', params: { name } });
+  // No profile: the seat was released by the expert's erasure, and no name may be shown.
+  const expert = await deps.store.experts.get(expertId);
+  const notice: { key: MessageKey; params: Record<string, string> } = expert
+    ? { key: 'order.withdrawnNotice', params: { name: expert.displayName } }
+    : { key: 'privacy.seatReleasedNotice', params: {} };
+  await notifyOrderer(deps, current, notice.key, notice.params, `withdrawn:${record}`);
+  await brokeringUpdate(deps, current, notice);
   await offerWave(deps, order._id);
   return { kind: 'withdrawn', order: current };
 }

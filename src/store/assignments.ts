@@ -239,4 +239,25 @@ export class AssignmentRepo {
       .toArray();
     return new Map(rows.map((r) => [r._id, r.n]));
   }
+
+  /** The expert's assignments and withdrawals, for `my data` and for planning an erasure. */
+  async ofExpert(expertId: string): Promise<{ assignments: AssignmentDoc[]; withdrawals: WithdrawalDoc[] }> {
+    const [assignments, withdrawals] = await Promise.all([this.col.find({ expertId }).toArray(), this.withdrawals.find({ expertId }).toArray()]);
+    return { assignments, withdrawals };
+  }
+
+  /** One withdrawal record by its id (the key of the orderer's notice names it). */
+  withdrawal(id: string): Promise<WithdrawalDoc | null> {
+    return this.withdrawals.findOne({ _id: id });
+  }
+
+  /**
+   * Erasure: fee records (assignments and withdrawals) are kept for accounting under the
+   * pseudonym, which links nothing back to the person. Can be repeated.
+   */
+  async pseudonymize(expertId: string, pseudonym: string): Promise<void> {
+    await this.col.updateMany({ expertId }, { $set: { expertId: pseudonym } });
+    await this.withdrawals.updateMany({ expertId }, { $set: { expertId: pseudonym } });
+    for (const seat of this.seen.keys()) this.seen.delete(seat);
+  }
 }

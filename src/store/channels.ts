@@ -68,4 +68,9 @@ export class ChannelRepo {
     if (!value) return null;
     return { conversationId: value.conversationId, teamId: value.teamId, ...(doc?.locale ? { locale: doc.locale } : {}) };
   }
+
+  /** Erasure: settings the person changed no longer name them. */
+  async forgetEditor(aadObjectId: string): Promise<void> {
+    await this.settings.updateMany({ updatedBy: aadObjectId }, { $unset: { updatedBy: '' } });
+  }
 }

@@ -107,6 +107,11 @@ export class ExpertRepo {
   byIds(ids: string[]): Promise<ExpertDoc[]> {
     return this.col.find({ _id: { $in: ids } }).toArray();
   }
+
+  /** Erasure (GDPR art. 17): the profile goes whole; nothing else here names the person. */
+  async eraseExpert(aadObjectId: string): Promise<void> {
+    await this.col.deleteOne({ _id: aadObjectId.toLowerCase() });
+  }
 }
 
 function clean<T extends object>(o: T): T {

@@ -40,7 +40,7 @@ export function createStore(db: Db): Store {
     offers: new OfferRepo(db),
     assignments: new AssignmentRepo(db),
     activities: new ActivityLog(db),
-    privacy: new PrivacyRepo(db, () => conversations.forgetWritten()),
+    privacy: new PrivacyRepo(db),
     feeExports: new FeeExportRepo(db),
     feedback: new FeedbackRepo(db),
   };

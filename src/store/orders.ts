@@ -253,4 +253,20 @@ export class OrderRepo {
   async countUnfilledSince(since: Date): Promise<number> {
     return this.col.countDocuments({ status: 'unfilled', unfilledAt: { $gte: since } });
   }
+
+  /** Every order the person placed (no limit: for `my data` and erasure). */
+  placedBy(aadObjectId: string): Promise<OrderDoc[]> {
+    return this.col.find({ 'orderer.aadObjectId': aadObjectId.toLowerCase() }).toArray();
+  }
+
+  /**
+   * Erasure of an orderer: their orders stay (the county's tasks and fee records) under the
+   * pseudonym, without their name or contact details.
+   */
+  async pseudonymizeOrderer(aadObjectId: string, pseudonym: string): Promise<void> {
+    await this.col.updateMany(
+      { 'orderer.aadObjectId': aadObjectId.toLowerCase() },
+      { $set: { 'orderer.aadObjectId': pseudonym, 'orderer.name': '', contact: { name: '' } } },
+    );
+  }
 }

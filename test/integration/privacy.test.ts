@@ -1,3 +1,4 @@
+import { personalData } from '../../src/services/privacy';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
 
@@ -66,7 +67,7 @@ test('my data exports everything; erasure after a coordinator confirms keeps de-
   expect(await h.bot.store.experts.get(u.aad)).toBeNull();
   const fee = await h.bot.store.assignments.col.findOne({ _id: 'T-2026-9999#1' });
   expect(fee!.expertId).toMatch(/^erased-/);
-  const dump = JSON.stringify(await h.bot.store.privacy.exportOf(u.aad));
+  const dump = JSON.stringify(await personalData(h.bot.deps, u.aad));
   expect(dump).not.toContain('Poistettava');
   expect(dump).not.toContain('mental-health');
 });

@@ -77,9 +77,12 @@ test('after erasure no collection holds the expert id or name; fees and feedback
   await h.bot.sender.drain(15_000);
 
   // Nothing anywhere holds the id or the name: not even the farewell notice, which is
-  // queued under the pseudonym.
+  // queued under the pseudonym. The one exception is the orderer's own free text, which names
+  // the expert: free text is its writer's data and is not searched or rewritten (issue 11,
+  // item 1; docs/privacy.md). It stays exactly as the orderer wrote it.
   const left = await documentsContaining([expert.aad, NAME]);
-  expect(left).toEqual([]);
+  expect(left.map((d) => d.collection)).toEqual(['feedback']);
+  expect(await h.bot.store.feedback.answers.findOne({ _id: `${orderId}:orderer` })).toMatchObject({ text: `${NAME} kertoi hyvin` });
 
   // Accounting keeps the task and its fee inputs, de-identified under one pseudonym.
   const assignment = (await h.bot.store.assignments.col.findOne({ orderId }))!;
