@@ -1,4 +1,5 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
+import { plainText } from '../cards/plainText';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
@@ -64,9 +65,9 @@ export function brokeringCard(
   const data: Record<string, unknown> = {
     heading: t(locale, 'order.heading.brokering'),
     number: order._id,
-    title: order.title,
+    title: plainText(order.title),
     facts,
-    suggestions: open ? o.suggestions.slice(0, 10).map((s) => ({ expertId: s.expertId, name: s.name, detail: t(locale, 'recent.count', { count: s.recent }) })) : [],
+    suggestions: open ? o.suggestions.slice(0, 10).map((s) => ({ expertId: s.expertId, name: plainText(s.name), detail: t(locale, 'recent.count', { count: s.recent }) })) : [],
     ...offeredView(o.offered ?? [], locale),
     showActions: open,
     offerTopTitle: t(locale, 'order.offerTop', { count: top }),
@@ -107,11 +108,11 @@ const OFFERED_LISTED = 12;
  */
 function offeredView(offered: { name: string; status: OfferStatus }[], locale: Locale): { offered: { name: string; status: string }[]; offeredSummary?: string } {
   const label = (status: OfferStatus) => t(locale, `offerStatus.${status}` as MessageKey);
-  if (offered.length <= OFFERED_LISTED) return { offered: offered.map((x) => ({ name: x.name, status: label(x.status) })) };
+  if (offered.length <= OFFERED_LISTED) return { offered: offered.map((x) => ({ name: plainText(x.name), status: label(x.status) })) };
   const counts = new Map<OfferStatus, number>();
   for (const x of offered) counts.set(x.status, (counts.get(x.status) ?? 0) + 1);
   return {
-    offered: offered.filter((x) => x.status === 'accepted' || x.status === 'withdrawn').slice(0, OFFERED_LISTED).map((x) => ({ name: x.name, status: label(x.status) })),
+    offered: offered.filter((x) => x.status === 'accepted' || x.status === 'withdrawn').slice(0, OFFERED_LISTED).map((x) => ({ name: plainText(x.name), status: label(x.status) })),
     offeredSummary: [...counts].map(([status, n]) => `${n} ${label(status)}`).join(' · '),
   };
 }

@@ -1,3 +1,4 @@
+import { plainText } from '../cards/plainText';
 import { Candidate, rankCandidates } from '../domain/matching';
 import { canTransition } from '../domain/orderLifecycle';
 import { fanOutSlices, nextWave } from '../domain/waves';
@@ -337,7 +338,7 @@ async function afterWithdrawal(deps: ServiceDeps, order: OrderDoc, expertId: str
   await deps.store.offers.respond(OfferRepo.idOf(order._id, expertId), ['accepted'], 'withdrawn', now);
   const current = (await deps.store.orders.moveStatus(order._id, ['filled'], 'offering', now)) ?? order;
   deps.log.info({ orderId: order._id, expertId }, 'expert withdrew');
-  const name = (await deps.store.experts.get(expertId))?.displayName ?? '';
+  const name = plainText((await deps.store.experts.get(expertId))?.displayName ?? '');
   await notifyOrderer(deps, current, 'order.withdrawnNotice', { name }, `withdrawn:${record}`);
   await brokeringUpdate(deps, current, { key: 'order.withdrawnNotice', params: { name } });
   await offerWave(deps, order._id);

@@ -1,4 +1,5 @@
 import { OrderInput, formatOrderNumber } from '../domain/orderForm';
+import { plainText } from '../cards/plainText';
 import { cancellationTerms, statusesAllowing } from '../domain/orderLifecycle';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
@@ -210,7 +211,7 @@ async function afterCancelling(deps: ServiceDeps, order: OrderDoc, now: Date): P
     items.push({
       key: `cancel-notice:${order._id}:${a.expertId}`,
       conversationId: conv._id,
-      activity: message(renderCard('notice', locale, { text: `${order._id} · ${order.title} (${whenText(order, deps.config.timeZone)}): ${text}`, tone: 'attention' })),
+      activity: message(renderCard('notice', locale, { text: `${order._id} · ${plainText(order.title)} (${whenText(order, deps.config.timeZone)}): ${text}`, tone: 'attention' })),
     });
   }
   await deps.postman.post(items);

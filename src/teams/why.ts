@@ -1,4 +1,5 @@
 import { Application, TurnState } from './sdk';
+import { plainText } from '../cards/plainText';
 import { cardAttachment, noticeCard, renderCard } from '../cards/render';
 import { explainMatch } from '../domain/matching';
 import { MessageKey, t } from '../i18n';
@@ -59,7 +60,7 @@ export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): 
     const { ctx } = await matchContext(deps, order);
     const results = explainMatch(asCandidate(doc), order, ctx);
     const card = renderCard('why', loc, {
-      heading: t(loc, 'why.heading', { name: doc.displayName, number: order._id }),
+      heading: t(loc, 'why.heading', { name: plainText(doc.displayName), number: order._id }),
       filters: results.map((r) => ({ label: t(loc, `filter.${r.filter}` as MessageKey), value: t(loc, r.pass ? 'why.pass' : 'why.fail') })),
       summary: t(loc, results.every((r) => r.pass) ? 'why.eligible' : 'why.notEligible'),
     });
