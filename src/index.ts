@@ -36,7 +36,7 @@ export interface RunningBot {
  * once; /readyz says 503 until the database answers and its indexes exist, and the
  * driver reconnects by itself when the database comes back.
  */
-export async function startBot(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningBot> {
+export async function startBot(config: Config, log: Logger = createLogger(config.logLevel), o: { now?: () => Date } = {}): Promise<RunningBot> {
   const tariffFile = readTariffFile(config.feeTariffFile ?? DEFAULT_TARIFF_FILE);
   if (!tariffFile.ok) throw new Error(tariffFile.errors.join('; '));
   setFeeLookup(tariffRowLookup(tariffFile.tariffs, config.timeZone));
@@ -77,7 +77,8 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     log,
     catalog: DEFAULT_CATALOG,
     tariffs: tariffFile.tariffs,
-    now: () => new Date(),
+    // The one clock of the use cases and routes; tests pass their own (time is a dependency).
+    now: o.now ?? (() => new Date()),
     rng: Math.random,
     digestExtras: async (now, locale) => {
       const { t } = await import('./i18n');

@@ -1,7 +1,7 @@
 import { plainText } from '../cards/plainText';
 import { Candidate, rankCandidates } from '../domain/matching';
 import { canTransition } from '../domain/orderLifecycle';
-import { fanOutSlices, nextWave } from '../domain/waves';
+import { fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { pickLocale, t } from '../i18n';
 import { ExpertDoc } from '../store/experts';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
@@ -43,7 +43,7 @@ export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fres
 export const WAVE_IN_FLIGHT_MS = 2 * 60_000;
 
 /** What a wave did: offers sent in wave `wave`, or, with none sent, why not. */
-export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'seatsTaken' | 'nobody' | 'raced' };
+export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'tooClose' | 'seatsTaken' | 'nobody' | 'raced' };
 
 /**
  * Sends the next wave of offers. The wave number is claimed with a unique insert, so two
@@ -60,6 +60,9 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
   if (!order || !['new', 'offering'].includes(order.status) || order.startsAt <= now) return { sent: 0, wave: 0, none: 'closed' };
+  // An offer sent now would have expired already (offers close some hours before the start):
+  // none is sent, and the coordinator is told the task is too close to offer.
+  if (offerExpired(order, undefined, now)) return { sent: 0, wave: 0, none: 'tooClose' };
   const claimed = await deps.store.offers.wavesSent(orderId);
   const resumed = claimed > 0 ? await resumeWave(deps, order, claimed, now) : null;
   if (resumed && !pick.expertIds) return resumed;
@@ -199,9 +202,13 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   const order = await deps.store.orders.get(offer.orderId);
   if (!order) return { kind: 'notFound' };
   if (order.status === 'cancelled') return { kind: 'closed', order, state: 'cancelled' };
-  if (order.status === 'done' || order.status === 'unfilled' || order.startsAt <= now) {
-    // Past its start: an old card of the task's holder still says it is theirs.
-    return offer.status === 'accepted' ? { kind: 'already', order } : { kind: 'closed', order, state: 'expired' };
+  if (order.status === 'done' || order.status === 'unfilled' || offerExpired(order, undefined, now)) {
+    // Past the offers' expiry (or the start): an old card of the task's holder still says it is
+    // theirs; any other click, however replayed, is refused. An offer still open is closed now,
+    // as the wave job would close it, so every card and the coordinators' view agree.
+    if (offer.status === 'accepted') return { kind: 'already', order };
+    if (offer.status === 'open') await deps.store.offers.respond(offerId, ['open'], 'expired', now);
+    return { kind: 'closed', order, state: 'expired' };
   }
   if (!['open', 'filled', 'expired', 'accepted', 'declined', 'withdrawn'].includes(offer.status)) {
     return { kind: 'closed', order, state: offer.status };

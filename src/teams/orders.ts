@@ -153,7 +153,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const r = await offerWave(deps, orderId, expertId ? { expertIds: [expertId] } : {});
     const order = await deps.store.orders.get(orderId);
     if (!order) return noticeCard(t(loc, 'order.notFound'), 'attention');
-    const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
+    const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave, when: whenText(order, deps.config.timeZone) }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
     return brokeringCardFor(deps, order, loc, notice);
   };
   app.adaptiveCards.actionExecute('order.offerTop', (c, _s, data) => offerTo(c, data, true));

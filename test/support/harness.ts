@@ -28,13 +28,13 @@ export interface Harness {
 }
 
 /** The real server (restify + CloudAdapter + app) on loopback, talking to a stand-in connector. */
-export async function startHarness(file: string, env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(file: string, env: Record<string, string> = {}, o: { now?: () => Date } = {}): Promise<Harness> {
   const connector = await new FakeConnector().start();
   const config = testConfig(file, env);
   const client = new MongoClient(config.mongodbUri);
   await client.db(config.mongodbDb).dropDatabase();
   await client.close();
-  const bot = await startBot(config, createLogger('silent'));
+  const bot = await startBot(config, createLogger('silent'), o);
   await waitUntilReady(`http://127.0.0.1:${bot.port}`);
   const url = `http://127.0.0.1:${bot.port}`;
   return {
