@@ -9,8 +9,9 @@ import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { feeText } from './fees-view';
-import { brokeringUpdate, notifyOrderer } from './notify';
-import { message, offerCard } from './views';
+import { brokeringUpdate, coordinatorsLocale, notifyOrderer } from './notify';
+import { message, offerCard, whenText } from './views';
+import { renderCard } from '../cards/render';
 
 const DAY = 86_400_000;
 
@@ -299,10 +300,22 @@ export async function maybeNextWave(deps: ServiceDeps, orderId: string): Promise
   await offerWave(deps, orderId);
 }
 
-export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: string): Promise<{ kind: 'withdrawn'; order: OrderDoc } | { kind: 'notFound' }> {
+export type WithdrawResult = { kind: 'withdrawn'; order: OrderDoc } | { kind: 'absent'; order: OrderDoc } | { kind: 'notFound' };
+
+/**
+ * An expert gives their seat back. Before the start the seat is freed and offered again; from
+ * the start on it is no longer a withdrawal but "I could not come" (reportAbsence).
+ */
+export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: string): Promise<WithdrawResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
   if (!order) return { kind: 'notFound' };
+  if (order.startsAt.getTime() <= now.getTime()) {
+    const absent = await reportAbsence(deps, order, actorAad, now);
+    if (absent) return absent;
+    const offer = await deps.store.offers.get(OfferRepo.idOf(orderId, actorAad));
+    return offer?.status === 'withdrawn' ? { kind: 'withdrawn', order } : { kind: 'notFound' };
+  }
   const gone = await deps.store.assignments.withdraw(orderId, actorAad, now);
   // A click running alongside (a double click) freed the seat and does what follows.
   if (gone && !gone.first) return { kind: 'withdrawn', order };
@@ -313,6 +326,26 @@ export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: str
   if (offer?.status === 'withdrawn') return { kind: 'withdrawn', order };
   const record = offer?.status === 'accepted' && canTransition(order.status, 'seatReleased') ? await deps.store.assignments.lastWithdrawal(orderId, actorAad) : null;
   return record ? afterWithdrawal(deps, order, actorAad, record._id, now) : { kind: 'notFound' };
+}
+
+/**
+ * After the start a seat cannot be offered again: the expert's "withdraw" is recorded as an
+ * absence (no fee, no travel; src/services/fees.ts) and reported to the coordinators, who
+ * follow absences up. The seat stays the expert's, the order keeps its status and no wave goes.
+ * Repeatable: the report is keyed by the assignment. Null when the expert holds no seat.
+ */
+async function reportAbsence(deps: ServiceDeps, order: OrderDoc, expertId: string, now: Date): Promise<{ kind: 'absent'; order: OrderDoc } | null> {
+  const marked = await deps.store.assignments.markAbsent(order._id, expertId, now);
+  if (!marked) return null;
+  if (marked.first) deps.log.info({ orderId: order._id, expertId }, 'expert could not come');
+  const channel = await deps.store.channels.coordinatorsChannel();
+  if (channel) {
+    const locale = coordinatorsLocale(deps, channel);
+    const name = plainText((await deps.store.experts.get(expertId))?.displayName ?? '');
+    const text = t(locale, 'order.absentNotice', { name, number: order._id, title: plainText(order.title), when: whenText(order, deps.config.timeZone) });
+    await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
+  }
+  return { kind: 'absent', order };
 }
 
 /**
