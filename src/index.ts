@@ -58,10 +58,11 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const preparing = prepare();
 
   const adapter = createAdapter(config);
+  const transport = new BotTransport(adapter, config.bot.id ?? '');
   const sender = new OutboxSender({
     outbox: store.outbox,
     conversations: store.conversations,
-    transport: new BotTransport(adapter, config.bot.id ?? ''),
+    transport,
     log,
     onPermanentFailure: async (item) => {
       // A coordinator must know that someone could not be reached (e.g. removed the bot).
@@ -80,6 +81,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     // The one clock of the use cases and routes; tests pass their own (time is a dependency).
     now: o.now ?? (() => new Date()),
     rng: Math.random,
+    personalChats: transport,
     digestExtras: async (now, locale) => {
       const { t } = await import('./i18n');
       return [

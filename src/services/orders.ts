@@ -20,7 +20,7 @@ const DAY = 86_400_000;
 export async function placeOrder(
   deps: ServiceDeps,
   input: OrderInput,
-  orderer: { aadObjectId: string; name: string },
+  orderer: { aadObjectId: string; name: string; userId?: string },
   conversationId: string,
 ): Promise<OrderDoc> {
   return place(deps, input, orderer, conversationId);
@@ -29,7 +29,7 @@ export async function placeOrder(
 async function place(
   deps: ServiceDeps,
   input: OrderInput,
-  orderer: { aadObjectId: string; name: string },
+  orderer: { aadObjectId: string; name: string; userId?: string },
   conversationId: string,
   form?: { formId: string; claimId: string },
 ): Promise<OrderDoc> {
@@ -40,7 +40,7 @@ async function place(
     (id) => ({
       ...input,
       _id: id,
-      orderer: { aadObjectId: orderer.aadObjectId.toLowerCase(), name: orderer.name },
+      orderer: { aadObjectId: orderer.aadObjectId.toLowerCase(), name: orderer.name, ...(orderer.userId ? { userId: orderer.userId } : {}) },
       conversationId,
       endsAt: new Date(input.startsAt.getTime() + input.durationMinutes * 60_000),
       status: 'new',
@@ -96,7 +96,7 @@ export type PlaceOnceResult =
 export async function placeOrderOnce(
   deps: ServiceDeps,
   input: OrderInput,
-  orderer: { aadObjectId: string; name: string },
+  orderer: { aadObjectId: string; name: string; userId?: string },
   conversationId: string,
   formId: string,
 ): Promise<PlaceOnceResult> {

@@ -105,7 +105,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
       deps.log.info({ action: 'order.submit', fields: Object.keys(parsed.errors) }, 'order refused');
       return orderForm(deps, loc, typedValues(data), parsed.errors, formId?.data);
     }
-    const orderer = { aadObjectId, name: str(c.activity.from?.name) ?? '' };
+    const orderer = { aadObjectId, name: str(c.activity.from?.name) ?? '', userId: str(c.activity.from?.id) };
     const r = formId?.data
       ? await placeOrderOnce(deps, parsed.value, orderer, c.activity.conversation.id, formId.data)
       : { kind: 'placed' as const, order: await placeOrder(deps, parsed.value, orderer, c.activity.conversation.id) };
