@@ -68,6 +68,15 @@ async function afterPlacing(deps: ServiceDeps, order: OrderDoc, fresh: boolean):
   if (deps.config.brokeringMode === 'auto' && order.status === 'new') await offerWave(deps, order._id);
 }
 
+/**
+ * Whether the user may place another order now: ORDER_SUBMITS_PER_MINUTE per user and minute,
+ * counted in the database so that the limit holds across instances (src/store/rateLimits.ts).
+ * Taken for each valid submit before anything is stored; a refused one stores nothing.
+ */
+export function mayPlaceOrder(deps: ServiceDeps, ordererAad: string): Promise<boolean> {
+  return deps.store.rateLimits.take('order', ordererAad.toLowerCase(), deps.now(), deps.config.orderSubmitsPerMinute);
+}
+
 /** A form's claim older than this is not being worked on any more: its placer finished or died. */
 export const FORM_CLAIM_STALE_MS = 60_000;
 /** How long a repeated submit waits for the first one (still at work) to store the order. */

@@ -7,7 +7,7 @@ import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/r
 import { ORDER_FORM_FIELDS, parseOrderForm } from '../domain/orderForm';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, t } from '../i18n';
-import { cancelOrder, placeOrder, placeOrderOnce, statusText } from '../services/orders';
+import { cancelOrder, mayPlaceOrder, placeOrder, placeOrderOnce, statusText } from '../services/orders';
 import { brokeringCardFor, orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
 import { whenText } from '../services/views';
@@ -104,6 +104,11 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     if (!parsed.ok) {
       deps.log.info({ action: 'order.submit', fields: Object.keys(parsed.errors) }, 'order refused');
       return orderForm(deps, loc, typedValues(data), parsed.errors, formId?.data);
+    }
+    if (!(await mayPlaceOrder(deps, aadObjectId))) {
+      // The form comes back as typed: nothing is lost, the user sends it again in a moment.
+      deps.log.warn({ action: 'order.submit' }, 'order refused: per-user rate limit');
+      return orderForm(deps, loc, typedValues(data), { form: 'order.error.rateLimited' }, formId?.data);
     }
     const orderer = { aadObjectId, name: str(c.activity.from?.name) ?? '', userId: str(c.activity.from?.id) };
     const r = formId?.data
