@@ -379,8 +379,10 @@ async function afterWithdrawal(deps: ServiceDeps, order: OrderDoc, expertId: str
   const current = (await deps.store.orders.moveStatus(order._id, ['filled'], 'offering', now)) ?? order;
   deps.log.info({ orderId: order._id, expertId }, 'expert withdrew');
   const name = plainText((await deps.store.experts.get(expertId))?.displayName ?? '');
-  await notifyOrderer(deps, current, 'order.withdrawnNotice', { name }, `withdrawn:${record}`);
-  await brokeringUpdate(deps, current, { key: 'order.withdrawnNotice', params: { name } });
+  // Within the last hours before the start no offer goes out (offerWave): nobody is promised one.
+  const key = offerExpired(order, undefined, now) ? 'order.withdrawnTooCloseNotice' : 'order.withdrawnNotice';
+  await notifyOrderer(deps, current, key, { name }, `withdrawn:${record}`);
+  await brokeringUpdate(deps, current, { key, params: { name } });
   await offerWave(deps, order._id);
   return { kind: 'withdrawn', order: current };
 }

@@ -85,3 +85,21 @@ test('withdrawing before the start still gives the seat back', async () => {
   expect(await h.bot.store.assignments.of(orderId, absent.aad)).toBeNull();
   expect((await h.bot.store.orders.get(orderId))!.status).toBe('offering');
 }, 30_000);
+
+test('withdrawing within the last 2 hours frees the seat but sends no offers, and the orderer is not promised any', async () => {
+  offset = 0;
+  const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', orderFormData({ title: 'Pian alkava', ...startFields(new Date(now().getTime() + 50 * HOUR)) })))));
+  const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
+  cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: present.aad }, CHANNEL, CHANNEL_DATA)));
+  cardOf(await h.post(execute(h, present, 'offer.accept', { offerId: `${orderId}:${present.aad}` })));
+  const waves = await h.bot.store.offers.wavesSent(orderId);
+  await h.bot.sender.drain(10_000);
+  h.connector.reset();
+  offset = 48.5 * HOUR;
+  expect(text(cardOf(await h.post(execute(h, present, 'assignment.withdraw', { orderId }))))).toContain('Peruit osallistumisesi');
+  expect(await h.bot.store.offers.wavesSent(orderId)).toBe(waves);
+  await h.bot.sender.drain(10_000);
+  const told = h.connector.sentTo(professional.personal).map(text).filter((s) => s.includes(orderId));
+  expect(told.some((s) => s.includes('uusia tarjouksia ei enää lähetetä'))).toBe(true);
+  expect(told.some((s) => s.includes('uusia tarjouksia lähetetään'))).toBe(false);
+}, 30_000);
