@@ -1,4 +1,5 @@
 import { plainText } from '../cards/plainText';
+import { renderCard } from '../cards/render';
 import { Candidate, rankCandidates } from '../domain/matching';
 import { canTransition } from '../domain/orderLifecycle';
 import { fanOutSlices, nextWave, offerExpired } from '../domain/waves';
@@ -11,7 +12,6 @@ import { ServiceDeps } from './deps';
 import { feeText } from './fees-view';
 import { brokeringUpdate, coordinatorsLocale, notifyOrderer } from './notify';
 import { message, offerCard, whenText } from './views';
-import { renderCard } from '../cards/render';
 
 const DAY = 86_400_000;
 
