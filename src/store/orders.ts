@@ -12,7 +12,8 @@ export type OrderDetails = OrderInput;
 
 export interface OrderDoc extends OrderDetails {
   _id: string; // the human order number, e.g. T-2026-0042
-  orderer: { aadObjectId: string; name: string };
+  /** `userId`: the orderer's Teams id (29:…), to open a 1:1 chat with them (services/notify.ts). */
+  orderer: { aadObjectId: string; name: string; userId?: string };
   /** The chat the order was placed in: where the orderer is told what happens. */
   conversationId: string;
   endsAt: Date;

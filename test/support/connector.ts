@@ -39,6 +39,11 @@ export class FakeConnector {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
+  /** The 1:1 chats the bot asked to open (POST /v3/conversations): their parameters. */
+  created(): Record<string, unknown>[] {
+    return this.calls.filter((c) => c.method === 'POST' && c.path === '/v3/conversations').map((c) => c.body);
+  }
+
   /** Activities the bot sent (POST) to a conversation, oldest first. */
   sentTo(conversationId: string): Record<string, unknown>[] {
     return this.calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId).map((c) => c.body);
@@ -73,6 +78,8 @@ export class FakeConnector {
         return;
       }
       const m = url.pathname.match(/^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/);
+      // Create conversation (a 1:1 chat the bot opens): answered with a new conversation id.
+      const create = url.pathname === '/v3/conversations' && req.method === 'POST';
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       const call: ConnectorCall = {
         method: req.method ?? 'GET',
@@ -90,6 +97,11 @@ export class FakeConnector {
       }
       this.calls.push(call);
       for (const w of this.waiters.splice(0)) w();
+      if (create) {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: `a:1created-${++this.seq}` }));
+        return;
+      }
       res.writeHead(m ? 200 : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify(m ? { id: call.activityId && req.method === 'PUT' ? call.activityId : `act-${++this.seq}` } : {}));
     });

@@ -22,8 +22,8 @@ export async function activeExpert(h: Harness, coordinator: User, name: string):
  * A bot whose jobs run only when a test runs them (scheduler stopped), with a coordinators'
  * channel marked by `coordinator` and `professional`'s 1:1 chat known: where order tests start.
  */
-export async function startForJobTests(file: string, coordinator: User, professional: User, env: Record<string, string> = {}): Promise<Harness> {
-  const h = await startHarness(file, { COORDINATOR_AAD_IDS: coordinator.aad, ...env });
+export async function startForJobTests(file: string, coordinator: User, professional: User, env: Record<string, string> = {}, o: { now?: () => Date } = {}): Promise<Harness> {
+  const h = await startHarness(file, { COORDINATOR_AAD_IDS: coordinator.aad, ...env }, o);
   await h.bot.scheduler.stop();
   await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
   await h.post(personalMessage(h, professional, 'ohje'));
