@@ -75,9 +75,13 @@ describe('a configured coordinator', () => {
       [gustav.id]: rosterEntry(gustav, TENANT, 'guest'),
     };
     expect(await answerTo(coord(), kaisa, 'koordinaattorikanava')).toContain('koordinaattorien kanava');
-    expect(await h.bot.store.channels.coordinatorsChannel()).toMatchObject({ conversationId: COORD_CHANNEL, teamId: TEAM, tenantId: TENANT });
+    expect(await h.bot.store.channels.coordinatorsChannel()).toMatchObject({ conversationId: COORD_CHANNEL, teamId: TEAM });
   });
   afterAll(() => h.stop());
+
+  test('the channel is stored with the tenant it was marked in: the home tenant of its members', async () => {
+    expect(await h.bot.store.channels.coordinatorsChannel()).toMatchObject({ tenantId: TENANT });
+  });
 
   test('others cannot move the channel, not even from the channel itself', async () => {
     expect(await answerTo(other(), mikko, 'koordinaattorikanava')).toContain('Vain koordinaattori');
