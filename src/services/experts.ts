@@ -75,7 +75,7 @@ export function reviewCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notic
   return profileCard(deps, doc, review?.profile ?? latestOf(doc), locale, { heading, decisionVersion: review?.version, notice: notice?.text, noticeColor: notice?.color });
 }
 
-function decidedCard(deps: CardDeps, doc: ExpertDoc, d: ExpertDecisionDoc, locale: Locale): AdaptiveCard {
+function decidedCard(deps: CardDeps, doc: ExpertDoc, d: Pick<ExpertDecisionDoc, 'decision' | 'byName'>, locale: Locale): AdaptiveCard {
   const approve = d.decision === 'approve';
   return reviewCard(deps, doc, locale, { text: t(locale, approve ? 'expert.approvedNotice' : 'expert.rejectedNotice', { by: d.byName || '–' }), color: approve ? 'Good' : 'Attention' });
 }
@@ -135,38 +135,51 @@ export type DecisionResult =
   | { kind: 'alreadyDecided'; doc: ExpertDoc; card: AdaptiveCard }
   | { kind: 'notFound' };
 
+type DecisionInput = { expertId: string; version?: number; decision: 'approve' | 'reject'; by: string; byName: string; reason?: string };
+
 /**
  * A coordinator's approve / reject of the version the card showed. Claimed per version by a
  * unique insert; a decision found claimed but not completed (a crash, or a click at the same
  * moment) is completed here, so the second click tells the expert if the first could not.
+ * A click on a version decided and completed before is answered from the profile's
+ * lastDecision: the same coordinator's repeat as the first answer, anyone else's as "already decided".
  */
-export async function decideExpert(
-  deps: ServiceDeps,
-  input: { expertId: string; version?: number; decision: 'approve' | 'reject'; by: string; byName: string; reason?: string },
-  locale: Locale,
-): Promise<DecisionResult> {
+export async function decideExpert(deps: ServiceDeps, input: DecisionInput, locale: Locale): Promise<DecisionResult> {
   const doc = await deps.store.experts.get(input.expertId);
   if (!doc) return { kind: 'notFound' };
-  const earlier = input.version !== undefined ? await deps.store.experts.decisionOn(doc._id, input.version) : null;
-  let decision = earlier;
+  let decision = input.version !== undefined ? await deps.store.experts.decisionOn(doc._id, input.version) : null;
   if (!decision) {
+    if (doc.lastDecision && doc.lastDecision.version === input.version) return answer(deps, input, doc, doc.lastDecision, locale);
     const review = reviewOf(doc);
     if (!review || review.version !== input.version) {
       // The card showed another version (or none is waiting): show what is current instead.
       deps.log.info({ expertId: doc._id, shown: input.version, current: review?.version }, 'stale approval card');
       return { kind: 'stale', doc, card: reviewCard(deps, doc, locale, { text: t(locale, review ? 'expert.staleVersion' : 'expert.nothingToDecide') }) };
     }
-    const claim = await deps.store.experts.claimDecision({
+    decision = await deps.store.experts.claimDecision({
       expertId: doc._id, version: review.version, kind: review.kind, decision: input.decision, by: input.by, byName: input.byName, reason: input.reason, at: deps.now(),
       ...(doc.approvalCardKey ? { cardKey: doc.approvalCardKey } : {}),
     });
-    decision = claim.decision;
+    if (!decision) {
+      // Another click claimed and completed it a moment ago.
+      const now = (await deps.store.experts.get(doc._id)) ?? doc;
+      if (now.lastDecision?.version === review.version) return answer(deps, input, now, now.lastDecision, locale);
+      return { kind: 'stale', doc: now, card: reviewCard(deps, now, locale, { text: t(locale, 'expert.nothingToDecide') }) };
+    }
   }
   const after = (await completeDecision(deps, decision, { updateCard: false })) ?? doc;
-  if (decision.decision !== input.decision || decision.by !== input.by) {
-    return { kind: 'alreadyDecided', doc: after, card: reviewCard(deps, after, locale, { text: t(locale, 'expert.alreadyDecided') }) };
+  // What was carried out on this version (a claim made after another click's completed claim
+  // was removed finds the version decided already: the profile says how).
+  const done = after.lastDecision?.version === decision.version ? after.lastDecision : decision;
+  return answer(deps, input, after, done, locale);
+}
+
+function answer(deps: ServiceDeps, input: DecisionInput, doc: ExpertDoc, d: { decision: 'approve' | 'reject'; by: string }, locale: Locale): DecisionResult {
+  if (d.decision !== input.decision || d.by !== input.by) {
+    return { kind: 'alreadyDecided', doc, card: reviewCard(deps, doc, locale, { text: t(locale, 'expert.alreadyDecided') }) };
   }
-  return { kind: 'decided', doc: after, card: decidedCard(deps, after, decision, locale) };
+  // The same coordinator: their name from this very click.
+  return { kind: 'decided', doc, card: decidedCard(deps, doc, { decision: d.decision, byName: input.byName }, locale) };
 }
 
 /**
@@ -176,12 +189,15 @@ export async function decideExpert(
  */
 export async function completeDecision(deps: ServiceDeps, d: ExpertDecisionDoc, o: { updateCard: boolean }): Promise<ExpertDoc | null> {
   const cardKey = d.cardKey;
-  const doc = await deps.store.experts.applyDecision(d, deps.now());
-  if (!doc) {
+  const applied = await deps.store.experts.applyDecision(d, deps.now());
+  if (!applied) {
     // The profile is gone (erased): nothing to tell anyone.
-    await deps.store.experts.completeDecision(d._id, deps.now());
+    await deps.store.experts.completeDecision(d._id);
     return null;
   }
+  const doc = applied;
+  // What was carried out on this version, should another claim have decided it first.
+  if (doc.lastDecision?.version === d.version && doc.lastDecision.decision !== d.decision) d = { ...d, decision: doc.lastDecision.decision, byName: '' };
   const conv = await deps.store.conversations.personalOf(doc._id);
   if (conv) {
     const el = pickLocale(conv.locale, deps.config.defaultLocale);
@@ -197,7 +213,7 @@ export async function completeDecision(deps: ServiceDeps, d: ExpertDecisionDoc, 
       await deps.postman.post([{ key: `${cardKey}:decided:v${d.version}`, conversationId: channel.conversationId, op: 'update', updateOf: cardKey, activity: message(card) }]);
     }
   }
-  await deps.store.experts.completeDecision(d._id, deps.now());
+  await deps.store.experts.completeDecision(d._id);
   deps.log.info({ expertId: doc._id, decision: d.decision, version: d.version }, 'expert decided');
   return doc;
 }

@@ -38,6 +38,8 @@ export interface ExpertDoc extends ExpertProfile {
   draft?: { profile: ExpertProfile; version: number; submittedAt: Date };
   rejectionReason?: string;
   decidedBy?: string;
+  /** The last decision carried out: a later click on the same card is answered from it. */
+  lastDecision?: { version: number; decision: 'approve' | 'reject'; by: string };
   /** The approval card of the current round of review (its first post's outbox key), updated in place. */
   approvalCardKey?: string;
   /** The version the approval card was last posted or updated with. */
@@ -52,6 +54,8 @@ export interface ExpertDoc extends ExpertProfile {
  * A coordinator's decision on one version of a profile, claimed by a unique insert before
  * anything else is written: two clicks (or a click and the recovery job) decide once, and a
  * decision cut short by a crash (status written, expert not told) is completed later from it.
+ * Removed once completed (it names the expert and the coordinator): what a later click needs
+ * is kept in the profile (`lastDecision`), which erasure removes with the profile.
  */
 export interface ExpertDecisionDoc {
   _id: string; // `${expertId}:v${version}`
@@ -67,8 +71,6 @@ export interface ExpertDecisionDoc {
   /** The approval card the decision was made on (updated in place when the job completes it). */
   cardKey?: string;
   at: Date;
-  /** Set once the profile is updated and the expert's notice and the card update are queued. */
-  completedAt?: Date;
 }
 
 export class ExpertRepo {
@@ -151,9 +153,10 @@ export class ExpertRepo {
     const doc = await this.get(aadObjectId);
     const review = doc && reviewOf(doc);
     if (!review) return null;
-    const { decision: d } = await this.claimDecision({ expertId: doc._id, version: review.version, kind: review.kind, decision: decision === 'active' ? 'approve' : 'reject', by, byName: '', reason, at: now });
+    const d = await this.claimDecision({ expertId: doc._id, version: review.version, kind: review.kind, decision: decision === 'active' ? 'approve' : 'reject', by, byName: '', reason, at: now });
+    if (!d) return this.get(aadObjectId);
     const after = await this.applyDecision(d, now);
-    await this.completeDecision(d._id, now);
+    await this.completeDecision(d._id);
     return after;
   }
 
@@ -173,7 +176,7 @@ export class ExpertRepo {
     if (!doc) return null;
     const review = reviewOf(doc);
     if (!review || review.version !== d.version) return doc;
-    const set: Record<string, unknown> = { decidedBy: d.by, updatedAt: now };
+    const set: Record<string, unknown> = { decidedBy: d.by, lastDecision: { version: d.version, decision: d.decision, by: d.by }, updatedAt: now };
     const unset: Record<string, ''> = { approvalCardKey: '', approvalCardVersion: '' };
     if (review.kind === 'new') {
       set.status = d.decision === 'approve' ? 'active' : 'rejected';
@@ -189,26 +192,30 @@ export class ExpertRepo {
     return this.get(d.expertId);
   }
 
-  /** Claims the decision on one version: the claim itself, or the decision made before on it. */
-  async claimDecision(d: Omit<ExpertDecisionDoc, '_id'>): Promise<{ claimed: boolean; decision: ExpertDecisionDoc }> {
+  /**
+   * Claims the decision on one version: the claim itself, or the open claim made before on it;
+   * null if that one was completed (and removed) in between: see the profile's lastDecision.
+   */
+  async claimDecision(d: Omit<ExpertDecisionDoc, '_id'>): Promise<ExpertDecisionDoc | null> {
     const doc: ExpertDecisionDoc = { _id: decisionId(d.expertId, d.version), ...d };
     if (!d.reason) delete doc.reason;
     const inserted = await insertIgnoringDuplicates(this.decisions, [doc]);
-    if (inserted.size === 1) return { claimed: true, decision: doc };
-    return { claimed: false, decision: (await this.decisions.findOne({ _id: doc._id }))! };
+    if (inserted.size === 1) return doc;
+    return this.decisions.findOne({ _id: doc._id });
   }
 
   decisionOn(expertId: string, version: number): Promise<ExpertDecisionDoc | null> {
     return this.decisions.findOne({ _id: decisionId(expertId, version) });
   }
 
-  async completeDecision(id: string, now: Date): Promise<void> {
-    await this.decisions.updateOne({ _id: id }, { $set: { completedAt: now } });
+  /** A decision carried out (profile, notice, card queued): its claim is removed. */
+  async completeDecision(id: string): Promise<void> {
+    await this.decisions.deleteOne({ _id: id });
   }
 
-  /** Decisions a crash left half done, oldest first. */
+  /** Decisions a crash left half done (every claim still present), oldest first. */
   openDecisions(): Promise<ExpertDecisionDoc[]> {
-    return this.decisions.find({ completedAt: { $exists: false } }).sort({ at: 1 }).limit(100).toArray();
+    return this.decisions.find({}).sort({ at: 1 }).limit(100).toArray();
   }
 
   /** Profiles with a version waiting for review (pending, or active with a draft). */
