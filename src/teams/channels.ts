@@ -49,19 +49,22 @@ export async function markCoordinatorsChannel(context: TurnContext, deps: RouteD
     await say('channel.noCoordinatorsConfigured', 'attention');
     return;
   }
-  if (scopeOf(context) !== 'channel' || !cd.team?.id || !cd.channel?.id) {
+  // The channel itself, not the thread the command was typed in: cards become new posts.
+  const channelId = cd.channel?.id ?? context.activity.conversation?.id?.split(';')[0];
+  if (scopeOf(context) !== 'channel' || !cd.team?.id || !channelId) {
     await say('channel.onlyInTeam', 'attention');
     return;
   }
   const tenants = activityTenants(context);
   const home = deps.config.bot.tenantId?.toLowerCase();
-  if (!isConfiguredCoordinator(context, deps) || tenants.length !== 1 || (home && tenants[0] !== home)) {
+  // A configured coordinator is known by the authenticated object id; the tenant markers must
+  // not disagree with each other or with BOT_TENANT_ID.
+  if (!isConfiguredCoordinator(context, deps) || tenants.length > 1 || (home && tenants[0] !== home)) {
     deps.log.warn({ action: 'coordinatorsChannel', actor: actor.aadObjectId }, 'refused: not a configured coordinator in the home tenant');
     await say('channel.notAllowed', 'attention');
     return;
   }
-  // The channel itself, not the thread the command was typed in: cards become new posts.
-  await deps.store.channels.setCoordinatorsChannel({ conversationId: cd.channel.id, teamId: cd.team.id, tenantId: tenants[0] }, actor.aadObjectId!, deps.now(), locale);
+  await deps.store.channels.setCoordinatorsChannel({ conversationId: channelId, teamId: cd.team.id, ...(tenants[0] ? { tenantId: tenants[0] } : {}) }, actor.aadObjectId!, deps.now(), locale);
   deps.log.info({ action: 'coordinatorsChannel', teamId: cd.team.id }, 'coordinators channel set');
   await say('channel.markedCoordinators', 'good');
 }
