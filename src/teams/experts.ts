@@ -104,11 +104,11 @@ async function reply(context: TurnContext, card: AdaptiveCard): Promise<void> {
   await context.sendActivity({ attachments: [cardAttachment(card)] });
 }
 
-/** The version comes from the card (a number, or its text); cards posted before versions have none: stale. */
+/** The version comes from the card as a number; cards posted before versions have none (answered as stale). */
 const decisionSchema = z
   .object({
     expertId: z.string().regex(/^[0-9a-f-]{36}$/),
-    version: z.union([z.number(), z.string().regex(/^\d{1,9}$/)]).pipe(z.coerce.number().int().min(1)).optional(),
+    version: z.number().int().min(1).max(1e9).optional(),
     reason: optionalText(500),
   })
   .strict();
