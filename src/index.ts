@@ -9,6 +9,7 @@ import { Scheduler } from './jobs/scheduler';
 import { feedbackJob, remindersJob } from './jobs/afterTask';
 import { cleanupJob } from './jobs/cleanup';
 import { digestJob } from './jobs/digest';
+import { expertReviewsJob } from './jobs/expertReviews';
 import { feesJob } from './jobs/fees';
 import { DEFAULT_TARIFF_FILE, readTariffFile, tariffRowLookup } from './services/fees';
 import { setFeeLookup } from './services/fees-view';
@@ -107,6 +108,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   scheduler.register(feedbackJob(deps));
   scheduler.register(remindersJob(deps));
   scheduler.register(cleanupJob(deps));
+  scheduler.register(expertReviewsJob(deps));
   const app = createApp(adapter, { ...deps, scheduler });
   void preparing.then(() => {
     if (stopped) return;

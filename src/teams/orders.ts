@@ -16,7 +16,7 @@ import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { hasOperatorKeys } from './input';
-import { isCoordinator } from './roles';
+import { isCoordinator, requireCoordinator } from './roles';
 
 const orderIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}$/);
 /** The one-time id of an order form card (a v4 UUID, lower case as randomUUID makes it). */
@@ -146,8 +146,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
 
   const offerTo = async (c: TurnContext, data: unknown, top: boolean): Promise<AdaptiveCard> => {
     const loc = await replyLocaleOf(c, deps);
-    if (!(await isCoordinator(c, deps))) {
-      deps.log.warn({ action: top ? 'order.offerTop' : 'order.offerTo', actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
+    if (!(await requireCoordinator(c, deps, top ? 'order.offerTop' : 'order.offerTo'))) {
       return noticeCard(t(loc, 'error.forbidden'), 'attention');
     }
     const schema = top ? z.object({ orderId: orderIdSchema }).strict() : z.object({ orderId: orderIdSchema, expertId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();

@@ -6,7 +6,7 @@ import { MessageKey, t } from '../i18n';
 import { asCandidate, matchContext } from '../services/offering';
 import { actorOf, localeOf } from './activity';
 import { RouteDeps } from './deps';
-import { isCoordinator } from './roles';
+import { requireCoordinator } from './roles';
 
 /**
  * The longest `why` message parsed: the keyword, a name of at most WHY_MAX_NAME characters and
@@ -38,8 +38,7 @@ export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): 
   app.message(/^\s*(?:why|miksi|varför)(?:\s|$)/i, async (c) => {
     const loc = localeOf(c, deps.config.defaultLocale);
     const say = (text: string) => c.sendActivity({ attachments: [cardAttachment(noticeCard(text, 'attention'))] });
-    if (!(await isCoordinator(c, deps))) {
-      deps.log.warn({ action: 'why', actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
+    if (!(await requireCoordinator(c, deps, 'why'))) {
       await say(t(loc, 'error.forbidden'));
       return;
     }

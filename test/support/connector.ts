@@ -20,6 +20,12 @@ export class FakeConnector {
   readonly calls: ConnectorCall[] = [];
   respond?: (call: ConnectorCall) => { status: number; headers?: Record<string, string>; body?: unknown } | undefined;
   teamChannels: Record<string, { id: string; name?: string }[]> = {};
+  /**
+   * Roster records Teams returns for GET /v3/conversations/{id}/members/{userId}, by
+   * conversation id then user id (TeamsChannelAccount: aadObjectId, tenantId, userRole…).
+   * Anyone not listed is "not a member" (404), as Teams answers.
+   */
+  members: Record<string, Record<string, Record<string, unknown>>> = {};
   private server?: http.Server;
   private seq = 0;
   private waiters: (() => void)[] = [];
@@ -75,6 +81,13 @@ export class FakeConnector {
         const id = decodeURIComponent(teams[1]);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ conversations: this.teamChannels[id] ?? [] }));
+        return;
+      }
+      const member = url.pathname.match(/^\/v3\/conversations\/([^/]+)\/members\/([^/]+)$/);
+      if (member && req.method === 'GET') {
+        const found = this.members[decodeURIComponent(member[1])]?.[decodeURIComponent(member[2])];
+        res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(found ?? { error: { code: 'MemberNotFoundInConversation', message: 'The member was not found in the conversation.' } }));
         return;
       }
       const m = url.pathname.match(/^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/);
