@@ -267,7 +267,8 @@ export class OrderRepo {
   async pseudonymizeOrderer(aadObjectId: string, pseudonym: string): Promise<void> {
     await this.col.updateMany(
       { 'orderer.aadObjectId': aadObjectId.toLowerCase() },
-      { $set: { 'orderer.aadObjectId': pseudonym, 'orderer.name': '', contact: { name: '' } } },
+      // The Teams user id (orders keep it to open a 1:1 chat with the orderer) names them too.
+      { $set: { 'orderer.aadObjectId': pseudonym, 'orderer.name': '', contact: { name: '' } }, $unset: { 'orderer.userId': '' } },
     );
   }
 }
