@@ -1,5 +1,5 @@
 import { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
-import { isThreadId, StoredReference, threadOf } from '../store/conversations';
+import { isThreadId, postOfThread, StoredReference, threadOf } from '../store/conversations';
 import { parseRetryAfter } from './retry';
 
 export type OutgoingActivity = Partial<Activity>;
@@ -67,7 +67,8 @@ export class BotTransport implements Transport {
     await this.withConnector(ref, async (api, options) => {
       if (isChannelRoot(ref)) {
         const res = await api.createConversation(newChannelPost(ref, activity), options);
-        activityId = res.activityId ?? '';
+        // The new thread is `<channel>;messageid=<post id>`: the post's id, if not given apart.
+        activityId = res.activityId ?? postOfThread(res.id ?? '') ?? '';
       } else {
         const res = await api.sendToConversation(ref.conversation.id, addressed(ref, activity), options);
         activityId = res.id ?? '';

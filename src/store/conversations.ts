@@ -20,6 +20,12 @@ export function isThreadId(conversationId: string): boolean {
   return conversationId.includes(THREAD_MARK);
 }
 
+/** The id of the post that started a thread (`…;messageid=<post id>`), or undefined for any other id. */
+export function postOfThread(conversationId: string): string | undefined {
+  const at = conversationId.indexOf(THREAD_MARK);
+  return at < 0 ? undefined : conversationId.slice(at + THREAD_MARK.length) || undefined;
+}
+
 /** The thread that a post with this activity id starts in the channel. */
 export function threadOf(channelId: string, rootActivityId: string): string {
   return `${channelOfThread(channelId)}${THREAD_MARK}${rootActivityId}`;
