@@ -132,7 +132,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
     let json = rendered.get(locale);
     if (json === undefined) {
       json = JSON.stringify(offerCard({ ...order, status: 'offering' }, OFFER_ID_SLOT, 'open', locale, {
-        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale),
+        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps),
       }));
       rendered.set(locale, json);
     }
@@ -155,7 +155,7 @@ export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerI
   if (!conv) return null;
   const locale = pickLocale(conv.locale, deps.config.defaultLocale);
   const card = offerCard(order, offerId, state, locale, {
-    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale), stateText,
+    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), stateText,
   });
   return { key: `offer-update:${offerId}:${state}:${at}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
 }
@@ -173,7 +173,7 @@ export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, close
     const conv = chats.get(o.expertId.toLowerCase());
     if (!conv) return [];
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
-    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale) });
+    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps) });
     return [{ key: `offer-update:${o._id}:${state}:${at}`, conversationId: conv._id, op: 'update' as const, updateOf: `offer:${o._id}`, activity: message(card) }];
   });
 }

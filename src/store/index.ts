@@ -6,6 +6,7 @@ import { ConversationRepo } from './conversations';
 import { ExpertRepo } from './experts';
 import { FeeExportRepo } from './exports';
 import { FeedbackRepo } from './feedback';
+import { FeeLedgerRepo } from './feeLedger';
 import { JobRunRepo } from './jobRuns';
 import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
@@ -26,6 +27,7 @@ export interface Store {
   privacy: PrivacyRepo;
   feeExports: FeeExportRepo;
   feedback: FeedbackRepo;
+  feeLedger: FeeLedgerRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -43,6 +45,7 @@ export function createStore(db: Db): Store {
     privacy: new PrivacyRepo(db, () => conversations.forgetWritten()),
     feeExports: new FeeExportRepo(db),
     feedback: new FeedbackRepo(db),
+    feeLedger: new FeeLedgerRepo(db),
   };
 }
 
