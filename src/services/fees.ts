@@ -4,6 +4,7 @@ import { adjustmentLines, computeFee, FeeTariff, IncomeLine, loadTariffs, Outcom
 import { payrollCsv, SettlementLine, SettlementSummary, summarizeSettlement } from '../domain/feeSummary';
 import { addDays, daysBetween, finnishDate, parsePeriod, PayPeriod, paymentDate, periodLabel, periodOf, reportByDate } from '../domain/payPeriods';
 import { Locale, t } from '../i18n';
+import { volunteerIn } from '../domain/benefitGuard';
 import { localParts, zonedTimeToUtc } from '../domain/time';
 import { AssignmentDoc, StoredFee } from '../store/assignments';
 import { ServiceDeps } from './deps';
@@ -71,10 +72,11 @@ export async function settlePeriod(deps: ServiceDeps & { tariffs: FeeTariff[] },
   if (to.getTime() > now.getTime()) return { ok: false, reason: 'notEnded' };
   const assignments = await deps.store.assignments.toSettle(to);
   const ids = assignments.map((a) => a._id);
-  const [orderList, expertList, before] = await Promise.all([
+  const [orderList, expertList, before, guards] = await Promise.all([
     deps.store.orders.byIds([...new Set(assignments.map((a) => a.orderId))]),
     deps.store.experts.byIds([...new Set(assignments.map((a) => a.expertId))]),
     deps.store.feeLedger.linesOf(ids),
+    deps.store.earningsGuards.many([...new Set(assignments.map((a) => a.expertId))]),
   ]);
   const orders = new Map(orderList.map((o) => [o._id, o]));
   const experts = new Map(expertList.map((e) => [e._id, e]));
@@ -88,7 +90,8 @@ export async function settlePeriod(deps: ServiceDeps & { tariffs: FeeTariff[] },
     }
     const taskDate = localParts(a.startsAt, tz).date;
     const outcome = outcomeOf(a);
-    const feePreference = a.fee?.feePreference ?? experts.get(a.expertId)?.feePreference ?? 'fee';
+    // A month the expert marked as volunteer work pays no fee (decided at the first settlement).
+    const feePreference = a.fee?.feePreference ?? (volunteerIn(guards.get(a.expertId.toLowerCase()) ?? undefined, taskDate) ? 'volunteer' : experts.get(a.expertId)?.feePreference ?? 'fee');
     const tariff = deps.tariffs.find((t) => t.version === a.fee?.tariffVersion) ?? tariffFor(deps.tariffs, taskDate);
     let owed: IncomeLine[] = [];
     let first: StoredFee | undefined;

@@ -257,6 +257,11 @@ export class AssignmentRepo {
     return this.col.find({ startsAt: { $gte: from, $lt: to } }).toArray();
   }
 
+  /** The expert's assignments starting in [from, to) (the benefit guard's earnings). */
+  ofExpertBetween(expertId: string, from: Date, to: Date): Promise<AssignmentDoc[]> {
+    return this.col.find({ expertId, startsAt: { $gte: from, $lt: to } }).toArray();
+  }
+
   /** Accepted assignments overlapping [from, to): the no-double-booking filter. */
   overlapping(from: Date, to: Date): Promise<AssignmentDoc[]> {
     return this.col.find({ status: 'accepted', startsAt: { $lt: to }, endsAt: { $gt: from } }).toArray();

@@ -7,6 +7,7 @@ import { ExpertRepo } from './experts';
 import { FeeExportRepo } from './exports';
 import { FeedbackRepo } from './feedback';
 import { FeeLedgerRepo } from './feeLedger';
+import { EarningsGuardRepo } from './earningsGuards';
 import { JobRunRepo } from './jobRuns';
 import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
@@ -28,6 +29,7 @@ export interface Store {
   feeExports: FeeExportRepo;
   feedback: FeedbackRepo;
   feeLedger: FeeLedgerRepo;
+  earningsGuards: EarningsGuardRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -46,6 +48,7 @@ export function createStore(db: Db): Store {
     feeExports: new FeeExportRepo(db),
     feedback: new FeedbackRepo(db),
     feeLedger: new FeeLedgerRepo(db),
+    earningsGuards: new EarningsGuardRepo(db),
   };
 }
 
