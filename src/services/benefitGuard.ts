@@ -98,3 +98,13 @@ export async function tellIfPaused(deps: ServiceDeps, expertId: string, order: O
   const text = t(locale, 'guard.paused', { window: windowLabel(w), date: finnishDate(w.nextDay) });
   await deps.postman.post([{ key: `guard-paused:${s._id}:${w.id}`, conversationId: conv._id, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
 }
+
+/**
+ * What a coordinator may know (e.g. in `why`): that the expert keeps a limit of their own, and
+ * whether it keeps them from this task's offers. Never the figure, the earnings or the reason.
+ */
+export async function guardForCoordinators(deps: ServiceDeps, expertId: string, order: OrderDoc): Promise<'none' | 'set' | 'paused'> {
+  const s = await deps.store.earningsGuards.get(expertId);
+  if (!s?.limitCents) return 'none';
+  return pausedByGuard(s, await earnedIn(deps, s._id, s, windowOf(deps, s, order.startsAt))) ? 'paused' : 'set';
+}

@@ -1,6 +1,6 @@
 import { offerWave } from '../../src/services/offering';
 import { Harness, startHarness } from '../support/harness';
-import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
+import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
 
 // The expert's own earnings limit, end to end against the real database: set privately in the
 // 1:1 chat, offer cards show the gross fee and the earnings so far, a note from 80 %, offers
@@ -107,6 +107,13 @@ test('offer cards show the gross fee and the month so far, a note from 80 %, a p
   const e = await offered('talk', day(20));
   expect(e.card).toBeUndefined();
   expect(await h.bot.store.offers.col.countDocuments({ orderId: e.id, expertId: anna.aad })).toBe(0);
+  // A coordinator asking why learns that a limit of her own keeps her from it, and nothing more.
+  h.connector.reset();
+  await h.post(channelMessage(h, coordinator, `miksi Aalto ${e.id}`));
+  const why = h.connector.sentTo(CHANNEL.id).map(text).join();
+  expect(why).toContain('Oma ansioraja');
+  expect(why).toContain('asetettu; kokemusasiantuntija ei ota tämän jakson tehtäviä');
+  expect(why).not.toMatch(/100|140|50,00|30,00/);
   const f = await offered('talk', day(3, 1));
   expect(f.card).toContain(`Ansiosi ${monthLabel(1)} tähän mennessä`);
   expect(f.card).toMatch(/tähän mennessä","value":"0,00 €"/);

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { computeFee, tariffFor } from '../../src/domain/fees';
 import { localParts } from '../../src/domain/time';
-import { outcomeOf, reportDeadlineFacts } from '../../src/services/fees';
+import { outcomeOf, reportDeadlineFacts, settlePeriod } from '../../src/services/fees';
 import { FeedbackRepo } from '../../src/store/feedback';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
@@ -186,4 +186,21 @@ test("the digest warns when a settled period's Incomes Register deadline is near
   ]);
   expect(await reportDeadlineFacts(h.bot.deps, new Date('2026-11-12T06:00:00Z'), 'fi')).toEqual([]);
   expect((await reportDeadlineFacts(h.bot.deps, new Date('2026-12-11T06:00:00Z'), 'sv'))[0].value).toBe('period 11/2026: betalningsdag 7.12.2026, ska anmälas senast 14.12.2026 (dagar kvar: 3)');
+});
+
+test('a month the expert marked as volunteer work pays no fee at settlement; the trip is still reimbursed', async () => {
+  const s = h.bot.store;
+  const now = new Date();
+  await s.earningsGuards.save(anna.aad, { per: 'month', pauseAtLimit: false, volunteerMonths: ['2026-12'] }, now);
+  const startsAt = new Date(Date.UTC(2026, 11, 3, 9));
+  await s.orders.col.insertOne({
+    _id: 'T-2026-0011', themes: ['mental-health'], taskType: 'training', title: 'x', description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
+    targetGroup: 'x', seats: 1, language: 'fi', costCentre: 'KP-100', contact: { name: 'x' }, orderer: { aadObjectId: orderer.aad, name: 'Aino' }, conversationId: orderer.personal,
+    endsAt: startsAt, status: 'done', createdAt: now, updatedAt: now,
+  });
+  await s.assignments.col.insertOne({ _id: 'T-2026-0011#1', orderId: 'T-2026-0011', expertId: anna.aad, seat: 1, startsAt, endsAt: startsAt, status: 'done', confirmedMinutes: 90, outcome: 'held', travelKm: 8, createdAt: now, updatedAt: now });
+  const r = await settlePeriod(h.bot.deps, '2026-12', new Date('2027-01-02T06:00:00Z'));
+  expect(r.ok && r.lines.filter((l) => l.assignmentId === 'T-2026-0011#1').map((l) => [l.kind, l.cents, l.hundredths])).toEqual([['fee', 0, 150], ['travelKm', 200, 0]]);
+  expect((await s.assignments.col.findOne({ _id: 'T-2026-0011#1' }))!.fee).toMatchObject({ feePreference: 'volunteer', settledIn: '2026-12' });
+  expect(r.ok && r.csv).toBe(`\uFEFF${HEADER}7.1.2027;2026-12;Aalto Anna;${anna.aad};Kilometrikorvaus;;Matkakorvaus, km;KP-100;1;0,00;8,00;2,00;\r\n`);
 });
