@@ -175,7 +175,7 @@ test('a period not yet over is not settled, and the usage names the period form'
   await h.post(channelMessage(h, coordinator, 'palkkiot 2026-10.1'));
   const said = h.connector.sentTo(CHANNEL.id).map(text).join('\n');
   expect(said).toContain('Kausi 1/2099 ei ole vielä päättynyt');
-  expect(said).toMatch(/Käyttö: palkkiot \d{4}-\d{2}, esim/);
+  expect(said).toMatch(/Käyttö: palkkiot ja palkkakausi, esim\. palkkiot \d{4}-\d{2}"/);
   expect(await h.bot.store.feeLedger.settlement('2099-01')).toBeNull();
 });
 
