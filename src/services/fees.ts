@@ -23,7 +23,7 @@ export function readTariffFile(file: string): { ok: true; tariffs: FeeTariff[] }
   return r.ok ? r : { ok: false, errors: r.errors.map((e) => `FEE_TARIFF_FILE ${file}: ${e}`) };
 }
 
-
+/** The fee case of an assignment: undefined when nothing is owed (early cancellation, not finished). */
 export function outcomeOf(a: AssignmentDoc): Outcome | undefined {
   if (a.status === 'cancelled') return a.feePayable ? 'cancelledLate' : undefined;
   if (a.status !== 'done') return undefined;
@@ -80,6 +80,8 @@ export async function settlePeriod(deps: ServiceDeps & { tariffs: FeeTariff[] },
   ]);
   const orders = new Map(orderList.map((o) => [o._id, o]));
   const experts = new Map(expertList.map((e) => [e._id, e]));
+  const paidBefore = new Map<string, SettlementLine[]>();
+  for (const l of before) if (l.period !== period.id) paidBefore.set(l.assignmentId, [...(paidBefore.get(l.assignmentId) ?? []), l]);
   let notComputed = 0;
   for (const a of assignments) {
     const order = orders.get(a.orderId);
@@ -111,7 +113,7 @@ export async function settlePeriod(deps: ServiceDeps & { tariffs: FeeTariff[] },
       // An early cancellation: nothing is owed, and it is settled as such.
       first = { feeCents: 0, travelCents: 0, totalCents: 0, hours: 0, tariffVersion: tariff?.version ?? '', computedAt: now, settledIn: period.id, feePreference };
     }
-    const paid = before.filter((l) => l.assignmentId === a._id && l.period !== period.id);
+    const paid = paidBefore.get(a._id) ?? [];
     const taskPeriod = periodOf(taskDate, mode).id;
     // The income type as the tariff names it; for a line only paid before, as it was paid.
     const incomeOf = (id: string): Pick<SettlementLine, 'incomeCode' | 'incomeClass' | 'incomeName'> => {
