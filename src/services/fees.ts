@@ -83,6 +83,10 @@ export async function settlePeriod(deps: ServiceDeps & { tariffs: FeeTariff[] },
   const paidBefore = new Map<string, SettlementLine[]>();
   for (const l of before) if (l.period !== period.id) paidBefore.set(l.assignmentId, [...(paidBefore.get(l.assignmentId) ?? []), l]);
   let notComputed = 0;
+  const settled: string[] = [];
+  const newLines: SettlementLine[] = [];
+  const firstFees: { id: string; fee: StoredFee }[] = [];
+  const answered: { id: string; at: Date }[] = [];
   for (const a of assignments) {
     const order = orders.get(a.orderId);
     if (!order) {
@@ -126,10 +130,16 @@ export async function settlePeriod(deps: ServiceDeps & { tariffs: FeeTariff[] },
       ...l, ...incomeOf(l.incomeType), period: period.id, assignmentId: a._id, orderId: a.orderId, expertId: a.expertId, costCentre: order.costCentre,
       taskDate, taskPeriod, adjustment: taskPeriod !== period.id, tariffVersion: tariff?.version ?? '',
     }));
-    await deps.store.feeLedger.replaceLines(period.id, a._id, lines, now);
-    if (!a.fee && first) await deps.store.assignments.storeFee(a._id, first);
-    if (a.answerPendingAt) await deps.store.assignments.clearAnswerPending(a._id, a.answerPendingAt);
+    settled.push(a._id);
+    newLines.push(...lines);
+    if (!a.fee && first) firstFees.push({ id: a._id, fee: first });
+    if (a.answerPendingAt) answered.push({ id: a._id, at: a.answerPendingAt });
   }
+  // Lines first, then the fees that mark assignments settled, then the answer flags: a crash
+  // in between leaves the assignments to be settled again by the resumed run, never half paid.
+  await deps.store.feeLedger.replaceLines(period.id, settled, newLines, now);
+  await deps.store.assignments.storeFees(firstFees);
+  await deps.store.assignments.clearAnswersPending(answered);
   const lines = await deps.store.feeLedger.ofPeriod(period.id);
   const names = new Map((await deps.store.experts.byIds([...new Set(lines.map((l) => l.expertId))])).map((e) => [e._id, e.displayName]));
   const nameOf = (id: string) => names.get(id) ?? id;

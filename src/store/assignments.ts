@@ -225,9 +225,16 @@ export class AssignmentRepo {
     }).toArray();
   }
 
-  /** The answer was settled; kept when a newer answer came after the settlement read it. */
-  async clearAnswerPending(id: string, seen: Date): Promise<void> {
-    await this.col.updateOne({ _id: id, answerPendingAt: seen }, { $unset: { answerPendingAt: '' } });
+  /** The answers were settled; a flag stays where a newer answer came after the settlement read it. */
+  async clearAnswersPending(seen: { id: string; at: Date }[]): Promise<void> {
+    if (seen.length === 0) return;
+    await this.col.bulkWrite(seen.map((x) => ({ updateOne: { filter: { _id: x.id, answerPendingAt: x.at }, update: { $unset: { answerPendingAt: '' } } } })), { ordered: false });
+  }
+
+  /** Stores first-settlement fees, one bulk write; a fee already stored is kept. */
+  async storeFees(fees: { id: string; fee: StoredFee }[]): Promise<void> {
+    if (fees.length === 0) return;
+    await this.col.bulkWrite(fees.map((x) => ({ updateOne: { filter: { _id: x.id, fee: { $exists: false } }, update: { $set: { fee: x.fee } } } })), { ordered: false });
   }
 
   of(orderId: string, expertId: string): Promise<AssignmentDoc | null> {
@@ -246,11 +253,6 @@ export class AssignmentRepo {
     const live = await this.col.find({ orderId, status: 'accepted' }).toArray();
     await this.col.updateMany({ orderId, status: 'accepted' }, { $set: { status: 'cancelled', feePayable, updatedAt: now } });
     return live;
-  }
-
-  /** Stores a computed fee unless one is already stored. */
-  async storeFee(id: string, fee: StoredFee): Promise<void> {
-    await this.col.updateOne({ _id: id, fee: { $exists: false } }, { $set: { fee } });
   }
 
   inPeriod(from: Date, to: Date): Promise<AssignmentDoc[]> {

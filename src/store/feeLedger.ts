@@ -50,16 +50,15 @@ export class FeeLedgerRepo {
   }
 
   /**
-   * Makes the assignment's lines of this period exactly `lines`: a resumed settlement writes
-   * the same ids again, and a line no longer owed is removed.
+   * Makes the lines of these assignments in this period exactly `lines`, in two writes (one
+   * delete, inserts in batches) rather than per assignment: on FerretDB each filtered write is
+   * a scan. A resumed settlement deletes and writes the same ids again.
    */
-  async replaceLines(period: string, assignmentId: string, lines: SettlementLine[], now: Date): Promise<void> {
-    const docs: FeeLineDoc[] = lines.map((l) => ({ ...l, _id: `${period}|${assignmentId}|${l.kind}|${l.incomeType}`, createdAt: now }));
-    await this.lines.deleteMany({ period, assignmentId, _id: { $nin: docs.map((d) => d._id) } });
-    for (const d of docs) {
-      const { _id, ...rest } = d;
-      await upsertRetryingLostInsert(() => this.lines.replaceOne({ _id }, rest, { upsert: true }));
-    }
+  async replaceLines(period: string, assignmentIds: string[], lines: SettlementLine[], now: Date): Promise<void> {
+    if (assignmentIds.length === 0) return;
+    await this.lines.deleteMany({ period, assignmentId: { $in: assignmentIds } });
+    const docs: FeeLineDoc[] = lines.map((l) => ({ ...l, _id: `${period}|${l.assignmentId}|${l.kind}|${l.incomeType}`, createdAt: now }));
+    for (let i = 0; i < docs.length; i += 1000) await this.lines.insertMany(docs.slice(i, i + 1000), { ordered: false });
   }
 
   async recordSettlement(doc: SettlementDoc): Promise<void> {
