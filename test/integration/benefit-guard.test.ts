@@ -110,10 +110,11 @@ test('offer cards show the gross fee and the month so far, a note from 80 %, a p
   // A coordinator asking why learns that a limit of her own keeps her from it, and nothing more.
   h.connector.reset();
   await h.post(channelMessage(h, coordinator, `miksi Aalto ${e.id}`));
-  const why = h.connector.sentTo(CHANNEL.id).map(text).join();
+  // The cards only (the activities around them carry ports and ids that may hold any digits).
+  const why = h.connector.sentTo(CHANNEL.id).map((a) => text((a as { attachments?: unknown }).attachments)).join();
   expect(why).toContain('Oma ansioraja');
   expect(why).toContain('asetettu; kokemusasiantuntija ei ota tämän jakson tehtäviä');
-  expect(why).not.toMatch(/100|140|50,00|30,00/);
+  expect(why).not.toMatch(/\d+,\d\d|\d+ %|100 €/);
   const f = await offered('talk', day(3, 1));
   expect(f.card).toContain(`Ansiosi ${monthLabel(1)} tähän mennessä`);
   expect(f.card).toMatch(/tähän mennessä","value":"0,00 €"/);
@@ -127,7 +128,7 @@ test('an expert without a limit of their own gets the shared card, with no earni
 });
 
 test('coordinators never see the figure or the earnings', async () => {
-  const all = [...h.connector.sentTo(CHANNEL.id), ...h.connector.sentTo(coordinator.personal)].map(text).join('\n');
+  const all = [...h.connector.sentTo(CHANNEL.id), ...h.connector.sentTo(coordinator.personal)].map((a) => text((a as { attachments?: unknown }).attachments)).join('\n');
   expect(all).not.toMatch(/100,00|ansioraja|Ansiosi|bruttopalkkio/i);
   const stored = await h.bot.store.outbox.col.find({ conversationId: { $in: [CHANNEL.id, coordinator.personal] } }).toArray();
   expect(JSON.stringify(stored)).not.toMatch(/100,00|ansioraja|Ansiosi|bruttopalkkio/i);
