@@ -11,8 +11,7 @@ import { cleanupJob } from './jobs/cleanup';
 import { digestJob } from './jobs/digest';
 import { expertReviewsJob } from './jobs/expertReviews';
 import { feesJob } from './jobs/fees';
-import { DEFAULT_TARIFF_FILE, readTariffFile, tariffRowLookup } from './services/fees';
-import { setFeeLookup } from './services/fees-view';
+import { DEFAULT_TARIFF_FILE, readTariffFile, reportDeadlineFacts } from './services/fees';
 import { waveJob } from './jobs/waves';
 import { OutboxSender } from './messaging/sender';
 import { BotTransport } from './messaging/transport';
@@ -40,7 +39,6 @@ export interface RunningBot {
 export async function startBot(config: Config, log: Logger = createLogger(config.logLevel), o: { now?: () => Date } = {}): Promise<RunningBot> {
   const tariffFile = readTariffFile(config.feeTariffFile ?? DEFAULT_TARIFF_FILE);
   if (!tariffFile.ok) throw new Error(tariffFile.errors.join('; '));
-  setFeeLookup(tariffRowLookup(tariffFile.tariffs, config.timeZone));
   const database = openDatabase(config.mongodbUri, config.mongodbDb);
   const store = createStore(database.db);
   let indexesReady = false;
@@ -89,6 +87,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
       return [
         { label: t(locale, 'digest.missingFeedback'), value: String(await store.feedback.missingCount()) },
         { label: t(locale, 'digest.debriefs'), value: String(await store.feedback.debriefsSince(new Date(now.getTime() - 86_400_000))) },
+        ...(await reportDeadlineFacts(deps, now, locale)),
       ];
     },
     postman: {

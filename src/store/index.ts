@@ -6,6 +6,8 @@ import { ConversationRepo } from './conversations';
 import { ExpertRepo } from './experts';
 import { FeeExportRepo } from './exports';
 import { FeedbackRepo } from './feedback';
+import { FeeLedgerRepo } from './feeLedger';
+import { EarningsGuardRepo } from './earningsGuards';
 import { JobRunRepo } from './jobRuns';
 import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
@@ -28,6 +30,8 @@ export interface Store {
   feeExports: FeeExportRepo;
   feedback: FeedbackRepo;
   rateLimits: RateLimitRepo;
+  feeLedger: FeeLedgerRepo;
+  earningsGuards: EarningsGuardRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -46,6 +50,8 @@ export function createStore(db: Db): Store {
     feeExports: new FeeExportRepo(db),
     feedback: new FeedbackRepo(db),
     rateLimits: new RateLimitRepo(db),
+    feeLedger: new FeeLedgerRepo(db),
+    earningsGuards: new EarningsGuardRepo(db),
   };
 }
 

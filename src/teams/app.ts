@@ -17,6 +17,7 @@ import { registerOrderRoutes } from './orders';
 import { registerPrivacyRoutes } from './privacy';
 import { rememberConversation } from './references';
 import { registerWhyRoute } from './why';
+import { registerEarningsGuardRoutes } from './earnings';
 
 /**
  * The bot: an Application whose routes are declared by feature. Each route parses its
@@ -68,6 +69,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   registerOfferRoutes(app, deps);
   registerExpertRoutes(app, deps);
   registerWhyRoute(app, deps);
+  registerEarningsGuardRoutes(app, deps);
   registerPrivacyRoutes(app, deps);
   registerJobCommands(app, deps);
   registerFileRoutes(app, deps);

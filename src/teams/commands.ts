@@ -16,6 +16,7 @@ export const COMMANDS = {
   coordinatorsChannel: { fi: ['koordinaattorikanava'], sv: ['koordinatorkanal'], en: ['coordinators channel'] },
   digestNow: { fi: ['kooste nyt'], sv: ['sammandrag nu'], en: ['digest now'] },
   fees: { fi: ['palkkiot'], sv: ['arvoden'], en: ['fees'] },
+  earningsLimit: { fi: ['ansioraja'], sv: ['inkomstgräns', 'inkomstgrans'], en: ['earnings limit'] },
 } satisfies Record<string, Record<Locale, string[]>>;
 
 export type CommandId = keyof typeof COMMANDS;

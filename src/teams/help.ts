@@ -14,6 +14,7 @@ const COMMANDS_BY_SCOPE: Record<ConversationScope, [CommandId, Parameters<typeof
     ['register', 'help.cmd.register'],
     ['profile', 'help.cmd.profile'],
     ['pause', 'help.cmd.pause'],
+    ['earningsLimit', 'help.cmd.earningsLimit'],
     ['myData', 'help.cmd.myData'],
     ['help', 'help.cmd.help'],
   ],

@@ -6,6 +6,9 @@ import { localeOf } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { requireCoordinator } from './roles';
+import { parsePeriod, periodLabel, previousPeriod } from '../domain/payPeriods';
+import { localParts } from '../domain/time';
+import { periodRange } from '../services/fees';
 
 /**
  * Coordinators run jobs now: `digest now`, `fees 2026-10`. They go through the scheduler's
@@ -32,11 +35,20 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
 
   app.message(commandPattern('digestNow'), (c) => run(c, 'daily-digest', {}));
   app.message(commandPattern('fees', true), async (c) => {
-    const month = /(\d{4}-(0[1-9]|1[0-2]))\s*$/.exec(c.activity.text ?? '')?.[1];
-    if (!month) {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(localeOf(c, deps.config.defaultLocale), 'fees.usage'), 'attention'))] });
+    const loc = localeOf(c, deps.config.defaultLocale);
+    const mode = deps.config.payPeriod;
+    const id = /(\d{4}-\d{2}(?:\.\d)?)\s*$/.exec(c.activity.text ?? '')?.[1] ?? '';
+    const period = parsePeriod(id, mode);
+    if (!period) {
+      const example = previousPeriod(localParts(deps.now(), deps.config.timeZone).date, mode).id;
+      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'fees.usage', { example }), 'attention'))] });
       return;
     }
-    await run(c, 'monthly-fees', { key: month, params: { month } });
+    // A period is settled once: settling it before its end would leave its last days to the next.
+    if (periodRange(period, deps.config.timeZone)[1].getTime() > deps.now().getTime()) {
+      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'fees.notEnded', { period: periodLabel(period) }), 'attention'))] });
+      return;
+    }
+    await run(c, 'fees', { key: period.id, params: { period: period.id } });
   });
 }
