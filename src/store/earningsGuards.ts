@@ -42,6 +42,11 @@ export class EarningsGuardRepo {
     return doc;
   }
 
+  /** Erasure: the limit is the expert's own and goes whole. */
+  async eraseExpert(expertId: string): Promise<void> {
+    await this.col.deleteOne({ _id: expertId.toLowerCase() });
+  }
+
   /** Whether the expert has set a limit (all a coordinator may know). */
   async hasLimit(expertId: string): Promise<boolean> {
     return !!(await this.get(expertId))?.limitCents;

@@ -45,6 +45,16 @@ export class FeeLedgerRepo {
     return assignmentIds.length === 0 ? Promise.resolve([]) : this.lines.find({ assignmentId: { $in: assignmentIds } }).toArray();
   }
 
+  /** The person's paid lines (`my data`). */
+  ofExpert(expertId: string): Promise<FeeLineDoc[]> {
+    return this.lines.find({ expertId: expertId.toLowerCase() }).toArray();
+  }
+
+  /** Erasure: the lines stay for accounting, under the pseudonym (as the assignments they pay). */
+  async pseudonymize(expertId: string, pseudonym: string): Promise<void> {
+    await this.lines.updateMany({ expertId: expertId.toLowerCase() }, { $set: { expertId: pseudonym } });
+  }
+
   ofPeriod(period: string): Promise<FeeLineDoc[]> {
     return this.lines.find({ period }).toArray();
   }
