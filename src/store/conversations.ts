@@ -99,6 +99,16 @@ export class ConversationRepo {
     return latest;
   }
 
+  /**
+   * The language of a user's 1:1 chats, when they choose one: what every later message
+   * (offers, reminders, feedback cards) to them is written in.
+   */
+  async setPersonalLocale(aadObjectId: string, locale: string, now: Date): Promise<void> {
+    const ids = (await this.col.find({ userAadObjectId: aadObjectId.toLowerCase(), scope: 'personal' }).project({ _id: 1 }).toArray()).map((d) => String(d._id));
+    for (const id of ids) this.written.delete(id);
+    if (ids.length) await this.col.updateMany({ _id: { $in: ids } }, { $set: { locale, updatedAt: now } });
+  }
+
   async markUnreachable(id: string, now: Date): Promise<void> {
     this.written.delete(id);
     await this.col.updateOne({ _id: id }, { $set: { reachable: false, updatedAt: now } });

@@ -10,6 +10,7 @@ import { JobRunRepo } from './jobRuns';
 import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
 import { OutboxRepo } from './outbox';
+import { UserPreferenceRepo } from './preferences';
 import { PrivacyRepo } from './privacy';
 
 /** Every repository, one per collection; the only code that knows MongoDB. */
@@ -26,6 +27,7 @@ export interface Store {
   privacy: PrivacyRepo;
   feeExports: FeeExportRepo;
   feedback: FeedbackRepo;
+  preferences: UserPreferenceRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -43,6 +45,7 @@ export function createStore(db: Db): Store {
     privacy: new PrivacyRepo(db, () => conversations.forgetWritten()),
     feeExports: new FeeExportRepo(db),
     feedback: new FeedbackRepo(db),
+    preferences: new UserPreferenceRepo(db),
   };
 }
 

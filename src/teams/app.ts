@@ -11,6 +11,7 @@ import { registerExpertRoutes } from './experts';
 import { registerFeedbackRoutes } from './feedback';
 import { registerFileRoutes } from './files';
 import { registerJobCommands } from './jobs';
+import { registerLanguageRoutes, resolveUserLocale } from './language';
 import { sendHelp, welcomeOnMembersAdded } from './help';
 import { registerOfferRoutes } from './offers';
 import { registerOrderRoutes } from './orders';
@@ -45,6 +46,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
         return false;
       }
     }
+    await resolveUserLocale(context, deps);
     await rememberConversation(context, deps);
     return true;
   });
@@ -70,6 +72,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   registerWhyRoute(app, deps);
   registerPrivacyRoutes(app, deps);
   registerJobCommands(app, deps);
+  registerLanguageRoutes(app, deps);
   registerFileRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
 

@@ -1,6 +1,6 @@
 import { TurnContext } from 'botbuilder';
 import { ConversationUpsert } from '../store/conversations';
-import { channelDataOf, scopeOf, str } from './activity';
+import { channelDataOf, localeOf, scopeOf, str } from './activity';
 import { RouteDeps } from './deps';
 
 /**
@@ -17,6 +17,9 @@ export async function rememberConversation(context: TurnContext, deps: RouteDeps
   // fails the write.
   const tenantId = str(a.conversation.tenantId) ?? cd.tenant?.id;
   const locale = str(a.locale);
+  // A 1:1 chat is one user's: later messages there follow their resolved language (their
+  // own choice first). Group chats and channels keep the client's locale.
+  const conversationLocale = scope === 'personal' ? localeOf(context, deps.config.defaultLocale) : locale;
   const aad = str(a.from?.aadObjectId);
   const doc: ConversationUpsert = {
     _id: a.conversation.id,
@@ -24,7 +27,7 @@ export async function rememberConversation(context: TurnContext, deps: RouteDeps
     tenantId,
     teamId: cd.team?.id,
     userAadObjectId: scope === 'personal' ? aad?.toLowerCase() : undefined,
-    locale,
+    locale: conversationLocale,
     reference: {
       bot: { id: a.recipient.id, name: str(a.recipient.name) },
       channelId: a.channelId,
