@@ -112,12 +112,13 @@ export async function seed({ uri, dbName, tenant = readTenant(), empty = false }
 }
 
 /** A message from the window's user to a conversation, through the Playground (as its page sends it). */
-async function postAs(playgroundUrl, conversationId, text, bot) {
+async function postAs(playgroundUrl, conversationId, text, bot, from) {
   const at = `<at>${bot.name}</at>`;
   const res = await fetch(`${playgroundUrl}/_conversation/v1/conversations/${encodeURIComponent(conversationId)}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'text', text: `${at} ${text}`, textFormat: 'plain', mentions: [{ mentioned: { id: bot.id, name: bot.name }, text: at }] }),
+    // `from` is required but the Playground sends as its current user whatever it says.
+    body: JSON.stringify({ type: 'text', text: `${at} ${text}`, textFormat: 'plain', from: { id: from.id }, mentions: [{ mentioned: { id: bot.id, name: bot.name }, text: at }] }),
   });
   if (!res.ok) throw new Error(`the Playground refused the message: ${res.status} ${await res.text()}`);
 }
@@ -133,6 +134,7 @@ export async function prepareCoordinatorsChannel(playgroundUrl, tenant = readTen
     method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
   });
   if (!install.ok) throw new Error(`installing the bot in the coordinators' channel failed: ${install.status}`);
-  await postAs(playgroundUrl, channelId, 'koordinaattorikanava', tenant.bot);
+  const kaisa = demoRoles(tenant).find((r) => r.role === 'coordinator').user;
+  await postAs(playgroundUrl, channelId, 'koordinaattorikanava', tenant.bot, kaisa);
   return channelId;
 }

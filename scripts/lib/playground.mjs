@@ -77,7 +77,23 @@ function configForUser(configPath, who, dir, editConfig = (c) => c) {
  * @returns {Promise<{ url: string, port: number, serviceUrl: string, logFile: string, eventsFile: string|undefined,
  *   configPath: string|undefined, pid: number, readEvents(): object[], stop(): Promise<void> }>}
  */
-export async function startPlayground({
+export async function startPlayground(options = {}) {
+  // The fixed ports lie in Linux's ephemeral range: a connection elsewhere on the machine can
+  // hold one for a moment, and the Playground then silently moves to a random port. Retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPlaygroundOnce(options);
+    } catch (error) {
+      if (!(error instanceof PortMovedError) || attempt >= 4) throw error;
+      options.log?.(`${error.message}; trying port ${options.port} again`);
+      await sleep(500 * attempt);
+    }
+  }
+}
+
+class PortMovedError extends Error {}
+
+async function startPlaygroundOnce({
   botEndpoint,
   port = 56150,
   cwd,
@@ -159,7 +175,7 @@ export async function startPlayground({
     for (;;) {
       if (hasExited) throw new Error(`Agents Playground exited before it was ready:\n${output.trim()}`);
       if (listenedOn !== undefined && listenedOn !== port) {
-        throw new Error(`Agents Playground took port ${listenedOn} instead of ${port} (port was taken meanwhile)`);
+        throw new PortMovedError(`Agents Playground took port ${listenedOn} instead of ${port} (port was taken meanwhile)`);
       }
       if (Date.now() > deadline) throw new Error(`Agents Playground did not answer on ${url} within ${timeoutMs} ms:\n${output.trim()}`);
       const [page, ping] = await Promise.all([
