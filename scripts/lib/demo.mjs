@@ -30,17 +30,20 @@ export function demoRoles(tenant = readTenant()) {
     if (!u) throw new Error(`${first} is not in .m365agentsplayground.yml`);
     return u;
   };
+  // PLAYGROUND_PORTS=a,b,c moves the three windows (the e2e test runs beside a running demo).
+  const ports = (process.env.PLAYGROUND_PORTS ?? '56150,56151,56152').split(',').map(Number);
+  if (ports.length !== 3 || ports.some((p) => !Number.isInteger(p) || p <= 0 || p > 65535)) throw new Error('PLAYGROUND_PORTS: three port numbers, e.g. 56150,56151,56152');
   return [
     {
-      role: 'professional', user: byName('Aino'), port: 56150, ownTeam: { name: 'Perhekeskus', channel: 'Tiimi' },
+      role: 'professional', user: byName('Aino'), port: ports[0], ownTeam: { name: 'Perhekeskus', channel: 'Tiimi' },
       tryThis: ['type "tilaa" (order) and fill in the card: theme Mielenterveys, a time tomorrow', '"omat tilaukset" (my orders) shows your orders and their state'],
     },
     {
-      role: 'expert', user: byName('Eero'), port: 56151, ownTeam: { name: 'Kokemusasiantuntijat', channel: 'Vertaistuki' },
+      role: 'expert', user: byName('Eero'), port: ports[1], ownTeam: { name: 'Kokemusasiantuntijat', channel: 'Vertaistuki' },
       tryThis: ['offers arrive in this chat once Kaisa offers the task: accept with one click', '"profiili" (profile) shows your expert profile'],
     },
     {
-      role: 'coordinator', user: byName('Kaisa'), port: 56152, ownTeam: null,
+      role: 'coordinator', user: byName('Kaisa'), port: ports[2], ownTeam: null,
       tryThis: [
         `open "${tenant.team.name} - ${tenant.team.channels[0].name}" (the coordinators' channel): new orders arrive there; offer one to Eero`,
         'in the channel (@mention the bot): "siirrä aikaa 1 vrk" (move time), "palaute nyt", "kooste nyt", "palkkiot YYYY-MM"',
