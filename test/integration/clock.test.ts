@@ -47,6 +47,11 @@ async function inPersonal(u: typeof orderer, words: string): Promise<string> {
 
 const feedbackCards = (chat: string, orderId: string) => h.connector.sentTo(chat).map(text).filter((s) => s.includes('"verb":"feedback.') && s.includes(orderId));
 
+test('the channel\'s help offers moving the clock and running jobs now (local mode)', async () => {
+  const help = await inChannel('ohje');
+  for (const words of ['siirrä aikaa', 'palaute nyt', 'muistutukset nyt', 'tarjouskierros nyt', 'siivous nyt', 'kooste nyt', 'kieli']) expect(help).toContain(`**${words}**`);
+});
+
 test('only a coordinator moves the clock, and only forward by a length people type', async () => {
   expect(await inPersonal(orderer, 'siirrä aikaa 2 h')).toContain('ei ole oikeutta');
   expect(h.bot.clock.offsetMs()).toBe(0);
