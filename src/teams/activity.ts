@@ -12,6 +12,13 @@ export function scopeOf(context: TurnContext): ConversationScope {
 
 /** Where the turn keeps the user's language once resolved (src/teams/language.ts). */
 export const USER_LOCALE = 'valittaja.userLocale';
+/** …and the language the user chose themselves, if they did. */
+export const CHOSEN_LOCALE = 'valittaja.chosenLocale';
+
+/** The language the acting user chose (`kieli suomi`), or undefined: resolved once per turn. */
+export function chosenLocaleOf(context: TurnContext): Locale | undefined {
+  return context.turnState.get(CHOSEN_LOCALE) as Locale | undefined;
+}
 
 /**
  * The language to answer this user in. Resolved once per turn, before any route runs

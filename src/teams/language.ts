@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Application, TurnState } from './sdk';
 import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
 import { Locale, pickLocale, t } from '../i18n';
-import { actorOf, localeOf, scopeOf, str, USER_LOCALE } from './activity';
+import { actorOf, CHOSEN_LOCALE, localeOf, scopeOf, str, USER_LOCALE } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { helpCard } from './help';
@@ -23,6 +23,7 @@ export async function resolveUserLocale(context: TurnContext, deps: Pick<RouteDe
   const chosen = aad ? await deps.store.preferences.localeOf(aad) : undefined;
   const locale = chosen ?? fromClient;
   context.turnState.set(USER_LOCALE, locale);
+  context.turnState.set(CHOSEN_LOCALE, chosen);
   return locale;
 }
 
@@ -59,6 +60,7 @@ export function registerLanguageRoutes(app: Application<TurnState>, deps: RouteD
     // Messages the bot sends this user later (offers, reminders, feedback) follow the choice.
     await deps.store.conversations.setPersonalLocale(aad, locale, deps.now());
     c.turnState.set(USER_LOCALE, locale);
+    c.turnState.set(CHOSEN_LOCALE, locale);
     deps.log.info({ action: 'language', locale }, 'user chose a language');
     return true;
   };

@@ -1,6 +1,6 @@
 import { TurnContext } from 'botbuilder';
 import { ConversationUpsert } from '../store/conversations';
-import { channelDataOf, localeOf, scopeOf, str } from './activity';
+import { channelDataOf, chosenLocaleOf, scopeOf, str } from './activity';
 import { RouteDeps } from './deps';
 
 /**
@@ -17,9 +17,9 @@ export async function rememberConversation(context: TurnContext, deps: RouteDeps
   // fails the write.
   const tenantId = str(a.conversation.tenantId) ?? cd.tenant?.id;
   const locale = str(a.locale);
-  // A 1:1 chat is one user's: later messages there follow their resolved language (their
-  // own choice first). Group chats and channels keep the client's locale.
-  const conversationLocale = scope === 'personal' ? localeOf(context, deps.config.defaultLocale) : locale;
+  // A 1:1 chat is one user's: later messages there are in the language they chose, if they
+  // did. Otherwise, and in group chats and channels, the client's locale is kept.
+  const conversationLocale = (scope === 'personal' ? chosenLocaleOf(context) : undefined) ?? locale;
   const aad = str(a.from?.aadObjectId);
   const doc: ConversationUpsert = {
     _id: a.conversation.id,
