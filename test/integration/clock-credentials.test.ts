@@ -56,5 +56,5 @@ test('a configured coordinator cannot move the clock when the bot has credential
 
 test('the help in a channel does not offer moving the clock; jobs can still be run now', async () => {
   expect(await say('ohje')).not.toContain('siirrä aikaa');
-  expect(await say('palaute nyt')).toContain('Valmis: palautepyynnöt.');
+  expect(await say('palaute nyt')).toMatch(/(Valmis|Jo ajettu tälle jaksolle|Käynnissä jo toisaalla): palautepyynnöt\./);
 });

@@ -63,7 +63,8 @@ test('only a coordinator moves the clock, and only forward by a length people ty
 
 test('a task ends when the clock passes it: `palaute nyt` sends both feedback cards only then', async () => {
   await filledOrder('T-2026-8001', 1 * HOUR);
-  expect(await inChannel('palaute nyt')).toContain('Valmis: palautepyynnöt.');
+  const ran = /(Valmis|Jo ajettu tälle jaksolle|Käynnissä jo toisaalla): palautepyynnöt\./; // the five-minute tick may have run this minute
+  expect(await inChannel('palaute nyt')).toMatch(ran);
   await h.bot.sender.drain(10000);
   expect(feedbackCards(orderer.personal, 'T-2026-8001')).toHaveLength(0);
 
@@ -73,7 +74,7 @@ test('a task ends when the clock passes it: `palaute nyt` sends both feedback ca
   expect(h.bot.clock.offsetMs()).toBe(3 * HOUR);
   expect(h.bot.deps.now().getTime()).toBeGreaterThanOrEqual(before + 3 * HOUR);
 
-  expect(await inChannel('palaute nyt')).toContain('Valmis: palautepyynnöt.');
+  expect(await inChannel('palaute nyt')).toMatch(ran);
   await h.bot.sender.drain(10000);
   expect(feedbackCards(orderer.personal, 'T-2026-8001')).toHaveLength(1);
   expect(feedbackCards(expert.personal, 'T-2026-8001')).toHaveLength(1);
@@ -85,10 +86,12 @@ test.each([
   ['tarjouskierros nyt', 'tarjouskierros', 'offer-waves'],
   ['siivous nyt', 'siivous', 'cleanup'],
   ['kooste nyt', 'päivän kooste', 'daily-digest'],
-])('`%s` runs the job now for a coordinator', async (words, name, job) => {
-  const runs = (await h.bot.store.jobRuns.recent(job, 50)).length;
-  expect(await inChannel(words)).toContain(`Valmis: ${name}.`);
-  expect(await h.bot.store.jobRuns.recent(job, 50)).toHaveLength(runs + 1);
+])('`%s` runs the job now for a coordinator (this minute\'s run on the bot\'s clock)', async (words, name, job) => {
+  const minute = new Date(Math.floor(h.bot.deps.now().getTime() / 60_000) * 60_000).toISOString();
+  // A cron tick of the same minute (offer waves: every minute) may have run it already: then it says so.
+  expect(await inChannel(words)).toMatch(new RegExp(`(Valmis|Jo ajettu tälle jaksolle|Käynnissä jo toisaalla): ${name}\\.`));
+  const runs = await h.bot.store.jobRuns.recent(job, 50);
+  expect(runs.some((r) => r.key === minute || r.key === new Date(Date.parse(minute) + 60_000).toISOString())).toBe(true);
 });
 
 test('others cannot run jobs', async () => {
