@@ -10,9 +10,10 @@ import { ensureChromium } from './lib/chromium.mjs';
 
 const dir = path.join(root, 'docs', 'images', 'demo');
 await ensureChromium({ log: say });
+fs.mkdirSync(path.dirname(dir), { recursive: true });
 const fresh = fs.mkdtempSync(path.join(root, 'docs', 'images', '.demo-'));
 say(`Running the demo end to end; screenshots to ${path.relative(root, dir)}/…`);
-const jest = spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', 'test/e2e/demo.e2e.test.ts'], {
+const jest = spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--forceExit', 'test/e2e/demo.e2e.test.ts'], {
   cwd: root, stdio: 'inherit', env: { ...process.env, DEMO_SCREENSHOTS: fresh },
 });
 if (jest.status !== 0) {

@@ -20,6 +20,7 @@ const DB = `e2e_demo_${process.pid}`;
 const TITLE = 'Kokemuspuheenvuoro henkilöstöinfoon';
 
 let start: ChildProcess | undefined;
+let lines: readline.Interface | undefined;
 const output: string[] = [];
 const pages: Record<'aino' | 'eero' | 'kaisa', PlaygroundPage | undefined> = { aino: undefined, eero: undefined, kaisa: undefined };
 
@@ -36,7 +37,8 @@ beforeAll(async () => {
   start.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
   const urls = await new Promise<Record<string, string>>((resolve, reject) => {
     const found: Record<string, string> = {};
-    readline.createInterface({ input: start!.stdout! }).on('line', (line) => {
+    lines = readline.createInterface({ input: start!.stdout! });
+    lines.on('line', (line) => {
       output.push(line);
       const m = /^\[valittaja\]\s+(Aino|Eero|Kaisa) .*\((professional|expert|coordinator)\)\s+(http:\/\/\S+)/.exec(line);
       if (m) found[m[1].toLowerCase()] = m[3];
@@ -52,9 +54,13 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of Object.values(pages)) await p?.close();
   if (start && start.exitCode === null) {
-    start.kill('SIGINT');
-    await new Promise((r) => start!.once('exit', r));
+    const exited = new Promise((r) => start!.once('exit', r));
+    start.kill('SIGINT'); // Ctrl-C, as a newcomer stops it
+    await exited;
   }
+  lines?.close();
+  start?.stdout?.destroy();
+  start?.stderr?.destroy();
   const client = await new MongoClient(process.env.TEST_MONGODB_URI!).connect();
   await client.db(DB).dropDatabase();
   await client.close();
