@@ -12,6 +12,7 @@ import { JobRunRepo } from './jobRuns';
 import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
 import { OutboxRepo } from './outbox';
+import { UserPreferenceRepo } from './preferences';
 import { PrivacyRepo } from './privacy';
 import { RateLimitRepo } from './rateLimits';
 
@@ -32,6 +33,7 @@ export interface Store {
   rateLimits: RateLimitRepo;
   feeLedger: FeeLedgerRepo;
   earningsGuards: EarningsGuardRepo;
+  preferences: UserPreferenceRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -52,6 +54,7 @@ export function createStore(db: Db): Store {
     rateLimits: new RateLimitRepo(db),
     feeLedger: new FeeLedgerRepo(db),
     earningsGuards: new EarningsGuardRepo(db),
+    preferences: new UserPreferenceRepo(db),
   };
 }
 

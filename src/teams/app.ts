@@ -11,6 +11,7 @@ import { registerExpertRoutes } from './experts';
 import { registerFeedbackRoutes } from './feedback';
 import { registerFileRoutes } from './files';
 import { registerJobCommands } from './jobs';
+import { registerLanguageRoutes, resolveUserLocale } from './language';
 import { sendHelp, welcomeOnMembersAdded } from './help';
 import { registerOfferRoutes } from './offers';
 import { registerOrderRoutes } from './orders';
@@ -46,6 +47,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
         return false;
       }
     }
+    await resolveUserLocale(context, deps);
     await rememberConversation(context, deps);
     return true;
   });
@@ -72,6 +74,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   registerEarningsGuardRoutes(app, deps);
   registerPrivacyRoutes(app, deps);
   registerJobCommands(app, deps);
+  registerLanguageRoutes(app, deps);
   registerFileRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
 
