@@ -1,5 +1,6 @@
 import { parseConfig, Config } from './config';
 import { createServer } from './http/server';
+import { RequestDrain } from './http/shutdown';
 import { createLogger, Logger } from './log';
 import { createStore, ensureIndexes, Store } from './store';
 import { openDatabase, Database } from './store/db';
@@ -111,6 +112,8 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     scheduler.start();
   });
   const server = createServer({ adapter, app, log, isReady: async () => indexesReady && (await database.ping()) });
+  const drain = new RequestDrain();
+  drain.attach(server);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -130,12 +133,25 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     sender,
     scheduler,
     deps,
+    /**
+     * A graceful stop (SIGTERM): /readyz says 503 at once; the requests being handled finish; the
+     * sender stops claiming and hands back what it claimed but has not sent; running jobs get the
+     * grace period and then give up their leases; then the listener and the database close.
+     * Another instance can take the work over at once, without waiting for leases to lapse.
+     */
     async stop() {
       stopped = true;
-      server.close();
+      drain.start();
+      const graceMs = config.shutdownGraceSeconds * 1000;
+      const [requestsDone] = await Promise.all([drain.idle(graceMs), sender.stop(), scheduler.stop(graceMs, Math.min(5000, graceMs))]);
+      if (!requestsDone) log.warn({ inFlight: drain.inFlight }, 'shutdown: requests still running after the grace period');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections with no request on them would hold close() open.
+        server.server.closeIdleConnections();
+        if (!requestsDone) server.server.closeAllConnections();
+      });
       await preparing;
-      await scheduler.stop();
-      await sender.stop();
       await database.close();
     },
   };
@@ -148,12 +164,33 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const bot = await startBot(parsed.config);
+  let stopping = false;
   const shutdown = (signal: string) => {
-    bot.log.info({ signal }, 'shutting down');
-    bot.stop().then(() => process.exit(0), () => process.exit(1));
+    if (stopping) {
+      // A second signal: the operator does not want to wait.
+      bot.log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    bot.log.info({ signal, graceSeconds: bot.config.shutdownGraceSeconds }, 'shutting down');
+    // Whatever hangs (a database that went away mid-shutdown), the process ends a little after the grace period.
+    setTimeout(() => {
+      bot.log.error({ signal }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, (bot.config.shutdownGraceSeconds + 10) * 1000).unref();
+    bot.stop().then(
+      () => {
+        bot.log.info({ signal }, 'stopped');
+        process.exit(0);
+      },
+      (error: Error) => {
+        bot.log.error({ signal, err: error.name }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 if (require.main === module) {

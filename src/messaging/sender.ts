@@ -31,8 +31,11 @@ export interface OutboxSenderOptions {
   clock?: () => number;
 }
 
-/** A rate-limit slot taken (`done` dates the request when it ends), or none within maxLimiterWaitMs. */
-type Slot = { done: (finishedAt: number) => void } | { tooLong: true };
+/**
+ * A rate-limit slot taken (`done` dates the request when it ends), none within maxLimiterWaitMs,
+ * or none because the sender is stopping.
+ */
+type Slot = { done: (finishedAt: number) => void } | { tooLong: true } | { stopping: true };
 
 /** How long an update may wait for an original that was never enqueued before it is failed. */
 const ORPHAN_UPDATE_MS = 60 * 60_000;
@@ -57,6 +60,8 @@ export class OutboxSender {
   private running = false;
   private loop?: Promise<void>;
   private readonly sleepers = new Set<() => void>();
+  /** Wakes deliveries waiting for a rate-limit slot when the sender stops. */
+  private readonly stopping = new Set<() => void>();
 
   constructor(opts: OutboxSenderOptions) {
     this.owner = opts.owner ?? `${hostname()}#${process.pid}#${randomBytes(3).toString('hex')}`;
@@ -80,10 +85,16 @@ export class OutboxSender {
     this.loop = Promise.all(Array.from({ length: this.o.claimers }, () => this.run())).then(() => undefined);
   }
 
-  /** Stops claiming and waits for deliveries in flight to be recorded. */
+  /**
+   * Stops claiming and waits for deliveries in flight to be recorded. Items claimed but not yet
+   * sent (waiting for a rate-limit slot) are handed back at once, so another instance takes them
+   * now rather than when their lease runs out; a request already on its way to the connector is
+   * waited for (BotTransport times it out), as sending it again elsewhere could post it twice.
+   */
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
+    for (const wake of [...this.stopping]) wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
   }
@@ -203,6 +214,11 @@ export class OutboxSender {
       activityId = target;
     }
     const slot = await this.slotFor(item.conversationId);
+    if ('stopping' in slot) {
+      // Shutting down: handed back as it was, for the next sender (another instance, or this one restarted).
+      await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt));
+      return;
+    }
     if ('tooLong' in slot) {
       // Handed back with its place in the queue kept; the conversation is skipped until it cools down.
       this.stats.deferred += 1;
@@ -284,12 +300,25 @@ export class OutboxSender {
   private async slotFor(conversationId: string): Promise<Slot> {
     const start = this.o.clock();
     for (;;) {
+      if (!this.running) return { stopping: true };
       const now = this.o.clock();
       const wait = this.o.limiter.delayFor(conversationId, now);
       if (wait === 0) return { done: this.o.limiter.record(conversationId, now) };
       if (now - start + wait > this.o.maxLimiterWaitMs) return { tooLong: true };
-      await sleep(wait);
+      await this.sleepUnlessStopping(wait);
     }
+  }
+
+  private sleepUnlessStopping(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.stopping.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopping.add(done);
+    });
   }
 
   /** Recording an outcome outlives short database blips: retried until the item's lease runs out. */
