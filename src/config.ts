@@ -141,7 +141,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     const errors = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? 'environment');
       const value = env[name];
-      const shown = value === undefined || /PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+      // Secrets are never echoed: a connection string carries the database password, and an
+      // unresolved App Service Key Vault reference names the vault.
+      const shown = value === undefined || /PASSWORD|SECRET|MONGODB_URI/.test(name) ? '' : ` (got "${value}")`;
       return `${name}: ${i.message}${shown}`;
     });
     return { ok: false, errors };

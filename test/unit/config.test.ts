@@ -67,3 +67,11 @@ test('the unfilled alert window is at most the 30 days its once-only record is k
   expect(r.errors).toHaveLength(1);
   expect(r.errors[0]).toMatch(/^UNFILLED_ALERT_DAYS/);
 });
+
+test('a bad MONGODB_URI is named but not echoed: it carries the database password', () => {
+  const r = parseConfig({ ...base, MONGODB_URI: 'mongdb://valittaja:S3cret-pass@db.example:27017/' });
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  expect(r.errors).toEqual([expect.stringMatching(/^MONGODB_URI: must start with mongodb:\/\//)]);
+  expect(r.errors.join('\n')).not.toContain('S3cret-pass');
+});
