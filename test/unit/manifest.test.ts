@@ -43,6 +43,7 @@ interface Bot {
 interface Manifest {
   $schema: string;
   manifestVersion: string;
+  version: string;
   id: string;
   name: { short: string; full?: string };
   icons: { color: string; outline: string };
