@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parseConfig, Config } from './config';
 import { createServer } from './http/server';
 import { RequestDrain } from './http/shutdown';
@@ -15,6 +17,8 @@ import { DEFAULT_TARIFF_FILE, readTariffFile, tariffRowLookup } from './services
 import { setFeeLookup } from './services/fees-view';
 import { waveJob } from './jobs/waves';
 import { OutboxSender } from './messaging/sender';
+import { SharedAppBudget } from './messaging/appBudget';
+import { RateLimiter } from './messaging/limits';
 import { BotTransport } from './messaging/transport';
 import { ServiceDeps } from './services/deps';
 import { createAdapter } from './teams/adapter';
@@ -59,11 +63,17 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const preparing = prepare();
 
   const adapter = createAdapter(config);
+  const owner = `${hostname()}#${process.pid}#${randomBytes(3).toString('hex')}`;
   const sender = new OutboxSender({
     outbox: store.outbox,
     conversations: store.conversations,
     transport: new BotTransport(adapter, config.bot.id ?? ''),
     log,
+    owner,
+    // Teams' per-app limit is shared with every other instance through the database; the
+    // per-conversation limits stay in this process, which holds the claim of the item it sends.
+    limiter: new RateLimiter({ app: [] }),
+    appBudget: new SharedAppBudget({ tokens: store.rateTokens, owner, log }),
     onPermanentFailure: async (item) => {
       // A coordinator must know that someone could not be reached (e.g. removed the bot).
       const channel = await store.channels.coordinatorsChannel();

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Logger } from '../log';
 import { ConversationRepo } from '../store/conversations';
 import { OutboxItem, OutboxRepo } from '../store/outbox';
+import { AppBudget } from './appBudget';
 import { RateLimiter } from './limits';
 import { decide, DEFAULT_RETRY, errorClass, Failure, RetryPolicy } from './retry';
 import { DeliveryError, Transport } from './transport';
@@ -27,6 +28,11 @@ export interface OutboxSenderOptions {
   /** A conversation that must wait longer than this is handed back to the queue rather than holding a worker. */
   maxLimiterWaitMs?: number;
   limiter?: RateLimiter;
+  /**
+   * The app-wide budget shared with the other instances (the database's rate tokens). Without
+   * it the limiter's own app window is the only app-wide limit: right for one instance only.
+   */
+  appBudget?: AppBudget;
   retry?: Partial<RetryPolicy>;
   clock?: () => number;
 }
@@ -51,7 +57,7 @@ const LEASE_RETENTION_MS = 24 * 60 * 60_000;
 export class OutboxSender {
   readonly owner: string;
   readonly stats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
-  private readonly o: Required<Omit<OutboxSenderOptions, 'onPermanentFailure' | 'retry'>> & Pick<OutboxSenderOptions, 'onPermanentFailure'>;
+  private readonly o: Required<Omit<OutboxSenderOptions, 'onPermanentFailure' | 'retry' | 'appBudget'>> & Pick<OutboxSenderOptions, 'onPermanentFailure' | 'appBudget'>;
   private readonly retry: RetryPolicy;
   private readonly inFlight = new Set<Promise<void>>();
   /** Conversations with an item in this sender's hands: one at a time each, so they stay in order and one busy conversation cannot take every worker. */
@@ -296,16 +302,29 @@ export class OutboxSender {
   /**
    * Waits (up to maxLimiterWaitMs) until the limiter lets this conversation go, and takes the
    * slot in the same synchronous step as the check, so concurrent workers cannot share it.
+   * With a shared app budget, the request also needs a token of the whole bot's, and starts at
+   * its time: the conversation's own limits stay with this process, which holds the item's claim.
    */
   private async slotFor(conversationId: string): Promise<Slot> {
     const start = this.o.clock();
+    const deadline = start + this.o.maxLimiterWaitMs;
     for (;;) {
       if (!this.running) return { stopping: true };
       const now = this.o.clock();
       const wait = this.o.limiter.delayFor(conversationId, now);
-      if (wait === 0) return { done: this.o.limiter.record(conversationId, now) };
-      if (now - start + wait > this.o.maxLimiterWaitMs) return { tooLong: true };
-      await this.sleepUnlessStopping(wait);
+      if (wait > 0) {
+        if (now + wait > deadline) return { tooLong: true };
+        await this.sleepUnlessStopping(wait);
+        continue;
+      }
+      if (!this.o.appBudget) return { done: this.o.limiter.record(conversationId, now) };
+      const token = await this.o.appBudget.take(deadline);
+      if (token === null) return { tooLong: true };
+      if (!this.running) return { stopping: true };
+      const startAt = this.o.clock();
+      // Too late for its token (a busy event loop): starting now could crowd Teams' window.
+      if (startAt < token.at || startAt > token.until) continue;
+      return { done: this.o.limiter.record(conversationId, startAt) };
     }
   }
 
