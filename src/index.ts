@@ -40,7 +40,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const tariffFile = readTariffFile(config.feeTariffFile ?? DEFAULT_TARIFF_FILE);
   if (!tariffFile.ok) throw new Error(tariffFile.errors.join('; '));
   setFeeLookup(tariffRowLookup(tariffFile.tariffs, config.timeZone));
-  const database = openDatabase(config.mongodbUri, config.mongodbDb);
+  const database = openDatabase(config.mongodbUri, config.mongodbDb, { countCommands: config.benchStats });
   const store = createStore(database.db);
   let indexesReady = false;
   let stopped = false;

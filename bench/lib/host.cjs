@@ -61,6 +61,12 @@ async function startApp() {
   return {
     port: bot.port,
     stats: () => ({ ...bot.sender.stats }),
+    // BENCH_STATS=1 (spawnHost sets it): the database's command counts (src/store/db.ts).
+    dbCommands: () => bot.database.commandCounts(),
+    // The handler's own cost is measured with the outbox sender stopped (its deliveries are
+    // the fan-out's figures), then it is started again.
+    pauseSender: () => bot.sender.stop(),
+    resumeSender: () => bot.sender.start(),
     drain: (ms) => bot.sender.drain(ms),
     stop: () => bot.stop(),
   };
@@ -88,7 +94,7 @@ async function startEcho() {
     await adapter.process(req, res, logic);
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { port: server.address().port, stats: () => ({}), drain: async () => {}, stop: async () => server.close() };
+  return { port: server.address().port, stats: () => ({}), dbCommands: () => ({}), pauseSender: async () => {}, resumeSender: () => {}, drain: async () => {}, stop: async () => server.close() };
 }
 
 async function main() {
@@ -108,6 +114,21 @@ async function main() {
           break;
         case 'stats':
           result = h.stats();
+          break;
+        case 'cpu':
+          // This process's CPU (user + system, µs): the bot's or the echo bot's own.
+          result = process.cpuUsage();
+          break;
+        case 'dbCommands':
+          result = h.dbCommands();
+          break;
+        case 'pauseSender':
+          await h.pauseSender();
+          result = true;
+          break;
+        case 'resumeSender':
+          h.resumeSender();
+          result = true;
           break;
         case 'dbProfile':
           result = Object.fromEntries([...dbProfile.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }]));
