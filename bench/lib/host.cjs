@@ -40,6 +40,23 @@ function profileDatabase() {
 }
 if (process.env.BENCH_PROFILE_DB === '1') profileDatabase();
 
+/**
+ * BENCH_CPU_PROF=<dir>: `profileStart` / `profileStop { file }` take a V8 CPU profile of just the
+ * timed part (in-process inspector session), written to <dir>/<file>.cpuprofile.
+ */
+let profiler;
+async function profileStart() {
+  const inspector = require('node:inspector');
+  profiler = new inspector.Session();
+  profiler.connect();
+  const post = (m, p) => new Promise((resolve, reject) => profiler.post(m, p, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  return post;
+}
+let profilePost;
+
 async function startApp() {
   const { parseConfig } = require(path.join(build, 'config.js'));
   const { startBot } = require(path.join(build, 'index.js'));
@@ -119,6 +136,21 @@ async function main() {
           // This process's CPU (user + system, µs): the bot's or the echo bot's own.
           result = process.cpuUsage();
           break;
+        case 'profileStart':
+          if (process.env.BENCH_CPU_PROF) profilePost = await profileStart();
+          result = !!profilePost;
+          break;
+        case 'profileStop': {
+          if (!profilePost) { result = null; break; }
+          const { profile } = await profilePost('Profiler.stop');
+          profiler.disconnect();
+          profilePost = undefined;
+          const fs = require('node:fs');
+          fs.mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true });
+          result = path.join(process.env.BENCH_CPU_PROF, `${msg.file}.cpuprofile`);
+          fs.writeFileSync(result, JSON.stringify(profile));
+          break;
+        }
         case 'dbCommands':
           result = h.dbCommands();
           break;

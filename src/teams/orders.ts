@@ -115,6 +115,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
       heading: t(loc, 'order.heading.placed'),
       notice: t(loc, deps.config.brokeringMode === 'auto' ? 'order.placedAuto' : 'order.placedCoordinator'),
       withContacts: false,
+      fresh: r.kind === 'placed',
     });
   });
 
