@@ -69,6 +69,11 @@ export const envSchema = z
      * set for a sovereign cloud, or by tests to a local provider.
      */
     BOT_OPENID_METADATA_URL: secureUrl,
+    /**
+     * Microsoft Entra tenants whose activities the bot accepts (comma-separated tenant ids);
+     * any other tenant's get 403. Required with credentials; defaults to BOT_TENANT_ID.
+     */
+    ALLOWED_TENANT_IDS: csvList.pipe(z.array(z.string().uuid('each must be a tenant id (GUID)'))),
     TIME_ZONE: timeZone,
     DEFAULT_LOCALE: z.enum(LOCALES).default('fi'),
     COORDINATOR_AAD_IDS: guidList,
@@ -76,6 +81,8 @@ export const envSchema = z
     WAVE_SIZE: positiveInt(5, 100),
     WAVE_WAIT_MINUTES: positiveInt(120, 10080),
     LATE_CANCEL_HOURS: positiveInt(24, 720),
+    /** Order forms one user may submit per minute, across all instances; 0 = no limit. */
+    ORDER_SUBMITS_PER_MINUTE: positiveInt(5, 1000),
     FEE_TARIFF_FILE: optionalText,
     REMINDER_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('09:00'),
     // At most 30: the alert is sent once per order by its outbox key, and delivered outbox
@@ -94,6 +101,10 @@ export const envSchema = z
     if (env.BOT_TYPE === 'SingleTenant' && !env.BOT_TENANT_ID) {
       ctx.addIssue({ code: 'custom', path: ['BOT_TENANT_ID'], message: 'is required when BOT_TYPE is SingleTenant' });
     }
+    // A multi-tenant registration or a side-loaded manifest must not bring in other organisations.
+    if (env.BOT_ID && env.ALLOWED_TENANT_IDS.length === 0 && !env.BOT_TENANT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['ALLOWED_TENANT_IDS'], message: "is required when BOT_ID is set (the county's Microsoft Entra tenant id; or set BOT_TENANT_ID)" });
+    }
   });
 
 export type Env = z.infer<typeof envSchema>;
@@ -107,6 +118,11 @@ export interface Config {
   bot: { id?: string; password?: string; type: Env['BOT_TYPE']; tenantId?: string; openIdMetadataUrl?: string };
   /** True when no bot credentials are set: requests are not authenticated (local only). */
   localMode: boolean;
+  /**
+   * Tenant ids (lower case) whose activities are handled; any other tenant's are refused with
+   * 403. Empty only in local mode without ALLOWED_TENANT_IDS (then every tenant is accepted).
+   */
+  allowedTenantIds: string[];
   timeZone: string;
   defaultLocale: (typeof LOCALES)[number];
   coordinatorAadIds: string[];
@@ -114,6 +130,8 @@ export interface Config {
   waveSize: number;
   waveWaitMinutes: number;
   lateCancelHours: number;
+  /** Orders one user may place per minute (ORDER_SUBMITS_PER_MINUTE); 0 = no limit. */
+  orderSubmitsPerMinute: number;
   /** Daily digest time (HH:mm, deployment time zone). */
   digestTime: string;
   /** Fee tariff JSON; default config/fee-tariff.json. */
@@ -160,6 +178,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       mongodbDb: e.MONGODB_DB,
       bot: { id: e.BOT_ID, password: e.BOT_PASSWORD, type: e.BOT_TYPE, tenantId: e.BOT_TENANT_ID, openIdMetadataUrl: e.BOT_OPENID_METADATA_URL },
       localMode,
+      allowedTenantIds: (e.ALLOWED_TENANT_IDS.length > 0 ? e.ALLOWED_TENANT_IDS : e.BOT_ID && e.BOT_TENANT_ID ? [e.BOT_TENANT_ID] : []).map((id) => id.toLowerCase()),
       timeZone: e.TIME_ZONE,
       defaultLocale: e.DEFAULT_LOCALE,
       coordinatorAadIds: e.COORDINATOR_AAD_IDS.map((id) => id.toLowerCase()),
@@ -167,6 +186,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       waveSize: e.WAVE_SIZE,
       waveWaitMinutes: e.WAVE_WAIT_MINUTES,
       lateCancelHours: e.LATE_CANCEL_HOURS,
+      orderSubmitsPerMinute: e.ORDER_SUBMITS_PER_MINUTE,
       digestTime: e.DIGEST_TIME,
       feeTariffFile: e.FEE_TARIFF_FILE,
       reminderTime: e.REMINDER_TIME,

@@ -1,3 +1,4 @@
+import { plainText } from '../cards/plainText';
 import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
 import { Catalog, labelOf } from '../domain/catalog';
 import { localParts } from '../domain/time';
@@ -6,7 +7,10 @@ import { ExpertDoc } from '../store/experts';
 import { OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 
-/** Card data built from store documents, in the reader's language. */
+/**
+ * Card data built from store documents, in the reader's language. Text users typed goes
+ * through plainText here, once: cards show it as typed, never as Markdown.
+ */
 export interface Fact {
   label: string;
   value: string;
@@ -21,7 +25,7 @@ export function whenText(order: Pick<OrderDoc, 'startsAt' | 'durationMinutes'>, 
 }
 
 export function whereText(order: OrderDoc, locale: Locale): string {
-  const place = [order.address, order.municipality].filter(Boolean).join(', ');
+  const place = plainText([order.address, order.municipality].filter(Boolean).join(', '));
   if (order.mode === 'remote') return t(locale, 'where.remote');
   if (order.mode === 'hybrid') return t(locale, 'where.hybrid', { place });
   return place;
@@ -33,21 +37,21 @@ export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog
     { label: t(locale, 'label.where'), value: whereText(order, locale) },
     { label: t(locale, 'label.taskType'), value: labelOf(o.catalog.taskTypes, order.taskType, locale) },
     { label: t(locale, 'label.themes'), value: order.themes.map((id) => labelOf(o.catalog.themes, id, locale)).join(', ') },
-    { label: t(locale, 'label.targetGroup'), value: order.audienceSize ? `${order.targetGroup} (${order.audienceSize})` : order.targetGroup },
+    { label: t(locale, 'label.targetGroup'), value: order.audienceSize ? `${plainText(order.targetGroup)} (${order.audienceSize})` : plainText(order.targetGroup) },
     { label: t(locale, 'label.language'), value: t(locale, `language.${order.language}` as MessageKey) },
   ];
-  if (order.goal) facts.push({ label: t(locale, 'label.goal'), value: order.goal });
+  if (order.goal) facts.push({ label: t(locale, 'label.goal'), value: plainText(order.goal) });
   if (o.feeText) facts.push({ label: t(locale, 'label.fee'), value: o.feeText });
   if (o.forCoordinator) {
-    facts.push({ label: t(locale, 'label.orderer'), value: order.orderer.name });
-    facts.push({ label: t(locale, 'label.costCentre'), value: order.costCentre });
-    if (order.noteToCoordinator) facts.push({ label: t(locale, 'label.note'), value: order.noteToCoordinator });
+    facts.push({ label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) });
+    facts.push({ label: t(locale, 'label.costCentre'), value: plainText(order.costCentre) });
+    if (order.noteToCoordinator) facts.push({ label: t(locale, 'label.note'), value: plainText(order.noteToCoordinator) });
   }
   return facts;
 }
 
 export function contactText(c: { phone?: string; email?: string }): string {
-  return [c.phone, c.email].filter(Boolean).join(' · ') || '–';
+  return plainText([c.phone, c.email].filter(Boolean).join(' · ')) || '–';
 }
 
 const STATE_COLOR: Partial<Record<OfferStatus, string>> = { accepted: 'Good', filled: 'Default', cancelled: 'Attention', expired: 'Default' };
@@ -63,14 +67,14 @@ export function offerCard(
   const contactFacts: Fact[] =
     state === 'accepted'
       ? [
-          { label: t(locale, 'label.contact'), value: order.contact.name },
+          { label: t(locale, 'label.contact'), value: plainText(order.contact.name) },
           { label: '', value: contactText(order.contact) },
-          { label: t(locale, 'label.orderer'), value: order.orderer.name },
+          { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) },
         ]
       : [];
   return renderCard('offer', locale, {
-    title: order.title,
-    description: order.description,
+    title: plainText(order.title),
+    description: plainText(order.description),
     facts: taskFacts(order, locale, { ...o, feeText: o.feeText }),
     state,
     stateText: o.stateText ?? (state === 'open' ? '' : t(locale, `offer.state.${state}` as MessageKey)),
@@ -89,7 +93,7 @@ export interface AcceptedExpertView {
 
 /** What the orderer sees of accepted experts: name, contact, introduction — never themes. */
 export function acceptedExpertViews(experts: ExpertDoc[]): AcceptedExpertView[] {
-  return experts.map((e) => ({ name: e.displayName, contact: contactText(e), description: e.description }));
+  return experts.map((e) => ({ name: plainText(e.displayName), contact: contactText(e), description: plainText(e.description) }));
 }
 
 export function orderSummaryCard(
@@ -100,7 +104,7 @@ export function orderSummaryCard(
   const facts = taskFacts(order, locale, o);
   facts.push({ label: t(locale, 'label.status'), value: `${t(locale, `status.${order.status}` as MessageKey)} · ${t(locale, 'seats.of', { taken: o.taken, seats: order.seats })}` });
   const data: Record<string, unknown> = {
-    heading: o.heading, number: order._id, title: order.title, facts, experts: o.experts, canCancel: o.canCancel,
+    heading: o.heading, number: order._id, title: plainText(order.title), facts, experts: o.experts, canCancel: o.canCancel,
   };
   if (o.notice) {
     data.notice = o.notice;

@@ -31,6 +31,11 @@ export interface AssignmentDoc {
   /** From the orderer's feedback: what the fee uses (no forms for the professional). */
   confirmedMinutes?: number;
   outcome?: 'held' | 'cancelled' | 'noShow';
+  /**
+   * The expert reported, after the task had started, that they could not come: no fee and no
+   * travel are paid for it (src/services/fees.ts), and the seat is not offered again.
+   */
+  absentAt?: Date;
   /** From the expert's feedback. */
   travelKm?: number;
   ticketCents?: number;
@@ -187,6 +192,21 @@ export class AssignmentRepo {
     this.seen.delete(_id);
     this.changed();
     return { record, first: r.deletedCount === 1 };
+  }
+
+  /**
+   * Records that the expert could not come to a task that has started (their seat stays theirs:
+   * what happened is the task's outcome). Only a seat not yet settled. `first` is false when it
+   * was recorded before (a repeated click). Null when the expert holds no such seat.
+   */
+  async markAbsent(orderId: string, expertId: string, now: Date): Promise<{ assignment: AssignmentDoc; first: boolean } | null> {
+    const r = await this.col.updateOne(
+      { orderId, expertId, status: { $in: ['accepted', 'done'] }, fee: { $exists: false }, absentAt: { $exists: false } },
+      { $set: { absentAt: now, updatedAt: now } },
+    );
+    const assignment = await this.col.findOne({ orderId, expertId, status: { $in: ['accepted', 'done'] } });
+    if (!assignment?.absentAt) return null;
+    return { assignment, first: r.modifiedCount === 1 };
   }
 
   /** Withdrawals since `since` (the offer-waves job finishes those a crash cut short). */

@@ -1,4 +1,5 @@
 import { personalData } from '../../src/services/privacy';
+import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
 
@@ -38,7 +39,7 @@ test('only coordinators approve experts; the refusal changes nothing', async () 
   const u = user('Eero');
   await h.post(personalMessage(h, u, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, u, 'expert.saveProfile', PROFILE)));
-  const res = cardOf(await h.post(execute(h, u, 'expert.approve', { expertId: u.aad })));
+  const res = cardOf(await h.post(execute(h, u, 'expert.approve', await decisionData(h, u))));
   expect(text(res)).toContain('ei ole oikeutta');
   expect((await h.bot.store.experts.get(u.aad))!.status).toBe('pending');
   // Posting the approval card to the coordinators is a recorded read of the profile.
@@ -76,7 +77,7 @@ test('why <expert> <order> lists the filters for a coordinator and is logged as 
   const u = user('Selitettävä');
   await h.post(personalMessage(h, u, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, u, 'expert.saveProfile', { ...PROFILE, displayName: 'Selitettävä' })));
-  cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA)));
+  cardOf(await h.post(execute(h, coordinator, 'expert.approve', await decisionData(h, u), CHANNEL, CHANNEL_DATA)));
   const professional = user('Tilaaja');
   await h.post(personalMessage(h, professional, 'ohje'));
   const d = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);

@@ -1,3 +1,4 @@
+import { decisionData } from '../support/experts';
 import { randomUUID } from 'node:crypto';
 import { feedbackJob } from '../../src/jobs/afterTask';
 import { JobContext } from '../../src/jobs/scheduler';
@@ -55,7 +56,7 @@ test('after erasure no collection holds the expert id or name; fees and feedback
   // A working history: profile, approval, an order, an offer, an accepted task, feedback both ways.
   await h.post(personalMessage(h, expert, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, expert, 'expert.saveProfile', PROFILE)));
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: expert.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', await decisionData(h, expert), CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
   const placed = text(cardOf(await h.post(execute(h, orderer, 'order.submit', orderForm('Unohdettava tehtävä')))));
   const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
   expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }, CHANNEL, CHANNEL_DATA))))).toMatch(/lähetetty 1/);
