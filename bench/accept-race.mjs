@@ -134,10 +134,12 @@ export async function run(ctx) {
     const texts = results.map((r) => (r.status === 200 && r.body?.statusCode === 200 ? JSON.stringify(r.body.value) : ''));
     const winners = texts.filter((t) => t.includes('Tehtävä on sinun')).length;
     const losersAnswered = texts.filter((t) => t.includes('ehdittiin jo täyttää')).length;
+    const otherIndex = texts.findIndex((t) => !t.includes('Tehtävä on sinun') && !t.includes('ehdittiin jo täyttää'));
+    const other = otherIndex < 0 ? '' : ` (e.g. HTTP ${results[otherIndex].status}: ${String(results[otherIndex].error?.message ?? JSON.stringify(results[otherIndex].body)).slice(0, 300)})`;
     const assignments = await db.collection('assignments').countDocuments({ orderId: 'T-2026-9001' });
     const lat = summary(results.map((r) => r.ms).filter((x) => !Number.isNaN(x)));
     const winnerMs = results.find((_, i) => texts[i].includes('Tehtävä on sinun'))?.ms;
-    ctx.note(`accept-race: ${RACERS} concurrent accepts: ${winners} winner(s), ${losersAnswered} loser cards, ${RACERS - winners - losersAnswered} other/failed answers, ` +
+    ctx.note(`accept-race: ${RACERS} concurrent accepts: ${winners} winner(s), ${losersAnswered} loser cards, ${RACERS - winners - losersAnswered} other/failed answers${other}, ` +
       `${assignments} assignment(s) stored; winner answered in ${round(winnerMs, 0)} ms; max ${round(lat.max, 0)} ms (echo bot max ${round(base.max, 0)} ms); ` +
       `one late accept alone takes ${round(aloneP50, 1)} ms (p50 of 20 sequential). ${cpuText}. ` +
       `Bot CPU ${round(own.cpuMs, 0)} ms for the ${RACERS} clicks (the sender delivered ${sentInRace} card updates meanwhile), echo bot ${round(base.cpuMs, 0)} ms; ` +
