@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, text, user } from '../support/teams';
 
-// What a late Accept click costs the database (BENCH_STATS=1 counts the bot's commands; see
+// What an order submit and a late Accept click cost the database (BENCH_STATS=1 counts the bot's commands; see
 // docs/performance.md): the offer and its order, read together, and nothing written.
 const coordinator = user('Kaisa Koordinaattori');
 const professional = user('Aino Ammattilainen');
@@ -39,4 +40,23 @@ test('a click on an offer already filled reads the offer and the order, writes n
   expect(sent['update offers']).toBeUndefined();
   expect(sent['find offers']).toBe(1);
   expect(sent['find orders']).toBe(1);
+});
+
+test('an order submit links and marks its form claim in one write and reads no seats of the order it just placed', async () => {
+  const d = new Date(Date.now() + 6 * 86_400_000);
+  const form = {
+    themes: 'mental-health', taskType: 'talk', title: 'Laskettu tilaus', description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
+    durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
+    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '', formId: randomUUID(),
+  };
+  const before = { ...h.bot.database.commandCounts() };
+  const card = text(cardOf(await h.post(execute(h, professional, 'order.submit', form))));
+  const after = h.bot.database.commandCounts() ?? {};
+  const sent = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  expect(card).toMatch(/T-\d{4}-\d{4}/);
+  expect(sent('update orderForms')).toBe(1);
+  // Only the ranking's read of who is busy then; the orderer's card has no seats to read.
+  expect(sent('find assignments')).toBe(1);
+  const claim = (await h.bot.store.orders.formClaims(form.formId))[0];
+  expect(claim).toMatchObject({ orderId: /T-\d{4}-\d{4}/.exec(card)![0], placedAt: expect.any(Date) });
 });
