@@ -91,6 +91,9 @@ export async function run(ctx) {
     await race(url, connector.url, warm, 'T-2026-9000');
     await seedOrder(db, 'T-2026-9001', orderer, experts, new Date(Date.now() + 5 * 86_400_000));
     await host.call('drain', { timeoutMs: 20_000 }).catch(() => undefined);
+    // The server closes keep-alive sockets idle for 5 s (node's keepAliveTimeout), and the drain
+    // can take longer: open them again, or clicks reusing a closed one fail with "socket hang up".
+    await Promise.all(experts.map((u) => postJson(url, execute(connector.url, u, 'offer.accept', { offerId: 'x' }))));
     await sleep(500);
 
     if (process.env.BENCH_PROFILE_DB === '1') await host.call('dbProfile');
