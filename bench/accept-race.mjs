@@ -5,7 +5,7 @@
 // and the database commands of a losing accept (driver command monitoring, BENCH_STATS=1).
 import { profileNote } from './handler-cost.mjs';
 import { Connector } from './lib/connector.mjs';
-import { BOT, TENANT, commandsText, cpuMeter, execute, expertDoc, hostMeter, personalConversationDoc, postJson, round, sleep, spawnHost, summary, user } from './lib/common.mjs';
+import { BOT, TENANT, closeAgents, commandsText, cpuMeter, execute, expertDoc, hostMeter, personalConversationDoc, postJson, round, sleep, spawnHost, summary, user } from './lib/common.mjs';
 
 /** What a losing accept cannot do without: read the offer (whose it is), read the order (its state, the card). */
 const MIN_COMMANDS = 2;
@@ -93,6 +93,7 @@ export async function run(ctx) {
     await host.call('drain', { timeoutMs: 20_000 }).catch(() => undefined);
     // The server closes keep-alive sockets idle for 5 s (node's keepAliveTimeout), and the drain
     // can take longer: open them again, or clicks reusing a closed one fail with "socket hang up".
+    closeAgents();
     await Promise.all(experts.map((u) => postJson(url, execute(connector.url, u, 'offer.accept', { offerId: 'x' }))));
     await sleep(500);
 
@@ -110,6 +111,7 @@ export async function run(ctx) {
     // The same click alone, on the now full order (a loser's path), to separate cost from queueing.
     await host.call('drain', { timeoutMs: 20_000 }).catch(() => undefined);
     await host.call('pauseSender');
+    closeAgents(); // idle keep-alive sockets may have been closed by the server meanwhile (see above)
     const alone = [];
     const ml = await hostMeter(host);
     const LATE = 20;
