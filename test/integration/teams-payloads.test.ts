@@ -1,6 +1,6 @@
 import { teamsPayload } from '../support/activities';
 import { ConnectorCall } from '../support/connector';
-import { expertProfile } from '../support/experts';
+import { decisionData, expertProfile } from '../support/experts';
 import { startHarness, Harness } from '../support/harness';
 import { orderFormData } from '../support/orders';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
@@ -47,7 +47,7 @@ test('a team install (General only), then the coordinators channel marked from a
   await h.connector.waitFor(() => h.connector.sentTo(thread).length === 1);
   expect(text(h.connector.sentTo(thread)[0])).toContain('koordinaattorien kanava');
   expect(newPosts(KOORD)).toHaveLength(0);
-  expect(await h.bot.store.channels.coordinatorsChannel()).toEqual({ conversationId: KOORD, teamId: GENERAL, locale: 'fi' });
+  expect(await h.bot.store.channels.coordinatorsChannel()).toMatchObject({ conversationId: KOORD, teamId: GENERAL, locale: 'fi', tenantId: TENANT });
   // The channel is stored under its own id, addressed to the channel; threads are not stored.
   const stored = await h.bot.store.conversations.col.findOne({ _id: KOORD });
   expect(stored).toMatchObject({ scope: 'channel', teamId: GENERAL, tenantId: TENANT, reachable: true, reference: { conversation: { id: KOORD, conversationType: 'channel' } } });
@@ -72,7 +72,7 @@ test('a team install (General only), then the coordinators channel marked from a
   const click = teamsPayload('invoke-card-action-channel', h.connector.url, {
     conversation: { isGroup: true, conversationType: 'channel', tenantId: TENANT, id: `${KOORD};messageid=${postId}` },
     replyToId: postId,
-    value: { action: { type: 'Action.Execute', title: 'Hyväksy', verb: 'expert.approve', data: { expertId: expert.aad } }, trigger: 'manual' },
+    value: { action: { type: 'Action.Execute', title: 'Hyväksy', verb: 'expert.approve', data: await decisionData(h, expert) }, trigger: 'manual' },
   });
   expect(text(cardOf(await h.post(click)))).toContain('Hyväksytty');
   expect((await h.bot.store.experts.get(expert.aad))!.status).toBe('active');
@@ -90,7 +90,7 @@ test('an order placed in a group chat: its card is a new post in the coordinator
   const kaisa = { aad: KAISA_AAD, id: 'x', name: 'Kaisa', personal: 'x' };
   const inChannel = { isGroup: true, conversationType: 'channel', tenantId: TENANT, id: `${KOORD};messageid=${ROOT}` };
   const channelData = { channel: { id: KOORD }, team: { id: GENERAL }, tenant: { id: TENANT } };
-  expect(text(cardOf(await h.post(execute(h, kaisa, 'expert.approve', { expertId: expert.aad }, inChannel, channelData))))).toContain('Hyväksytty');
+  expect(text(cardOf(await h.post(execute(h, kaisa, 'expert.approve', await decisionData(h, expert), inChannel, channelData))))).toContain('Hyväksytty');
 
   // Aino orders with the card in the group chat (Action.Execute from a chat).
   const submit = teamsPayload('invoke-card-action-chat', h.connector.url, {
