@@ -97,6 +97,12 @@ export const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Benchmarks only (npm run bench sets it): count database commands (docs/performance.md). */
     BENCH_STATS: z.enum(['0', '1']).default('0'),
+    /**
+     * On SIGTERM: how long requests, deliveries and jobs in progress may take to finish before
+     * the process exits anyway. Below the platform's own limit (Kubernetes terminationGracePeriodSeconds,
+     * 30 s by default; docker stop, 10 s unless --time is given).
+     */
+    SHUTDOWN_GRACE_SECONDS: positiveInt(20, 600),
   })
   .superRefine((env, ctx) => {
     if (env.BOT_ID && !env.BOT_PASSWORD && env.BOT_TYPE !== 'UserAssignedMSI') {
@@ -148,6 +154,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** BENCH_STATS=1: the database counts its commands for `npm run bench`; off in production. */
   benchStats: boolean;
+  /** On SIGTERM, the most time given to work in progress (seconds). */
+  shutdownGraceSeconds: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -161,7 +169,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     const errors = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? 'environment');
       const value = env[name];
-      const shown = value === undefined || /PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+      // Secrets are never echoed: a connection string carries the database password, and an
+      // unresolved App Service Key Vault reference names the vault.
+      const shown = value === undefined || /PASSWORD|SECRET|MONGODB_URI/.test(name) ? '' : ` (got "${value}")`;
       return `${name}: ${i.message}${shown}`;
     });
     return { ok: false, errors };
@@ -202,6 +212,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       feedbackRetentionDays: e.FEEDBACK_RETENTION_DAYS,
       logLevel: e.LOG_LEVEL,
       benchStats: e.BENCH_STATS === '1',
+      shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     },
   };
 }
