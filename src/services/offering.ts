@@ -213,10 +213,13 @@ export type AcceptResult =
  */
 export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: string): Promise<AcceptResult> {
   const now = deps.now();
-  const offer = await deps.store.offers.get(offerId);
+  // The offer's id names its order (OfferRepo.idOf): both are read at once, one round trip.
+  // The order is used only once the offer says whose it is and of which order.
+  const named = offerId.slice(0, Math.max(0, offerId.lastIndexOf(':')));
+  const [offer, guessed] = await Promise.all([deps.store.offers.get(offerId), named ? deps.store.orders.get(named) : Promise.resolve(null)]);
   if (!offer) return { kind: 'notFound' };
   if (offer.expertId !== actorAad) return { kind: 'notYours' };
-  const order = await deps.store.orders.get(offer.orderId);
+  const order = guessed?._id === offer.orderId ? guessed : await deps.store.orders.get(offer.orderId);
   if (!order) return { kind: 'notFound' };
   if (order.status === 'cancelled') return { kind: 'closed', order, state: 'cancelled' };
   if (order.status === 'done' || order.status === 'unfilled' || offerExpired(order, undefined, now)) {
@@ -234,8 +237,9 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   const claim = await deps.store.assignments.claimSeat(order, actorAad, now);
   if (claim.kind === 'full') {
     // Not awaited: the answer does not depend on it, and if it is lost the seat winner's
-    // closeOpen closes this offer anyway (its card then gets the same "filled" update).
-    deps.store.offers.markFilled(offerId, now).catch((error: Error) => deps.log.warn({ offerId, err: error.name }, 'could not mark a late offer filled'));
+    // closeOpen closes this offer anyway (its card then gets the same "filled" update). Only an
+    // open offer changes (a late click on a closed one would be a write that changes nothing).
+    if (offer.status === 'open') deps.store.offers.markFilled(offerId, now).catch((error: Error) => deps.log.warn({ offerId, err: error.name }, 'could not mark a late offer filled'));
     return { kind: 'filled', order };
   }
   // Won, or held already: a repeated click (a double click, an old card) runs the same steps,

@@ -21,6 +21,9 @@ import { isCoordinator, requireCoordinator } from './roles';
 const orderIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}$/);
 /** The one-time id of an order form card (a v4 UUID, lower case as randomUUID makes it). */
 const formIdSchema = z.string().length(36).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+// Card action schemas, built once rather than per click.
+const orderActionSchema = z.object({ orderId: orderIdSchema }).strict();
+const offerToSchema = z.object({ orderId: orderIdSchema, expertId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
 
 /**
  * The order form card. Each rendering gets a one-time form id in its submit action's data
@@ -121,6 +124,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
       heading: t(loc, 'order.heading.placed'),
       notice: t(loc, deps.config.brokeringMode === 'auto' ? 'order.placedAuto' : 'order.placedCoordinator'),
       withContacts: false,
+      fresh: r.kind === 'placed',
     });
   });
 
@@ -128,7 +132,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     // A coordinator may cancel from the channel card: answer in the channel's language there.
     const loc = await replyLocaleOf(c, deps);
     const { aadObjectId } = actorOf(c);
-    const parsed = z.object({ orderId: orderIdSchema }).strict().safeParse(strip(data));
+    const parsed = orderActionSchema.safeParse(strip(data));
     if (!parsed.success || !aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
     const r = await cancelOrder(deps, parsed.data.orderId, { aadObjectId, isCoordinator: await isCoordinator(c, deps) });
     if (r.kind === 'forbidden') {
@@ -149,7 +153,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     if (!(await requireCoordinator(c, deps, top ? 'order.offerTop' : 'order.offerTo'))) {
       return noticeCard(t(loc, 'error.forbidden'), 'attention');
     }
-    const schema = top ? z.object({ orderId: orderIdSchema }).strict() : z.object({ orderId: orderIdSchema, expertId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
+    const schema = top ? orderActionSchema : offerToSchema;
     const parsed = schema.safeParse(strip(data));
     if (!parsed.success) return noticeCard(t(loc, 'error.badInput'), 'attention');
     const { orderId } = parsed.data;
