@@ -3,6 +3,7 @@ import { coordinatorsLocale } from '../services/notify';
 import { euros, decimalHours } from '../domain/feeSummary';
 import { FeeTariff } from '../domain/fees';
 import { t } from '../i18n';
+import { formatMonth } from '../i18n/format';
 import { ServiceDeps } from '../services/deps';
 import { settleMonth } from '../services/fees';
 import { message } from '../services/views';
@@ -28,7 +29,7 @@ export function feesJob(deps: ServiceDeps & { tariffs: FeeTariff[] }): JobDefini
       const channel = await deps.store.channels.coordinatorsChannel();
       const loc = coordinatorsLocale(deps, channel);
       const card = renderCard('fee-summary', loc, {
-        month,
+        month: formatMonth(loc, month),
         experts: summary.perExpert.map((e) => ({ text: t(loc, 'fees.expertLine', { name: e.expertName, n: e.assignments, hours: decimalHours(e.hours), fee: euros(e.feeCents), travel: euros(e.travelCents), total: euros(e.totalCents) }) })),
         centres: summary.perCostCentre.map((c) => ({ text: t(loc, 'fees.centreLine', { centre: c.costCentre, n: c.assignments, hours: decimalHours(c.hours), total: euros(c.totalCents) }) })),
         totalText: t(loc, 'fees.total', { n: summary.totals.assignments, hours: decimalHours(summary.totals.hours), total: euros(summary.totals.totalCents) }),
@@ -47,7 +48,7 @@ export function feesJob(deps: ServiceDeps & { tariffs: FeeTariff[] }): JobDefini
             attachments: [{
               contentType: 'application/vnd.microsoft.teams.card.file.consent',
               name: file.fileName,
-              content: { description: t(loc, 'fees.fileDescription', { month }), sizeInBytes: bytes, acceptContext: { exportId: file._id }, declineContext: { exportId: file._id } },
+              content: { description: t(loc, 'fees.fileDescription', { month: formatMonth(loc, month) }), sizeInBytes: bytes, acceptContext: { exportId: file._id }, declineContext: { exportId: file._id } },
             }],
           },
         }]);

@@ -268,7 +268,7 @@ async function onFilled(deps: ServiceDeps, order: OrderDoc, noticeKey: string): 
     const closed = await deps.store.offers.closeOpen(order._id, 'filled', deps.now());
     await deps.postman.post(await closedOfferCards(deps, order, closed, 'filled'));
   };
-  await Promise.all([closeCards(), notifyOrderer(deps, order, 'order.filledNotice', {}, noticeKey)]);
+  await Promise.all([closeCards(), notifyOrderer(deps, order, 'order.filledNotice', { count: order.seats }, noticeKey)]);
 }
 
 export async function declineOffer(deps: ServiceDeps, offerId: string, actorAad: string, reason?: string): Promise<AcceptResult | { kind: 'declined'; order: OrderDoc }> {

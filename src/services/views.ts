@@ -1,7 +1,7 @@
 import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
 import { Catalog, labelOf } from '../domain/catalog';
-import { localParts } from '../domain/time';
 import { Locale, MessageKey, t } from '../i18n';
+import { formatDuration, formatWhen } from '../i18n/format';
 import { ExpertDoc } from '../store/experts';
 import { OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
@@ -12,12 +12,9 @@ export interface Fact {
   value: string;
 }
 
-export function whenText(order: Pick<OrderDoc, 'startsAt' | 'durationMinutes'>, timeZone: string): string {
-  const p = localParts(order.startsAt, timeZone);
-  const [y, m, d] = p.date.split('-').map(Number);
-  const h = Math.floor(order.durationMinutes / 60);
-  const min = order.durationMinutes % 60;
-  return `${d}.${m}.${y} ${p.time} (${h ? `${h} h ` : ''}${min ? `${min} min` : ''}`.trim() + ')';
+/** "to 10.12.2026 klo 13.00 (1 h 30 min)" in the reader's language. */
+export function whenText(order: Pick<OrderDoc, 'startsAt' | 'durationMinutes'>, timeZone: string, locale: Locale): string {
+  return `${formatWhen(locale, order.startsAt, timeZone)} (${formatDuration(locale, order.durationMinutes)})`;
 }
 
 export function whereText(order: OrderDoc, locale: Locale): string {
@@ -29,7 +26,7 @@ export function whereText(order: OrderDoc, locale: Locale): string {
 
 export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog; timeZone: string; feeText?: string; forCoordinator?: boolean }): Fact[] {
   const facts: Fact[] = [
-    { label: t(locale, 'label.when'), value: whenText(order, o.timeZone) },
+    { label: t(locale, 'label.when'), value: whenText(order, o.timeZone, locale) },
     { label: t(locale, 'label.where'), value: whereText(order, locale) },
     { label: t(locale, 'label.taskType'), value: labelOf(o.catalog.taskTypes, order.taskType, locale) },
     { label: t(locale, 'label.themes'), value: order.themes.map((id) => labelOf(o.catalog.themes, id, locale)).join(', ') },
@@ -101,6 +98,7 @@ export function orderSummaryCard(
   facts.push({ label: t(locale, 'label.status'), value: `${t(locale, `status.${order.status}` as MessageKey)} · ${t(locale, 'seats.of', { taken: o.taken, seats: order.seats })}` });
   const data: Record<string, unknown> = {
     heading: o.heading, number: order._id, title: order.title, facts, experts: o.experts, canCancel: o.canCancel,
+    expertsHeading: t(locale, 'order.expertsHeading', { count: o.experts.length }),
   };
   if (o.notice) {
     data.notice = o.notice;

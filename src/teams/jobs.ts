@@ -2,6 +2,7 @@ import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { cardAttachment, noticeCard } from '../cards/render';
 import { t } from '../i18n';
+import { formatMonth } from '../i18n/format';
 import { actorOf, localeOf } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
@@ -28,7 +29,10 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
       return;
     }
     const key = outcome === 'done' ? 'job.done' : outcome === 'already-done' ? 'job.alreadyDone' : outcome === 'running-elsewhere' ? 'job.runningElsewhere' : 'job.failed';
-    await say(t(loc, key, { job: opts.key ? `${job} ${opts.key}` : job }), outcome === 'done' || outcome === 'already-done' ? 'good' : 'attention');
+    // The job's internal name stays out of the sentence: the message says what was done.
+    const what = job === 'daily-digest' ? 'digest' : job === 'monthly-fees' ? 'fees' : 'other';
+    const month = opts.params?.month ? formatMonth(loc, opts.params.month) : '';
+    await say(t(loc, key, { job: what, month }), outcome === 'done' || outcome === 'already-done' ? 'good' : 'attention');
   };
 
   app.message(commandPattern('digestNow'), (c) => run(c, 'daily-digest', {}));

@@ -62,7 +62,7 @@ async function myOrdersCard(deps: RouteDeps, aad: string, locale: Locale): Promi
   const orders = await deps.store.orders.ofOrderer(aad);
   return renderCard('my-orders', locale, {
     orders: orders.map((o) => ({
-      number: o._id, title: o.title, when: whenText(o, deps.config.timeZone), statusText: statusText(o, locale),
+      number: o._id, title: o.title, when: whenText(o, deps.config.timeZone, locale), statusText: statusText(o, locale),
       canCancel: ['new', 'offering', 'filled'].includes(o.status),
     })),
   });

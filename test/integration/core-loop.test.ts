@@ -1,3 +1,4 @@
+import { t } from '../../src/i18n';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
 import { ONSITE, orderFormData } from '../support/orders';
@@ -80,7 +81,7 @@ test('register → approve → order → offers → accept → filled, with the 
   // Coordinator mode: the order waits in the channel until a coordinator sends it.
   expect((await h.bot.store.orders.get(orderId))!.status).toBe('new');
   const brokering = cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA)));
-  expect(text(brokering)).toMatch(/lähetetty 2 kokemusasiantuntijalle/);
+  expect(text(brokering)).toContain(t('fi', 'order.offersSent', { count: 2, wave: 1 }));
   // The card now lists whom the task was offered to, and how each offer stands.
   expect(text(brokering)).toContain('Tarjottu');
   expect(text(brokering)).toMatch(/Eero[^]*odottaa vastausta/);

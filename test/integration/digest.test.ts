@@ -1,3 +1,4 @@
+import { t } from '../../src/i18n';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, MENTION, personalMessage, text, user } from '../support/teams';
 
@@ -32,8 +33,9 @@ test('digest now posts the digest once per run to the coordinators channel, with
   expect(digest).toBeDefined();
   expect(digest).toContain(orderId);
   expect(digest).toContain('Koosteeseen tuleva tilaus');
-  expect(digest).toMatch(/Gini \d\.\d\d/);
-  expect(posted.some((p) => p.includes('Valmis: daily-digest'))).toBe(true);
+  expect(digest).toMatch(/Tasapuolisuus: [a-zäö ]+ \(\d,\d\d\)\. Luku 0 tarkoittaa/);
+  expect(digest).not.toMatch(/Gini|daily-digest/);
+  expect(posted.some((p) => p.includes(t('fi', 'job.done', { job: 'digest', month: '' })))).toBe(true);
   expect(await h.bot.store.jobRuns.recent('daily-digest', 5)).toHaveLength(1);
 });
 
