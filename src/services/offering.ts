@@ -239,7 +239,7 @@ async function announceSeats(deps: ServiceDeps, order: OrderDoc, now: Date): Pro
     await Promise.all([onFilled(deps, current, `order-filled:${mark}`), brokeringUpdate(deps, current)]);
     return current;
   }
-  const taken = { name: '', taken: live.length, seats: order.seats };
+  const taken = { taken: live.length, seats: order.seats };
   await Promise.all([notifyOrderer(deps, order, 'order.seatTakenNotice', taken, `seat-taken:${mark}`), brokeringUpdate(deps, order)]);
   return order;
 }
@@ -281,6 +281,9 @@ export async function declineOffer(deps: ServiceDeps, offerId: string, actorAad:
   if (!after) return { kind: 'closed', order, state: offer.status };
   // A decline is never held against anyone: it is not counted anywhere in ranking.
   await maybeNextWave(deps, order._id);
+  // The coordinators see each answer as it comes (with the reason, meant for them), and, when
+  // nobody suitable is left, that they must act. Keyed by the answer: a repeat sends nothing new.
+  await brokeringUpdate(deps, (await deps.store.orders.get(order._id)) ?? order, undefined, { key: `declined:${offerId}` });
   return { kind: 'declined', order };
 }
 

@@ -1,4 +1,5 @@
 import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
+import { teamsCalendarLink } from '../domain/calendar';
 import { Catalog, labelOf } from '../domain/catalog';
 import { Locale, MessageKey, t } from '../i18n';
 import { formatDuration, formatWhen } from '../i18n/format';
@@ -24,7 +25,7 @@ export function whereText(order: OrderDoc, locale: Locale): string {
   return place;
 }
 
-export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog; timeZone: string; feeText?: string; forCoordinator?: boolean }): Fact[] {
+export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog; timeZone: string; feeText?: string; forCoordinator?: boolean; withLink?: boolean }): Fact[] {
   const facts: Fact[] = [
     { label: t(locale, 'label.when'), value: whenText(order, o.timeZone, locale) },
     { label: t(locale, 'label.where'), value: whereText(order, locale) },
@@ -35,12 +36,21 @@ export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog
   ];
   if (order.goal) facts.push({ label: t(locale, 'label.goal'), value: order.goal });
   if (o.feeText) facts.push({ label: t(locale, 'label.fee'), value: o.feeText });
+  // The remote link is the way in: shown to those the task is theirs (o.withLink), and to
+  // the coordinators, who may need to pass it on.
+  if (order.link && (o.withLink || o.forCoordinator) && order.mode !== 'onsite') facts.push({ label: t(locale, 'label.link'), value: order.link });
   if (o.forCoordinator) {
     facts.push({ label: t(locale, 'label.orderer'), value: order.orderer.name });
     facts.push({ label: t(locale, 'label.costCentre'), value: order.costCentre });
     if (order.noteToCoordinator) facts.push({ label: t(locale, 'label.note'), value: order.noteToCoordinator });
   }
   return facts;
+}
+
+/** "Tarjottu kokemusasiantuntijoille · 1/2 paikkaa täytetty"; a new order without the count. */
+export function statusText(order: Pick<OrderDoc, 'status' | 'seats'>, taken: number, locale: Locale): string {
+  const status = t(locale, `status.${order.status}` as MessageKey);
+  return order.status === 'new' && taken === 0 ? status : `${status} · ${t(locale, 'seats.of', { taken, seats: order.seats })}`;
 }
 
 export function contactText(c: { phone?: string; email?: string }): string {
@@ -65,16 +75,37 @@ export function offerCard(
           { label: t(locale, 'label.orderer'), value: order.orderer.name },
         ]
       : [];
-  return renderCard('offer', locale, {
+  const data: Record<string, unknown> = {
+    heading: t(locale, `offerHeading.${state}` as MessageKey),
     title: order.title,
     description: order.description,
-    facts: taskFacts(order, locale, { ...o, feeText: o.feeText }),
+    // The order number and the ordering unit: what the expert quotes when calling about it.
+    facts: [
+      { label: t(locale, 'label.number'), value: order._id },
+      ...taskFacts(order, locale, { ...o, feeText: o.feeText, withLink: state === 'accepted' }),
+      { label: t(locale, 'label.costCentre'), value: order.costCentre },
+    ],
     state,
     stateText: o.stateText ?? (state === 'open' ? '' : t(locale, `offer.state.${state}` as MessageKey)),
     stateColor: STATE_COLOR[state] ?? 'Default',
     contactFacts,
     offerId,
     orderId: order._id,
+  };
+  if (state === 'accepted') {
+    data.calendarUrl = calendarUrl(order, locale);
+    data.calendarTitle = t(locale, 'calendar.add');
+  }
+  return renderCard('offer', locale, data);
+}
+
+/** The "Add to calendar" link of a task: its number and title, time, and place or remote link. */
+export function calendarUrl(order: OrderDoc, locale: Locale): string {
+  return teamsCalendarLink({
+    subject: `${order._id} ${order.title}`,
+    startsAt: order.startsAt,
+    endsAt: order.endsAt,
+    content: [whereText(order, locale), order.mode !== 'onsite' ? order.link : undefined].filter(Boolean).join('\n'),
   });
 }
 
@@ -94,12 +125,16 @@ export function orderSummaryCard(
   locale: Locale,
   o: { catalog: Catalog; timeZone: string; heading: string; notice?: string; noticeColor?: string; experts: AcceptedExpertView[]; canCancel: boolean; taken: number },
 ): AdaptiveCard {
-  const facts = taskFacts(order, locale, o);
-  facts.push({ label: t(locale, 'label.status'), value: `${t(locale, `status.${order.status}` as MessageKey)} · ${t(locale, 'seats.of', { taken: o.taken, seats: order.seats })}` });
+  const facts = taskFacts(order, locale, { ...o, withLink: true });
+  facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
   const data: Record<string, unknown> = {
     heading: o.heading, number: order._id, title: order.title, facts, experts: o.experts, canCancel: o.canCancel,
     expertsHeading: t(locale, 'order.expertsHeading', { count: o.experts.length }),
   };
+  if (o.taken > 0 && (order.status === 'offering' || order.status === 'filled')) {
+    data.calendarUrl = calendarUrl(order, locale);
+    data.calendarTitle = t(locale, 'calendar.add');
+  }
   if (o.notice) {
     data.notice = o.notice;
     data.noticeColor = o.noticeColor ?? 'Default';

@@ -285,10 +285,10 @@ test('cancel early is free; cancel late keeps the fee payable; only the orderer 
   cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId: lateId, expertId: e2.aad }, CHANNEL, CHANNEL_DATA)));
   cardOf(await h.post(execute(h, e2, 'offer.accept', { offerId: `${lateId}:${e2.aad}` })));
   const res2 = cardOf(await h.post(execute(h, coordinator, 'order.cancel', { orderId: lateId }, CHANNEL, CHANNEL_DATA)));
-  expect(text(res2)).toContain('palkkio maksetaan');
+  expect(text(res2)).toContain(t('fi', 'order.cancelledLateNotice', { hours: 24 }));
   expect(await h.bot.store.assignments.of(lateId, e2.aad)).toMatchObject({ status: 'cancelled', feePayable: true });
   await h.bot.sender.drain(10000);
-  expect(h.connector.sentTo(e2.personal).map(text).join()).toContain('palkkio maksetaan silti');
+  expect(h.connector.sentTo(e2.personal).map(text).join()).toContain(t('fi', 'offer.state.cancelledPaid', { hours: 24 }));
 });
 
 test('50 concurrent accepts on a one-seat order give exactly one assignment, and every loser is answered', async () => {

@@ -154,7 +154,7 @@ test('an accept cut short right after its seat insert is finished by the wave jo
   const statuses = Object.fromEntries((await h.bot.store.offers.ofOrder(orderId)).map((o) => [o.expertId, o.status]));
   expect(statuses[holder.aad]).toBe('accepted');
   for (const e of others) expect(statuses[e.aad]).toBe('filled');
-  const filledNotices = () => h.connector.sentTo(professional.personal).map(text).filter((s) => s.includes('Kaikki paikat on täytetty') && s.includes(orderId));
+  const filledNotices = () => h.connector.sentTo(professional.personal).map(text).filter((s) => s.includes(t('fi', 'order.filledNotice', { count: order.seats })) && s.includes(orderId));
   expect(filledNotices()).toHaveLength(1);
   // Only the others' cards turned "filled"; the holder's did not.
   const filledCards = (u: User) => h.connector.calls.filter((c) => c.method === 'PUT' && c.conversationId === u.personal && text(c.body).includes('Tehtävä on jo täytetty'));
