@@ -76,6 +76,8 @@ export const envSchema = z
     WAVE_SIZE: positiveInt(5, 100),
     WAVE_WAIT_MINUTES: positiveInt(120, 10080),
     LATE_CANCEL_HOURS: positiveInt(24, 720),
+    /** Order forms one user may submit per minute, across all instances; 0 = no limit. */
+    ORDER_SUBMITS_PER_MINUTE: positiveInt(5, 1000),
     FEE_TARIFF_FILE: optionalText,
     REMINDER_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('09:00'),
     // At most 30: the alert is sent once per order by its outbox key, and delivered outbox
@@ -112,6 +114,8 @@ export interface Config {
   waveSize: number;
   waveWaitMinutes: number;
   lateCancelHours: number;
+  /** Orders one user may place per minute (ORDER_SUBMITS_PER_MINUTE); 0 = no limit. */
+  orderSubmitsPerMinute: number;
   /** Daily digest time (HH:mm, deployment time zone). */
   digestTime: string;
   /** Fee tariff JSON; default config/fee-tariff.json. */
@@ -163,6 +167,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       waveSize: e.WAVE_SIZE,
       waveWaitMinutes: e.WAVE_WAIT_MINUTES,
       lateCancelHours: e.LATE_CANCEL_HOURS,
+      orderSubmitsPerMinute: e.ORDER_SUBMITS_PER_MINUTE,
       digestTime: e.DIGEST_TIME,
       feeTariffFile: e.FEE_TARIFF_FILE,
       reminderTime: e.REMINDER_TIME,

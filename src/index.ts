@@ -9,6 +9,7 @@ import { Scheduler } from './jobs/scheduler';
 import { feedbackJob, remindersJob } from './jobs/afterTask';
 import { cleanupJob } from './jobs/cleanup';
 import { digestJob } from './jobs/digest';
+import { expertReviewsJob } from './jobs/expertReviews';
 import { feesJob } from './jobs/fees';
 import { DEFAULT_TARIFF_FILE, readTariffFile, tariffRowLookup } from './services/fees';
 import { setFeeLookup } from './services/fees-view';
@@ -36,7 +37,7 @@ export interface RunningBot {
  * once; /readyz says 503 until the database answers and its indexes exist, and the
  * driver reconnects by itself when the database comes back.
  */
-export async function startBot(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningBot> {
+export async function startBot(config: Config, log: Logger = createLogger(config.logLevel), o: { now?: () => Date } = {}): Promise<RunningBot> {
   const tariffFile = readTariffFile(config.feeTariffFile ?? DEFAULT_TARIFF_FILE);
   if (!tariffFile.ok) throw new Error(tariffFile.errors.join('; '));
   setFeeLookup(tariffRowLookup(tariffFile.tariffs, config.timeZone));
@@ -58,10 +59,11 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const preparing = prepare();
 
   const adapter = createAdapter(config);
+  const transport = new BotTransport(adapter, config.bot.id ?? '');
   const sender = new OutboxSender({
     outbox: store.outbox,
     conversations: store.conversations,
-    transport: new BotTransport(adapter, config.bot.id ?? ''),
+    transport,
     log,
     onPermanentFailure: async (item) => {
       // A coordinator must know that someone could not be reached (e.g. removed the bot).
@@ -77,8 +79,10 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     log,
     catalog: DEFAULT_CATALOG,
     tariffs: tariffFile.tariffs,
-    now: () => new Date(),
+    // The one clock of the use cases and routes; tests pass their own (time is a dependency).
+    now: o.now ?? (() => new Date()),
     rng: Math.random,
+    personalChats: transport,
     digestExtras: async (now, locale) => {
       const { t } = await import('./i18n');
       return [
@@ -104,6 +108,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   scheduler.register(feedbackJob(deps));
   scheduler.register(remindersJob(deps));
   scheduler.register(cleanupJob(deps));
+  scheduler.register(expertReviewsJob(deps));
   const app = createApp(adapter, { ...deps, scheduler });
   void preparing.then(() => {
     if (stopped) return;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Catalog } from './catalog';
 import { zonedTimeToUtc } from './time';
+import { offerExpired } from './waves';
 
 /** The order form as validated: what an Order is made of, before it has a number. */
 export interface OrderInput {
@@ -104,6 +105,8 @@ export function parseOrderForm(raw: unknown, opts: { catalog: Catalog; now: Date
   if (!f.time) add('time', 'required');
   if (f.date && f.time && !startsAt) add('date', 'invalidDate');
   if (startsAt && startsAt.getTime() <= opts.now.getTime()) add('date', 'startInPast');
+  // Offers close some hours before the start: an order inside that time could never be offered.
+  else if (startsAt && offerExpired({ startsAt }, undefined, opts.now)) add('date', 'tooSoon');
 
   const onsite = f.mode !== 'remote';
   const remote = f.mode !== 'onsite';

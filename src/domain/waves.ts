@@ -25,6 +25,23 @@ export function nextWave<E extends { id: string }>(p: {
 }
 
 /**
+ * Offers close this many hours before the task starts: whoever accepts has time to prepare,
+ * and nobody is pressed to decide at the last minute. An order is not taken, and no offer is
+ * sent, once this point has passed (the order form's "too soon" text says "2 hours").
+ */
+export const OFFERS_CLOSE_BEFORE_START_HOURS = 2;
+
+/** When an order's open offers expire: some hours before the start, so whoever accepts has time to prepare. */
+export function offerExpiry(order: { startsAt: Date }, opts: { expireBeforeStartHours: number } = { expireBeforeStartHours: OFFERS_CLOSE_BEFORE_START_HOURS }): Date {
+  return new Date(order.startsAt.getTime() - opts.expireBeforeStartHours * 3600_000);
+}
+
+/** Whether an order's open offers have run out at `now`. */
+export function offerExpired(order: { startsAt: Date }, opts: { expireBeforeStartHours: number } = { expireBeforeStartHours: OFFERS_CLOSE_BEFORE_START_HOURS }, now: Date): boolean {
+  return now.getTime() >= offerExpiry(order, opts).getTime();
+}
+
+/**
  * A large fan-out in slices: the first 50 (one second of Teams' app-wide limit), then 250 at a
  * time, so that the first messages are on their way while the rest is still being written.
  */

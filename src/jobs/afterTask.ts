@@ -1,4 +1,5 @@
 import { renderCard } from '../cards/render';
+import { plainText } from '../cards/plainText';
 import { coordinatorsLocale } from '../services/notify';
 import { localParts } from '../domain/time';
 import { pickLocale, t } from '../i18n';
@@ -31,7 +32,7 @@ export function feedbackJob(deps: ServiceDeps): JobDefinition {
         if (!order || !conv) continue;
         const loc = pickLocale(conv.locale, deps.config.defaultLocale);
         const n = r.nudges + 1;
-        await deps.postman.post([{ key: `feedback-nudge:${r._id}:${n}`, conversationId: conv._id, activity: message(renderCard('notice', loc, { text: t(loc, 'feedback.nudge', { number: order._id, title: order.title }), tone: 'default' })) }]);
+        await deps.postman.post([{ key: `feedback-nudge:${r._id}:${n}`, conversationId: conv._id, activity: message(renderCard('notice', loc, { text: t(loc, 'feedback.nudge', { number: order._id, title: plainText(order.title) }), tone: 'default' })) }]);
         await deps.store.feedback.markNudged(r._id, n, now);
       }
     },
@@ -60,7 +61,7 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
           const conv = (await deps.store.conversations.personalOf(aad)) ?? (who === 'orderer' ? await deps.store.conversations.get(order.conversationId) : null);
           if (!conv) continue;
           const loc = pickLocale(conv.locale, deps.config.defaultLocale);
-          const text = t(loc, 'reminder.dayBefore', { when: whenText(order, tz, loc), number: order._id, title: order.title, where: whereText(order, loc) });
+          const text = t(loc, 'reminder.dayBefore', { when: whenText(order, tz, loc), number: order._id, title: plainText(order.title), where: whereText(order, loc) });
           const key = who === 'expert' ? `reminder:day-before:${a._id}` : `reminder:day-before:${order._id}:orderer`;
           await deps.postman.post([{ key, conversationId: conv._id, activity: message(renderCard('notice', loc, { text, tone: 'default' })) }]);
         }
@@ -72,7 +73,7 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
       for (const order of await deps.store.orders.col.find({ status: { $in: ['new', 'offering'] }, startsAt: { $gt: now, $lte: horizon } }).toArray()) {
         const taken = await deps.store.assignments.countLive(order._id);
         const days = Math.ceil((order.startsAt.getTime() - now.getTime()) / DAY);
-        const text = t(loc, 'reminder.unfilled', { number: order._id, title: order.title, days, taken, seats: order.seats });
+        const text = t(loc, 'reminder.unfilled', { number: order._id, title: plainText(order.title), days, taken, seats: order.seats });
         await deps.postman.post([{ key: `reminder:unfilled:${order._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', loc, { text, tone: 'attention' })) }]);
       }
     },

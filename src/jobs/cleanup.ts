@@ -8,7 +8,7 @@ const DAY = 86_400_000;
  * Nightly clean-up in place of TTL indexes (not portable): processed activity ids after 2
  * days, delivered outbox messages and their leases after 30 days, payroll files after 7 days,
  * order forms' one-time claims after 90 days (the double-submit guard needs them only briefly),
- * free-text feedback after FEEDBACK_RETENTION_DAYS.
+ * per-user rate limit slots after a day, free-text feedback after FEEDBACK_RETENTION_DAYS.
  */
 export function cleanupJob(deps: ServiceDeps): JobDefinition {
   return {
@@ -22,6 +22,8 @@ export function cleanupJob(deps: ServiceDeps): JobDefinition {
         leases: await deps.store.outbox.pruneLeases(new Date(now - 30 * DAY)),
         feeExports: await deps.store.feeExports.removeOlderThan(new Date(now - 7 * DAY)),
         orderForms: await deps.store.orders.removeFormClaimsBefore(new Date(now - 90 * DAY)),
+        // Rate limit slots count for a minute; a day keeps them for a look after an incident.
+        rateLimitSlots: await deps.store.rateLimits.removeBefore(new Date(now - DAY)),
       };
       Object.assign(removed, await feedbackRetention(deps, ctx.now()));
       deps.log.info({ job: 'cleanup', ...removed }, 'clean-up done');

@@ -1,4 +1,5 @@
 import { renderCard } from '../cards/render';
+import { plainText } from '../cards/plainText';
 import { coordinatorsLocale } from '../services/notify';
 import { euros, decimalHours } from '../domain/feeSummary';
 import { FeeTariff } from '../domain/fees';
@@ -30,8 +31,8 @@ export function feesJob(deps: ServiceDeps & { tariffs: FeeTariff[] }): JobDefini
       const loc = coordinatorsLocale(deps, channel);
       const card = renderCard('fee-summary', loc, {
         month: formatMonth(loc, month),
-        experts: summary.perExpert.map((e) => ({ text: t(loc, 'fees.expertLine', { name: e.expertName, n: e.assignments, hours: decimalHours(e.hours), fee: euros(e.feeCents), travel: euros(e.travelCents), total: euros(e.totalCents) }) })),
-        centres: summary.perCostCentre.map((c) => ({ text: t(loc, 'fees.centreLine', { centre: c.costCentre, n: c.assignments, hours: decimalHours(c.hours), total: euros(c.totalCents) }) })),
+        experts: summary.perExpert.map((e) => ({ text: t(loc, 'fees.expertLine', { name: plainText(e.expertName), n: e.assignments, hours: decimalHours(e.hours), fee: euros(e.feeCents), travel: euros(e.travelCents), total: euros(e.totalCents) }) })),
+        centres: summary.perCostCentre.map((c) => ({ text: t(loc, 'fees.centreLine', { centre: plainText(c.costCentre), n: c.assignments, hours: decimalHours(c.hours), total: euros(c.totalCents) }) })),
         totalText: t(loc, 'fees.total', { n: summary.totals.assignments, hours: decimalHours(summary.totals.hours), total: euros(summary.totals.totalCents) }),
       });
       if (channel) await deps.postman.post([{ key: `fees:${ctx.runKey}`, conversationId: channel.conversationId, activity: message(card) }]);

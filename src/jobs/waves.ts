@@ -2,9 +2,10 @@ import { JobDefinition } from './scheduler';
 import { ServiceDeps } from '../services/deps';
 import { closedOfferCards, finishCutShortWithdrawals, offerWave } from '../services/offering';
 import { closeUnfilled, finishCutShortCancellations } from '../services/orders';
+import { OFFERS_CLOSE_BEFORE_START_HOURS } from '../domain/waves';
 
 /** Hours before the start when open offers expire: nobody should accept a task too late to prepare. */
-export const EXPIRE_BEFORE_START_HOURS = 2;
+export const EXPIRE_BEFORE_START_HOURS = OFFERS_CLOSE_BEFORE_START_HOURS;
 
 /**
  * Every minute:

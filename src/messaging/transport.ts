@@ -23,11 +23,29 @@ export interface Transport {
   update(ref: StoredReference, activityId: string, activity: OutgoingActivity): Promise<void>;
 }
 
-/** The two Bot Connector calls used, typed structurally: botframework-connector is not our direct dependency. */
+/**
+ * Opens the bot's 1:1 chat with a user of the same tenant, reached through a conversation the
+ * bot shares with them (its service URL, bot and tenant): for what may not be said in a group
+ * chat. Returns the new chat's reference (Teams answers with the existing chat if there is
+ * one); throws DeliveryError (e.g. 403 when the app may not talk to the user personally).
+ */
+export interface PersonalChatOpener {
+  openPersonalChat(via: StoredReference, user: { id: string; aadObjectId?: string }): Promise<StoredReference>;
+}
+
+/** The Bot Connector calls used, typed structurally: botframework-connector is not our direct dependency. */
 interface ConversationsApi {
   sendToConversation(conversationId: string, activity: OutgoingActivity, options?: CallOptions): Promise<{ id?: string }>;
   updateActivity(conversationId: string, activityId: string, activity: OutgoingActivity, options?: CallOptions): Promise<unknown>;
+  createConversation(parameters: PersonalConversationParameters, options?: CallOptions): Promise<{ id?: string; serviceUrl?: string }>;
 }
+type PersonalConversationParameters = {
+  isGroup: false;
+  bot: { id: string; name?: string };
+  members: { id: string }[];
+  tenantId?: string;
+  channelData: { tenant?: { id: string } };
+};
 type CallOptions = { abortSignal?: AbortSignal };
 
 /**
@@ -39,7 +57,7 @@ type CallOptions = { abortSignal?: AbortSignal };
  * Inside the turn it calls the Connector API directly rather than `context.sendActivity`: the
  * context would make every proactive message a reply to the continuation event's random id.
  */
-export class BotTransport implements Transport {
+export class BotTransport implements Transport, PersonalChatOpener {
   constructor(
     private readonly adapter: CloudAdapter,
     private readonly botAppId: string,
@@ -59,6 +77,31 @@ export class BotTransport implements Transport {
     await this.withConnector(ref, (api, options) =>
       api.updateActivity(ref.conversation.id, activityId, { ...addressed(ref, activity), id: activityId }, options),
     );
+  }
+
+  /**
+   * POST /v3/conversations on the service URL of a conversation shared with the user. The user
+   * is named by their Teams id (29:…) or, failing that, their Entra object id, which Teams also
+   * accepts for users of the bot's tenant.
+   */
+  async openPersonalChat(via: StoredReference, user: { id: string; aadObjectId?: string }): Promise<StoredReference> {
+    const tenantId = via.conversation.tenantId;
+    let created: { id?: string; serviceUrl?: string } = {};
+    await this.withConnector(via, async (api, options) => {
+      created = await api.createConversation(
+        { isGroup: false, bot: via.bot, members: [{ id: user.id }], tenantId, channelData: tenantId ? { tenant: { id: tenantId } } : {} },
+        options,
+      );
+    });
+    if (!created.id) throw new DeliveryError(undefined, undefined, 'NoConversationId');
+    return {
+      bot: via.bot,
+      channelId: via.channelId,
+      serviceUrl: created.serviceUrl ?? via.serviceUrl,
+      conversation: { id: created.id, conversationType: 'personal', tenantId },
+      locale: via.locale,
+      user: { id: user.id, aadObjectId: user.aadObjectId },
+    };
   }
 
   private get timeoutMs(): number {

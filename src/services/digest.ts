@@ -1,4 +1,5 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
+import { plainText } from '../cards/plainText';
 import { fairness } from '../domain/fairness';
 import { localParts } from '../domain/time';
 import { Locale, t } from '../i18n';
@@ -40,13 +41,13 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale, 
       { label: t(locale, 'digest.closedUnfilled'), value: String(closedUnfilled) },
       ...extraFacts,
     ],
-    newOrders: newOrders.map((o) => ({ text: `${o._id} · ${o.title} · ${whenText(o, tz, locale)}` })),
-    unfilled: unfilled.map((o) => ({ text: `${o._id} · ${o.title} · ${t(locale, 'digest.daysToStart', { days: Math.ceil((o.startsAt.getTime() - now.getTime()) / DAY) })}` })),
+    newOrders: newOrders.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${whenText(o, tz, locale)}` })),
+    unfilled: unfilled.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${t(locale, 'digest.daysToStart', { days: Math.ceil((o.startsAt.getTime() - now.getTime()) / DAY) })}` })),
     upcoming: upcoming.map((a) => {
       const o = upcomingOrders.get(a.orderId);
-      return { text: o ? `${o._id} · ${o.title} · ${whenText(o, tz, locale)}` : a.orderId };
+      return { text: o ? `${o._id} · ${plainText(o.title)} · ${whenText(o, tz, locale)}` : a.orderId };
     }),
-    unreachable: unreachableExperts.map((e) => ({ text: e.displayName })),
+    unreachable: unreachableExperts.map((e) => ({ text: plainText(e.displayName) })),
     fairnessText: t(locale, 'digest.fairnessText', { experts: fair.experts, assignments: fair.assignments, max: fair.max, min: fair.min }),
     fairnessScore: t(locale, 'digest.fairnessScore', { level: fairnessLevel(fair.gini), gini: fair.gini }),
   });

@@ -1,4 +1,5 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
+import { plainText } from '../cards/plainText';
 import { coordinatorsLocale } from './notify';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
@@ -22,7 +23,7 @@ export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackR
     : [];
   const defaults = { tookPlace: 'yes', actualMinutes: order.durationMinutes, goalsMet: '', useful: '', howItWent: '', text: '', orderAgain: 'false', debrief: 'false', travelKm: '', ticketEuros: '', anonymousText: '' };
   return renderCard(card, locale, {
-    task: `${order._id} · ${order.title} · ${whenText(order, deps.config.timeZone, locale)}`,
+    task: `${order._id} · ${plainText(order.title)} · ${whenText(order, deps.config.timeZone, locale)}`,
     orderId: order._id,
     answered: !!o.stored,
     stored,
@@ -97,7 +98,7 @@ async function routeDebrief(deps: ServiceDeps, order: OrderDoc, expertId: string
   await deps.postman.post([{
     key: `debrief:${order._id}:${expertId}`,
     conversationId: channel.conversationId,
-    activity: message(renderCard('notice', loc, { text: t(loc, 'feedback.debriefRequest', { name, number: order._id, title: order.title }), tone: 'attention' })),
+    activity: message(renderCard('notice', loc, { text: t(loc, 'feedback.debriefRequest', { name: plainText(name), number: order._id, title: plainText(order.title) }), tone: 'attention' })),
   }]);
 }
 

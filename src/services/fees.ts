@@ -25,6 +25,9 @@ export function tariffRowLookup(tariffs: FeeTariff[], timeZone: string) {
 }
 
 function outcomeOf(a: AssignmentDoc): Outcome | undefined {
+  // The expert could not come (reported after the start): nothing is paid, whatever the
+  // orderer answered for the task as a whole (their answer covers every seat of the order).
+  if (a.absentAt) return undefined;
   if (a.status === 'cancelled') return a.feePayable ? 'cancelledLate' : undefined;
   if (a.status !== 'done') return undefined;
   if (a.outcome === 'cancelled') return 'cancelledLate';

@@ -1,7 +1,10 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
+import { plainText } from '../cards/plainText';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { OfferStatus } from '../store/offers';
+import { ConversationDoc } from '../store/conversations';
 import { OrderDoc } from '../store/orders';
+import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { acceptedExpertViews, message, orderSummaryCard, statusText, taskFacts } from './views';
 
@@ -30,24 +33,85 @@ export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale
 }
 
 /**
- * Tells the orderer what happened. Experts' names and contacts go only to the orderer's
- * personal chat; a group chat the order came from gets the news without them. `itemKey`: the
- * outbox key naming the event, so that running the same step again tells nobody twice.
+ * Tells the orderer what happened, always in their 1:1 chat with the bot: the notices name
+ * experts (with themes on the card, a name is health data) and the filled order carries their
+ * contacts, and a group chat gets no expert's name, ever. An orderer who ordered from a group
+ * chat and has no 1:1 chat yet gets one opened (ordererChat). When Teams refuses, the group chat
+ * gets only a name-free notice asking the orderer to open a chat with the bot, and the
+ * coordinators get the notice itself, so nothing is lost. `itemKey`: the outbox key naming the
+ * event, so that running the same step again tells nobody twice.
  */
 export async function notifyOrderer(deps: ServiceDeps, order: OrderDoc, key: MessageKey, params: Record<string, string | number>, itemKey: string): Promise<void> {
-  const personal = await deps.store.conversations.personalOf(order.orderer.aadObjectId);
-  const target = personal ?? (await deps.store.conversations.get(order.conversationId));
-  if (!target) {
+  const chat = await ordererChat(deps, order);
+  if (chat.kind === 'none') {
     deps.log.warn({ orderId: order._id }, 'orderer cannot be reached');
     return;
   }
+  if (chat.kind === 'group') {
+    await tellOrdererUnreached(deps, order, chat.conversation, key, params, itemKey);
+    return;
+  }
+  const target = chat.conversation;
   const locale = pickLocale(target.locale, deps.config.defaultLocale);
   const card = await orderSummaryFor(deps, order, locale, {
     heading: t(locale, 'order.heading.status'),
     notice: t(locale, key, params),
-    withContacts: target.scope === 'personal',
+    withContacts: true,
   });
   await deps.postman.post([{ key: itemKey, conversationId: target._id, activity: message(card) }]);
+}
+
+type OrdererChat = { kind: 'personal'; conversation: ConversationDoc } | { kind: 'group'; conversation: ConversationDoc } | { kind: 'none' };
+
+/**
+ * The orderer's 1:1 chat with the bot: the one known, the chat the order came from if that was
+ * 1:1, or one opened now through the group chat (or channel) the order came from, and stored
+ * like any other 1:1 chat (so the next notice, reminder or feedback card finds it).
+ * 'group' when it could not be opened: the caller must then say nothing personal there.
+ */
+async function ordererChat(deps: ServiceDeps, order: OrderDoc): Promise<OrdererChat> {
+  const aad = order.orderer.aadObjectId;
+  const personal = await deps.store.conversations.personalOf(aad);
+  if (personal) return { kind: 'personal', conversation: personal };
+  const origin = await deps.store.conversations.get(order.conversationId);
+  if (!origin) return { kind: 'none' };
+  if (origin.scope === 'personal') return { kind: 'personal', conversation: origin };
+  if (!deps.personalChats) return { kind: 'group', conversation: origin };
+  try {
+    const reference = await deps.personalChats.openPersonalChat(origin.reference, { id: order.orderer.userId ?? aad, aadObjectId: aad });
+    const tenantId = reference.conversation.tenantId ?? origin.tenantId;
+    await deps.store.conversations.upsert(
+      { _id: reference.conversation.id, scope: 'personal', tenantId, userAadObjectId: aad, locale: origin.locale, reference },
+      deps.now(),
+    );
+    deps.log.info({ orderId: order._id }, "opened a personal chat with the orderer (the order came from a group chat)");
+    const opened = await deps.store.conversations.get(reference.conversation.id);
+    return opened ? { kind: 'personal', conversation: opened } : { kind: 'group', conversation: origin };
+  } catch (error) {
+    deps.log.warn({ orderId: order._id, err: (error as Error).name, status: (error as { statusCode?: number }).statusCode }, 'could not open a personal chat with the orderer');
+    return { kind: 'group', conversation: origin };
+  }
+}
+
+/**
+ * The orderer has no 1:1 chat and none could be opened: their group chat hears only that there
+ * is news and how to see it (no names, no contacts, no notice text), and the coordinators get
+ * the notice itself to pass on.
+ */
+async function tellOrdererUnreached(deps: ServiceDeps, order: OrderDoc, group: ConversationDoc, key: MessageKey, params: Record<string, string | number>, itemKey: string): Promise<void> {
+  const locale = pickLocale(group.locale, deps.config.defaultLocale);
+  const items: NewOutboxItem[] = [{
+    key: `${itemKey}:group-chat`,
+    conversationId: group._id,
+    activity: message(renderCard('notice', locale, { text: t(locale, 'orderer.openChat', { number: order._id }), tone: 'attention' })),
+  }];
+  const channel = await deps.store.channels.coordinatorsChannel();
+  if (channel) {
+    const cl = coordinatorsLocale(deps, channel);
+    const text = t(cl, 'orderer.unreached', { number: order._id, title: plainText(order.title), orderer: plainText(order.orderer.name), notice: t(cl, key, params) });
+    items.push({ key: `${itemKey}:unreached`, conversationId: channel.conversationId, activity: message(renderCard('notice', cl, { text, tone: 'attention' })) });
+  }
+  await deps.postman.post(items);
 }
 
 /** What the coordinators' card says about finding experts for an order still open. */
@@ -79,10 +143,10 @@ export function brokeringCard(
   const data: Record<string, unknown> = {
     heading: t(locale, `order.brokeringHeading.${order.status}` as MessageKey),
     number: order._id,
-    title: order.title,
+    title: plainText(order.title),
     facts,
     outlook,
-    suggestions: outlook === 'suggestions' ? o.suggestions.slice(0, 10).map((s) => ({ expertId: s.expertId, name: s.name, detail: t(locale, 'recent.count', { count: s.recent }) })) : [],
+    suggestions: outlook === 'suggestions' ? o.suggestions.slice(0, 10).map((s) => ({ expertId: s.expertId, name: plainText(s.name), detail: t(locale, 'recent.count', { count: s.recent }) })) : [],
     ...offeredView(offered, locale),
     showActions: outlook === 'suggestions',
     offerTopTitle: t(locale, 'order.offerTop', { count: top }),
@@ -134,9 +198,9 @@ export interface OfferedView {
  */
 function offeredView(offered: OfferedView[], locale: Locale): { offered: { name: string; status: string }[]; offeredSummary?: string } {
   const line = (x: OfferedView) => ({
-    name: x.name,
+    name: plainText(x.name),
     status: x.status === 'declined' && x.declineReason
-      ? t(locale, 'order.declinedWithReason', { reason: x.declineReason })
+      ? t(locale, 'order.declinedWithReason', { reason: plainText(x.declineReason) })
       : t(locale, `offerStatus.${x.status}` as MessageKey),
   });
   if (offered.length <= OFFERED_LISTED) return { offered: offered.map(line) };

@@ -1,15 +1,17 @@
+import { plainText } from '../cards/plainText';
+import { renderCard } from '../cards/render';
 import { Candidate, rankCandidates } from '../domain/matching';
 import { canTransition } from '../domain/orderLifecycle';
-import { fanOutSlices, nextWave } from '../domain/waves';
-import { pickLocale, t } from '../i18n';
+import { fanOutSlices, nextWave, offerExpired } from '../domain/waves';
+import { MessageKey, pickLocale, t } from '../i18n';
 import { ExpertDoc } from '../store/experts';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { feeText } from './fees-view';
-import { brokeringUpdate, notifyOrderer } from './notify';
-import { message, offerCard } from './views';
+import { brokeringUpdate, coordinatorsLocale, notifyOrderer } from './notify';
+import { message, offerCard, whenText } from './views';
 
 const DAY = 86_400_000;
 
@@ -42,7 +44,7 @@ export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fres
 export const WAVE_IN_FLIGHT_MS = 2 * 60_000;
 
 /** What a wave did: offers sent in wave `wave`, or, with none sent, why not. */
-export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'seatsTaken' | 'nobody' | 'raced' };
+export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'tooClose' | 'seatsTaken' | 'nobody' | 'raced' };
 
 /**
  * Sends the next wave of offers. The wave number is claimed with a unique insert, so two
@@ -59,6 +61,9 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
   if (!order || !['new', 'offering'].includes(order.status) || order.startsAt <= now) return { sent: 0, wave: 0, none: 'closed' };
+  // An offer sent now would have expired already (offers close some hours before the start):
+  // none is sent, and the coordinator is told the task is too close to offer.
+  if (offerExpired(order, undefined, now)) return { sent: 0, wave: 0, none: 'tooClose' };
   const claimed = await deps.store.offers.wavesSent(orderId);
   const resumed = claimed > 0 ? await resumeWave(deps, order, claimed, now) : null;
   if (resumed && !pick.expertIds) return resumed;
@@ -198,9 +203,13 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   const order = await deps.store.orders.get(offer.orderId);
   if (!order) return { kind: 'notFound' };
   if (order.status === 'cancelled') return { kind: 'closed', order, state: 'cancelled' };
-  if (order.status === 'done' || order.status === 'unfilled' || order.startsAt <= now) {
-    // Past its start: an old card of the task's holder still says it is theirs.
-    return offer.status === 'accepted' ? { kind: 'already', order } : { kind: 'closed', order, state: 'expired' };
+  if (order.status === 'done' || order.status === 'unfilled' || offerExpired(order, undefined, now)) {
+    // Past the offers' expiry (or the start): an old card of the task's holder still says it is
+    // theirs; any other click, however replayed, is refused. An offer still open is closed now,
+    // as the wave job would close it, so every card and the coordinators' view agree.
+    if (offer.status === 'accepted') return { kind: 'already', order };
+    if (offer.status === 'open') await deps.store.offers.respond(offerId, ['open'], 'expired', now);
+    return { kind: 'closed', order, state: 'expired' };
   }
   if (!['open', 'filled', 'expired', 'accepted', 'declined', 'withdrawn'].includes(offer.status)) {
     return { kind: 'closed', order, state: offer.status };
@@ -294,10 +303,22 @@ export async function maybeNextWave(deps: ServiceDeps, orderId: string): Promise
   await offerWave(deps, orderId);
 }
 
-export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: string): Promise<{ kind: 'withdrawn'; order: OrderDoc } | { kind: 'notFound' }> {
+export type WithdrawResult = { kind: 'withdrawn'; order: OrderDoc } | { kind: 'absent'; order: OrderDoc } | { kind: 'notFound' };
+
+/**
+ * An expert gives their seat back. Before the start the seat is freed and offered again; from
+ * the start on it is no longer a withdrawal but "I could not come" (reportAbsence).
+ */
+export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: string): Promise<WithdrawResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
   if (!order) return { kind: 'notFound' };
+  if (order.startsAt.getTime() <= now.getTime()) {
+    const absent = await reportAbsence(deps, order, actorAad, now);
+    if (absent) return absent;
+    const offer = await deps.store.offers.get(OfferRepo.idOf(orderId, actorAad));
+    return offer?.status === 'withdrawn' ? { kind: 'withdrawn', order } : { kind: 'notFound' };
+  }
   const gone = await deps.store.assignments.withdraw(orderId, actorAad, now);
   // A click running alongside (a double click) freed the seat and does what follows.
   if (gone && !gone.first) return { kind: 'withdrawn', order };
@@ -308,6 +329,26 @@ export async function withdraw(deps: ServiceDeps, orderId: string, actorAad: str
   if (offer?.status === 'withdrawn') return { kind: 'withdrawn', order };
   const record = offer?.status === 'accepted' && canTransition(order.status, 'seatReleased') ? await deps.store.assignments.lastWithdrawal(orderId, actorAad) : null;
   return record ? afterWithdrawal(deps, order, actorAad, record._id, now) : { kind: 'notFound' };
+}
+
+/**
+ * After the start a seat cannot be offered again: the expert's "withdraw" is recorded as an
+ * absence (no fee, no travel; src/services/fees.ts) and reported to the coordinators, who
+ * follow absences up. The seat stays the expert's, the order keeps its status and no wave goes.
+ * Repeatable: the report is keyed by the assignment. Null when the expert holds no seat.
+ */
+async function reportAbsence(deps: ServiceDeps, order: OrderDoc, expertId: string, now: Date): Promise<{ kind: 'absent'; order: OrderDoc } | null> {
+  const marked = await deps.store.assignments.markAbsent(order._id, expertId, now);
+  if (!marked) return null;
+  if (marked.first) deps.log.info({ orderId: order._id, expertId }, 'expert could not come');
+  const channel = await deps.store.channels.coordinatorsChannel();
+  if (channel) {
+    const locale = coordinatorsLocale(deps, channel);
+    const name = plainText((await deps.store.experts.get(expertId))?.displayName ?? '');
+    const text = t(locale, 'order.absentNotice', { name, number: order._id, title: plainText(order.title), when: whenText(order, deps.config.timeZone, locale) });
+    await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
+  }
+  return { kind: 'absent', order };
 }
 
 /**
@@ -340,9 +381,15 @@ async function afterWithdrawal(deps: ServiceDeps, order: OrderDoc, expertId: str
   await deps.store.offers.respond(OfferRepo.idOf(order._id, expertId), ['accepted'], 'withdrawn', now);
   const current = (await deps.store.orders.moveStatus(order._id, ['filled'], 'offering', now)) ?? order;
   deps.log.info({ orderId: order._id, expertId }, 'expert withdrew');
-  const name = (await deps.store.experts.get(expertId))?.displayName ?? '';
-  await notifyOrderer(deps, current, 'order.withdrawnNotice', { name }, `withdrawn:${record}`);
-  await brokeringUpdate(deps, current, { key: 'order.withdrawnNotice', params: { name } });
+  // No profile: the seat was released by the expert's erasure, and no name may be shown.
+  const expert = await deps.store.experts.get(expertId);
+  // Within the last hours before the start no offer goes out (offerWave): nobody is promised one.
+  const key: MessageKey = offerExpired(order, undefined, now) ? 'order.withdrawnTooCloseNotice' : 'order.withdrawnNotice';
+  const notice: { key: MessageKey; params: Record<string, string> } = expert
+    ? { key, params: { name: plainText(expert.displayName) } }
+    : { key: 'privacy.seatReleasedNotice', params: {} };
+  await notifyOrderer(deps, current, notice.key, notice.params, `withdrawn:${record}`);
+  await brokeringUpdate(deps, current, notice);
   await offerWave(deps, order._id);
   return { kind: 'withdrawn', order: current };
 }

@@ -1,4 +1,5 @@
 import { OrderInput, formatOrderNumber } from '../domain/orderForm';
+import { plainText } from '../cards/plainText';
 import { cancellationTerms, statusesAllowing } from '../domain/orderLifecycle';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
@@ -19,7 +20,7 @@ const DAY = 86_400_000;
 export async function placeOrder(
   deps: ServiceDeps,
   input: OrderInput,
-  orderer: { aadObjectId: string; name: string },
+  orderer: { aadObjectId: string; name: string; userId?: string },
   conversationId: string,
 ): Promise<OrderDoc> {
   return place(deps, input, orderer, conversationId);
@@ -28,7 +29,7 @@ export async function placeOrder(
 async function place(
   deps: ServiceDeps,
   input: OrderInput,
-  orderer: { aadObjectId: string; name: string },
+  orderer: { aadObjectId: string; name: string; userId?: string },
   conversationId: string,
   form?: { formId: string; claimId: string },
 ): Promise<OrderDoc> {
@@ -39,7 +40,7 @@ async function place(
     (id) => ({
       ...input,
       _id: id,
-      orderer: { aadObjectId: orderer.aadObjectId.toLowerCase(), name: orderer.name },
+      orderer: { aadObjectId: orderer.aadObjectId.toLowerCase(), name: orderer.name, ...(orderer.userId ? { userId: orderer.userId } : {}) },
       conversationId,
       endsAt: new Date(input.startsAt.getTime() + input.durationMinutes * 60_000),
       status: 'new',
@@ -65,6 +66,15 @@ async function place(
 async function afterPlacing(deps: ServiceDeps, order: OrderDoc, fresh: boolean): Promise<void> {
   await brokeringUpdate(deps, order, undefined, { fresh });
   if (deps.config.brokeringMode === 'auto' && order.status === 'new') await offerWave(deps, order._id);
+}
+
+/**
+ * Whether the user may place another order now: ORDER_SUBMITS_PER_MINUTE per user and minute,
+ * counted in the database so that the limit holds across instances (src/store/rateLimits.ts).
+ * Taken for each valid submit before anything is stored; a refused one stores nothing.
+ */
+export function mayPlaceOrder(deps: ServiceDeps, ordererAad: string): Promise<boolean> {
+  return deps.store.rateLimits.take('order', ordererAad.toLowerCase(), deps.now(), deps.config.orderSubmitsPerMinute);
 }
 
 /** A form's claim older than this is not being worked on any more: its placer finished or died. */
@@ -95,7 +105,7 @@ export type PlaceOnceResult =
 export async function placeOrderOnce(
   deps: ServiceDeps,
   input: OrderInput,
-  orderer: { aadObjectId: string; name: string },
+  orderer: { aadObjectId: string; name: string; userId?: string },
   conversationId: string,
   formId: string,
 ): Promise<PlaceOnceResult> {
@@ -210,7 +220,7 @@ async function afterCancelling(deps: ServiceDeps, order: OrderDoc, now: Date): P
     items.push({
       key: `cancel-notice:${order._id}:${a.expertId}`,
       conversationId: conv._id,
-      activity: message(renderCard('notice', locale, { text: `${order._id} · ${order.title} (${whenText(order, deps.config.timeZone, locale)}): ${text}`, tone: 'attention' })),
+      activity: message(renderCard('notice', locale, { text: `${order._id} · ${plainText(order.title)} (${whenText(order, deps.config.timeZone, locale)}): ${text}`, tone: 'attention' })),
     });
   }
   await deps.postman.post(items);

@@ -1,4 +1,5 @@
 import { renderCard } from '../cards/render';
+import { plainText } from '../cards/plainText';
 import { t } from '../i18n';
 import { ServiceDeps } from './deps';
 import { coordinatorsLocale } from './notify';
@@ -11,6 +12,6 @@ export async function reportUndeliverable(deps: ServiceDeps, conversationId: str
   // In the language the coordinators' channel was marked in, like every card posted there.
   const channel = await deps.store.channels.coordinatorsChannel();
   const locale = coordinatorsLocale(deps, channel?.conversationId === channelConversationId ? channel : null);
-  const text = t(locale, 'delivery.unreachable', { who: who ?? conv?.scope ?? conversationId });
+  const text = t(locale, 'delivery.unreachable', { who: who === undefined ? (conv?.scope ?? conversationId) : plainText(who) });
   await deps.postman.post([{ key: `unreachable:${conversationId}:${deps.now().getTime()}`, conversationId: channelConversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
 }

@@ -1,3 +1,4 @@
+import { plainText } from '../cards/plainText';
 import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
 import { teamsCalendarLink } from '../domain/calendar';
 import { Catalog, labelOf } from '../domain/catalog';
@@ -7,7 +8,10 @@ import { ExpertDoc } from '../store/experts';
 import { OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 
-/** Card data built from store documents, in the reader's language. */
+/**
+ * Card data built from store documents, in the reader's language. Text users typed goes
+ * through plainText here, once: cards show it as typed, never as Markdown.
+ */
 export interface Fact {
   label: string;
   value: string;
@@ -19,7 +23,7 @@ export function whenText(order: Pick<OrderDoc, 'startsAt' | 'durationMinutes'>, 
 }
 
 export function whereText(order: OrderDoc, locale: Locale): string {
-  const place = [order.address, order.municipality].filter(Boolean).join(', ');
+  const place = plainText([order.address, order.municipality].filter(Boolean).join(', '));
   if (order.mode === 'remote') return t(locale, 'where.remote');
   if (order.mode === 'hybrid') return t(locale, 'where.hybrid', { place });
   return place;
@@ -31,18 +35,18 @@ export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog
     { label: t(locale, 'label.where'), value: whereText(order, locale) },
     { label: t(locale, 'label.taskType'), value: labelOf(o.catalog.taskTypes, order.taskType, locale) },
     { label: t(locale, 'label.themes'), value: order.themes.map((id) => labelOf(o.catalog.themes, id, locale)).join(', ') },
-    { label: t(locale, 'label.targetGroup'), value: order.audienceSize ? `${order.targetGroup} (${order.audienceSize})` : order.targetGroup },
+    { label: t(locale, 'label.targetGroup'), value: order.audienceSize ? `${plainText(order.targetGroup)} (${order.audienceSize})` : plainText(order.targetGroup) },
     { label: t(locale, 'label.language'), value: t(locale, `language.${order.language}` as MessageKey) },
   ];
-  if (order.goal) facts.push({ label: t(locale, 'label.goal'), value: order.goal });
+  if (order.goal) facts.push({ label: t(locale, 'label.goal'), value: plainText(order.goal) });
   if (o.feeText) facts.push({ label: t(locale, 'label.fee'), value: o.feeText });
   // The remote link is the way in: shown to those the task is theirs (o.withLink), and to
   // the coordinators, who may need to pass it on.
   if (order.link && (o.withLink || o.forCoordinator) && order.mode !== 'onsite') facts.push({ label: t(locale, 'label.link'), value: order.link });
   if (o.forCoordinator) {
-    facts.push({ label: t(locale, 'label.orderer'), value: order.orderer.name });
-    facts.push({ label: t(locale, 'label.costCentre'), value: order.costCentre });
-    if (order.noteToCoordinator) facts.push({ label: t(locale, 'label.note'), value: order.noteToCoordinator });
+    facts.push({ label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) });
+    facts.push({ label: t(locale, 'label.costCentre'), value: plainText(order.costCentre) });
+    if (order.noteToCoordinator) facts.push({ label: t(locale, 'label.note'), value: plainText(order.noteToCoordinator) });
   }
   return facts;
 }
@@ -54,7 +58,7 @@ export function statusText(order: Pick<OrderDoc, 'status' | 'seats'>, taken: num
 }
 
 export function contactText(c: { phone?: string; email?: string }): string {
-  return [c.phone, c.email].filter(Boolean).join(' · ') || '–';
+  return plainText([c.phone, c.email].filter(Boolean).join(' · ')) || '–';
 }
 
 const STATE_COLOR: Partial<Record<OfferStatus, string>> = { accepted: 'Good', filled: 'Default', cancelled: 'Attention', expired: 'Default' };
@@ -70,15 +74,15 @@ export function offerCard(
   const contactFacts: Fact[] =
     state === 'accepted'
       ? [
-          { label: t(locale, 'label.contact'), value: order.contact.name },
+          { label: t(locale, 'label.contact'), value: plainText(order.contact.name) },
           { label: '', value: contactText(order.contact) },
-          { label: t(locale, 'label.orderer'), value: order.orderer.name },
+          { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) },
         ]
       : [];
   const data: Record<string, unknown> = {
     heading: t(locale, `offerHeading.${state}` as MessageKey),
-    title: order.title,
-    description: order.description,
+    title: plainText(order.title),
+    description: plainText(order.description),
     // The order number and the ordering unit: what the expert quotes when calling about it.
     facts: [
       { label: t(locale, 'label.number'), value: order._id },
@@ -117,7 +121,7 @@ export interface AcceptedExpertView {
 
 /** What the orderer sees of accepted experts: name, contact, introduction — never themes. */
 export function acceptedExpertViews(experts: ExpertDoc[]): AcceptedExpertView[] {
-  return experts.map((e) => ({ name: e.displayName, contact: contactText(e), description: e.description }));
+  return experts.map((e) => ({ name: plainText(e.displayName), contact: contactText(e), description: plainText(e.description) }));
 }
 
 export function orderSummaryCard(
@@ -128,7 +132,7 @@ export function orderSummaryCard(
   const facts = taskFacts(order, locale, { ...o, withLink: true });
   facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
   const data: Record<string, unknown> = {
-    heading: o.heading, number: order._id, title: order.title, facts, experts: o.experts, canCancel: o.canCancel,
+    heading: o.heading, number: order._id, title: plainText(order.title), facts, experts: o.experts, canCancel: o.canCancel,
     expertsHeading: t(locale, 'order.expertsHeading', { count: o.experts.length }),
   };
   if (o.taken > 0 && (order.status === 'offering' || order.status === 'filled')) {

@@ -1,5 +1,6 @@
 import { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from './duplicates';
+import { escapeRegex } from './regex';
 
 interface SeenDoc {
   _id: string;
@@ -34,5 +35,10 @@ export class ActivityLog {
 
   async removeOlderThan(cutoff: Date): Promise<number> {
     return (await this.col.deleteMany({ at: { $lt: cutoff } })).deletedCount;
+  }
+
+  /** Erasure: the record of activities seen in the person's chats (keyed `<conversation>|<activity>`). */
+  async forgetConversations(conversationIds: string[]): Promise<void> {
+    for (const id of conversationIds) await this.col.deleteMany({ _id: { $regex: `^${escapeRegex(id)}\\|` } });
   }
 }

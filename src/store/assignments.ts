@@ -31,6 +31,11 @@ export interface AssignmentDoc {
   /** From the orderer's feedback: what the fee uses (no forms for the professional). */
   confirmedMinutes?: number;
   outcome?: 'held' | 'cancelled' | 'noShow';
+  /**
+   * The expert reported, after the task had started, that they could not come: no fee and no
+   * travel are paid for it (src/services/fees.ts), and the seat is not offered again.
+   */
+  absentAt?: Date;
   /** From the expert's feedback. */
   travelKm?: number;
   ticketCents?: number;
@@ -171,6 +176,21 @@ export class AssignmentRepo {
     return { record, first: r.deletedCount === 1 };
   }
 
+  /**
+   * Records that the expert could not come to a task that has started (their seat stays theirs:
+   * what happened is the task's outcome). Only a seat not yet settled. `first` is false when it
+   * was recorded before (a repeated click). Null when the expert holds no such seat.
+   */
+  async markAbsent(orderId: string, expertId: string, now: Date): Promise<{ assignment: AssignmentDoc; first: boolean } | null> {
+    const r = await this.col.updateOne(
+      { orderId, expertId, status: { $in: ['accepted', 'done'] }, fee: { $exists: false }, absentAt: { $exists: false } },
+      { $set: { absentAt: now, updatedAt: now } },
+    );
+    const assignment = await this.col.findOne({ orderId, expertId, status: { $in: ['accepted', 'done'] } });
+    if (!assignment?.absentAt) return null;
+    return { assignment, first: r.modifiedCount === 1 };
+  }
+
   /** Withdrawals since `since` (the offer-waves job finishes those a crash cut short). */
   withdrawnSince(since: Date): Promise<WithdrawalDoc[]> {
     return this.withdrawals.find({ withdrawnAt: { $gte: since } }).toArray();
@@ -238,5 +258,26 @@ export class AssignmentRepo {
       ])
       .toArray();
     return new Map(rows.map((r) => [r._id, r.n]));
+  }
+
+  /** The expert's assignments and withdrawals, for `my data` and for planning an erasure. */
+  async ofExpert(expertId: string): Promise<{ assignments: AssignmentDoc[]; withdrawals: WithdrawalDoc[] }> {
+    const [assignments, withdrawals] = await Promise.all([this.col.find({ expertId }).toArray(), this.withdrawals.find({ expertId }).toArray()]);
+    return { assignments, withdrawals };
+  }
+
+  /** One withdrawal record by its id (the key of the orderer's notice names it). */
+  withdrawal(id: string): Promise<WithdrawalDoc | null> {
+    return this.withdrawals.findOne({ _id: id });
+  }
+
+  /**
+   * Erasure: fee records (assignments and withdrawals) are kept for accounting under the
+   * pseudonym, which links nothing back to the person. Can be repeated.
+   */
+  async pseudonymize(expertId: string, pseudonym: string): Promise<void> {
+    await this.col.updateMany({ expertId }, { $set: { expertId: pseudonym } });
+    await this.withdrawals.updateMany({ expertId }, { $set: { expertId: pseudonym } });
+    for (const seat of this.seen.keys()) this.seen.delete(seat);
   }
 }

@@ -30,6 +30,14 @@ export interface CoordinatorsChannel {
    * marked before it was recorded (the deployment default applies).
    */
   locale?: string;
+  /**
+   * The tenant of the activity that marked the channel (by a configured coordinator): the
+   * home tenant members must belong to for the channel to grant the coordinator role when
+   * BOT_TENANT_ID is not set. Absent on channels marked before it was recorded.
+   */
+  tenantId?: string;
+  /** Who marked it (Entra object id). */
+  markedBy?: string;
 }
 
 export class ChannelRepo {
@@ -56,7 +64,9 @@ export class ChannelRepo {
   }
 
   async setCoordinatorsChannel(ch: CoordinatorsChannel, byAadObjectId: string, now: Date, locale?: string): Promise<void> {
-    const set: Partial<SettingDoc> = { value: { conversationId: ch.conversationId, teamId: ch.teamId }, updatedAt: now, updatedBy: byAadObjectId };
+    const value: Record<string, string> = { conversationId: ch.conversationId, teamId: ch.teamId };
+    if (ch.tenantId) value.tenantId = ch.tenantId;
+    const set: Partial<SettingDoc> = { value, updatedAt: now, updatedBy: byAadObjectId };
     if (locale) set.locale = locale;
     await upsertRetryingLostInsert(() => this.settings.updateOne({ _id: 'coordinatorsChannel' }, { $set: set }, { upsert: true }));
   }
@@ -64,8 +74,19 @@ export class ChannelRepo {
   /** The coordinators' channel with the language its cards are posted in (one read by _id). */
   async coordinatorsChannel(): Promise<CoordinatorsChannel | null> {
     const doc = await this.settings.findOne({ _id: 'coordinatorsChannel' });
-    const value = doc?.value as { conversationId: string; teamId: string } | undefined;
+    const value = doc?.value as { conversationId: string; teamId: string; tenantId?: string } | undefined;
     if (!value) return null;
-    return { conversationId: value.conversationId, teamId: value.teamId, ...(doc?.locale ? { locale: doc.locale } : {}) };
+    return {
+      conversationId: value.conversationId,
+      teamId: value.teamId,
+      ...(doc?.locale ? { locale: doc.locale } : {}),
+      ...(value.tenantId ? { tenantId: value.tenantId } : {}),
+      ...(doc?.updatedBy ? { markedBy: doc.updatedBy } : {}),
+    };
+  }
+
+  /** Erasure: settings the person changed no longer name them. */
+  async forgetEditor(aadObjectId: string): Promise<void> {
+    await this.settings.updateMany({ updatedBy: aadObjectId }, { $unset: { updatedBy: '' } });
   }
 }

@@ -107,4 +107,18 @@ export class ConversationRepo {
   channelsOfTeam(teamId: string): Promise<ConversationDoc[]> {
     return this.col.find({ teamId, scope: 'channel' }).toArray();
   }
+
+  /** Every conversation linked to the person (their 1:1 chats), without the stored reference. */
+  ofUser(aadObjectId: string): Promise<Omit<ConversationDoc, 'reference'>[]> {
+    return this.col.find({ userAadObjectId: aadObjectId.toLowerCase() }, { projection: { reference: 0 } }).toArray();
+  }
+
+  /**
+   * Erasure: the person's 1:1 chats stay reachable for the last message (the farewell), no
+   * longer linked to them.
+   */
+  async unlinkUser(aadObjectId: string): Promise<void> {
+    await this.col.updateMany({ userAadObjectId: aadObjectId.toLowerCase() }, { $unset: { userAadObjectId: '', 'reference.user': '', locale: '' } });
+    this.forgetWritten();
+  }
 }

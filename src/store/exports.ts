@@ -34,4 +34,17 @@ export class FeeExportRepo {
   async removeOlderThan(cutoff: Date): Promise<number> {
     return (await this.col.deleteMany({ createdAt: { $lt: cutoff } })).deletedCount;
   }
+
+  /** Months of the payroll files still waiting for a coordinator. */
+  async waitingMonths(): Promise<string[]> {
+    return [...new Set((await this.col.find({}, { projection: { month: 1 } }).toArray()).map((f) => f.month))];
+  }
+
+  /** Removes the waiting payroll files of these months; returns the months that had one. */
+  async removeOfMonths(months: string[]): Promise<string[]> {
+    if (months.length === 0) return [];
+    const files = await this.col.find({ month: { $in: months } }, { projection: { _id: 1, month: 1 } }).toArray();
+    if (files.length > 0) await this.col.deleteMany({ _id: { $in: files.map((f) => f._id) } });
+    return [...new Set(files.map((f) => f.month))].sort();
+  }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, Db } from 'mongodb';
 import { insertIgnoringDuplicates, isDuplicateKey } from './duplicates';
+import { escapeRegex } from './regex';
 
 export type FeedbackRole = 'orderer' | 'expert';
 
@@ -133,5 +134,54 @@ export class FeedbackRepo {
 
   debriefsSince(since: Date): Promise<number> {
     return this.answers.countDocuments({ debrief: true, createdAt: { $gte: since } });
+  }
+
+  /**
+   * What is stored about one person, by id: their answers as an expert (keyed
+   * `<orderId>:<expertId>`), their answers as the orderer of `placedOrderIds` (keyed
+   * `<orderId>:orderer`: an orderer's answer names no person, their orders do), and the
+   * requests sent to them. Anonymous texts link to nobody by design and are not found.
+   */
+  async ofPerson(aad: string, placedOrderIds: string[]): Promise<{ answers: FeedbackDoc[]; requests: FeedbackRequestDoc[] }> {
+    const [answers, requests] = await Promise.all([
+      this.answers.find(this.answersOf(aad, placedOrderIds)).toArray(),
+      this.requests.find({ $or: [{ aadObjectId: aad }, { _id: { $regex: `:${escapeRegex(aad)}$` } }] }).toArray(),
+    ]);
+    return { answers, requests };
+  }
+
+  private answersOf(aad: string, placedOrderIds: string[]) {
+    return {
+      $or: [
+        { expertId: aad },
+        { _id: { $regex: `:${escapeRegex(aad)}$` } },
+        ...(placedOrderIds.length > 0 ? [{ _id: { $in: placedOrderIds.map((o) => FeedbackRepo.keyOf(o, 'orderer')) } }] : []),
+      ],
+    };
+  }
+
+  /**
+   * Erasure of one person, by id only. Their answers as an expert stay for the follow-up
+   * (numbers, the debrief flag) under `<orderId>:<pseudonym>` (a key cannot change in place, so
+   * the answer is inserted anew and the old one deleted) without their free text; their answers
+   * as the orderer of `placedOrderIds` lose their free text; requests sent to them go. Texts
+   * others wrote are not touched: free text is its writer's data (see docs/privacy.md).
+   * Repeatable: a crash midway is finished by running it again.
+   */
+  async eraseParticipant(aad: string, pseudonym: string, placedOrderIds: string[]): Promise<void> {
+    const asExpert = await this.answers.find({ $or: [{ expertId: aad }, { _id: { $regex: `:${escapeRegex(aad)}$` } }] }).toArray();
+    for (const doc of asExpert) {
+      const { text: _text, ...kept } = doc;
+      try {
+        await this.answers.insertOne({ ...kept, _id: FeedbackRepo.keyOf(doc.orderId, 'expert', pseudonym), expertId: pseudonym });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      await this.answers.deleteOne({ _id: doc._id });
+    }
+    if (placedOrderIds.length > 0) {
+      await this.answers.updateMany({ _id: { $in: placedOrderIds.map((o) => FeedbackRepo.keyOf(o, 'orderer')) }, text: { $exists: true } }, { $unset: { text: '' } });
+    }
+    await this.requests.deleteMany({ $or: [{ aadObjectId: aad }, { _id: { $regex: `:${escapeRegex(aad)}$` } }] });
   }
 }

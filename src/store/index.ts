@@ -11,6 +11,7 @@ import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
 import { OutboxRepo } from './outbox';
 import { PrivacyRepo } from './privacy';
+import { RateLimitRepo } from './rateLimits';
 
 /** Every repository, one per collection; the only code that knows MongoDB. */
 export interface Store {
@@ -26,6 +27,7 @@ export interface Store {
   privacy: PrivacyRepo;
   feeExports: FeeExportRepo;
   feedback: FeedbackRepo;
+  rateLimits: RateLimitRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -40,9 +42,10 @@ export function createStore(db: Db): Store {
     offers: new OfferRepo(db),
     assignments: new AssignmentRepo(db),
     activities: new ActivityLog(db),
-    privacy: new PrivacyRepo(db, () => conversations.forgetWritten()),
+    privacy: new PrivacyRepo(db),
     feeExports: new FeeExportRepo(db),
     feedback: new FeedbackRepo(db),
+    rateLimits: new RateLimitRepo(db),
   };
 }
 

@@ -22,7 +22,7 @@ export interface OfferDoc {
 export class OfferRepo {
   readonly col: Collection<OfferDoc>;
 
-  private readonly waves: Collection<{ _id: string; orderId: string; at: Date }>;
+  private readonly waves: Collection<{ _id: string; orderId: string; at: Date; expertIds?: string[] }>;
 
   constructor(db: Db) {
     this.col = db.collection<OfferDoc>('offers');
@@ -116,5 +116,19 @@ export class OfferRepo {
     const { modifiedCount } = await this.col.updateMany({ orderId, status: 'open' }, { $set: { status: to, respondedAt: now, closedBy } });
     if (modifiedCount === 0) return [];
     return this.col.find({ orderId, closedBy }).toArray();
+  }
+
+  /** The expert's offers, for `my data`. */
+  ofExpert(expertId: string): Promise<OfferDoc[]> {
+    return this.col.find({ expertId }).toArray();
+  }
+
+  /**
+   * Erasure: the expert's offers go, and their id is taken out of the wave claims that name
+   * them (a claim names its experts to finish a cut-short wave; the erased one is not among them).
+   */
+  async eraseExpert(expertId: string): Promise<void> {
+    await this.col.deleteMany({ expertId });
+    await this.waves.updateMany({ expertIds: expertId }, { $pull: { expertIds: expertId } });
   }
 }

@@ -12,7 +12,8 @@ export type OrderDetails = OrderInput;
 
 export interface OrderDoc extends OrderDetails {
   _id: string; // the human order number, e.g. T-2026-0042
-  orderer: { aadObjectId: string; name: string };
+  /** `userId`: the orderer's Teams id (29:…), to open a 1:1 chat with them (services/notify.ts). */
+  orderer: { aadObjectId: string; name: string; userId?: string };
   /** The chat the order was placed in: where the orderer is told what happens. */
   conversationId: string;
   endsAt: Date;
@@ -252,5 +253,22 @@ export class OrderRepo {
 
   async countUnfilledSince(since: Date): Promise<number> {
     return this.col.countDocuments({ status: 'unfilled', unfilledAt: { $gte: since } });
+  }
+
+  /** Every order the person placed (no limit: for `my data` and erasure). */
+  placedBy(aadObjectId: string): Promise<OrderDoc[]> {
+    return this.col.find({ 'orderer.aadObjectId': aadObjectId.toLowerCase() }).toArray();
+  }
+
+  /**
+   * Erasure of an orderer: their orders stay (the county's tasks and fee records) under the
+   * pseudonym, without their name or contact details.
+   */
+  async pseudonymizeOrderer(aadObjectId: string, pseudonym: string): Promise<void> {
+    await this.col.updateMany(
+      { 'orderer.aadObjectId': aadObjectId.toLowerCase() },
+      // The Teams user id (orders keep it to open a 1:1 chat with the orderer) names them too.
+      { $set: { 'orderer.aadObjectId': pseudonym, 'orderer.name': '', contact: { name: '' } }, $unset: { 'orderer.userId': '' } },
+    );
   }
 }

@@ -2,6 +2,7 @@ import type { Activity } from 'botbuilder';
 import { Collection, Db, Filter } from 'mongodb';
 import { insertIgnoringDuplicates, isDuplicateKey } from './duplicates';
 import { groupCommit } from './batching';
+import { escapeRegex } from './regex';
 import { BodyDoc, DueDoc, dueOf, itemOf, LeaseDoc, leaseIdOf, NewOutboxItem, OutboxItem, OutboxStatus, OutcomeDoc, StateDoc } from './outboxDocs';
 
 export type { NewOutboxItem, OutboxItem, OutboxOp, OutboxStatus } from './outboxDocs';
@@ -351,6 +352,82 @@ export class OutboxRepo {
       .filter((id) => !queued.has(id));
     for (let i = 0; i < oldBodies.length; i += 500) await this.bodies.deleteMany({ _id: { $in: oldBodies.slice(i, i + 500) } });
     return removed;
+  }
+
+  /**
+   * Erasure of a person: every document of every item that is theirs by id goes, in every
+   * outbox collection: items whose key holds one of `ids` (`offer:<order>:<aad>`,
+   * `erasure:<aad>`, `unreachable:<their chat>:…`) and items addressed to one of their
+   * `conversationIds`. Nothing more is sent to them or about them by those items. The record
+   * goes first, so that `recoverUnqueued` never queues an item again whose body is gone.
+   * `keep`: keys left alone (the farewell to the person, queued by an erasure running alongside).
+   * Returns how many items went.
+   */
+  async eraseItemsOf(ids: string[], conversationIds: string[], keep: string[] = []): Promise<number> {
+    const keys = new Set<string>();
+    const idFilters = ids.map((id) => ({ _id: { $regex: escapeRegex(id) } }));
+    for (const col of [this.col, this.due, this.outcomes, this.bodies] as unknown as Collection<{ _id: string }>[]) {
+      for (const f of idFilters) for (const d of await col.find(f, { projection: { _id: 1 } }).toArray()) keys.add(d._id);
+    }
+    if (conversationIds.length > 0) {
+      for (const col of [this.col, this.due] as unknown as Collection<{ _id: string; conversationId: string }>[]) {
+        for (const d of await col.find({ conversationId: { $in: conversationIds } }, { projection: { _id: 1 } }).toArray()) keys.add(d._id);
+      }
+    }
+    for (const key of keep) keys.delete(key);
+    const all = [...keys];
+    for (let i = 0; i < all.length; i += 500) {
+      const chunk = all.slice(i, i + 500);
+      for (const col of [this.col, this.due, this.bodies, this.outcomes] as unknown as Collection<{ _id: string }>[]) await col.deleteMany({ _id: { $in: chunk } });
+      await this.leases.deleteMany({ key: { $in: chunk } });
+    }
+    // Leases are `<key>:<n>`: older ones carry no key field, only the id.
+    for (const f of idFilters) await this.leases.deleteMany(f);
+    for (const key of all) this.claims.delete(key);
+    return all.length;
+  }
+
+  /** Unfinished items (their queue entries), for re-rendering what an erasure changed. */
+  waiting(): Promise<Pick<DueDoc, '_id' | 'conversationId' | 'op' | 'updateOf'>[]> {
+    return this.due.find({}, { projection: { _id: 1, conversationId: 1, op: 1, updateOf: 1 } }).toArray();
+  }
+
+  /**
+   * Replaces the activity of an item still waiting to be sent (re-rendered from data after an
+   * erasure); false when it is no longer waiting. A sender that claimed it just before may
+   * still send the activity it read.
+   */
+  async replaceWaitingBody(key: string, activity: Partial<Activity>): Promise<boolean> {
+    if (!(await this.due.findOne({ _id: key }, { projection: { _id: 1 } }))) return false;
+    await this.bodies.updateOne({ _id: key }, { $set: { activity: JSON.stringify(activity) } });
+    return true;
+  }
+
+  /**
+   * The activities of finished items (sent or failed), deleted now rather than by the daily
+   * clean-up: they are kept only to look into delivery problems, and an erasure cannot know
+   * which of them name the person without searching their text. Activities of unfinished
+   * items stay (a body whose item has no outcome yet may be one an enqueuer is queueing now).
+   */
+  async dropFinishedBodies(): Promise<number> {
+    const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+    const candidates = (await this.bodies.find({}, { projection: { _id: 1 } }).toArray()).map((b) => b._id).filter((id) => !queued.has(id));
+    let dropped = 0;
+    for (let i = 0; i < candidates.length; i += 500) {
+      const chunk = candidates.slice(i, i + 500);
+      const ended = new Set([
+        ...(await this.outcomes.find({ _id: { $in: chunk } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
+        ...(await this.col.find({ _id: { $in: chunk }, status: { $in: ['sent', 'failed'] } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
+      ]);
+      if (ended.size > 0) dropped += (await this.bodies.deleteMany({ _id: { $in: [...ended] } })).deletedCount;
+    }
+    return dropped;
+  }
+
+  /** The messages recorded for these conversations (keys and times, not their content), for `my data`. */
+  recordsFor(conversationIds: string[]): Promise<Pick<StateDoc, '_id' | 'createdAt' | 'op'>[]> {
+    if (conversationIds.length === 0) return Promise.resolve([]);
+    return this.col.find({ conversationId: { $in: conversationIds } }, { projection: { _id: 1, createdAt: 1, op: 1 } }).toArray();
   }
 
   /**

@@ -17,32 +17,61 @@ export interface ErasureRequestDoc {
   status: 'requested' | 'erased';
   erasedAt?: Date;
   confirmedBy?: string;
-  /** Erasures begun before pseudonyms were claimed in their own collection kept it here. */
+  /**
+   * The pseudonym, once the erasure is being closed (see finishErasure); erasures begun before
+   * pseudonyms were claimed in their own collection kept it here too.
+   */
   pseudonym?: string;
 }
 
 /**
- * The pseudonym of an erasure under way, one per person: the unique `_id` decides it when two
- * confirmations run at once (a double click), so a person's records are never split between
- * two pseudonyms. Deleted when the erasure is done (it holds the person's id).
+ * What an erasure needs, recorded before anything is changed: ids only, never a name or any
+ * other text to search for. Links that the erasure itself cuts (a chat no longer linked to the
+ * person, fee records moved to the pseudonym) are read from here when a crash made it stop
+ * midway, so that confirming again finishes exactly the same work.
  */
-interface ErasurePseudonymDoc {
+export interface ErasurePlan {
+  /** The person's 1:1 chats with the bot (the erasure unlinks them). */
+  conversationIds: string[];
+  /** Orders the person took part in as an expert (offers, seats, withdrawals) or placed. */
+  linkedOrderIds: string[];
+  /** Orders the person placed: their answers as the orderer are keyed by the order. */
+  placedOrderIds: string[];
+  /** Orders where the person holds a seat of a task still to come: released as withdrawals. */
+  futureSeatOrderIds: string[];
+  /** Months whose waiting payroll file holds a row of the person (a settled fee of theirs). */
+  payrollMonths: string[];
+  /** Where the farewell notice goes: the person's latest 1:1 chat and its language. */
+  farewell?: { conversationId: string; locale?: string };
+}
+
+/**
+ * The claim of an erasure under way, one per person: the unique `_id` decides it when two
+ * confirmations run at once (a double click), so a person's records are never split between
+ * two pseudonyms, and the plan is the one recorded before the first change. Deleted when the
+ * erasure is done (it holds the person's id). The collection keeps its first name: claims of
+ * older versions held only the pseudonym (`plan` absent), and are finished with a plan made then.
+ */
+export interface ErasureClaimDoc {
   _id: string; // the person's Entra object id
   pseudonym: string;
   claimedAt: Date;
+  plan?: ErasurePlan;
 }
 
-/** Access log and erasure (GDPR art. 15, 17): the only code that deletes personal data. */
+/**
+ * The access log and the erasure requests and claims (GDPR art. 15, 17). Each repository
+ * erases and exports its own collections (see src/services/privacy.ts, which runs the steps).
+ */
 export class PrivacyRepo {
   readonly access: Collection<ProfileAccessDoc>;
   readonly erasures: Collection<ErasureRequestDoc>;
-  private readonly pseudonyms: Collection<ErasurePseudonymDoc>;
+  readonly claims: Collection<ErasureClaimDoc>;
 
-  /** `onErased`: told after an erasure changed conversations, so no cached write hides that. */
-  constructor(private readonly db: Db, private readonly onErased: () => void = () => undefined) {
+  constructor(db: Db) {
     this.access = db.collection<ProfileAccessDoc>('profileAccessLog');
     this.erasures = db.collection<ErasureRequestDoc>('erasureRequests');
-    this.pseudonyms = db.collection<ErasurePseudonymDoc>('erasurePseudonyms');
+    this.claims = db.collection<ErasureClaimDoc>('erasurePseudonyms');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -53,178 +82,76 @@ export class PrivacyRepo {
     await this.access.insertOne({ _id: randomUUID(), expertId, by, purpose, at: now });
   }
 
-  /** Everything stored about a person, for `my data` (art. 15). */
-  async exportOf(aad: string): Promise<Record<string, unknown>> {
-    const db = this.db;
-    const [expert, orders, offers, assignments, withdrawals, conversations, access] = await Promise.all([
-      db.collection('experts').findOne({ _id: aad as never }),
-      db.collection('orders').find({ 'orderer.aadObjectId': aad }).toArray(),
-      db.collection('offers').find({ expertId: aad }).toArray(),
-      db.collection('assignments').find({ expertId: aad }).toArray(),
-      db.collection('withdrawals').find({ expertId: aad }).toArray(),
-      db.collection('conversations').find({ userAadObjectId: aad }).project({ reference: 0 }).toArray(),
+  /** For `my data`: reads of the person's profile, reads the person made, their erasure request and claim. */
+  async ofPerson(aad: string): Promise<{ profileAccessLog: ProfileAccessDoc[]; accessesMade: ProfileAccessDoc[]; erasureRequest: ErasureRequestDoc | null; erasureInProgress: boolean }> {
+    const [profileAccessLog, accessesMade, erasureRequest, claim] = await Promise.all([
       this.access.find({ expertId: aad }).toArray(),
+      this.access.find({ by: aad }).toArray(),
+      this.erasures.findOne({ _id: aad }),
+      this.claims.findOne({ _id: aad }, { projection: { _id: 1 } }),
     ]);
-    return { expertProfile: expert, ordersPlaced: orders, offers, assignments, withdrawals, conversations, profileAccessLog: access };
+    return { profileAccessLog, accessesMade, erasureRequest, erasureInProgress: claim !== null };
   }
 
   async requestErasure(aad: string, now: Date): Promise<void> {
     await upsertRetryingLostInsert(() => this.erasures.updateOne({ _id: aad }, { $setOnInsert: { requestedAt: now, status: 'requested' } }, { upsert: true }));
   }
 
-  /**
-   * Erases a person after a coordinator confirmed. Afterwards no document holds their Entra
-   * object id or their name, except fee records kept for accounting, and those only under a
-   * random pseudonym (`erased-<uuid>`), which links nothing back to the person:
-   *  - profile, offers, feedback requests, the access log of their profile: deleted (and
-   *    their id taken out of the wave claims that name them);
-   *  - assignments and withdrawals (fees) and feedback answers (numbers for the follow-up):
-   *    kept under the pseudonym; answers are keyed `<orderId>:<expertId>`, so they are
-   *    re-inserted under `<orderId>:<pseudonym>` (a key cannot be changed in place) and the
-   *    free text goes;
-   *  - free texts of others' feedback that name them get the pseudonym instead of the name;
-   *  - orders they placed keep no name; their 1:1 conversation stays reachable for the last
-   *    message, no longer linked to them;
-   *  - the outbox: records, queue entries, bodies and leases whose key names them are deleted
-   *    (nothing more is sent about them); bodies of other messages that mention them are
-   *    deleted once delivered, or, while still waiting, have the id and name replaced by the
-   *    pseudonym; payroll files waiting for a coordinator get the pseudonym too;
-   *  - the erasure request itself is kept, as proof, under the pseudonym.
-   * Everything here is a plain delete, insert or update that can be repeated: a crash midway
-   * is finished by confirming again, under the same pseudonym (claimed first). Two
-   * confirmations at once share the pseudonym and do the same work.
-   * Returns null when there is no request to act on: none was made, or a confirmation running
-   * at the same time has just finished it.
-   */
-  async erase(aad: string, confirmedBy: string, now: Date): Promise<{ pseudonym: string } | null> {
-    const db = this.db;
-    const claimed = await this.claimPseudonym(aad, now);
-    // Read after the claim: a confirmation that finished meanwhile deleted the request first.
-    const request = await this.erasures.findOne({ _id: aad });
-    if (!request || !claimed) {
-      if (claimed) await this.pseudonyms.deleteOne({ _id: aad, pseudonym: claimed });
-      return null;
-    }
-    const pseudonym = request.pseudonym ?? claimed;
-    const expert = await db.collection<{ _id: string; displayName?: string }>('experts').findOne({ _id: aad });
-    const name = expert?.displayName?.trim() || undefined;
+  request(aad: string): Promise<ErasureRequestDoc | null> {
+    return this.erasures.findOne({ _id: aad });
+  }
 
-    await db.collection('experts').deleteOne({ _id: aad as never });
-    await db.collection('offers').deleteMany({ expertId: aad });
-    // A wave's claim names its experts (to finish a cut-short wave); the erased one is no longer among them.
-    await db.collection('offerWaves').updateMany({ expertIds: aad }, { $pull: { expertIds: aad } } as never);
-    await db.collection('assignments').updateMany({ expertId: aad }, { $set: { expertId: pseudonym } });
-    await db.collection('withdrawals').updateMany({ expertId: aad }, { $set: { expertId: pseudonym } });
-    await this.rekeyFeedback(aad, pseudonym);
-    if (name) await this.scrubFreeTexts(name, pseudonym);
-    await db.collection('feedbackRequests').deleteMany({ $or: [{ aadObjectId: aad }, { _id: { $regex: `:${escapeRegex(aad)}$` } as never }] });
-    await db.collection('orders').updateMany(
-      { 'orderer.aadObjectId': aad },
-      { $set: { 'orderer.aadObjectId': pseudonym, 'orderer.name': '', contact: { name: '' } } },
-    );
-    // The 1:1 conversation stays reachable for the last message, no longer linked to the person.
-    await db.collection('conversations').updateMany({ userAadObjectId: aad }, { $unset: { userAadObjectId: '', 'reference.user': '', locale: '' } });
-    this.onErased();
+  /** The claim of an erasure under way, if one was made (a crash, or a confirmation running now). */
+  claimOf(aad: string): Promise<ErasureClaimDoc | null> {
+    return this.claims.findOne({ _id: aad });
+  }
+
+  /**
+   * Claims the erasure of `aad` with `plan` under a new pseudonym, or returns the claim made
+   * first (a confirmation running alongside, or one a crash cut short), with `plan` added if
+   * that older claim had none. `mine`: this call made the claim. Null: the claim was deleted
+   * between the insert and the read (an erasure running alongside has just finished).
+   */
+  async claimErasure(aad: string, plan: ErasurePlan, now: Date): Promise<{ claim: ErasureClaimDoc & { plan: ErasurePlan }; mine: boolean } | null> {
+    const candidate = { _id: aad, pseudonym: `erased-${randomUUID()}`, claimedAt: now, plan };
+    try {
+      await this.claims.insertOne(candidate);
+      return { claim: candidate, mine: true };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const existing = await this.claims.findOne({ _id: aad });
+    if (!existing) return null;
+    if (existing.plan) return { claim: { ...existing, plan: existing.plan }, mine: false };
+    await this.claims.updateOne({ _id: aad, plan: { $exists: false } }, { $set: { plan } });
+    return { claim: { ...existing, plan }, mine: false };
+  }
+
+  /** Withdraws a claim this call made, when it turned out there was nothing to erase. */
+  async dropClaim(aad: string, pseudonym: string): Promise<void> {
+    await this.claims.deleteOne({ _id: aad, pseudonym });
+  }
+
+  /** Erasure: the reads of the person's profile, and the reads they made (as a coordinator), are forgotten. */
+  async eraseAccessOf(aad: string): Promise<void> {
     await this.access.deleteMany({ $or: [{ expertId: aad }, { by: aad }] });
-    await db.collection('settings').updateMany({ updatedBy: aad }, { $unset: { updatedBy: '' } });
-    await this.scrubOutbox(aad, name, pseudonym);
-    await this.scrubFeeExports(aad, name, pseudonym);
+  }
 
-    // The request last: until here a repeated confirmation finds it and finishes the job.
+  /**
+   * The last step of an erasure: the request is kept, as proof, under the pseudonym; the
+   * person's own request and the claim go. Until the request is gone a repeated confirmation
+   * finds it and finishes the job; the request carries the pseudonym from the first write here,
+   * so a crash after the claim is deleted still ends under the same pseudonym, and no claim is
+   * ever left behind without its request.
+   */
+  async finishErasure(aad: string, pseudonym: string, requestedAt: Date, confirmedBy: string, now: Date): Promise<void> {
+    await this.erasures.updateOne({ _id: aad }, { $set: { pseudonym } });
     try {
-      await this.erasures.insertOne({ _id: pseudonym, requestedAt: request?.requestedAt ?? now, status: 'erased', erasedAt: now, confirmedBy });
+      await this.erasures.insertOne({ _id: pseudonym, requestedAt, status: 'erased', erasedAt: now, confirmedBy });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
+    await this.claims.deleteOne({ _id: aad });
     await this.erasures.deleteOne({ _id: aad });
-    await this.pseudonyms.deleteOne({ _id: aad });
-    return { pseudonym };
   }
-
-  /** This erasure's pseudonym: a new one, or the one a confirmation running alongside claimed. */
-  private async claimPseudonym(aad: string, now: Date): Promise<string | null> {
-    const candidate = `erased-${randomUUID()}`;
-    try {
-      await this.pseudonyms.insertOne({ _id: aad, pseudonym: candidate, claimedAt: now });
-      return candidate;
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      // null: the other confirmation finished between our insert and this read.
-      return (await this.pseudonyms.findOne({ _id: aad }))?.pseudonym ?? null;
-    }
-  }
-
-  /** Feedback answers of the person: the same answer under `<orderId>:<pseudonym>`, without free text. */
-  private async rekeyFeedback(aad: string, pseudonym: string): Promise<void> {
-    const answers = this.db.collection<{ _id: string; orderId: string; expertId?: string; text?: string }>('feedback');
-    const mine = await answers.find({ $or: [{ expertId: aad }, { _id: { $regex: `:${escapeRegex(aad)}$` } }] }).toArray();
-    for (const doc of mine) {
-      const { text: _text, ...kept } = doc;
-      try {
-        await answers.insertOne({ ...kept, _id: `${doc.orderId}:${pseudonym}`, expertId: pseudonym });
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
-      await answers.deleteOne({ _id: doc._id });
-    }
-  }
-
-  /**
-   * Free texts others wrote (an orderer's feedback "X explained it well") that name the
-   * person: the name is replaced by the pseudonym. Only the full name as stored can be found.
-   */
-  private async scrubFreeTexts(name: string, pseudonym: string): Promise<void> {
-    const pattern = new RegExp(escapeRegex(name), 'gi');
-    for (const col of ['feedback', 'anonymousFeedback']) {
-      const texts = this.db.collection<{ _id: string; text?: string }>(col);
-      for (const doc of await texts.find({ text: { $regex: escapeRegex(name), $options: 'i' } }).toArray()) {
-        if (typeof doc.text === 'string') await texts.updateOne({ _id: doc._id }, { $set: { text: doc.text.replace(pattern, pseudonym) } });
-      }
-    }
-  }
-
-  /**
-   * Outbox documents that name the person. Keys are the item's key (`offer:<order>:<aad>`,
-   * `erasure:<aad>`, …; leases `<key>:<n>`): any document of a key that holds the id goes, in
-   * every outbox collection. A body of another item that mentions the id or the name (the
-   * orderer's summary with the expert's contact, a brokering card's suggestions) is deleted
-   * if its item is finished (bodies are kept only to look into delivery problems), or
-   * rewritten with the pseudonym while it still waits to be sent.
-   */
-  private async scrubOutbox(aad: string, name: string | undefined, pseudonym: string): Promise<void> {
-    const db = this.db;
-    const idPattern = { $regex: escapeRegex(aad) } as never;
-    for (const col of ['outbox', 'outboxOutcomes', 'outboxDue', 'outboxBodies', 'outboxLeases']) {
-      await db.collection(col).deleteMany({ $or: [{ _id: idPattern }, { key: idPattern }, { updateOf: idPattern }] });
-    }
-    const needles = [aad, ...(name ? [name, JSON.stringify(name).slice(1, -1)] : [])];
-    const bodies = db.collection<{ _id: string; activity: string }>('outboxBodies');
-    const due = db.collection<{ _id: string }>('outboxDue');
-    for await (const body of bodies.find({})) {
-      if (typeof body.activity !== 'string' || !needles.some((n) => body.activity.includes(n))) continue;
-      if (!(await due.findOne({ _id: body._id }))) {
-        await bodies.deleteOne({ _id: body._id });
-        continue;
-      }
-      let activity = body.activity;
-      for (const n of needles) activity = activity.split(n).join(pseudonym);
-      await bodies.updateOne({ _id: body._id }, { $set: { activity } });
-    }
-  }
-
-  /** Payroll files waiting for a coordinator (kept a few days): the person's row under the pseudonym. */
-  private async scrubFeeExports(aad: string, name: string | undefined, pseudonym: string): Promise<void> {
-    const files = this.db.collection<{ _id: string; csv: string }>('feeExports');
-    const needles = [aad, ...(name ? [name.replace(/"/g, '""'), name] : [])];
-    for await (const file of files.find({})) {
-      if (typeof file.csv !== 'string' || !needles.some((n) => file.csv.includes(n))) continue;
-      let csv = file.csv;
-      for (const n of needles) csv = csv.split(n).join(pseudonym);
-      await files.updateOne({ _id: file._id }, { $set: { csv } });
-    }
-  }
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,10 +1,10 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
-import { Locale, t } from '../i18n';
+import { Locale, MessageKey, t } from '../i18n';
 import { coordinatorsLocale } from '../services/notify';
-import { CoordinatorsChannel } from '../store/channels';
 import { actorOf, channelDataOf, localeOf, scopeOf } from './activity';
 import { cardAttachment, noticeCard } from '../cards/render';
 import { RouteDeps } from './deps';
+import { activityTenants, inCoordinatorsChannel, isConfiguredCoordinator } from './roles';
 
 /**
  * On a team installation, record the team's channels so coordinators can pick one later.
@@ -33,37 +33,40 @@ export async function onChannelEvent(context: TurnContext, deps: RouteDeps): Pro
 }
 
 /**
- * `coordinators channel` in a team channel makes it the coordinators' channel. While none
- * is set anyone in a team may set it (bootstrap of a new deployment); after that only
- * configured coordinators may move it.
+ * `coordinators channel` in a team channel makes it the coordinators' channel. Only a
+ * configured coordinator (COORDINATOR_AAD_IDS) may set or move it: the channel decides where
+ * approval cards with experts' contact details and themes go, and its members may act as
+ * coordinators there. With no coordinator configured the bot says how to configure one.
+ * The activity's tenant is recorded with it: the home tenant of the channel's members.
  */
 export async function markCoordinatorsChannel(context: TurnContext, deps: RouteDeps): Promise<void> {
   const locale = localeOf(context, deps.config.defaultLocale);
+  const say = (key: MessageKey, tone: 'good' | 'attention') => context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, key), tone))] });
   const cd = channelDataOf(context);
-  if (scopeOf(context) !== 'channel' || !cd.team?.id) {
-    await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.onlyInTeam'), 'attention'))] });
-    return;
-  }
   const actor = actorOf(context);
-  const current = await deps.store.channels.coordinatorsChannel();
-  const isCoordinator = !!actor.aadObjectId && deps.config.coordinatorAadIds.includes(actor.aadObjectId);
-  if (current && !isCoordinator) {
-    deps.log.warn({ action: 'coordinatorsChannel', actor: actor.aadObjectId }, 'refused: not a coordinator');
-    await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.notAllowed'), 'attention'))] });
+  if (deps.config.coordinatorAadIds.length === 0) {
+    deps.log.warn({ action: 'coordinatorsChannel', actor: actor.aadObjectId }, 'refused: no coordinators configured');
+    await say('channel.noCoordinatorsConfigured', 'attention');
     return;
   }
   // The channel itself, not the thread the command was typed in: cards become new posts.
-  const conversationId = cd.channel?.id ?? context.activity.conversation.id.split(';')[0];
-  await deps.store.channels.setCoordinatorsChannel({ conversationId, teamId: cd.team.id }, actor.aadObjectId ?? actor.userId, deps.now(), locale);
+  const channelId = cd.channel?.id ?? context.activity.conversation?.id?.split(';')[0];
+  if (scopeOf(context) !== 'channel' || !cd.team?.id || !channelId) {
+    await say('channel.onlyInTeam', 'attention');
+    return;
+  }
+  const tenants = activityTenants(context);
+  const home = deps.config.bot.tenantId?.toLowerCase();
+  // A configured coordinator is known by the authenticated object id; the tenant markers must
+  // not disagree with each other or with BOT_TENANT_ID.
+  if (!isConfiguredCoordinator(context, deps) || tenants.length > 1 || (home && tenants[0] !== home)) {
+    deps.log.warn({ action: 'coordinatorsChannel', actor: actor.aadObjectId }, 'refused: not a configured coordinator in the home tenant');
+    await say('channel.notAllowed', 'attention');
+    return;
+  }
+  await deps.store.channels.setCoordinatorsChannel({ conversationId: channelId, teamId: cd.team.id, ...(tenants[0] ? { tenantId: tenants[0] } : {}) }, actor.aadObjectId!, deps.now(), locale);
   deps.log.info({ action: 'coordinatorsChannel', teamId: cd.team.id }, 'coordinators channel set');
-  await context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'channel.markedCoordinators'), 'good'))] });
-}
-
-/** Whether this activity happened in the coordinators' channel (any thread of it). */
-export function inChannel(context: TurnContext, channel: CoordinatorsChannel | null | undefined): boolean {
-  if (!channel || scopeOf(context) !== 'channel') return false;
-  const id = channelDataOf(context).channel?.id ?? context.activity.conversation?.id?.split(';')[0];
-  return id === channel.conversationId;
+  await say('channel.markedCoordinators', 'good');
 }
 
 /**
@@ -75,5 +78,5 @@ export async function replyLocaleOf(context: TurnContext, deps: RouteDeps): Prom
   const own = localeOf(context, deps.config.defaultLocale);
   if (scopeOf(context) !== 'channel') return own;
   const channel = await deps.store.channels.coordinatorsChannel();
-  return inChannel(context, channel) ? coordinatorsLocale(deps, channel) : own;
+  return inCoordinatorsChannel(context, channel) ? coordinatorsLocale(deps, channel) : own;
 }

@@ -3,15 +3,15 @@ import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
 import { labelOf } from '../domain/catalog';
-import { Locale, MessageKey, pickLocale, t } from '../i18n';
+import { Locale, MessageKey, t } from '../i18n';
+import { latestOf } from '../domain/expertReview';
 import { ExpertDoc, ExpertProfile } from '../store/experts';
-import { coordinatorsLocale } from '../services/notify';
-import { message } from '../services/views';
-import { actorOf, localeOf, scopeOf } from './activity';
+import { decideExpert, ownProfileCard, saveExpertProfile } from '../services/experts';
+import { actorOf, localeOf, scopeOf, str } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { choiceList, FieldErrors, optionalText, parseCardData, requiredText, toggle } from './input';
-import { isCoordinator } from './roles';
+import { requireCoordinator } from './roles';
 import { replyLocaleOf } from './channels';
 
 const LANGUAGES = ['fi', 'sv', 'en', 'other'] as const;
@@ -50,7 +50,9 @@ function profileSchema(deps: RouteDeps) {
 
 type FormValues = Record<string, string>;
 
-function valuesOf(doc: ExpertDoc | null, typed?: Record<string, unknown>): FormValues {
+function valuesOf(stored: ExpertDoc | null, typed?: Record<string, unknown>): FormValues {
+  // The form edits what the expert last submitted (a draft under review, if any).
+  const doc = stored && { ...stored, ...latestOf(stored) };
   const base: FormValues = {
     displayName: doc?.displayName ?? '', phone: doc?.phone ?? '', email: doc?.email ?? '',
     themes: doc?.themes.join(',') ?? '', taskTypes: doc?.taskTypes.join(',') ?? '', municipalities: doc?.municipalities.join(',') ?? '',
@@ -98,40 +100,18 @@ export function profileForm(deps: RouteDeps, locale: Locale, values: FormValues,
   });
 }
 
-/** The profile as a card: for the expert (own actions) or coordinators (approve / reject). */
-export function profileCard(deps: RouteDeps, doc: ExpertDoc, locale: Locale, o: { heading: string; notice?: string; noticeColor?: string; forOwner?: boolean; forDecision?: boolean }): AdaptiveCard {
-  const c = deps.catalog;
-  const status = doc.status === 'active' && doc.paused ? t(locale, 'expert.status.paused') : t(locale, `expert.status.${doc.status}` as MessageKey);
-  const place = [...doc.municipalities, ...(doc.remoteOk ? [t(locale, 'expert.remote')] : [])].join(', ') || t(locale, 'expert.none');
-  const data: Record<string, unknown> = {
-    heading: o.heading,
-    displayName: doc.displayName,
-    description: doc.description,
-    statusText: status,
-    themesText: doc.themes.map((id) => labelOf(c.themes, id, locale)).join(', '),
-    taskTypesText: doc.taskTypes.map((id) => labelOf(c.taskTypes, id, locale)).join(', '),
-    placeText: place,
-    languagesText: doc.languages.map((l) => t(locale, `language.${l}` as MessageKey)).join(', '),
-    trainingText: doc.training ? `${doc.training.organisation} ${doc.training.year}` : t(locale, 'expert.none'),
-    feeText: t(locale, `fee.${doc.feePreference}` as MessageKey),
-    contactText: [doc.phone, doc.email].filter(Boolean).join(' · ') || t(locale, 'expert.none'),
-    showDecision: !!o.forDecision && doc.status === 'pending',
-    showOwnerActions: !!o.forOwner,
-    paused: doc.paused,
-    expertId: doc._id,
-  };
-  if (o.notice) {
-    data.notice = o.notice;
-    data.noticeColor = o.noticeColor ?? 'Default';
-  }
-  return renderCard('expert-profile', locale, data);
-}
-
 async function reply(context: TurnContext, card: AdaptiveCard): Promise<void> {
   await context.sendActivity({ attachments: [cardAttachment(card)] });
 }
 
-const decisionSchema = z.object({ expertId: z.string().regex(/^[0-9a-f-]{36}$/), reason: optionalText(500) }).strict();
+/** The version comes from the card as a number; cards posted before versions have none (answered as stale). */
+const decisionSchema = z
+  .object({
+    expertId: z.string().regex(/^[0-9a-f-]{36}$/),
+    version: z.number().int().min(1).max(1e9).optional(),
+    reason: optionalText(500),
+  })
+  .strict();
 
 export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDeps): void {
   const locale = (c: TurnContext) => localeOf(c, deps.config.defaultLocale);
@@ -154,7 +134,7 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
     const aad = await personalOnly(c);
     if (!aad) return;
     const doc = await deps.store.experts.get(aad);
-    await reply(c, doc ? profileCard(deps, doc, locale(c), { heading: t(locale(c), 'expert.heading.own'), forOwner: true }) : noticeCard(t(locale(c), 'expert.noProfile')));
+    await reply(c, doc ? ownProfileCard(deps, doc, locale(c)) : noticeCard(t(locale(c), 'expert.noProfile')));
   });
 
   for (const paused of [true, false]) {
@@ -168,7 +148,7 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
       const { aadObjectId } = actorOf(c);
       const doc = aadObjectId ? await deps.store.experts.setPaused(aadObjectId, paused, deps.now()) : null;
       if (!doc) return noticeCard(t(locale(c), 'expert.noProfile'));
-      return profileCard(deps, doc, locale(c), { heading: t(locale(c), 'expert.heading.own'), forOwner: true, notice: t(locale(c), paused ? 'expert.paused' : 'expert.resumed') });
+      return ownProfileCard(deps, doc, locale(c), { text: t(locale(c), paused ? 'expert.paused' : 'expert.resumed') });
     });
   }
 
@@ -193,61 +173,26 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
       training: v.trainingOrganisation && v.trainingYear && v.trainingYear !== '0' ? { organisation: v.trainingOrganisation, year: Number(v.trainingYear) } : undefined,
       feePreference: v.feePreference,
     };
-    const saved = await deps.store.experts.saveProfile(aadObjectId, profile, deps.now());
-    deps.log.info({ expertId: aadObjectId, isNew: saved.isNew }, 'profile saved');
-    let notice = t(loc, saved.needsApproval ? 'expert.saved' : 'expert.savedActive');
-    if (saved.needsApproval) {
-      const channel = await deps.store.channels.coordinatorsChannel();
-      if (channel) {
-        const key = `expert-approval:${aadObjectId}:${deps.now().getTime()}`;
-        const cl = coordinatorsLocale(deps, channel);
-        const card = profileCard(deps, saved.doc, cl, { heading: t(cl, 'expert.heading.approval'), forDecision: true });
-        await deps.postman.post([{ key, conversationId: channel.conversationId, activity: message(card) }]);
-        await deps.store.experts.setApprovalCardKey(aadObjectId, key);
-        await deps.store.privacy.logAccess(aadObjectId, `channel:${channel.conversationId}`, 'approval', deps.now());
-      } else {
-        notice = `${notice} ${t(loc, 'expert.noCoordinatorsChannel')}`;
-      }
-    }
-    return profileCard(deps, saved.doc, loc, { heading: t(loc, 'expert.heading.own'), forOwner: true, notice, noticeColor: 'Good' });
+    const saved = await saveExpertProfile(deps, aadObjectId, profile);
+    const key: MessageKey = saved.doc.status === 'active' ? (saved.waiting ? 'expert.savedForReview' : 'expert.savedActive') : 'expert.saved';
+    let notice = t(loc, key);
+    if (saved.card === 'noChannel') notice = `${notice} ${t(loc, 'expert.noCoordinatorsChannel')}`;
+    return ownProfileCard(deps, saved.doc, loc, { text: notice, color: 'Good' });
   });
 
   for (const decision of ['approve', 'reject'] as const) {
     app.adaptiveCards.actionExecute(`expert.${decision}`, async (c, _state, data) => {
       // The approval card lives in the coordinators' channel: its update keeps the channel's language.
       const loc = await replyLocaleOf(c, deps);
-      if (!(await isCoordinator(c, deps))) {
-        deps.log.warn({ action: `expert.${decision}`, actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
-        return noticeCard(t(loc, 'error.forbidden'), 'attention');
-      }
+      if (!(await requireCoordinator(c, deps, `expert.${decision}`))) return noticeCard(t(loc, 'error.forbidden'), 'attention');
       const parsed = parseCardData(decisionSchema, data, 'profile');
       if (!parsed.ok) return noticeCard(t(loc, 'error.badInput'), 'attention');
-      const by = c.activity.from?.name ?? '';
-      const actor = actorOf(c).aadObjectId ?? '';
-      const status = decision === 'approve' ? 'active' : 'rejected';
-      const decided = (doc: ExpertDoc) => profileCard(deps, doc, loc, {
-        heading: t(loc, 'expert.heading.approval'),
-        notice: t(loc, decision === 'approve' ? 'expert.approvedNotice' : 'expert.rejectedNotice', { by }),
-        noticeColor: decision === 'approve' ? 'Good' : 'Attention',
-      });
-      const doc = await deps.store.experts.decide(parsed.value.expertId, status, actor, deps.now(), parsed.value.reason);
-      if (!doc) {
-        const current = await deps.store.experts.get(parsed.value.expertId);
-        if (!current) return noticeCard(t(loc, 'error.badInput'), 'attention');
-        // The same coordinator's second click (a double click) is answered as the first was.
-        if (current.status === status && current.decidedBy === actor) return decided(current);
-        return profileCard(deps, current, loc, { heading: t(loc, 'expert.heading.approval'), notice: t(loc, 'expert.alreadyDecided') });
-      }
-      deps.log.info({ expertId: doc._id, decision }, 'expert decided');
-      const conv = await deps.store.conversations.personalOf(doc._id);
-      if (conv) {
-        const el = pickLocale(conv.locale, deps.config.defaultLocale);
-        const text = decision === 'approve' ? t(el, 'expert.youApproved') : t(el, 'expert.youRejected', { reason: parsed.value.reason ?? '–' });
-        // One notice per round of approval, however many clicks got through at once.
-        const round = (doc.pendingSince ?? doc.createdAt).getTime();
-        await deps.postman.post([{ key: `expert-decision:${doc._id}:${round}`, conversationId: conv._id, activity: message(noticeCard(text, decision === 'approve' ? 'good' : 'attention')) }]);
-      }
-      return decided(doc);
+      const r = await decideExpert(deps, {
+        expertId: parsed.value.expertId, version: parsed.value.version, decision,
+        by: actorOf(c).aadObjectId ?? '', byName: str(c.activity.from?.name) ?? '', reason: parsed.value.reason,
+      }, loc);
+      if (r.kind === 'notFound') return noticeCard(t(loc, 'error.badInput'), 'attention');
+      return r.card;
     });
   }
 }

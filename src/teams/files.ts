@@ -2,8 +2,9 @@ import { Application, TurnState } from './sdk';
 import { z } from 'zod';
 import { cardAttachment, noticeCard } from '../cards/render';
 import { t } from '../i18n';
-import { actorOf, localeOf } from './activity';
+import { localeOf } from './activity';
 import { RouteDeps } from './deps';
+import { isConfiguredCoordinator } from './roles';
 
 const consentSchema = z.object({
   context: z.object({ exportId: z.string().uuid() }).strict(),
@@ -18,7 +19,7 @@ export function registerFileRoutes(app: Application<TurnState>, deps: RouteDeps)
   app.fileConsentAccept(async (c, _state, response) => {
     const loc = localeOf(c, deps.config.defaultLocale);
     const parsed = consentSchema.safeParse(response);
-    if (!parsed.success || !parsed.data.uploadInfo || !deps.config.coordinatorAadIds.includes(actorOf(c).aadObjectId ?? '')) {
+    if (!parsed.success || !parsed.data.uploadInfo || !isConfiguredCoordinator(c, deps)) {
       await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'error.forbidden'), 'attention'))] });
       return;
     }

@@ -3,10 +3,10 @@ import { TurnContext } from 'botbuilder';
 import { cardAttachment, noticeCard } from '../cards/render';
 import { t } from '../i18n';
 import { formatMonth } from '../i18n/format';
-import { actorOf, localeOf } from './activity';
+import { localeOf } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
-import { isCoordinator } from './roles';
+import { requireCoordinator } from './roles';
 
 /**
  * Coordinators run jobs now: `digest now`, `fees 2026-10`. They go through the scheduler's
@@ -16,8 +16,7 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
   const run = async (c: TurnContext, job: string, opts: { key?: string; params?: Record<string, string> }) => {
     const loc = localeOf(c, deps.config.defaultLocale);
     const say = (text: string, tone: 'good' | 'attention' = 'good') => c.sendActivity({ attachments: [cardAttachment(noticeCard(text, tone))] });
-    if (!(await isCoordinator(c, deps))) {
-      deps.log.warn({ action: `run ${job}`, actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
+    if (!(await requireCoordinator(c, deps, `run ${job}`))) {
       await say(t(loc, 'error.forbidden'), 'attention');
       return;
     }

@@ -61,6 +61,8 @@ export function registerOfferRoutes(app: Application<TurnState>, deps: RouteDeps
     if (!parsed.success || !aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
     const r = await withdraw(deps, parsed.data.orderId, aadObjectId);
     if (r.kind === 'notFound') return noticeCard(t(loc, 'order.notFound'), 'attention');
+    // After the start: recorded as "could not come", the card says so (and offers no button).
+    if (r.kind === 'absent') return card(r.order, `${parsed.data.orderId}:${aadObjectId}`, 'withdrawn', loc, t(loc, 'offer.state.absent'));
     return card(r.order, `${parsed.data.orderId}:${aadObjectId}`, 'withdrawn', loc);
   });
 }

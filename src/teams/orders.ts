@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { plainText } from '../cards/plainText';
 import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
@@ -6,7 +7,7 @@ import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/r
 import { ORDER_FORM_FIELDS, parseOrderForm } from '../domain/orderForm';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, t } from '../i18n';
-import { cancelOrder, placeOrder, placeOrderOnce, statusText } from '../services/orders';
+import { cancelOrder, mayPlaceOrder, placeOrder, placeOrderOnce, statusText } from '../services/orders';
 import { brokeringCardFor, orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
 import { whenText } from '../services/views';
@@ -15,7 +16,7 @@ import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { hasOperatorKeys } from './input';
-import { isCoordinator } from './roles';
+import { isCoordinator, requireCoordinator } from './roles';
 
 const orderIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}$/);
 /** The one-time id of an order form card (a v4 UUID, lower case as randomUUID makes it). */
@@ -62,7 +63,7 @@ async function myOrdersCard(deps: RouteDeps, aad: string, locale: Locale): Promi
   const orders = await deps.store.orders.ofOrderer(aad);
   return renderCard('my-orders', locale, {
     orders: orders.map((o) => ({
-      number: o._id, title: o.title, when: whenText(o, deps.config.timeZone, locale), statusText: statusText(o, locale),
+      number: o._id, title: plainText(o.title), when: whenText(o, deps.config.timeZone, locale), statusText: statusText(o, locale),
       canCancel: ['new', 'offering', 'filled'].includes(o.status),
     })),
   });
@@ -104,7 +105,12 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
       deps.log.info({ action: 'order.submit', fields: Object.keys(parsed.errors) }, 'order refused');
       return orderForm(deps, loc, typedValues(data), parsed.errors, formId?.data);
     }
-    const orderer = { aadObjectId, name: str(c.activity.from?.name) ?? '' };
+    if (!(await mayPlaceOrder(deps, aadObjectId))) {
+      // The form comes back as typed: nothing is lost, the user sends it again in a moment.
+      deps.log.warn({ action: 'order.submit' }, 'order refused: per-user rate limit');
+      return orderForm(deps, loc, typedValues(data), { form: 'order.error.rateLimited' }, formId?.data);
+    }
+    const orderer = { aadObjectId, name: str(c.activity.from?.name) ?? '', userId: str(c.activity.from?.id) };
     const r = formId?.data
       ? await placeOrderOnce(deps, parsed.value, orderer, c.activity.conversation.id, formId.data)
       : { kind: 'placed' as const, order: await placeOrder(deps, parsed.value, orderer, c.activity.conversation.id) };
@@ -140,8 +146,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
 
   const offerTo = async (c: TurnContext, data: unknown, top: boolean): Promise<AdaptiveCard> => {
     const loc = await replyLocaleOf(c, deps);
-    if (!(await isCoordinator(c, deps))) {
-      deps.log.warn({ action: top ? 'order.offerTop' : 'order.offerTo', actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
+    if (!(await requireCoordinator(c, deps, top ? 'order.offerTop' : 'order.offerTo'))) {
       return noticeCard(t(loc, 'error.forbidden'), 'attention');
     }
     const schema = top ? z.object({ orderId: orderIdSchema }).strict() : z.object({ orderId: orderIdSchema, expertId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
@@ -152,7 +157,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const r = await offerWave(deps, orderId, expertId ? { expertIds: [expertId] } : {});
     const order = await deps.store.orders.get(orderId);
     if (!order) return noticeCard(t(loc, 'order.notFound'), 'attention');
-    const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
+    const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave, when: whenText(order, deps.config.timeZone, loc) }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
     return brokeringCardFor(deps, order, loc, notice);
   };
   app.adaptiveCards.actionExecute('order.offerTop', (c, _s, data) => offerTo(c, data, true));

@@ -1,8 +1,9 @@
 import { Application, TurnState } from './sdk';
 import { z } from 'zod';
 import { cardAttachment, noticeCard, renderCard } from '../cards/render';
-import { pickLocale, t } from '../i18n';
+import { t } from '../i18n';
 import { coordinatorsLocale } from '../services/notify';
+import { erasePerson, personalData } from '../services/privacy';
 import { message } from '../services/views';
 import { actorOf, localeOf, scopeOf } from './activity';
 import { replyLocaleOf } from './channels';
@@ -25,7 +26,7 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
       await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'order.notPersonal'), 'attention'))] });
       return;
     }
-    const data = await deps.store.privacy.exportOf(aadObjectId);
+    const data = await personalData(deps, aadObjectId);
     const n = (k: string) => (Array.isArray(data[k]) ? (data[k] as unknown[]).length : data[k] ? 1 : 0);
     deps.log.info({ action: 'myData', user: aadObjectId }, 'data export');
     const card = renderCard('my-data', loc, {
@@ -34,6 +35,9 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
         { label: t(loc, 'my-data.count.orders'), value: String(n('ordersPlaced')) },
         { label: t(loc, 'my-data.count.offers'), value: String(n('offers')) },
         { label: t(loc, 'my-data.count.assignments'), value: String(n('assignments')) },
+        { label: t(loc, 'privacy.count.feedbackAnswers'), value: String(n('feedbackAnswers')) },
+        { label: t(loc, 'privacy.count.feedbackRequests'), value: String(n('feedbackRequests')) },
+        { label: t(loc, 'privacy.count.erasureRequest'), value: t(loc, data.erasureRequest ? 'yes' : 'no') },
         { label: t(loc, 'my-data.count.access'), value: String(n('profileAccessLog')) },
       ],
       json: exportText(data),
@@ -66,21 +70,15 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
     }
     const parsed = z.object({ userId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict().safeParse(strip(data));
     if (!parsed.success) return noticeCard(t(loc, 'error.badInput'), 'attention');
-    const request = await deps.store.privacy.erasures.findOne({ _id: parsed.data.userId });
+    const request = await deps.store.privacy.request(parsed.data.userId);
     if (!request || request.status !== 'requested') return noticeCard(t(loc, 'erasure.notRequested'), 'attention');
-    const conv = await deps.store.conversations.personalOf(parsed.data.userId);
     const done = renderCard('erasure-request', loc, { text: t(loc, 'erasure.done'), userId: parsed.data.userId, showConfirm: false });
-    const erased = await deps.store.privacy.erase(parsed.data.userId, actorOf(c).aadObjectId ?? '', deps.now());
+    // The farewell to the person is the erasure's own last step (src/services/privacy.ts).
+    const erased = await erasePerson(deps, parsed.data.userId, actorOf(c).aadObjectId ?? '');
     if (!erased) {
       // A confirmation running at the same time (a double click) finished it: the same answer.
       deps.log.info({ action: 'erase', user: parsed.data.userId }, 'erasure already done alongside');
       return done;
-    }
-    const { pseudonym } = erased;
-    if (conv) {
-      // Keyed by the pseudonym: the outbox must not keep the erased person's id either.
-      const farewell = noticeCard(t(pickLocale(conv.locale, deps.config.defaultLocale), 'erasure.doneForUser'), 'good');
-      await deps.postman.post([{ key: `erased:${pseudonym}`, conversationId: conv._id, activity: message(farewell) }]);
     }
     deps.log.info({ action: 'erase', user: parsed.data.userId }, 'personal data erased');
     return done;

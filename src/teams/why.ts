@@ -1,31 +1,54 @@
 import { Application, TurnState } from './sdk';
+import { plainText } from '../cards/plainText';
 import { cardAttachment, noticeCard, renderCard } from '../cards/render';
 import { explainMatch } from '../domain/matching';
 import { MessageKey, t } from '../i18n';
 import { asCandidate, matchContext } from '../services/offering';
 import { actorOf, localeOf } from './activity';
 import { RouteDeps } from './deps';
-import { isCoordinator } from './roles';
+import { requireCoordinator } from './roles';
 
-/** `why <expert name> <order number>`: which matching filters the expert passes or fails. */
-export const WHY_PATTERN = /^\s*(?:why|miksi|varför)\s+(.+?)\s+(T-\d{4}-\d{4,6})\s*$/i;
+/**
+ * The longest `why` message parsed: the keyword, a name of at most WHY_MAX_NAME characters and
+ * an order number fit well within it. Longer text is refused before any pattern sees it (a
+ * backtracking pattern over a 240 KB message once held the event loop for 15 s).
+ */
+export const WHY_MAX_LENGTH = 200;
+const WHY_MAX_NAME = 100;
+const WHY_KEYWORDS = new Set(['why', 'miksi', 'varför']);
+const ORDER_NUMBER = /^T-\d{4}-\d{4,6}$/i;
+
+export type WhyCommand = { ok: true; name: string; orderId: string } | { ok: false; reason: 'tooLong' | 'usage' };
+
+/**
+ * `why <expert name> <order number>`, parsed in linear time: the length is capped first, then
+ * the text is split on whitespace (no pattern with nested or adjacent open-ended repeats).
+ */
+export function parseWhyCommand(text: string): WhyCommand {
+  if (text.length > WHY_MAX_LENGTH) return { ok: false, reason: 'tooLong' };
+  const words = text.trim().split(/\s+/);
+  if (words.length < 3 || !WHY_KEYWORDS.has(words[0].toLowerCase())) return { ok: false, reason: 'usage' };
+  const orderId = words[words.length - 1];
+  const name = words.slice(1, -1).join(' ');
+  if (!ORDER_NUMBER.test(orderId) || name.length > WHY_MAX_NAME) return { ok: false, reason: 'usage' };
+  return { ok: true, name, orderId: orderId.toUpperCase() };
+}
 
 export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): void {
   app.message(/^\s*(?:why|miksi|varför)(?:\s|$)/i, async (c) => {
     const loc = localeOf(c, deps.config.defaultLocale);
     const say = (text: string) => c.sendActivity({ attachments: [cardAttachment(noticeCard(text, 'attention'))] });
-    if (!(await isCoordinator(c, deps))) {
-      deps.log.warn({ action: 'why', actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
+    if (!(await requireCoordinator(c, deps, 'why'))) {
       await say(t(loc, 'error.forbidden'));
       return;
     }
-    const m = WHY_PATTERN.exec(c.activity.text ?? '');
-    if (!m || m[1].length > 100) {
-      await say(t(loc, 'why.usage'));
+    const m = parseWhyCommand(c.activity.text ?? '');
+    if (!m.ok) {
+      await say(t(loc, m.reason === 'tooLong' ? 'why.tooLong' : 'why.usage'));
       return;
     }
-    const name = m[1].toLowerCase();
-    const order = await deps.store.orders.get(m[2].toUpperCase());
+    const name = m.name.toLowerCase();
+    const order = await deps.store.orders.get(m.orderId);
     const expert = (await deps.store.experts.col.find({}).project({ displayName: 1 }).toArray()).find((e) => String(e.displayName).toLowerCase().includes(name));
     if (!order || !expert) {
       await say(t(loc, 'why.notFound'));
@@ -36,7 +59,7 @@ export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): 
     const { ctx } = await matchContext(deps, order);
     const results = explainMatch(asCandidate(doc), order, ctx);
     const card = renderCard('why', loc, {
-      heading: t(loc, 'why.heading', { name: doc.displayName, number: order._id }),
+      heading: t(loc, 'why.heading', { name: plainText(doc.displayName), number: order._id }),
       filters: results.map((r) => ({ label: t(loc, `filter.${r.filter}` as MessageKey), value: t(loc, r.pass ? 'why.pass' : 'why.fail') })),
       summary: t(loc, results.every((r) => r.pass) ? 'why.eligible' : 'why.notEligible'),
     });

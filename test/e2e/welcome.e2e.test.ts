@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import YAML from 'yaml';
 import { createLogger } from '../../src/log';
 import { startBot, RunningBot } from '../../src/index';
 import { testConfig } from '../support/harness';
@@ -26,7 +27,9 @@ beforeAll(async () => {
   const logPath = path.join(ARTIFACTS, 'welcome-bot.log');
   fs.rmSync(logPath, { force: true }); // this run's log only
   const logFile = pino.destination({ dest: logPath, sync: true });
-  bot = await startBot(testConfig(__filename), createLogger(process.env.E2E_LOG ?? 'debug', logFile));
+  // The Playground's user is the configured coordinator: only a configured coordinator may mark the channel.
+  const cfg = YAML.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '.m365agentsplayground.yml'), 'utf8')) as { currentUser: { aadObjectId: string } };
+  bot = await startBot(testConfig(__filename, { COORDINATOR_AAD_IDS: cfg.currentUser.aadObjectId }), createLogger(process.env.E2E_LOG ?? 'debug', logFile));
   playground = await startPlaygroundProcess({ botEndpoint: `http://127.0.0.1:${bot.port}/api/messages`, port: await freePort() });
   page = await openPlayground(playground.url, { timeoutMs: 20000 });
 }, 90000);

@@ -1,4 +1,5 @@
 import { t } from '../../src/i18n';
+import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
 import { ONSITE, orderFormData } from '../support/orders';
@@ -31,7 +32,7 @@ async function activeExpert(name: string): Promise<User> {
   await h.post(personalMessage(h, u, 'ilmoittaudu'));
   const saved = cardOf(await h.post(execute(h, u, 'expert.saveProfile', profile(name))));
   expect(text(saved)).toContain('Odottaa koordinaattorin hyväksyntää');
-  const approved = cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA)));
+  const approved = cardOf(await h.post(execute(h, coordinator, 'expert.approve', await decisionData(h, u), CHANNEL, CHANNEL_DATA)));
   expect(text(approved)).toContain('Hyväksytty');
   return u;
 }
@@ -153,7 +154,8 @@ async function pendingExpert(name: string): Promise<User> {
 
 test('a double-clicked approval decides once: the expert is told once, every click answered', async () => {
   const u = await pendingExpert('Hilkka Hyväksyttävä');
-  const clicks = await Promise.all([1, 2, 3, 4].map(() => h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))));
+  const shown = await decisionData(h, u);
+  const clicks = await Promise.all([1, 2, 3, 4].map(() => h.post(execute(h, coordinator, 'expert.approve', shown, CHANNEL, CHANNEL_DATA))));
   for (const click of clicks) expect(text(cardOf(click))).toContain('Hyväksytty');
   await h.bot.sender.drain(10000);
   expect(h.connector.sentTo(u.personal)).toHaveLength(1);
@@ -162,11 +164,11 @@ test('a double-clicked approval decides once: the expert is told once, every cli
 
 test('a rejected expert hears why, may send the profile again, and hears the new decision too', async () => {
   const u = await pendingExpert('Raimo Uudelleen');
-  const rejected = cardOf(await h.post(execute(h, coordinator, 'expert.reject', { expertId: u.aad, reason: 'Koulutus puuttuu' }, CHANNEL, CHANNEL_DATA)));
+  const rejected = cardOf(await h.post(execute(h, coordinator, 'expert.reject', { ...(await decisionData(h, u)), reason: 'Koulutus puuttuu' }, CHANNEL, CHANNEL_DATA)));
   expect(text(rejected)).toContain('Hylätty');
   expect((await h.bot.store.experts.get(u.aad))!.status).toBe('rejected');
   expect(text(cardOf(await h.post(execute(h, u, 'expert.saveProfile', profile('Raimo Uudelleen', { trainingYear: '2025' })))))).toContain('Odottaa');
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', await decisionData(h, u), CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
   await h.bot.sender.drain(10000);
   const told = h.connector.sentTo(u.personal).map(text);
   expect(told).toHaveLength(2);

@@ -1,4 +1,5 @@
 import { t } from '../../src/i18n';
+import { decisionData } from '../support/experts';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -76,7 +77,7 @@ beforeAll(async () => {
   h = await startHarness(__filename, { MONGODB_URI: db.uri, COORDINATOR_AAD_IDS: coordinator.aad });
   for (const u of [coordinator, orderer, expert]) await h.post(personalMessage(h, u, 'ohje'));
   expect(text(cardOf(await h.post(execute(h, expert, 'expert.saveProfile', PROFILE))))).toContain('Odottaa');
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: expert.aad }))))).toContain('Hyväksytty');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', await decisionData(h, expert)))))).toContain('Hyväksytty');
   const placed = text(cardOf(await h.post(execute(h, orderer, 'order.submit', orderForm('Ennen katkoa')))));
   const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
   expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }))))).toContain(t('fi', 'order.offersSent', { count: 1, wave: 1 }));

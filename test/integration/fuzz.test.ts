@@ -1,3 +1,4 @@
+import { decisionData } from '../support/experts';
 import { createHash } from 'node:crypto';
 import { Harness, startHarness } from '../support/harness';
 import { databaseCpuMs, FuzzGenerator, FuzzResult, FuzzWorld, mulberry32, Rand, RawClient, runBounded, VERBS } from '../support/fuzz';
@@ -90,7 +91,7 @@ beforeAll(async () => {
   for (const u of [expert, pending, orderer, erasable, ...strangers] as User[]) await h.post(personalMessage(h, u, 'ohje'));
   expect(text(cardOf(await h.post(execute(h, expert, 'expert.saveProfile', profile('Eero Asiantuntija')))))).toContain('Odottaa');
   expect(text(cardOf(await h.post(execute(h, pending, 'expert.saveProfile', profile('Pirjo Odottaja')))))).toContain('Odottaa');
-  expect(await coordinatorSays('expert.approve', { expertId: expert.aad })).toContain('Hyväksytty');
+  expect(await coordinatorSays('expert.approve', await decisionData(h, expert))).toContain('Hyväksytty');
   const filledOrderId = await placeOrder(6, 'Täytetty tehtävä');
   const openOrderId = await placeOrder(9, 'Avoin tehtävä');
   await coordinatorSays('order.offerTo', { orderId: filledOrderId, expertId: expert.aad });

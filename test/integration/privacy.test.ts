@@ -1,3 +1,5 @@
+import { personalData } from '../../src/services/privacy';
+import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
 
@@ -37,7 +39,7 @@ test('only coordinators approve experts; the refusal changes nothing', async () 
   const u = user('Eero');
   await h.post(personalMessage(h, u, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, u, 'expert.saveProfile', PROFILE)));
-  const res = cardOf(await h.post(execute(h, u, 'expert.approve', { expertId: u.aad })));
+  const res = cardOf(await h.post(execute(h, u, 'expert.approve', await decisionData(h, u))));
   expect(text(res)).toContain('ei ole oikeutta');
   expect((await h.bot.store.experts.get(u.aad))!.status).toBe('pending');
   // Posting the approval card to the coordinators is a recorded read of the profile.
@@ -66,7 +68,7 @@ test('my data exports everything; erasure after a coordinator confirms keeps de-
   expect(await h.bot.store.experts.get(u.aad)).toBeNull();
   const fee = await h.bot.store.assignments.col.findOne({ _id: 'T-2026-9999#1' });
   expect(fee!.expertId).toMatch(/^erased-/);
-  const dump = JSON.stringify(await h.bot.store.privacy.exportOf(u.aad));
+  const dump = JSON.stringify(await personalData(h.bot.deps, u.aad));
   expect(dump).not.toContain('Poistettava');
   expect(dump).not.toContain('mental-health');
 });
@@ -75,7 +77,7 @@ test('why <expert> <order> lists the filters for a coordinator and is logged as 
   const u = user('Selitettävä');
   await h.post(personalMessage(h, u, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, u, 'expert.saveProfile', { ...PROFILE, displayName: 'Selitettävä' })));
-  cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA)));
+  cardOf(await h.post(execute(h, coordinator, 'expert.approve', await decisionData(h, u), CHANNEL, CHANNEL_DATA)));
   const professional = user('Tilaaja');
   await h.post(personalMessage(h, professional, 'ohje'));
   const d = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);

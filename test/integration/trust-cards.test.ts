@@ -1,3 +1,4 @@
+import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
 
@@ -57,7 +58,8 @@ test('the coordinators channel marked in Swedish gets Swedish approval cards, an
   expect(posted).not.toContain('Uusi kokemusasiantuntija odottaa hyväksyntää');
 
   // An English-speaking coordinator approves on that card: the update is Swedish too.
-  const click = { ...execute(h, coordinator, 'expert.approve', { expertId: expert.aad }, CHANNEL, CHANNEL_DATA), locale: 'en-US' } as never;
+  const shown = await decisionData(h, expert);
+  const click = { ...execute(h, coordinator, 'expert.approve', shown, CHANNEL, CHANNEL_DATA), locale: 'en-US' } as never;
   const updated = text(cardOf(await h.post(click)));
   expect(updated).toContain('En ny erfarenhetsexpert väntar på godkännande');
   expect(updated).toContain('Godkänd (');
@@ -65,7 +67,7 @@ test('the coordinators channel marked in Swedish gets Swedish approval cards, an
   expect((await h.bot.store.experts.get(expert.aad))!.status).toBe('active');
 
   // The same coordinator in a 1:1 chat still gets English.
-  const own = { ...execute(h, coordinator, 'expert.approve', { expertId: expert.aad }), locale: 'en-US' } as never;
+  const own = { ...execute(h, coordinator, 'expert.approve', shown), locale: 'en-US' } as never;
   expect(text(cardOf(await h.post(own)))).toContain('A new expert by experience awaits approval');
 });
 

@@ -1,4 +1,5 @@
 import { t } from '../../src/i18n';
+import { decisionData } from '../support/experts';
 import { randomUUID } from 'node:crypto';
 import { feedbackJob } from '../../src/jobs/afterTask';
 import { JobContext } from '../../src/jobs/scheduler';
@@ -56,7 +57,7 @@ test('after erasure no collection holds the expert id or name; fees and feedback
   // A working history: profile, approval, an order, an offer, an accepted task, feedback both ways.
   await h.post(personalMessage(h, expert, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, expert, 'expert.saveProfile', PROFILE)));
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: expert.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', await decisionData(h, expert), CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
   const placed = text(cardOf(await h.post(execute(h, orderer, 'order.submit', orderForm('Unohdettava tehtävä')))));
   const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
   expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }, CHANNEL, CHANNEL_DATA))))).toContain(t('fi', 'order.offersSent', { count: 1, wave: 1 }));
@@ -78,9 +79,12 @@ test('after erasure no collection holds the expert id or name; fees and feedback
   await h.bot.sender.drain(15_000);
 
   // Nothing anywhere holds the id or the name: not even the farewell notice, which is
-  // queued under the pseudonym.
+  // queued under the pseudonym. The one exception is the orderer's own free text, which names
+  // the expert: free text is its writer's data and is not searched or rewritten (issue 11,
+  // item 1; docs/privacy.md). It stays exactly as the orderer wrote it.
   const left = await documentsContaining([expert.aad, NAME]);
-  expect(left).toEqual([]);
+  expect(left.map((d) => d.collection)).toEqual(['feedback']);
+  expect(await h.bot.store.feedback.answers.findOne({ _id: `${orderId}:orderer` })).toMatchObject({ text: `${NAME} kertoi hyvin` });
 
   // Accounting keeps the task and its fee inputs, de-identified under one pseudonym.
   const assignment = (await h.bot.store.assignments.col.findOne({ orderId }))!;

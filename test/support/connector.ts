@@ -20,6 +20,12 @@ export class FakeConnector {
   readonly calls: ConnectorCall[] = [];
   respond?: (call: ConnectorCall) => { status: number; headers?: Record<string, string>; body?: unknown } | undefined;
   teamChannels: Record<string, { id: string; name?: string }[]> = {};
+  /**
+   * Roster records Teams returns for GET /v3/conversations/{id}/members/{userId}, by
+   * conversation id then user id (TeamsChannelAccount: aadObjectId, tenantId, userRole…).
+   * Anyone not listed is "not a member" (404), as Teams answers.
+   */
+  members: Record<string, Record<string, Record<string, unknown>>> = {};
   private server?: http.Server;
   private seq = 0;
   private waiters: (() => void)[] = [];
@@ -37,6 +43,11 @@ export class FakeConnector {
 
   async stop(): Promise<void> {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  /** The 1:1 chats the bot asked to open (POST /v3/conversations): their parameters. */
+  created(): Record<string, unknown>[] {
+    return this.calls.filter((c) => c.method === 'POST' && c.path === '/v3/conversations').map((c) => c.body);
   }
 
   /** Activities the bot sent (POST) to a conversation, oldest first. */
@@ -72,7 +83,16 @@ export class FakeConnector {
         res.end(JSON.stringify({ conversations: this.teamChannels[id] ?? [] }));
         return;
       }
+      const member = url.pathname.match(/^\/v3\/conversations\/([^/]+)\/members\/([^/]+)$/);
+      if (member && req.method === 'GET') {
+        const found = this.members[decodeURIComponent(member[1])]?.[decodeURIComponent(member[2])];
+        res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(found ?? { error: { code: 'MemberNotFoundInConversation', message: 'The member was not found in the conversation.' } }));
+        return;
+      }
       const m = url.pathname.match(/^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/);
+      // Create conversation (a 1:1 chat the bot opens): answered with a new conversation id.
+      const create = url.pathname === '/v3/conversations' && req.method === 'POST';
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       const call: ConnectorCall = {
         method: req.method ?? 'GET',
@@ -90,6 +110,11 @@ export class FakeConnector {
       }
       this.calls.push(call);
       for (const w of this.waiters.splice(0)) w();
+      if (create) {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: `a:1created-${++this.seq}` }));
+        return;
+      }
       res.writeHead(m ? 200 : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify(m ? { id: call.activityId && req.method === 'PUT' ? call.activityId : `act-${++this.seq}` } : {}));
     });

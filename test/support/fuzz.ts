@@ -315,7 +315,7 @@ export class FuzzGenerator {
         return this.execute(verb, r.chance(0.8) ? w.expert : this.stranger(), this.spoilIds({ orderId: w.filledOrderId }));
       case 'expert.approve':
       case 'expert.reject':
-        return this.execute(verb, w.coordinator, this.spoilIds({ expertId: w.pending.aad, reason: 'syy' }, ['reason']), r.chance(0.5));
+        return this.execute(verb, w.coordinator, this.spoilIds({ expertId: w.pending.aad, version: 1, reason: 'syy' }, ['reason']), r.chance(0.5));
       case 'privacy.confirmErasure':
         return this.execute(verb, w.coordinator, this.spoilIds({ userId: w.erasable.aad }), r.chance(0.5));
       case 'feedback.orderer':

@@ -14,7 +14,9 @@ export function testDbName(file: string): string {
 export function testConfig(file: string, env: Record<string, string> = {}): Config {
   const uri = process.env.TEST_MONGODB_URI;
   if (!uri) throw new Error('TEST_MONGODB_URI is not set: run the tests with `npm test` (jest global setup starts the database)');
-  const parsed = parseConfig({ PORT: '0', MONGODB_URI: uri, MONGODB_DB: testDbName(file), LOG_LEVEL: 'silent', ...env });
+  // Tests of other features place many orders within seconds as one user: the per-user order
+  // limit is off unless a test sets it (test/integration/trust-orders-rate-limit.test.ts).
+  const parsed = parseConfig({ PORT: '0', MONGODB_URI: uri, MONGODB_DB: testDbName(file), LOG_LEVEL: 'silent', ORDER_SUBMITS_PER_MINUTE: '0', ...env });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   return parsed.config;
 }
@@ -28,13 +30,13 @@ export interface Harness {
 }
 
 /** The real server (restify + CloudAdapter + app) on loopback, talking to a stand-in connector. */
-export async function startHarness(file: string, env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(file: string, env: Record<string, string> = {}, o: { now?: () => Date } = {}): Promise<Harness> {
   const connector = await new FakeConnector().start();
   const config = testConfig(file, env);
   const client = new MongoClient(config.mongodbUri);
   await client.db(config.mongodbDb).dropDatabase();
   await client.close();
-  const bot = await startBot(config, createLogger('silent'));
+  const bot = await startBot(config, createLogger('silent'), o);
   await waitUntilReady(`http://127.0.0.1:${bot.port}`);
   const url = `http://127.0.0.1:${bot.port}`;
   return {

@@ -66,3 +66,29 @@ export const MENTION = [{ type: 'mention', text: '<at>Välittäjä</at>', mentio
 export function channelMessage(h: Harness, from: User, textValue: string): Activity {
   return { ...execute(h, from, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: `<at>Välittäjä</at> ${textValue}`, entities: MENTION } as unknown as Activity;
 }
+
+/**
+ * A channel conversation as real Teams sends it: conversation.id is the thread
+ * ("19:…@thread.tacv2;messageid=N"), channelData.channel.id the channel, and the tenant in both
+ * conversation.tenantId and channelData.tenant.id.
+ */
+export function channelThread(channelId: string, teamId: string, tenantId = TENANT): { conversation: Record<string, unknown>; channelData: Record<string, unknown> } {
+  return {
+    conversation: { isGroup: true, conversationType: 'channel', tenantId, id: `${channelId};messageid=${1700000000000 + ++seq}` },
+    channelData: { teamsChannelId: channelId, teamsTeamId: teamId, channel: { id: channelId }, team: { id: teamId }, tenant: { id: tenantId } },
+  };
+}
+
+/** A message typed in a channel thread (real shape, bot @mentioned). */
+export function threadMessage(h: Harness, from: User, where: ReturnType<typeof channelThread>, textValue: string): Activity {
+  const a = execute(h, from, 'noop', {}, where.conversation, where.channelData);
+  a.channelData = where.channelData;
+  return { ...a, type: 'message', text: `<at>Välittäjä</at> ${textValue}`, entities: MENTION, value: undefined } as unknown as Activity;
+}
+
+/** A card click (Action.Execute) on a card in a channel thread (real shape). */
+export function threadClick(h: Harness, from: User, where: ReturnType<typeof channelThread>, verb: string, data: Record<string, unknown>): Activity {
+  const a = execute(h, from, verb, data, where.conversation, where.channelData);
+  a.channelData = where.channelData;
+  return a;
+}

@@ -67,3 +67,14 @@ test('the unfilled alert window is at most the 30 days its once-only record is k
   expect(r.errors).toHaveLength(1);
   expect(r.errors[0]).toMatch(/^UNFILLED_ALERT_DAYS/);
 });
+
+test('the per-user order limit: 5 a minute by default, configurable, 0 turns it off, nonsense refused', () => {
+  const r = parseConfig(base);
+  expect(r.ok && r.config.orderSubmitsPerMinute).toBe(5);
+  const set = parseConfig({ ...base, ORDER_SUBMITS_PER_MINUTE: '12' });
+  expect(set.ok && set.config.orderSubmitsPerMinute).toBe(12);
+  const off = parseConfig({ ...base, ORDER_SUBMITS_PER_MINUTE: '0' });
+  expect(off.ok && off.config.orderSubmitsPerMinute).toBe(0);
+  const bad = parseConfig({ ...base, ORDER_SUBMITS_PER_MINUTE: 'many' });
+  expect(!bad.ok && bad.errors.join()).toContain('ORDER_SUBMITS_PER_MINUTE');
+});

@@ -181,10 +181,12 @@ describe('parseOrderForm: date and time', () => {
   test('a start in the past', () => {
     expect(errorsOf(form({ date: '2026-01-09', time: '13:00' }))).toEqual({ date: 'order.error.startInPast' });
   });
-  test('a start exactly now is in the past; one minute later is not', () => {
-    // NOW = 2026-01-10T08:00Z = 10:00 in Helsinki (UTC+2).
+  test('a start exactly now is in the past; one minute later is too soon for offers; 2 hours later is taken', () => {
+    // NOW = 2026-01-10T08:00Z = 10:00 in Helsinki (UTC+2). Offers close 2 hours before the start.
     expect(errorsOf(form({ date: '2026-01-10', time: '10:00' }))).toEqual({ date: 'order.error.startInPast' });
-    expect(valueOf(form({ date: '2026-01-10', time: '10:01' })).startsAt).toEqual(new Date('2026-01-10T08:01:00Z'));
+    expect(errorsOf(form({ date: '2026-01-10', time: '10:01' }))).toEqual({ date: 'order.error.tooSoon' });
+    expect(errorsOf(form({ date: '2026-01-10', time: '11:59' }))).toEqual({ date: 'order.error.tooSoon' });
+    expect(valueOf(form({ date: '2026-01-10', time: '12:01' })).startsAt).toEqual(new Date('2026-01-10T10:01:00Z'));
   });
   test('an invalid date (30 February)', () => {
     expect(errorsOf(form({ date: '2026-02-30' }))).toEqual({ date: 'order.error.invalidDate' });

@@ -1,0 +1,263 @@
+import { noticeCard, renderCard } from '../cards/render';
+import { localParts } from '../domain/time';
+import { Locale, pickLocale, t } from '../i18n';
+import { OrderDoc } from '../store/orders';
+import { ErasurePlan } from '../store/privacy';
+import { ServiceDeps } from './deps';
+import { brokeringCardFor, brokeringUpdate, coordinatorsLocale, orderSummaryFor } from './notify';
+import { withdraw } from './offering';
+import { message } from './views';
+
+// GDPR art. 15 (`my data`) and art. 17 (erasure), by id only: what is stored about a person is
+// found through their Entra object id and the records that carry it, never by searching
+// anyone's text for their name. Each repository exports and erases its own collections; this
+// module decides the order and what follows for others (a released seat, a waiting card
+// re-rendered, a payroll file withdrawn). What each step touches: docs/privacy.md.
+
+/**
+ * The steps of an erasure, in order. Every step can be repeated, and reads what it needs from
+ * the plan recorded in the claim before the first step, never from data an earlier step
+ * changed: a confirmation after a crash at any point runs them all again and ends in the same
+ * state. The profile goes first, so nothing re-rendered afterwards can show the person.
+ */
+export const ERASURE_STEPS = ['profile', 'seats', 'offers', 'feeRecords', 'feedback', 'orders', 'outbox', 'payroll', 'conversations', 'access', 'farewell'] as const;
+export type ErasureStep = (typeof ERASURE_STEPS)[number];
+
+export interface ErasureResult {
+  pseudonym: string;
+  /** False only when `stopAfter` stopped it (a drill of an interruption). */
+  complete: boolean;
+}
+
+/**
+ * Erases a person after a coordinator confirmed. Returns null when there is no request to act
+ * on: none was made, or a confirmation running at the same time has just finished it.
+ * `stopAfter`: stops after that step as a crash there would (for drills and tests).
+ */
+export async function erasePerson(deps: ServiceDeps, aadObjectId: string, confirmedBy: string, o: { stopAfter?: ErasureStep } = {}): Promise<ErasureResult | null> {
+  const aad = aadObjectId.toLowerCase();
+  const now = deps.now();
+  const previous = await deps.store.privacy.claimOf(aad);
+  const claimed = await deps.store.privacy.claimErasure(aad, previous?.plan ?? (await planErasure(deps, aad, now)), now);
+  // Read after the claim: a confirmation that finished meanwhile deleted the request first.
+  const request = await deps.store.privacy.request(aad);
+  if (!claimed || !request) {
+    if (claimed?.mine) await deps.store.privacy.dropClaim(aad, claimed.claim.pseudonym);
+    return null;
+  }
+  const pseudonym = request.pseudonym ?? claimed.claim.pseudonym;
+  const ctx: StepContext = { deps, aad, pseudonym, plan: claimed.claim.plan };
+  for (const step of ERASURE_STEPS) {
+    await STEPS[step](ctx);
+    if (o.stopAfter === step) return { pseudonym, complete: false };
+  }
+  await deps.store.privacy.finishErasure(aad, pseudonym, request.requestedAt, confirmedBy, deps.now());
+  deps.log.info({ action: 'erase', steps: ERASURE_STEPS.length }, 'erasure finished');
+  return { pseudonym, complete: true };
+}
+
+/** What the erasure will need, read by id before anything changes (see ErasurePlan). */
+async function planErasure(deps: ServiceDeps, aad: string, now: Date): Promise<ErasurePlan> {
+  const [conversations, offers, { assignments, withdrawals }, placed, waitingMonths] = await Promise.all([
+    deps.store.conversations.ofUser(aad),
+    deps.store.offers.ofExpert(aad),
+    deps.store.assignments.ofExpert(aad),
+    deps.store.orders.placedBy(aad),
+    deps.store.feeExports.waitingMonths(),
+  ]);
+  const waiting = new Set(waitingMonths);
+  const latest = [...conversations].sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0];
+  return {
+    conversationIds: conversations.map((c) => c._id),
+    linkedOrderIds: unique([...offers, ...assignments, ...withdrawals].map((x) => x.orderId).concat(placed.map((p) => p._id))),
+    placedOrderIds: placed.map((p) => p._id),
+    futureSeatOrderIds: unique(assignments.filter((a) => a.status === 'accepted' && a.startsAt.getTime() > now.getTime()).map((a) => a.orderId)),
+    // A payroll file lists the month's settled fees: the person is in it if a fee of theirs is stored.
+    payrollMonths: unique(assignments.filter((a) => a.fee).map((a) => localParts(a.startsAt, deps.config.timeZone).date.slice(0, 7)).filter((m) => waiting.has(m))).sort(),
+    ...(latest ? { farewell: { conversationId: latest._id, ...(latest.locale ? { locale: latest.locale } : {}) } } : {}),
+  };
+}
+
+interface StepContext {
+  deps: ServiceDeps;
+  aad: string;
+  pseudonym: string;
+  plan: ErasurePlan;
+}
+
+const STEPS: Record<ErasureStep, (c: StepContext) => Promise<void>> = {
+  profile: ({ deps, aad }) => deps.store.experts.eraseExpert(aad),
+
+  // A seat of a task still to come is given back the way a withdrawal is: the orderer and the
+  // coordinators are told (without a name: the profile is gone) and the next wave goes.
+  seats: async ({ deps, aad, plan }) => {
+    for (const orderId of plan.futureSeatOrderIds) await withdraw(deps, orderId, aad);
+  },
+
+  offers: ({ deps, aad }) => deps.store.offers.eraseExpert(aad),
+  feeRecords: ({ deps, aad, pseudonym }) => deps.store.assignments.pseudonymize(aad, pseudonym),
+  feedback: ({ deps, aad, pseudonym, plan }) => deps.store.feedback.eraseParticipant(aad, pseudonym, plan.placedOrderIds),
+  orders: ({ deps, aad, pseudonym }) => deps.store.orders.pseudonymizeOrderer(aad, pseudonym),
+
+  outbox: async ({ deps, aad, pseudonym, plan }) => {
+    await deps.store.outbox.eraseItemsOf([aad, ...plan.conversationIds], plan.conversationIds, [farewellKey(pseudonym)]);
+    await rerenderWaiting(deps, plan.linkedOrderIds);
+    await deps.store.outbox.dropFinishedBodies();
+    await refreshOpenOrderCards(deps, plan.linkedOrderIds);
+  },
+
+  // A waiting payroll file is withdrawn and the coordinators told to run `fees` again (it is
+  // then made from the stored fees, the person's row under the pseudonym). The notice goes
+  // first: a crash in between must not withdraw a file without telling anyone.
+  payroll: async ({ deps, pseudonym, plan }) => {
+    if (plan.payrollMonths.length === 0) return;
+    const channel = await deps.store.channels.coordinatorsChannel();
+    if (channel) {
+      const loc = coordinatorsLocale(deps, channel);
+      await deps.postman.post(plan.payrollMonths.map((month) => ({
+        key: `erasure-payroll:${pseudonym}:${month}`,
+        conversationId: channel.conversationId,
+        activity: message(renderCard('notice', loc, { text: t(loc, 'privacy.payrollWithdrawn', { month }), tone: 'attention' })),
+      })));
+    } else {
+      deps.log.warn({ months: plan.payrollMonths }, 'payroll files withdrawn by an erasure; no coordinators channel to tell');
+    }
+    await deps.store.feeExports.removeOfMonths(plan.payrollMonths);
+  },
+
+  conversations: async ({ deps, aad, plan }) => {
+    await deps.store.conversations.unlinkUser(aad);
+    await deps.store.activities.forgetConversations(plan.conversationIds);
+  },
+
+  access: async ({ deps, aad }) => {
+    await deps.store.privacy.eraseAccessOf(aad);
+    await deps.store.channels.forgetEditor(aad);
+  },
+
+  // Keyed by the pseudonym: the outbox must not keep the erased person's id either.
+  farewell: async ({ deps, pseudonym, plan }) => {
+    if (!plan.farewell) return;
+    const locale = pickLocale(plan.farewell.locale, deps.config.defaultLocale);
+    const card = noticeCard(t(locale, 'erasure.doneForUser'), 'good');
+    await deps.postman.post([{ key: farewellKey(pseudonym), conversationId: plan.farewell.conversationId, activity: message(card) }]);
+  },
+};
+
+function farewellKey(pseudonym: string): string {
+  return `erased:${pseudonym}`;
+}
+
+/** The kinds of waiting message about an order that show experts' names or contacts, by key. */
+const ORDER_MESSAGES: { pattern: RegExp; kind: 'brokering' | 'seatTaken' | 'filled' | 'withdrawn' | 'unfilled' }[] = [
+  { pattern: /^brokering:(T-\d{4}-\d+)(?::update:\d+)?$/, kind: 'brokering' },
+  { pattern: /^seat-taken:(T-\d{4}-\d+):\d+$/, kind: 'seatTaken' },
+  { pattern: /^order-filled:(T-\d{4}-\d+):\d+$/, kind: 'filled' },
+  { pattern: /^withdrawn:((T-\d{4}-\d+)#\d+@\d+)$/, kind: 'withdrawn' },
+  { pattern: /^order-unfilled:(T-\d{4}-\d+)$/, kind: 'unfilled' },
+];
+
+/**
+ * Waiting messages about the person's orders that show experts' names or contacts (the
+ * coordinators' card of an order, the orderer's status card) are rendered again from the data
+ * as it is now, the person no longer in it, and replace the waiting body: each still goes to
+ * its reader, only without the person. Bodies are never edited as text.
+ */
+async function rerenderWaiting(deps: ServiceDeps, linkedOrderIds: string[]): Promise<void> {
+  const linked = new Set(linkedOrderIds);
+  for (const item of await deps.store.outbox.waiting()) {
+    for (const { pattern, kind } of ORDER_MESSAGES) {
+      const m = pattern.exec(item._id);
+      if (!m) continue;
+      const orderId = kind === 'withdrawn' ? m[2] : m[1];
+      if (!linked.has(orderId)) break;
+      const order = await deps.store.orders.get(orderId);
+      if (!order) break;
+      const activity = kind === 'brokering'
+        ? message(await brokeringCardFor(deps, order, coordinatorsLocale(deps, await deps.store.channels.coordinatorsChannel())))
+        : message(await ordererCard(deps, order, item.conversationId, kind, m[1]));
+      await deps.store.outbox.replaceWaitingBody(item._id, activity);
+      break;
+    }
+  }
+}
+
+/**
+ * The coordinators' card of each still open order the person was offered lists them by name
+ * (offered, accepted, declined): it is updated in place, rendered from the data without them.
+ * Cards of finished orders are left as they are (see docs/privacy.md, known limits).
+ */
+async function refreshOpenOrderCards(deps: ServiceDeps, linkedOrderIds: string[]): Promise<void> {
+  for (const order of await deps.store.orders.byIds(linkedOrderIds)) {
+    if (!['new', 'offering', 'filled'].includes(order.status)) continue;
+    if (await deps.store.outbox.has(`brokering:${order._id}`)) await brokeringUpdate(deps, order);
+  }
+}
+
+/** The orderer's status card as notifyOrderer renders it, for the notice a waiting item carries. */
+async function ordererCard(deps: ServiceDeps, order: OrderDoc, conversationId: string, kind: 'seatTaken' | 'filled' | 'withdrawn' | 'unfilled', ref: string) {
+  const conv = await deps.store.conversations.get(conversationId);
+  const locale = pickLocale(conv?.locale, deps.config.defaultLocale);
+  return orderSummaryFor(deps, order, locale, {
+    heading: t(locale, 'order.heading.status'),
+    notice: await ordererNotice(deps, order, locale, kind, ref),
+    withContacts: conv?.scope === 'personal',
+  });
+}
+
+async function ordererNotice(deps: ServiceDeps, order: OrderDoc, locale: Locale, kind: 'seatTaken' | 'filled' | 'withdrawn' | 'unfilled', ref: string): Promise<string> {
+  switch (kind) {
+    case 'filled':
+      return t(locale, 'order.filledNotice');
+    case 'unfilled':
+      return t(locale, 'order.unfilledNotice');
+    case 'seatTaken':
+      return t(locale, 'order.seatTakenNotice', { name: '', taken: await deps.store.assignments.countLive(order._id), seats: order.seats });
+    case 'withdrawn': {
+      // The withdrawal record names who withdrew; an erased expert (no profile) is not named.
+      const record = await deps.store.assignments.withdrawal(ref);
+      const expert = record ? await deps.store.experts.get(record.expertId) : null;
+      return expert ? t(locale, 'order.withdrawnNotice', { name: expert.displayName }) : t(locale, 'privacy.seatReleasedNotice');
+    }
+  }
+}
+
+/**
+ * Everything stored about a person (`my data`, GDPR art. 15), by their id and the records that
+ * carry it: each repository's own part. Anonymous feedback texts link to nobody by design and
+ * cannot be shown; free texts others wrote are theirs (see docs/privacy.md).
+ */
+export async function personalData(deps: ServiceDeps, aadObjectId: string): Promise<Record<string, unknown>> {
+  const aad = aadObjectId.toLowerCase();
+  const [expertProfile, ordersPlaced, offers, { assignments, withdrawals }, conversations, privacy] = await Promise.all([
+    deps.store.experts.get(aad),
+    deps.store.orders.placedBy(aad),
+    deps.store.offers.ofExpert(aad),
+    deps.store.assignments.ofExpert(aad),
+    deps.store.conversations.ofUser(aad),
+    deps.store.privacy.ofPerson(aad),
+  ]);
+  const [feedback, messages] = await Promise.all([
+    deps.store.feedback.ofPerson(aad, ordersPlaced.map((o) => o._id)),
+    deps.store.outbox.recordsFor(conversations.map((c) => c._id)),
+  ]);
+  return {
+    expertProfile,
+    ordersPlaced,
+    offers,
+    assignments,
+    withdrawals,
+    feedbackAnswers: feedback.answers,
+    feedbackRequests: feedback.requests,
+    erasureRequest: privacy.erasureRequest,
+    erasureInProgress: privacy.erasureInProgress,
+    conversations,
+    messagesToYou: messages,
+    profileAccessLog: privacy.profileAccessLog,
+    profileReadsMade: privacy.accessesMade,
+  };
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
