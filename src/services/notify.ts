@@ -29,6 +29,7 @@ export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale
     experts,
     canCancel: ['new', 'offering', 'filled'].includes(order.status),
     taken: assignments.length,
+    lateCancelHours: deps.config.lateCancelHours,
   });
 }
 

@@ -103,6 +103,16 @@ export function offerCard(
   return renderCard('offer', locale, data);
 }
 
+/**
+ * What cancelling means, asked before it is done: free until the deadline of the 24-hour rule
+ * (src/domain/orderLifecycle.ts cancellationTerms), after it the experts who took the task are
+ * paid. Said by the deadline, not by "now", so an old card stays true.
+ */
+export function cancelTerms(order: Pick<OrderDoc, 'startsAt'>, locale: Locale, timeZone: string, lateCancelHours: number): string {
+  const deadline = new Date(order.startsAt.getTime() - lateCancelHours * 3_600_000);
+  return t(locale, 'order.cancelTerms', { deadline: formatWhen(locale, deadline, timeZone) });
+}
+
 /** The "Add to calendar" link of a task: its number and title, time, and place or remote link. */
 export function calendarUrl(order: OrderDoc, locale: Locale): string {
   return teamsCalendarLink({
@@ -127,13 +137,14 @@ export function acceptedExpertViews(experts: ExpertDoc[]): AcceptedExpertView[] 
 export function orderSummaryCard(
   order: OrderDoc,
   locale: Locale,
-  o: { catalog: Catalog; timeZone: string; heading: string; notice?: string; noticeColor?: string; experts: AcceptedExpertView[]; canCancel: boolean; taken: number },
+  o: { catalog: Catalog; timeZone: string; heading: string; notice?: string; noticeColor?: string; experts: AcceptedExpertView[]; canCancel: boolean; taken: number; lateCancelHours: number },
 ): AdaptiveCard {
   const facts = taskFacts(order, locale, { ...o, withLink: true });
   facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
   const data: Record<string, unknown> = {
     heading: o.heading, number: order._id, title: plainText(order.title), facts, experts: o.experts, canCancel: o.canCancel,
     expertsHeading: t(locale, 'order.expertsHeading', { count: o.experts.length }),
+    cancelText: cancelTerms(order, locale, o.timeZone, o.lateCancelHours),
   };
   if (o.taken > 0 && (order.status === 'offering' || order.status === 'filled')) {
     data.calendarUrl = calendarUrl(order, locale);

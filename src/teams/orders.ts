@@ -10,7 +10,7 @@ import { Locale, MessageKey, t } from '../i18n';
 import { cancelOrder, mayPlaceOrder, placeOrder, placeOrderOnce, statusText } from '../services/orders';
 import { brokeringCardFor, orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
-import { whenText } from '../services/views';
+import { cancelTerms, whenText } from '../services/views';
 import { actorOf, localeOf, scopeOf, str } from './activity';
 import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
@@ -65,6 +65,7 @@ async function myOrdersCard(deps: RouteDeps, aad: string, locale: Locale): Promi
     orders: orders.map((o) => ({
       number: o._id, title: plainText(o.title), when: whenText(o, deps.config.timeZone, locale), statusText: statusText(o, locale),
       canCancel: ['new', 'offering', 'filled'].includes(o.status),
+      cancelText: cancelTerms(o, locale, deps.config.timeZone, deps.config.lateCancelHours),
     })),
   });
 }

@@ -66,7 +66,7 @@ describe.each(LOCALES)('every card in every state, in %s', (locale) => {
   test.each(ORDER_STATES)("the orderer's card, %s", (status) => {
     const taken = status === 'filled' || status === 'done' ? 2 : status === 'offering' ? 1 : 0;
     const experts = Array.from({ length: taken }, (_, i) => ({ name: `Asiantuntija ${i + 1}`, contact: '040 123', description: 'Esittely' }));
-    const card = orderSummaryCard(order(status), locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'x', experts, canCancel: true, taken });
+    const card = orderSummaryCard(order(status), locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'x', experts, canCancel: true, taken, lateCancelHours: 24 });
     expectReadable(card, locale, `order-summary ${status}`);
   });
 
@@ -173,7 +173,7 @@ describe("the expert's offer card follows the offer's state", () => {
 
 describe("the orderer's card", () => {
   const card = (status: OrderStatus, taken: number, experts = taken) =>
-    orderSummaryCard(order(status), 'fi', { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'Tilauksesi', experts: Array.from({ length: experts }, () => ({ name: 'Eero', contact: '040', description: '' })), canCancel: true, taken });
+    orderSummaryCard(order(status), 'fi', { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'Tilauksesi', experts: Array.from({ length: experts }, () => ({ name: 'Eero', contact: '040', description: '' })), canCancel: true, taken, lateCancelHours: 24 });
 
   test('a new order does not say "0/2"; one taken says 1/2', () => {
     expect(data(card('new', 0))).not.toMatch(/0\/2/);
@@ -196,4 +196,37 @@ describe("the orderer's card", () => {
 test('the digest template shows the fairness in words', () => {
   const card = renderCard('digest', 'fi', { date: '10.12.2026', summary: [], newOrders: [], unfilled: [], upcoming: [], unreachable: [], fairnessText: 'a', fairnessScore: 'Tasapuolisuus: tasainen (0,12).' });
   expect(data(card)).toContain('Tasapuolisuus: tasainen (0,12).');
+});
+
+describe('cancel asks once, saying what it means', () => {
+  type Node = { type?: string; verb?: string; title?: string; text?: string; card?: { body: Node[]; actions: Node[] }; actions?: Node[]; body?: Node[] };
+  const showCards = (card: unknown): Node[] => {
+    const out: Node[] = [];
+    const walk = (n: unknown): void => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (!n || typeof n !== 'object') return;
+      if ((n as Node).type === 'Action.ShowCard') out.push(n as Node);
+      Object.values(n).forEach(walk);
+    };
+    walk(card);
+    return out;
+  };
+  const summary = orderSummaryCard(order('filled'), 'fi', { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'Tilauksesi', experts: [], canCancel: true, taken: 2, lateCancelHours: 24 });
+
+  test("the orderer's Cancel opens the terms and a confirm button; the cancel itself is behind it", () => {
+    const [ask] = showCards(summary);
+    expect(ask.title).toBe('Peruuta tilaus');
+    expect(ask.card!.body[0].text).toBe('Peruutus on maksuton ke 9.12.2026 klo 13.00 asti. Sen jälkeen tehtävän jo ottaneille kokemusasiantuntijoille maksetaan palkkio. Kaikille tehtävään liittyville kerrotaan peruutuksesta.');
+    expect(ask.card!.actions[0]).toMatchObject({ type: 'Action.Execute', verb: 'order.cancel', title: 'Kyllä, peruuta tilaus', data: { orderId: 'T-2026-0042' } });
+    // No cancel outside the confirmation.
+    const direct = JSON.stringify({ ...summary, body: (summary.body as Node[]).map((b) => ({ ...b, actions: (b.actions ?? []).filter((a) => a.type !== 'Action.ShowCard') })) });
+    expect(direct).not.toContain('order.cancel');
+  });
+
+  test('my orders: the same question per order, in Swedish too', () => {
+    const card = renderCard('my-orders', 'sv', { orders: [{ number: 'T-2026-0042', title: 'x', when: 'y', statusText: 'z', canCancel: true, cancelText: 'Avbokningen är kostnadsfri till …' }] });
+    const [ask] = showCards(card);
+    expect(ask.card!.body[0].text).toBe('Avbokningen är kostnadsfri till …');
+    expect(ask.card!.actions[0]).toMatchObject({ verb: 'order.cancel', title: 'Ja, avboka beställningen' });
+  });
 });
