@@ -29,7 +29,7 @@ test('digest now posts the digest once per run to the coordinators channel, with
   await h.post(channelMessage('kooste nyt'));
   await h.bot.sender.drain(10000);
   const posted = h.connector.sentTo(CHANNEL.id).map(text);
-  const digest = posted.find((p) => p.includes('Päivän kooste'));
+  const digest = posted.find((p) => p.includes(t('fi', 'digest.title')) && p.includes(t('fi', 'digest.fairness')));
   expect(digest).toBeDefined();
   expect(digest).toContain(orderId);
   expect(digest).toContain('Koosteeseen tuleva tilaus');

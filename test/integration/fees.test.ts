@@ -1,3 +1,4 @@
+import { t } from '../../src/i18n';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Harness, startHarness } from '../support/harness';
@@ -57,7 +58,7 @@ test('fees 2026-10 settles the month: card and CSV totals reconcile with the sto
   h.connector.reset();
   await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: '<at>Välittäjä</at> palkkiot 2026-10', entities: MENTION } as never);
   await h.bot.sender.drain(10000);
-  const card = h.connector.sentTo(CHANNEL.id).map(text).find((x) => x.includes('Palkkioyhteenveto 2026-10'));
+  const card = h.connector.sentTo(CHANNEL.id).map(text).find((x) => x.includes('Palkkioyhteenveto: lokakuu 2026'));
   expect(card).toBeDefined();
 
   const settled = await h.bot.store.assignments.col.find({ fee: { $exists: true } }).toArray();
@@ -97,5 +98,5 @@ test('fees 2026-10 settles the month: card and CSV totals reconcile with the sto
   // Running it again changes nothing: the run is claimed once per month, fees are never recomputed.
   await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: '<at>Välittäjä</at> palkkiot 2026-10', entities: MENTION } as never);
   await h.bot.sender.drain(10000);
-  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes('on jo ajettu'))).toBe(true);
+  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes(t('fi', 'job.alreadyDone', { job: 'fees', month: 'lokakuu 2026' })))).toBe(true);
 });
