@@ -80,7 +80,8 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
       await reply(c, noticeCard(t(locale(c), 'order.notPersonal'), 'attention'));
       return;
     }
-    await reply(c, orderForm(deps, locale(c), {}));
+    // The contact person is usually the orderer: their Teams name is filled in, to change if not.
+    await reply(c, orderForm(deps, locale(c), { contactName: c.activity.from?.name ?? '' }));
   });
 
   app.message(commandPattern('myOrders'), async (c) => {

@@ -22,7 +22,7 @@ test('digest now posts the digest once per run to the coordinators channel, with
   const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', {
     themes: 'mental-health', taskType: 'talk', title: 'Koosteeseen tuleva tilaus', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60',
     mode: 'remote', municipality: '', address: '', link: 'https://teams.example/x', targetGroup: 'Hoitajat', audienceSize: '', seats: '2', language: 'fi',
-    costCentre: 'K1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+    costCentre: 'K1', contactName: 'Aino', contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   }))));
   const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
   h.connector.reset();

@@ -1,4 +1,6 @@
-import { AdaptiveCard, renderCard } from '../../src/cards/render';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AdaptiveCard, CARDS_DIR, renderCard } from '../../src/cards/render';
 import { DEFAULT_CATALOG } from '../../src/domain/catalog';
 import { catalogs, Locale, section, Strings } from '../../src/i18n';
 import { brokeringCard, brokeringOutlook, OfferedView } from '../../src/services/notify';
@@ -229,4 +231,24 @@ describe('cancel asks once, saying what it means', () => {
     expect(ask.card!.body[0].text).toBe('Avbokningen är kostnadsfri till …');
     expect(ask.card!.actions[0]).toMatchObject({ verb: 'order.cancel', title: 'Ja, avboka beställningen' });
   });
+});
+
+test('the order form: the duration has no min/max for Teams to clamp 5 to 15 silently; its range is in the label; contact: phone or e-mail', () => {
+  const template: unknown = JSON.parse(fs.readFileSync(path.join(CARDS_DIR, 'order-form.json'), 'utf8'));
+  const input = (id: string): Record<string, unknown> => {
+    const found: Record<string, unknown>[] = [];
+    const walk = (n: unknown): void => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (!n || typeof n !== 'object') return;
+      if ((n as { id?: string }).id === id) found.push(n as Record<string, unknown>);
+      Object.values(n).forEach(walk);
+    };
+    walk(template);
+    return found[0];
+  };
+  expect(input('durationMinutes')).not.toHaveProperty('min');
+  expect(input('durationMinutes')).not.toHaveProperty('max');
+  expect(input('durationMinutes')).toMatchObject({ isRequired: true, errorMessage: '${t.durationError}' });
+  expect(input('contactPhone')).toMatchObject({ errorMessage: '${t.contactWay}' });
+  expect(section('fi', 'order-form')).toMatchObject({ field: { durationMinutes: 'Kesto minuutteina (15–480)' } });
 });
