@@ -31,6 +31,8 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale, 
     s.orders.countUnfilledSince(new Date(now.getTime() - DAY)),
   ]);
   const unreachableExperts = await s.experts.byIds(unreachableConvs.map((c) => String(c.userAadObjectId)).filter(Boolean));
+  // Who was assigned: the coordinators' channel is where they plan, so names belong there.
+  const assigned = new Map((await s.experts.byIds([...new Set(upcoming.map((a) => a.expertId))])).map((e) => [e._id, e.displayName]));
   const upcomingOrders = new Map((await s.orders.col.find({ _id: { $in: [...new Set(upcoming.map((a) => a.orderId))] } }).toArray()).map((o) => [o._id, o]));
   const fair = fairness(activeExperts.map((e) => counts.get(String(e._id)) ?? 0));
   return renderCard('digest', locale, {
@@ -45,7 +47,8 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale, 
     unfilled: unfilled.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${t(locale, 'digest.daysToStart', { days: Math.ceil((o.startsAt.getTime() - now.getTime()) / DAY) })}` })),
     upcoming: upcoming.map((a) => {
       const o = upcomingOrders.get(a.orderId);
-      return { text: o ? `${o._id} · ${plainText(o.title)} · ${whenText(o, tz, locale)}` : a.orderId };
+      const who = plainText(assigned.get(a.expertId) ?? '–');
+      return { text: o ? `${o._id} · ${plainText(o.title)} · ${whenText(o, tz, locale)} · ${who}` : `${a.orderId} · ${who}` };
     }),
     unreachable: unreachableExperts.map((e) => ({ text: plainText(e.displayName) })),
     fairnessText: t(locale, 'digest.fairnessText', { experts: fair.experts, assignments: fair.assignments, max: fair.max, min: fair.min }),

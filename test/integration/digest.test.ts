@@ -1,5 +1,8 @@
 import { t } from '../../src/i18n';
+import { buildDigest } from '../../src/services/digest';
+import { activeExpert } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
+import { orderFormData } from '../support/orders';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, MENTION, personalMessage, text, user } from '../support/teams';
 
 const coordinator = user('Kaisa Koordinaattori');
@@ -46,4 +49,16 @@ test('only coordinators can run jobs', async () => {
   await h.connector.waitFor(() => h.connector.sentTo(stranger.personal).length === 1);
   expect(text(h.connector.sentTo(stranger.personal)[0])).toContain('ei ole oikeutta');
   expect(await h.bot.store.jobRuns.recent('daily-digest', 5)).toHaveLength(1);
+});
+
+test("the digest names who was assigned to tomorrow's task", async () => {
+  const professional = user('Aino');
+  await h.post(personalMessage(h, professional, 'ohje'));
+  const expert = await activeExpert(h, coordinator, 'Eero Esimerkki');
+  const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', orderFormData({ title: 'Huomisen tehtävä' }, 1)))));
+  const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
+  await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }, CHANNEL, CHANNEL_DATA));
+  expect(text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId: `${orderId}:${expert.aad}` }))))).toContain(t('fi', 'offerHeading.accepted'));
+  const digest = text(await buildDigest(h.bot.deps, new Date(), 'fi'));
+  expect(digest).toMatch(new RegExp(`${orderId} · Huomisen tehtävä · [a-z]{2} \\d+\\.\\d+\\.\\d{4} klo \\d\\d\\.\\d\\d \\(1 h 30 min\\) · Eero Esimerkki`));
 });
