@@ -69,6 +69,11 @@ export const envSchema = z
      * set for a sovereign cloud, or by tests to a local provider.
      */
     BOT_OPENID_METADATA_URL: secureUrl,
+    /**
+     * Microsoft Entra tenants whose activities the bot accepts (comma-separated tenant ids);
+     * any other tenant's get 403. Required with credentials; defaults to BOT_TENANT_ID.
+     */
+    ALLOWED_TENANT_IDS: csvList.pipe(z.array(z.string().uuid('each must be a tenant id (GUID)'))),
     TIME_ZONE: timeZone,
     DEFAULT_LOCALE: z.enum(LOCALES).default('fi'),
     COORDINATOR_AAD_IDS: guidList,
@@ -79,6 +84,10 @@ export const envSchema = z
     /** Order forms one user may submit per minute, across all instances; 0 = no limit. */
     ORDER_SUBMITS_PER_MINUTE: positiveInt(5, 1000),
     FEE_TARIFF_FILE: optionalText,
+    /** Fees are settled per calendar month, or twice a month (1st–15th, 16th–last). */
+    PAY_PERIOD: z.enum(['monthly', 'semimonthly']).default('monthly'),
+    /** The payment date is this many days after the period's last day (a banking day at the latest). */
+    PAYMENT_DAYS_AFTER_PERIOD: z.coerce.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(1).max(60).default(7),
     REMINDER_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('09:00'),
     // At most 30: the alert is sent once per order by its outbox key, and delivered outbox
     // records are cleaned after 30 days; a longer window would alert again after that.
@@ -94,6 +103,10 @@ export const envSchema = z
     if (env.BOT_TYPE === 'SingleTenant' && !env.BOT_TENANT_ID) {
       ctx.addIssue({ code: 'custom', path: ['BOT_TENANT_ID'], message: 'is required when BOT_TYPE is SingleTenant' });
     }
+    // A multi-tenant registration or a side-loaded manifest must not bring in other organisations.
+    if (env.BOT_ID && env.ALLOWED_TENANT_IDS.length === 0 && !env.BOT_TENANT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['ALLOWED_TENANT_IDS'], message: "is required when BOT_ID is set (the county's Microsoft Entra tenant id; or set BOT_TENANT_ID)" });
+    }
   });
 
 export type Env = z.infer<typeof envSchema>;
@@ -107,6 +120,11 @@ export interface Config {
   bot: { id?: string; password?: string; type: Env['BOT_TYPE']; tenantId?: string; openIdMetadataUrl?: string };
   /** True when no bot credentials are set: requests are not authenticated (local only). */
   localMode: boolean;
+  /**
+   * Tenant ids (lower case) whose activities are handled; any other tenant's are refused with
+   * 403. Empty only in local mode without ALLOWED_TENANT_IDS (then every tenant is accepted).
+   */
+  allowedTenantIds: string[];
   timeZone: string;
   defaultLocale: (typeof LOCALES)[number];
   coordinatorAadIds: string[];
@@ -120,6 +138,8 @@ export interface Config {
   digestTime: string;
   /** Fee tariff JSON; default config/fee-tariff.json. */
   feeTariffFile?: string;
+  payPeriod: Env['PAY_PERIOD'];
+  paymentDaysAfterPeriod: number;
   reminderTime: string;
   unfilledAlertDays: number;
   feedbackRetentionDays: number;
@@ -160,6 +180,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       mongodbDb: e.MONGODB_DB,
       bot: { id: e.BOT_ID, password: e.BOT_PASSWORD, type: e.BOT_TYPE, tenantId: e.BOT_TENANT_ID, openIdMetadataUrl: e.BOT_OPENID_METADATA_URL },
       localMode,
+      allowedTenantIds: (e.ALLOWED_TENANT_IDS.length > 0 ? e.ALLOWED_TENANT_IDS : e.BOT_ID && e.BOT_TENANT_ID ? [e.BOT_TENANT_ID] : []).map((id) => id.toLowerCase()),
       timeZone: e.TIME_ZONE,
       defaultLocale: e.DEFAULT_LOCALE,
       coordinatorAadIds: e.COORDINATOR_AAD_IDS.map((id) => id.toLowerCase()),
@@ -170,6 +191,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       orderSubmitsPerMinute: e.ORDER_SUBMITS_PER_MINUTE,
       digestTime: e.DIGEST_TIME,
       feeTariffFile: e.FEE_TARIFF_FILE,
+      payPeriod: e.PAY_PERIOD,
+      paymentDaysAfterPeriod: e.PAYMENT_DAYS_AFTER_PERIOD,
       reminderTime: e.REMINDER_TIME,
       unfilledAlertDays: e.UNFILLED_ALERT_DAYS,
       feedbackRetentionDays: e.FEEDBACK_RETENTION_DAYS,

@@ -10,6 +10,7 @@ import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { feeText } from './fees-view';
+import { offerGuardFacts, pausedExperts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate, coordinatorsLocale, notifyOrderer } from './notify';
 import { message, offerCard, whenText } from './views';
 
@@ -28,12 +29,15 @@ export async function rankFor(deps: ServiceDeps, order: OrderDoc): Promise<(Expe
 /** `fresh`: the order was stored a moment ago, so nobody has been offered it yet (one read fewer). */
 export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fresh?: boolean } = {}) {
   const now = deps.now();
-  const [experts, busyList, offers, recentAssignments] = await Promise.all([
+  const [available, busyList, offers, recentAssignments, paused] = await Promise.all([
     deps.store.experts.available(),
     deps.store.assignments.overlapping(order.startsAt, order.endsAt),
     o.fresh ? ([] as OfferDoc[]) : deps.store.offers.ofOrder(order._id),
     deps.store.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
+    // Experts whose own earnings limit is reached in this task's month or year, with pausing chosen.
+    pausedExperts(deps, order),
   ]);
+  const experts = paused.size === 0 ? available : available.filter((e) => !paused.has(e._id));
   const busy = new Map<string, { startsAt: Date; endsAt: Date }[]>();
   for (const a of busyList) if (a.orderId !== order._id) busy.set(a.expertId, [...(busy.get(a.expertId) ?? []), a]);
   const ctx = { busy, alreadyOffered: new Set(offers.map((o) => o.expertId)), recentAssignments };
@@ -133,11 +137,15 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
   const items: NewOutboxItem[] = [];
   const chats = await deps.store.conversations.personalOfMany(offers.map((o) => o.expertId));
   const rendered = new Map<string, string>();
+  // An expert who keeps an earnings limit of their own gets a card of their own: the task's
+  // gross fee and what they have earned so far (private to them; the others share one render).
+  const guards = await deps.store.earningsGuards.many(offers.map((o) => o.expertId));
+  const guarded = new Map((await deps.store.experts.byIds([...guards.keys()])).map((e) => [e._id, e]));
   const cardFor = (locale: ReturnType<typeof pickLocale>, offerId: string) => {
     let json = rendered.get(locale);
     if (json === undefined) {
       json = JSON.stringify(offerCard({ ...order, status: 'offering' }, OFFER_ID_SLOT, 'open', locale, {
-        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale),
+        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps),
       }));
       rendered.set(locale, json);
     }
@@ -149,7 +157,15 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
       deps.log.warn({ orderId: order._id, expertId: offer.expertId }, 'expert has no personal chat with the bot; offer not deliverable');
       continue;
     }
-    items.push({ key: `offer:${offer._id}`, conversationId: conv._id, activity: message(cardFor(pickLocale(conv.locale, deps.config.defaultLocale), offer._id)) });
+    const locale = pickLocale(conv.locale, deps.config.defaultLocale);
+    const guard = guards.get(offer.expertId.toLowerCase());
+    const card = guard
+      ? offerCard({ ...order, status: 'offering' }, offer._id, 'open', locale, {
+          catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps),
+          extraFacts: await offerGuardFacts(deps, guard._id, guard, order, locale, guarded.get(guard._id)?.feePreference === 'volunteer'),
+        })
+      : cardFor(locale, offer._id);
+    items.push({ key: `offer:${offer._id}`, conversationId: conv._id, activity: message(card) });
   }
   await deps.postman.post(items);
 }
@@ -160,7 +176,7 @@ export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerI
   if (!conv) return null;
   const locale = pickLocale(conv.locale, deps.config.defaultLocale);
   const card = offerCard(order, offerId, state, locale, {
-    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale), stateText,
+    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), stateText,
   });
   return { key: `offer-update:${offerId}:${state}:${at}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
 }
@@ -178,7 +194,7 @@ export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, close
     const conv = chats.get(o.expertId.toLowerCase());
     if (!conv) return [];
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
-    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale) });
+    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps) });
     return [{ key: `offer-update:${o._id}:${state}:${at}`, conversationId: conv._id, op: 'update' as const, updateOf: `offer:${o._id}`, activity: message(card) }];
   });
 }
@@ -227,6 +243,8 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   // left undone. The answer waits for them: whoever clicked sees it only once all are queued.
   await deps.store.offers.respond(offerId, ['open', 'filled', 'expired', 'declined', 'withdrawn'], 'accepted', now);
   if (claim.kind === 'won') deps.log.info({ orderId: order._id, expertId: actorAad, seat: claim.assignment.seat }, 'seat taken');
+  // The expert's own limit: reached with pausing chosen, they are told (once per period).
+  await tellIfPaused(deps, actorAad, order).catch((error: Error) => deps.log.warn({ orderId: order._id, err: error.name }, 'could not check the earnings limit'));
   const current = await announceSeats(deps, order, now);
   return { kind: claim.kind === 'won' ? 'accepted' : 'already', order: current };
 }

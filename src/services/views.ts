@@ -69,7 +69,7 @@ export function offerCard(
   offerId: string,
   state: OfferStatus,
   locale: Locale,
-  o: { catalog: Catalog; timeZone: string; feeText: string; stateText?: string },
+  o: { catalog: Catalog; timeZone: string; feeText: string; stateText?: string; extraFacts?: Fact[] },
 ): AdaptiveCard {
   const contactFacts: Fact[] =
     state === 'accepted'
@@ -87,7 +87,8 @@ export function offerCard(
     facts: [
       { label: t(locale, 'label.number'), value: order._id },
       ...taskFacts(order, locale, { ...o, feeText: o.feeText, withLink: state === 'accepted' }),
-      { label: t(locale, 'label.costCentre'), value: order.costCentre },
+      { label: t(locale, 'label.costCentre'), value: plainText(order.costCentre) },
+      ...(o.extraFacts ?? []),
     ],
     state,
     stateText: o.stateText ?? (state === 'open' ? '' : t(locale, `offer.state.${state}` as MessageKey)),

@@ -65,10 +65,10 @@ describe('plurals: 0, 1 and 2 in each language', () => {
       sv: ['Erfarenhetsexperternas kontaktuppgifter', 'Erfarenhetsexpertens kontaktuppgifter', 'Erfarenhetsexperternas kontaktuppgifter'],
       en: ["The experts' contact details", "The expert's contact details", "The experts' contact details"],
     }],
-    ['fees.total', { hours: '1,50', total: '30,00' }, {
-      fi: ['Yhteensä 0 tehtävää, 1,50 h, 30,00 €', 'Yhteensä 1 tehtävä, 1,50 h, 30,00 €', 'Yhteensä 2 tehtävää, 1,50 h, 30,00 €'],
-      sv: ['Totalt 0 uppdrag, 1,50 h, 30,00 €', 'Totalt 1 uppdrag, 1,50 h, 30,00 €', 'Totalt 2 uppdrag, 1,50 h, 30,00 €'],
-      en: ['Total 0 tasks, 1,50 h, 30,00 €', 'Total 1 task, 1,50 h, 30,00 €', 'Total 2 tasks, 1,50 h, 30,00 €'],
+    ['order.cancelledLateNotice', {}, {
+      fi: ['Tilaus on peruttu alle 0 tuntia ennen alkua. Tehtävän jo ottaneille kokemusasiantuntijoille maksetaan palkkio.', 'Tilaus on peruttu alle tunnin ennen alkua. Tehtävän jo ottaneille kokemusasiantuntijoille maksetaan palkkio.', 'Tilaus on peruttu alle 2 tuntia ennen alkua. Tehtävän jo ottaneille kokemusasiantuntijoille maksetaan palkkio.'],
+      sv: ['Beställningen avbokades mindre än 0 timmar före starten. Erfarenhetsexperter som redan tagit uppdraget får arvodet.', 'Beställningen avbokades mindre än en timme före starten. Erfarenhetsexperter som redan tagit uppdraget får arvodet.', 'Beställningen avbokades mindre än 2 timmar före starten. Erfarenhetsexperter som redan tagit uppdraget får arvodet.'],
+      en: ['The order was cancelled less than 0 hours before the start. Experts who had already accepted are paid the fee.', 'The order was cancelled less than one hour before the start. Experts who had already accepted are paid the fee.', 'The order was cancelled less than 2 hours before the start. Experts who had already accepted are paid the fee.'],
     }],
     ['digest.daysToStart', {}, {
       fi: ['alkuun 0 päivää', 'alkuun 1 päivä', 'alkuun 2 päivää'],
@@ -76,7 +76,7 @@ describe('plurals: 0, 1 and 2 in each language', () => {
       en: ['0 days to start', '1 day to start', '2 days to start'],
     }],
   ];
-  const countName = (key: MessageKey) => argumentNames('fi', key).find((n) => ['count', 'n', 'days'].includes(n))!;
+  const countName = (key: MessageKey) => argumentNames('fi', key).find((n) => ['count', 'n', 'days', 'hours'].includes(n))!;
   test.each(cases.flatMap(([key, params, expected]) => LOCALES.map((l) => [key, l, params, expected[l]] as const)))('%s in %s', (key, locale, params, expected) => {
     expect([0, 1, 2].map((n) => t(locale, key, { ...params, [countName(key)]: n }))).toEqual(expected);
   });
@@ -124,11 +124,10 @@ describe('formats', () => {
 test('no internal job names in what a coordinator reads', () => {
   for (const locale of LOCALES) {
     for (const key of ['job.done', 'job.alreadyDone', 'job.failed', 'job.runningElsewhere'] as const) {
-      for (const job of ['digest', 'fees']) {
-        const text = t(locale, key, { job, month: formatMonth(locale, '2026-12') });
-        expect(text).not.toMatch(/daily-digest|monthly-fees|2026-12|\{/);
+      for (const job of ['jobs.name.daily-digest', 'jobs.name.fees'] as const) {
+        expect(t(locale, key, { job: t(locale, job) })).not.toMatch(/daily-digest|monthly-fees|\{/);
       }
     }
   }
-  expect(t('fi', 'job.alreadyDone', { job: 'fees', month: formatMonth('fi', '2026-12') })).toContain('Palkkioyhteenveto (joulukuu 2026) on jo tehty.');
+  expect(t('fi', 'job.done', { job: t('fi', 'jobs.name.daily-digest') })).toBe('Valmis: päivän kooste.');
 });
