@@ -270,7 +270,7 @@ async function announceSeats(deps: ServiceDeps, order: OrderDoc, now: Date): Pro
     await Promise.all([onFilled(deps, current, `order-filled:${mark}`), brokeringUpdate(deps, current)]);
     return current;
   }
-  const taken = { name: '', taken: live.length, seats: order.seats };
+  const taken = { taken: live.length, seats: order.seats };
   await Promise.all([notifyOrderer(deps, order, 'order.seatTakenNotice', taken, `seat-taken:${mark}`), brokeringUpdate(deps, order)]);
   return order;
 }
@@ -299,7 +299,7 @@ async function onFilled(deps: ServiceDeps, order: OrderDoc, noticeKey: string): 
     const closed = await deps.store.offers.closeOpen(order._id, 'filled', deps.now());
     await deps.postman.post(await closedOfferCards(deps, order, closed, 'filled'));
   };
-  await Promise.all([closeCards(), notifyOrderer(deps, order, 'order.filledNotice', {}, noticeKey)]);
+  await Promise.all([closeCards(), notifyOrderer(deps, order, 'order.filledNotice', { count: order.seats }, noticeKey)]);
 }
 
 export async function declineOffer(deps: ServiceDeps, offerId: string, actorAad: string, reason?: string): Promise<AcceptResult | { kind: 'declined'; order: OrderDoc }> {
@@ -312,6 +312,9 @@ export async function declineOffer(deps: ServiceDeps, offerId: string, actorAad:
   if (!after) return { kind: 'closed', order, state: offer.status };
   // A decline is never held against anyone: it is not counted anywhere in ranking.
   await maybeNextWave(deps, order._id);
+  // The coordinators see each answer as it comes (with the reason, meant for them), and, when
+  // nobody suitable is left, that they must act. Keyed by the answer: a repeat sends nothing new.
+  await brokeringUpdate(deps, (await deps.store.orders.get(order._id)) ?? order, undefined, { key: `declined:${offerId}` });
   return { kind: 'declined', order };
 }
 
@@ -364,7 +367,7 @@ async function reportAbsence(deps: ServiceDeps, order: OrderDoc, expertId: strin
   if (channel) {
     const locale = coordinatorsLocale(deps, channel);
     const name = plainText((await deps.store.experts.get(expertId))?.displayName ?? '');
-    const text = t(locale, 'order.absentNotice', { name, number: order._id, title: plainText(order.title), when: whenText(order, deps.config.timeZone) });
+    const text = t(locale, 'order.absentNotice', { name, number: order._id, title: plainText(order.title), when: whenText(order, deps.config.timeZone, locale) });
     await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
   }
   return { kind: 'absent', order };

@@ -221,7 +221,7 @@ async function afterCancelling(deps: ServiceDeps, order: OrderDoc, now: Date): P
     items.push({
       key: `cancel-notice:${order._id}:${a.expertId}`,
       conversationId: conv._id,
-      activity: message(renderCard('notice', locale, { text: `${order._id} · ${plainText(order.title)} (${whenText(order, deps.config.timeZone)}): ${text}`, tone: 'attention' })),
+      activity: message(renderCard('notice', locale, { text: `${order._id} · ${plainText(order.title)} (${whenText(order, deps.config.timeZone, locale)}): ${text}`, tone: 'attention' })),
     });
   }
   await deps.postman.post(items);

@@ -10,7 +10,7 @@ import { Locale, MessageKey, t } from '../i18n';
 import { cancelOrder, mayPlaceOrder, placeOrder, placeOrderOnce, statusText } from '../services/orders';
 import { brokeringCardFor, orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
-import { whenText } from '../services/views';
+import { cancelTerms, whenText } from '../services/views';
 import { actorOf, localeOf, scopeOf, str } from './activity';
 import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
@@ -66,8 +66,9 @@ async function myOrdersCard(deps: RouteDeps, aad: string, locale: Locale): Promi
   const orders = await deps.store.orders.ofOrderer(aad);
   return renderCard('my-orders', locale, {
     orders: orders.map((o) => ({
-      number: o._id, title: plainText(o.title), when: whenText(o, deps.config.timeZone), statusText: statusText(o, locale),
+      number: o._id, title: plainText(o.title), when: whenText(o, deps.config.timeZone, locale), statusText: statusText(o, locale),
       canCancel: ['new', 'offering', 'filled'].includes(o.status),
+      cancelText: cancelTerms(o, locale, deps.config.timeZone, deps.config.lateCancelHours),
     })),
   });
 }
@@ -82,7 +83,8 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
       await reply(c, noticeCard(t(locale(c), 'order.notPersonal'), 'attention'));
       return;
     }
-    await reply(c, orderForm(deps, locale(c), {}));
+    // The contact person is usually the orderer: their Teams name is filled in, to change if not.
+    await reply(c, orderForm(deps, locale(c), { contactName: c.activity.from?.name ?? '' }));
   });
 
   app.message(commandPattern('myOrders'), async (c) => {
@@ -161,7 +163,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const r = await offerWave(deps, orderId, expertId ? { expertIds: [expertId] } : {});
     const order = await deps.store.orders.get(orderId);
     if (!order) return noticeCard(t(loc, 'order.notFound'), 'attention');
-    const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave, when: whenText(order, deps.config.timeZone) }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
+    const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave, when: whenText(order, deps.config.timeZone, loc) }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
     return brokeringCardFor(deps, order, loc, notice);
   };
   app.adaptiveCards.actionExecute('order.offerTop', (c, _s, data) => offerTo(c, data, true));
