@@ -215,7 +215,7 @@ async function ordererCard(deps: ServiceDeps, order: OrderDoc, conversationId: s
 async function ordererNotice(deps: ServiceDeps, order: OrderDoc, locale: Locale, kind: 'seatTaken' | 'filled' | 'withdrawn' | 'unfilled', ref: string): Promise<string> {
   switch (kind) {
     case 'filled':
-      return t(locale, 'order.filledNotice');
+      return t(locale, 'order.filledNotice', { count: order.seats });
     case 'unfilled':
       return t(locale, 'order.unfilledNotice');
     case 'seatTaken':

@@ -21,7 +21,7 @@ test('a click on an offer already filled reads the offer and the order, writes n
   const form = {
     themes: 'mental-health', taskType: 'talk', title: 'Myöhäinen klikkaus', description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
     durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
-    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '040 123 4567', contactEmail: '', noteToCoordinator: '',
   };
   const orderId = /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professional, 'order.submit', form)))))![0];
   await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA));
@@ -47,7 +47,7 @@ test('an order submit links and marks its form claim in one write and reads no s
   const form = {
     themes: 'mental-health', taskType: 'talk', title: 'Laskettu tilaus', description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
     durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
-    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '', formId: randomUUID(),
+    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '040 123 4567', contactEmail: '', noteToCoordinator: '', formId: randomUUID(),
   };
   const before = { ...h.bot.database.commandCounts() };
   const card = text(cardOf(await h.post(execute(h, professional, 'order.submit', form))));

@@ -36,7 +36,7 @@ export async function startHarness(file: string, env: Record<string, string> = {
   const client = new MongoClient(config.mongodbUri);
   await client.db(config.mongodbDb).dropDatabase();
   await client.close();
-  const bot = await startBot(config, createLogger('silent'), o);
+  const bot = await startBot(config, createLogger(process.env.TEST_LOG ?? 'silent'), o);
   await waitUntilReady(`http://127.0.0.1:${bot.port}`);
   const url = `http://127.0.0.1:${bot.port}`;
   return {
