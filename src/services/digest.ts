@@ -17,21 +17,21 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale, 
   const tz = deps.config.timeZone;
   const today = localParts(now, tz).date;
   const dayAfterTomorrow = new Date(now.getTime() + 2 * DAY);
-  const [newOrders, unfilled, upcoming, openOffers, pendingExperts, unreachableConvs, activeExperts, counts, closedUnfilled] = await Promise.all([
-    s.orders.col.find({ createdAt: { $gte: new Date(now.getTime() - DAY) } }).sort({ createdAt: 1 }).toArray(),
-    s.orders.col.find({ status: { $in: ['new', 'offering'] }, startsAt: { $gt: now } }).sort({ startsAt: 1 }).limit(50).toArray(),
-    s.assignments.col.find({ status: 'accepted', startsAt: { $gte: new Date(`${today}T00:00:00Z`), $lt: dayAfterTomorrow } }).sort({ startsAt: 1 }).toArray(),
-    s.offers.col.countDocuments({ status: 'open' }),
-    s.experts.col.countDocuments({ status: 'pending' }),
-    s.conversations.col.find({ scope: 'personal', reachable: false }).project({ userAadObjectId: 1 }).toArray(),
-    s.experts.col.find({ status: 'active' }).project({ _id: 1 }).toArray(),
+  const [newOrders, unfilled, upcoming, openOffers, pendingExperts, unreachableUsers, activeExperts, counts, closedUnfilled] = await Promise.all([
+    s.orders.createdSince(new Date(now.getTime() - DAY)),
+    s.orders.startingBetween(['new', 'offering'], now, undefined, 50),
+    s.assignments.acceptedStartingIn(new Date(`${today}T00:00:00Z`), dayAfterTomorrow),
+    s.offers.countOpen(),
+    s.experts.countPending(),
+    s.conversations.unreachableUsers(),
+    s.experts.activeIds(),
     s.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
     // Orders whose start came with nobody accepted (closed by the wave job): worth a look.
     s.orders.countUnfilledSince(new Date(now.getTime() - DAY)),
   ]);
-  const unreachableExperts = await s.experts.byIds(unreachableConvs.map((c) => String(c.userAadObjectId)).filter(Boolean));
-  const upcomingOrders = new Map((await s.orders.col.find({ _id: { $in: [...new Set(upcoming.map((a) => a.orderId))] } }).toArray()).map((o) => [o._id, o]));
-  const fair = fairness(activeExperts.map((e) => counts.get(String(e._id)) ?? 0));
+  const unreachableExperts = await s.experts.byIds(unreachableUsers);
+  const upcomingOrders = new Map((await s.orders.byIds([...new Set(upcoming.map((a) => a.orderId))])).map((o) => [o._id, o]));
+  const fair = fairness(activeExperts.map((id) => counts.get(id) ?? 0));
   return renderCard('digest', locale, {
     date: today.split('-').reverse().map(Number).join('.'),
     summary: [

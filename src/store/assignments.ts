@@ -60,8 +60,8 @@ export type SeatClaim =
 const SEAT_SEEN_MS = 2000;
 
 export class AssignmentRepo {
-  readonly col: Collection<AssignmentDoc>;
-  readonly withdrawals: Collection<WithdrawalDoc>;
+  private readonly col: Collection<AssignmentDoc>;
+  private readonly withdrawals: Collection<WithdrawalDoc>;
   /** Seats this process saw taken or is taking, with when: for the bursts of accepts claimSeat answers. */
   private readonly seen = new Map<string, { holder: Promise<AssignmentDoc | null>; at: number }>();
 
@@ -242,6 +242,11 @@ export class AssignmentRepo {
 
   inPeriod(from: Date, to: Date): Promise<AssignmentDoc[]> {
     return this.col.find({ startsAt: { $gte: from, $lt: to } }).toArray();
+  }
+
+  /** Accepted assignments (seats held, task not yet done) starting in [from, to), soonest first. */
+  acceptedStartingIn(from: Date, to: Date): Promise<AssignmentDoc[]> {
+    return this.col.find({ status: 'accepted', startsAt: { $gte: from, $lt: to } }).sort({ startsAt: 1 }).toArray();
   }
 
   /** Accepted assignments overlapping [from, to): the no-double-booking filter. */

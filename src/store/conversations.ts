@@ -33,7 +33,7 @@ export type ConversationUpsert = Omit<ConversationDoc, 'createdAt' | 'updatedAt'
 
 /** Conversation references of every user, group chat and channel the bot is in. */
 export class ConversationRepo {
-  readonly col: Collection<ConversationDoc>;
+  private readonly col: Collection<ConversationDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<ConversationDoc>('conversations');
@@ -102,6 +102,12 @@ export class ConversationRepo {
   async markUnreachable(id: string, now: Date): Promise<void> {
     this.written.delete(id);
     await this.col.updateOne({ _id: id }, { $set: { reachable: false, updatedAt: now } });
+  }
+
+  /** The people whose 1:1 chat could not be reached (Teams answered that the bot is gone). */
+  async unreachableUsers(): Promise<string[]> {
+    const convs = await this.col.find({ scope: 'personal', reachable: false }).project<{ userAadObjectId?: string }>({ userAadObjectId: 1 }).toArray();
+    return convs.map((c) => String(c.userAadObjectId)).filter(Boolean);
   }
 
   channelsOfTeam(teamId: string): Promise<ConversationDoc[]> {

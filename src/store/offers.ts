@@ -20,7 +20,7 @@ export interface OfferDoc {
 }
 
 export class OfferRepo {
-  readonly col: Collection<OfferDoc>;
+  private readonly col: Collection<OfferDoc>;
 
   private readonly waves: Collection<{ _id: string; orderId: string; at: Date; expertIds?: string[] }>;
 
@@ -100,6 +100,11 @@ export class OfferRepo {
     await this.col.updateMany({ _id: { $in: batch.map((b) => b.id) }, status: 'open' }, { $set: { status: 'filled', respondedAt: batch[0].now } });
     return batch.map(() => undefined);
   });
+
+  /** How many offers wait for an answer, over all orders. */
+  countOpen(): Promise<number> {
+    return this.col.countDocuments({ status: 'open' });
+  }
 
   ofOrder(orderId: string): Promise<OfferDoc[]> {
     return this.col.find({ orderId }).toArray();

@@ -62,9 +62,9 @@ export interface FormClaimDoc {
 export const MAX_FORM_GENERATIONS = 5;
 
 export class OrderRepo {
-  readonly col: Collection<OrderDoc>;
+  private readonly col: Collection<OrderDoc>;
   private readonly hints: Collection<NumberHintDoc>;
-  readonly forms: Collection<FormClaimDoc>;
+  private readonly forms: Collection<FormClaimDoc>;
   /** Per year: the last number-taking insert of this process, so the next waits for it. */
   private readonly lanes = new Map<number, Promise<unknown>>();
   /** Per year: the number this process took last (where its next attempt starts). */
@@ -245,6 +245,23 @@ export class OrderRepo {
   /** Orders of these statuses that start at or before `startsBy`: what the wave job looks after. */
   startingBy(statuses: OrderStatus[], startsBy: Date): Promise<OrderDoc[]> {
     return this.col.find({ status: { $in: statuses }, startsAt: { $lte: startsBy } }).toArray();
+  }
+
+  /** Orders of these statuses that start after `after` and not later than `until` (when given), soonest first. */
+  startingBetween(statuses: OrderStatus[], after: Date, until?: Date, limit?: number): Promise<OrderDoc[]> {
+    const startsAt = until ? { $gt: after, $lte: until } : { $gt: after };
+    const found = this.col.find({ status: { $in: statuses }, startsAt }).sort({ startsAt: 1 });
+    return (limit ? found.limit(limit) : found).toArray();
+  }
+
+  /** Orders of these statuses whose end is at or before `endsBy`: tasks that have taken place. */
+  endedBy(statuses: OrderStatus[], endsBy: Date): Promise<OrderDoc[]> {
+    return this.col.find({ status: { $in: statuses }, endsAt: { $lte: endsBy } }).toArray();
+  }
+
+  /** Orders placed since `since`, oldest first. */
+  createdSince(since: Date): Promise<OrderDoc[]> {
+    return this.col.find({ createdAt: { $gte: since } }).sort({ createdAt: 1 }).toArray();
   }
 
   cancelledSince(since: Date): Promise<OrderDoc[]> {

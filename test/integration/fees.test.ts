@@ -2,6 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Harness, startHarness } from '../support/harness';
 import { CHANNEL, CHANNEL_DATA, execute, MENTION, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // A month of assignments built in the real database, settled by `fees 2026-10`: every figure
 // of the card and the CSV must reconcile exactly with the stored assignment records.
@@ -33,12 +34,12 @@ async function buildMonth(): Promise<void> {
     n++;
     const id = `T-2026-${String(n).padStart(4, '0')}`;
     const startsAt = new Date(Date.UTC(2026, 9, day, 9, 0));
-    await s.orders.col.insertOne({
+    await stored(h).orders.insertOne({
       _id: id, themes: ['mental-health'], taskType: task, title: `Tehtävä ${n}`, description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
       targetGroup: 'x', seats: 1, language: 'fi', costCentre, contact: { name: 'x' }, orderer: { aadObjectId: 'o', name: 'O' }, conversationId: 'c',
       endsAt: new Date(startsAt.getTime() + 90 * 60000), status: 'done', createdAt: now, updatedAt: now,
     });
-    await s.assignments.col.insertOne({
+    await stored(h).assignments.insertOne({
       _id: `${id}#1`, orderId: id, expertId: experts[expert].id, seat: 1, startsAt, endsAt: startsAt, status: 'done', confirmedMinutes: minutes, createdAt: now, updatedAt: now, ...extra,
     } as never);
   };
@@ -60,7 +61,7 @@ test('fees 2026-10 settles the month: card and CSV totals reconcile with the sto
   const card = h.connector.sentTo(CHANNEL.id).map(text).find((x) => x.includes('Palkkioyhteenveto 2026-10'));
   expect(card).toBeDefined();
 
-  const settled = await h.bot.store.assignments.col.find({ fee: { $exists: true } }).toArray();
+  const settled = await stored(h).assignments.find({ fee: { $exists: true } }).toArray();
   const cents = settled.reduce((sum, a) => sum + a.fee!.totalCents, 0);
   // co-development 95 min = 31,67 + 3 × 30 + 40 + 50 + 60 (per-time rows) + talk 30 + 42 km × 0,25 + 5,50 tickets
   // + volunteer training 0 + 10 km + late-cancelled training 50 + no-show peer group 30
