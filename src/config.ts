@@ -69,6 +69,11 @@ export const envSchema = z
      * set for a sovereign cloud, or by tests to a local provider.
      */
     BOT_OPENID_METADATA_URL: secureUrl,
+    /**
+     * Microsoft Entra tenants whose activities the bot accepts (comma-separated tenant ids);
+     * any other tenant's get 403. Required with credentials; defaults to BOT_TENANT_ID.
+     */
+    ALLOWED_TENANT_IDS: csvList.pipe(z.array(z.string().uuid('each must be a tenant id (GUID)'))),
     TIME_ZONE: timeZone,
     DEFAULT_LOCALE: z.enum(LOCALES).default('fi'),
     COORDINATOR_AAD_IDS: guidList,
@@ -94,6 +99,10 @@ export const envSchema = z
     if (env.BOT_TYPE === 'SingleTenant' && !env.BOT_TENANT_ID) {
       ctx.addIssue({ code: 'custom', path: ['BOT_TENANT_ID'], message: 'is required when BOT_TYPE is SingleTenant' });
     }
+    // A multi-tenant registration or a side-loaded manifest must not bring in other organisations.
+    if (env.BOT_ID && env.ALLOWED_TENANT_IDS.length === 0 && !env.BOT_TENANT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['ALLOWED_TENANT_IDS'], message: "is required when BOT_ID is set (the county's Microsoft Entra tenant id; or set BOT_TENANT_ID)" });
+    }
   });
 
 export type Env = z.infer<typeof envSchema>;
@@ -107,6 +116,11 @@ export interface Config {
   bot: { id?: string; password?: string; type: Env['BOT_TYPE']; tenantId?: string; openIdMetadataUrl?: string };
   /** True when no bot credentials are set: requests are not authenticated (local only). */
   localMode: boolean;
+  /**
+   * Tenant ids (lower case) whose activities are handled; any other tenant's are refused with
+   * 403. Empty only in local mode without ALLOWED_TENANT_IDS (then every tenant is accepted).
+   */
+  allowedTenantIds: string[];
   timeZone: string;
   defaultLocale: (typeof LOCALES)[number];
   coordinatorAadIds: string[];
@@ -160,6 +174,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       mongodbDb: e.MONGODB_DB,
       bot: { id: e.BOT_ID, password: e.BOT_PASSWORD, type: e.BOT_TYPE, tenantId: e.BOT_TENANT_ID, openIdMetadataUrl: e.BOT_OPENID_METADATA_URL },
       localMode,
+      allowedTenantIds: (e.ALLOWED_TENANT_IDS.length > 0 ? e.ALLOWED_TENANT_IDS : e.BOT_ID && e.BOT_TENANT_ID ? [e.BOT_TENANT_ID] : []).map((id) => id.toLowerCase()),
       timeZone: e.TIME_ZONE,
       defaultLocale: e.DEFAULT_LOCALE,
       coordinatorAadIds: e.COORDINATOR_AAD_IDS.map((id) => id.toLowerCase()),

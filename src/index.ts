@@ -58,7 +58,8 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   };
   const preparing = prepare();
 
-  const adapter = createAdapter(config);
+  // A tenant id names an organisation, not a person: it may be logged.
+  const adapter = createAdapter(config, (tenantId) => log.warn({ tenantId: tenantId ?? null }, 'refused: activity from a tenant not allowed (ALLOWED_TENANT_IDS)'));
   const transport = new BotTransport(adapter, config.bot.id ?? '');
   const sender = new OutboxSender({
     outbox: store.outbox,
@@ -122,7 +123,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   if (config.localMode) {
     log.warn({ host: config.host, port }, 'LOCAL MODE: no BOT_ID/BOT_PASSWORD, requests are NOT authenticated; listening on loopback only');
   } else {
-    log.info({ host: config.host, port, botType: config.bot.type }, 'Bot Framework authentication on');
+    log.info({ host: config.host, port, botType: config.bot.type, allowedTenantIds: config.allowedTenantIds }, 'Bot Framework authentication on');
   }
   log.info({ port, db: config.mongodbDb, mode: config.brokeringMode }, 'Välittäjä listening');
 

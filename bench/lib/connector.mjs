@@ -105,17 +105,37 @@ export class Connector {
         return;
       }
       const m = url.pathname.match(/^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/);
-      if (!m) {
+      // POST /v3/conversations with channelData.channel: a new post in a channel (how the bot
+      // posts to the coordinators' channel), answered with the thread's and the post's ids.
+      const created = req.method === 'POST' && url.pathname === '/v3/conversations';
+      if (!m && !created) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end('{}');
         return;
       }
-      const conversationId = decodeURIComponent(m[1]);
+      let channelId = '';
+      if (created) {
+        try {
+          channelId = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')?.channelData?.channel?.id ?? '';
+        } catch {
+          channelId = '';
+        }
+      }
+      const conversationId = created ? channelId : decodeURIComponent(m[1]);
       const wait = this.admit(conversationId, at);
       if (wait > 0) {
         this.throttled += 1;
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) });
         res.end(JSON.stringify({ error: { code: 'Throttled', message: 'Too many requests' } }));
+        return;
+      }
+      if (created) {
+        const postId = `act-${++this.seq}`;
+        const call = { method: req.method, kind: 'send', conversationId, at };
+        if (this.keepBodies) call.body = Buffer.concat(chunks).toString('utf8');
+        this.calls.push(call);
+        res.writeHead(channelId ? 201 : 400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(channelId ? { id: `${channelId};messageid=${postId}`, activityId: postId } : { error: { code: 'BadArgument' } }));
         return;
       }
       const activityId = m[2] ? decodeURIComponent(m[2]) : undefined;

@@ -1,5 +1,5 @@
 import { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
-import { StoredReference } from '../store/conversations';
+import { isThreadId, postOfThread, StoredReference, threadOf } from '../store/conversations';
 import { parseRetryAfter } from './retry';
 
 export type OutgoingActivity = Partial<Activity>;
@@ -35,10 +35,12 @@ export interface PersonalChatOpener {
 
 /** The Bot Connector calls used, typed structurally: botframework-connector is not our direct dependency. */
 interface ConversationsApi {
+  createConversation(parameters: NewChannelPost | PersonalConversationParameters, options?: CallOptions): Promise<{ id?: string; activityId?: string; serviceUrl?: string }>;
   sendToConversation(conversationId: string, activity: OutgoingActivity, options?: CallOptions): Promise<{ id?: string }>;
   updateActivity(conversationId: string, activityId: string, activity: OutgoingActivity, options?: CallOptions): Promise<unknown>;
-  createConversation(parameters: PersonalConversationParameters, options?: CallOptions): Promise<{ id?: string; serviceUrl?: string }>;
 }
+
+/** Bot Framework ConversationParameters for the bot's 1:1 chat with a user. */
 type PersonalConversationParameters = {
   isGroup: false;
   bot: { id: string; name?: string };
@@ -46,6 +48,15 @@ type PersonalConversationParameters = {
   tenantId?: string;
   channelData: { tenant?: { id: string } };
 };
+
+/** Bot Framework ConversationParameters for a new post (thread) in a Teams channel. */
+interface NewChannelPost {
+  isGroup: true;
+  bot: { id: string; name?: string };
+  tenantId?: string;
+  channelData: { channel: { id: string }; tenant?: { id: string } };
+  activity: OutgoingActivity;
+}
 type CallOptions = { abortSignal?: AbortSignal };
 
 /**
@@ -64,18 +75,37 @@ export class BotTransport implements Transport, PersonalChatOpener {
     private readonly opts: { timeoutMs?: number; now?: () => number } = {},
   ) {}
 
+  /**
+   * A message to a channel (the channel itself, not one of its threads) becomes a new post
+   * there: the Bot Framework's create-conversation with the channel in channelData, as
+   * TeamsInfo.sendMessageToTeamsChannel does and Microsoft's proactive-messaging guide
+   * describes. Anything else, a thread included, gets the message in that conversation.
+   */
   async send(ref: StoredReference, activity: OutgoingActivity): Promise<{ activityId: string }> {
     let activityId = '';
     await this.withConnector(ref, async (api, options) => {
-      const res = await api.sendToConversation(ref.conversation.id, addressed(ref, activity), options);
-      activityId = res.id ?? '';
+      if (isChannelRoot(ref)) {
+        const res = await api.createConversation(newChannelPost(ref, activity), options);
+        // The new thread is `<channel>;messageid=<post id>`: the post's id, if not given apart.
+        activityId = res.activityId ?? postOfThread(res.id ?? '') ?? '';
+      } else {
+        const res = await api.sendToConversation(ref.conversation.id, addressed(ref, activity), options);
+        activityId = res.id ?? '';
+      }
     });
     return { activityId };
   }
 
+  /**
+   * A post the bot made in a channel is updated in the thread it started
+   * (`<channel>;messageid=<post id>`): the conversation Teams itself names when someone
+   * clicks the post's card.
+   */
   async update(ref: StoredReference, activityId: string, activity: OutgoingActivity): Promise<void> {
-    await this.withConnector(ref, (api, options) =>
-      api.updateActivity(ref.conversation.id, activityId, { ...addressed(ref, activity), id: activityId }, options),
+    const conversationId = isChannelRoot(ref) ? threadOf(ref.conversation.id, activityId) : ref.conversation.id;
+    const target: StoredReference = { ...ref, conversation: { ...ref.conversation, id: conversationId } };
+    await this.withConnector(target, (api, options) =>
+      api.updateActivity(conversationId, activityId, { ...addressed(target, activity), id: activityId }, options),
     );
   }
 
@@ -168,6 +198,22 @@ function toReference(ref: StoredReference): Partial<ConversationReference> {
     serviceUrl: ref.serviceUrl,
     locale: ref.locale,
     user: ref.user as ConversationReference['user'],
+  };
+}
+
+/** A Teams channel itself, as opposed to one of its threads, a chat or a 1:1 conversation. */
+function isChannelRoot(ref: StoredReference): boolean {
+  return ref.conversation.conversationType === 'channel' && !isThreadId(ref.conversation.id);
+}
+
+function newChannelPost(ref: StoredReference, activity: OutgoingActivity): NewChannelPost {
+  const tenantId = ref.conversation.tenantId;
+  return {
+    isGroup: true,
+    bot: ref.bot,
+    ...(tenantId ? { tenantId } : {}),
+    channelData: { channel: { id: ref.conversation.id }, ...(tenantId ? { tenant: { id: tenantId } } : {}) },
+    activity: { type: 'message', ...activity, locale: activity.locale ?? ref.locale },
   };
 }
 

@@ -3,6 +3,34 @@ import { upsertRetryingLostInsert } from './duplicates';
 
 export type ConversationScope = 'personal' | 'groupChat' | 'channel';
 
+/**
+ * How Teams names a thread of a channel: the channel's id, then `;messageid=` and the id of the
+ * thread's first message. Messages posted in a channel arrive in such a conversation; a new
+ * post the bot creates in a channel starts one (its id is the post's activity id).
+ */
+const THREAD_MARK = ';messageid=';
+
+/** `19:x@thread.tacv2;messageid=123` → `19:x@thread.tacv2`; any other id unchanged. */
+export function channelOfThread(conversationId: string): string {
+  const at = conversationId.indexOf(THREAD_MARK);
+  return at < 0 ? conversationId : conversationId.slice(0, at);
+}
+
+export function isThreadId(conversationId: string): boolean {
+  return conversationId.includes(THREAD_MARK);
+}
+
+/** The id of the post that started a thread (`…;messageid=<post id>`), or undefined for any other id. */
+export function postOfThread(conversationId: string): string | undefined {
+  const at = conversationId.indexOf(THREAD_MARK);
+  return at < 0 ? undefined : conversationId.slice(at + THREAD_MARK.length) || undefined;
+}
+
+/** The thread that a post with this activity id starts in the channel. */
+export function threadOf(channelId: string, rootActivityId: string): string {
+  return `${channelOfThread(channelId)}${THREAD_MARK}${rootActivityId}`;
+}
+
 /** The parts of a Bot Framework ConversationReference needed to message a conversation later. */
 export interface StoredReference {
   activityId?: string;
@@ -74,8 +102,22 @@ export class ConversationRepo {
     if (this.written.size > ConversationRepo.REMEMBERED) this.written.delete(this.written.keys().next().value as string);
   }
 
-  get(id: string): Promise<ConversationDoc | null> {
-    return this.col.findOne({ _id: id });
+  /**
+   * The conversation with this id. A channel's thread (`<channel>;messageid=<n>`) is reached
+   * through its channel's reference, addressed to the thread: threads are not stored one by
+   * one. A channel stored by an older version only under a thread id is still found.
+   */
+  async get(id: string): Promise<ConversationDoc | null> {
+    const doc = await this.col.findOne({ _id: id });
+    if (doc) return doc;
+    if (isThreadId(id)) {
+      const channel = await this.col.findOne({ _id: channelOfThread(id) });
+      return channel && channel.scope === 'channel' ? addressedTo(channel, id) : null;
+    }
+    // Earlier versions stored a channel under the thread a message came from. An _id range,
+    // not a regular expression: served by the _id index on every MongoDB-compatible database.
+    const legacy = await this.col.findOne({ _id: { $gt: `${id}${THREAD_MARK}`, $lt: `${id}${THREAD_MARK}\uffff` }, scope: 'channel' }, { sort: { updatedAt: -1 } });
+    return legacy ? addressedTo(legacy, id) : null;
   }
 
   /** The user's 1:1 chat with the bot, if the bot has ever been installed for them. */
@@ -99,9 +141,11 @@ export class ConversationRepo {
     return latest;
   }
 
+  /** A thread is unreachable when its channel is (the bot was removed from the team, or the channel deleted). */
   async markUnreachable(id: string, now: Date): Promise<void> {
-    this.written.delete(id);
-    await this.col.updateOne({ _id: id }, { $set: { reachable: false, updatedAt: now } });
+    const target = channelOfThread(id);
+    this.written.delete(target);
+    await this.col.updateOne({ _id: target }, { $set: { reachable: false, updatedAt: now } });
   }
 
   /** The people whose 1:1 chat could not be reached (Teams answered that the bot is gone). */
@@ -127,4 +171,9 @@ export class ConversationRepo {
     await this.col.updateMany({ userAadObjectId: aadObjectId.toLowerCase() }, { $unset: { userAadObjectId: '', 'reference.user': '', locale: '' } });
     this.forgetWritten();
   }
+}
+
+/** A stored channel as the conversation `id` (the channel itself, or one of its threads). */
+function addressedTo(channel: ConversationDoc, id: string): ConversationDoc {
+  return { ...channel, _id: id, reference: { ...channel.reference, conversation: { ...channel.reference.conversation, id } } };
 }

@@ -1,4 +1,4 @@
-import { Db, MongoClient } from 'mongodb';
+import { Db, MongoClient, MongoClientOptions } from 'mongodb';
 
 export interface Database {
   client: MongoClient;
@@ -15,14 +15,7 @@ export interface Database {
  * answer within Teams' invoke time) instead of hanging.
  */
 export function openDatabase(uri: string, dbName: string): Database {
-  const client = new MongoClient(uri, {
-    serverSelectionTimeoutMS: 2500,
-    connectTimeoutMS: 2500,
-    maxPoolSize: 100,
-    appName: 'valittaja',
-    // Optional fields left undefined are not stored as null.
-    ignoreUndefined: true,
-  });
+  const client = new MongoClient(uri, driverOptions(uri));
   const db = client.db(dbName);
   // The driver reconnects by itself once it has connected, but a failed first connection
   // leaves the client closed; keep trying until the database is there.
@@ -58,8 +51,101 @@ export function openDatabase(uri: string, dbName: string): Database {
   };
 }
 
-/** True for errors that mean "the database is not reachable right now", not "bad request". */
+/** The driver defaults the bot needs; each yields to the same option given in MONGODB_URI. */
+const DEFAULT_DRIVER_OPTIONS = {
+  serverSelectionTimeoutMS: 2500,
+  connectTimeoutMS: 2500,
+  maxPoolSize: 100,
+  appName: 'valittaja',
+} as const;
+
+/**
+ * The MongoClient options: the defaults above except where the connection string sets the same
+ * option (names compared case-insensitively, as the driver does). The driver itself lets an
+ * option object override the URI, so without this a county could not lengthen, e.g.,
+ * serverSelectionTimeoutMS for a database that takes longer to fail over.
+ */
+export function driverOptions(uri: string): MongoClientOptions {
+  const query = uri.includes('?') ? uri.slice(uri.indexOf('?') + 1) : '';
+  const inUri = new Set([...new URLSearchParams(query).keys()].map((k) => k.toLowerCase()));
+  const options: MongoClientOptions = {
+    // Optional fields left undefined are not stored as null (not a connection string option).
+    ignoreUndefined: true,
+  };
+  for (const [key, value] of Object.entries(DEFAULT_DRIVER_OPTIONS)) {
+    if (!inUri.has(key.toLowerCase())) (options as Record<string, unknown>)[key] = value;
+  }
+  return options;
+}
+
+/** Driver errors for a database that cannot be reached (down, network, pool cleared, closed). */
+const UNREACHABLE_ERRORS = /MongoServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError|MongoNotConnectedError|MongoTopologyClosedError|PoolClearedError|PoolClearedOnNetworkError/;
+
+/**
+ * Server error codes that mean "not now" rather than "not this": a cloud database scaling,
+ * failing over or throttling. They are what the driver itself treats as retryable (replica-set
+ * elections, shutdowns, step-downs), plus the managed services' own:
+ *  - 16500 TooManyRequests ("Request rate is large"): Azure Cosmos DB for MongoDB (RU) over its
+ *    throughput; 50 ExceededTimeLimit/MaxTimeMSExpired: Cosmos DB's server-side retry gave up
+ *    after 60 s (the bot sets no maxTimeMS of its own);
+ *  - 462 IngressRequestRateLimitExceeded: MongoDB Atlas rate limiting connections/requests;
+ *  - 64 WriteConcernFailed/Timeout: the write concern was not confirmed in time (a secondary lagging).
+ */
+const TRANSIENT_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  50, // MaxTimeMSExpired / ExceededTimeLimit (Cosmos DB)
+  64, // WriteConcernFailed / WriteConcernTimeout
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  134, // ReadConcernMajorityNotAvailableYet
+  189, // PrimarySteppedDown
+  262, // ExceededTimeLimit
+  462, // IngressRequestRateLimitExceeded (Atlas)
+  9001, // SocketException
+  10058, // LegacyNotPrimary
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+  16500, // TooManyRequests / RequestRateTooLarge (Cosmos DB)
+]);
+
+/** Error labels the driver or server put on errors worth retrying. */
+const TRANSIENT_LABELS = ['RetryableWriteError', 'TransientTransactionError', 'ResetPool', 'SystemOverloadedError', 'RetryableError'];
+
+/** Messages of the same conditions from servers that send no code (older servers, proxies). */
+const TRANSIENT_MESSAGES = /not master|not primary|node is recovering|request rate is large|too many requests|retryafterms=/i;
+
+/**
+ * True for errors that mean "the database cannot serve this right now; the same request later
+ * will do": unreachable, failing over, scaling, throttled. Such an error is handled like a brief
+ * outage: a turn answers "temporarily unavailable, try again" (503 for invokes that cannot show
+ * text), the outbox and the job scheduler retry with backoff. Anything else (a duplicate key, a
+ * bad query, a validation error) is a real failure. Never throws.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const name = (error as { name?: string } | null)?.name ?? '';
-  return /MongoServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError|MongoNotConnectedError|MongoTopologyClosedError|PoolClearedError/.test(name);
+  return isTransient(error, 0);
+}
+
+function isTransient(error: unknown, depth: number): boolean {
+  if (!error || typeof error !== 'object' || depth > 3) return false;
+  const e = error as {
+    name?: unknown; code?: unknown; message?: unknown; errorLabels?: unknown; hasErrorLabel?: (label: string) => boolean;
+    writeErrors?: unknown; writeConcernError?: unknown; errorResponse?: { writeConcernError?: unknown }; cause?: unknown;
+  };
+  if (typeof e.name === 'string' && UNREACHABLE_ERRORS.test(e.name)) return true;
+  // Bulk writes report per-document errors (the error's own code is the first one's): transient
+  // only if every one is, since the others would fail again (e.g. a duplicate key).
+  if (Array.isArray(e.writeErrors) && e.writeErrors.length > 0) return e.writeErrors.every((w) => isTransient(w, depth + 1));
+  const code = typeof e.code === 'number' ? e.code : typeof e.code === 'string' && /^\d+$/.test(e.code) ? Number(e.code) : undefined;
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
+  const labels = typeof e.hasErrorLabel === 'function' ? TRANSIENT_LABELS.filter((l) => e.hasErrorLabel!(l)) : [];
+  if (labels.length > 0) return true;
+  if (Array.isArray(e.errorLabels) && e.errorLabels.some((l) => TRANSIENT_LABELS.includes(String(l)))) return true;
+  // A duplicate key (11000) or a document failing validation is never "try again later".
+  if (code === undefined && typeof e.message === 'string' && TRANSIENT_MESSAGES.test(e.message)) return true;
+  if (isTransient(e.writeConcernError ?? e.errorResponse?.writeConcernError, depth + 1)) return true;
+  return isTransient(e.cause, depth + 1);
 }

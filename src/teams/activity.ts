@@ -1,6 +1,6 @@
 import { TurnContext } from 'botbuilder';
 import { Locale, pickLocale } from '../i18n';
-import { ConversationScope } from '../store/conversations';
+import { channelOfThread, ConversationScope } from '../store/conversations';
 
 /** Teams conversation kinds, as the bot sees them. */
 export function scopeOf(context: TurnContext): ConversationScope {
@@ -39,6 +39,18 @@ export function channelDataOf(context: TurnContext): TeamsChannelData {
     channel: channel && { id: str(channel.id), name: str(channel.name) },
     eventType: str(d.eventType),
   };
+}
+
+/**
+ * The channel an activity in a team channel belongs to. Real Teams sends a channel message
+ * with `conversation.id` = `19:…@thread.tacv2;messageid=<root>` (the thread it starts or
+ * answers) and the channel itself in `channelData.channel.id`; a team installation event
+ * names only the General channel, whose id is the conversation id (and the team id).
+ * Undefined outside channels.
+ */
+export function channelIdOf(context: TurnContext): string | undefined {
+  if (scopeOf(context) !== 'channel') return undefined;
+  return channelDataOf(context).channel?.id ?? channelOfThread(str(context.activity.conversation?.id) ?? '');
 }
 
 /** A string field of an activity, or undefined: activities are JSON, and not every sender is Teams. */

@@ -21,7 +21,7 @@ const CHANNEL_TOKEN_ISSUER = AuthenticationConstants.ToBotFromChannelTokenIssuer
  * authenticated (signed JWT, issuer, audience, service URL); without them the adapter
  * accepts unauthenticated local traffic, which config only allows on loopback.
  */
-export function createAdapter(config: Config): TeamsAdapter {
+export function createAdapter(config: Config, onForeignTenant?: (tenantId: string | undefined) => void): TeamsAdapter {
   const credentials = {
     MicrosoftAppId: config.bot.id ?? '',
     MicrosoftAppPassword: config.bot.password ?? '',
@@ -29,7 +29,7 @@ export function createAdapter(config: Config): TeamsAdapter {
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
   };
   const settings: ConfigurationBotFrameworkAuthenticationOptions = { ...credentials, ...channelEndpoints(config) };
-  return new ChannelOnlyTeamsAdapter(settings, new ConfigurationServiceClientCredentialFactory(credentials), !config.localMode);
+  return new ChannelOnlyTeamsAdapter(settings, new ConfigurationServiceClientCredentialFactory(credentials), !config.localMode, config.allowedTenantIds, onForeignTenant);
 }
 
 /**
@@ -56,7 +56,19 @@ function channelEndpoints(config: Config): Partial<ConfigurationBotFrameworkAuth
 const JWT_ERRORS = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError']);
 
 /**
- * Two gaps in CloudAdapter's own checks, closed before and around its authentication:
+ * The tenant an activity comes from: Teams puts it in `channelData.tenant.id` and (for
+ * conversations) `conversation.tenantId`. Two that disagree name no tenant.
+ */
+export function tenantOf(activity: Partial<Activity>): string | undefined {
+  const data = activity.channelData as { tenant?: { id?: unknown } } | undefined;
+  const fromData = typeof data?.tenant?.id === 'string' ? data.tenant.id.toLowerCase() : undefined;
+  const fromConversation = typeof activity.conversation?.tenantId === 'string' ? activity.conversation.tenantId.toLowerCase() : undefined;
+  if (fromData && fromConversation && fromData !== fromConversation) return undefined;
+  return fromData ?? fromConversation;
+}
+
+/**
+ * Three gaps in CloudAdapter's own checks, closed before and around its authentication:
  *  - only tokens issued by the Bot Framework channel are considered. The SDK would also
  *    accept Emulator and skill tokens (Entra tokens whose audience and service URL it does
  *    not check), and merely deciding whether a token is an Emulator token appends the
@@ -64,14 +76,29 @@ const JWT_ERRORS = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpired
  *    either kind, so with credentials they get 401 before the SDK sees them.
  *  - a token jsonwebtoken rejects (forged signature, unsigned) reaches CloudAdapter as a
  *    plain error and is answered 500; it is rethrown as an AuthenticationError, i.e. 401.
+ *  - an authenticated activity from a tenant not in ALLOWED_TENANT_IDS is answered 403 before
+ *    any bot logic runs: no reply, nothing stored. A multi-tenant app registration, or the app
+ *    package side-loaded in another organisation, would otherwise let anyone's Teams reach the
+ *    county's data. (Authentication first: an unauthenticated request is 401 whatever it claims.)
  */
 class ChannelOnlyTeamsAdapter extends TeamsAdapter {
   constructor(
     settings: ConfigurationBotFrameworkAuthenticationOptions,
     credentialsFactory: ConfigurationServiceClientCredentialFactory,
     private readonly authenticated: boolean,
+    private readonly allowedTenantIds: readonly string[] = [],
+    private readonly onForeignTenant?: (tenantId: string | undefined) => void,
   ) {
     super(settings, credentialsFactory);
+  }
+
+  /** 403 for an activity of a tenant not allowed; undefined when it may go on. */
+  private refusedTenant(activity: Activity): InvokeResponse | undefined {
+    if (this.allowedTenantIds.length === 0) return undefined;
+    const tenantId = tenantOf(activity);
+    if (tenantId && this.allowedTenantIds.includes(tenantId)) return undefined;
+    this.onForeignTenant?.(tenantId);
+    return { status: 403, body: { error: 'tenant not allowed' } }; // the SDK's StatusCodes has no FORBIDDEN
   }
 
   protected override async processActivity(
@@ -80,7 +107,7 @@ class ChannelOnlyTeamsAdapter extends TeamsAdapter {
     logic: (context: TurnContext) => Promise<void>,
   ): Promise<InvokeResponse | undefined> {
     if (typeof auth !== 'string') return super.processActivity(auth, activity, logic);
-    if (!this.authenticated) return super.processActivity(auth, activity, logic);
+    if (!this.authenticated) return this.refusedTenant(activity) ?? super.processActivity(auth, activity, logic);
     if (issuerOf(auth) !== CHANNEL_TOKEN_ISSUER) throw unauthorized('not a Bot Framework channel token');
     let result: AuthenticateRequestResult;
     try {
@@ -90,7 +117,7 @@ class ChannelOnlyTeamsAdapter extends TeamsAdapter {
       if (JWT_ERRORS.has(name)) throw unauthorized(`${name}: ${(error as Error).message}`);
       throw error;
     }
-    return super.processActivity(result, activity, logic);
+    return this.refusedTenant(activity) ?? super.processActivity(result, activity, logic);
   }
 }
 

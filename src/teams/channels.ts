@@ -1,35 +1,48 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
 import { Locale, MessageKey, t } from '../i18n';
 import { coordinatorsLocale } from '../services/notify';
-import { actorOf, channelDataOf, localeOf, scopeOf } from './activity';
+import { actorOf, channelDataOf, channelIdOf, localeOf, scopeOf } from './activity';
 import { cardAttachment, noticeCard } from '../cards/render';
 import { RouteDeps } from './deps';
+import { siblingChannel } from './references';
 import { activityTenants, inCoordinatorsChannel, isConfiguredCoordinator } from './roles';
 
 /**
- * On a team installation, record the team's channels so coordinators can pick one later.
- * The channel list comes from the Teams API; a client without it (or a failure) still
- * leaves the channel the event came from recorded by rememberConversation.
+ * On a team installation, record the team's channels so coordinators can pick one later, each
+ * with a reference to post in it: real Teams installs the bot in the team and tells it about
+ * the General channel only. The channel list comes from the Teams API; a client without it (or
+ * a failure) still leaves the channel the event came from recorded by rememberConversation,
+ * and any other channel is recorded when someone writes to the bot there.
  */
 export async function recordTeamChannels(context: TurnContext, deps: RouteDeps): Promise<void> {
   const teamId = channelDataOf(context).team?.id;
   if (!teamId || scopeOf(context) !== 'channel') return;
   try {
     const channels = await TeamsInfo.getTeamChannels(context, teamId);
+    const here = channelIdOf(context);
     for (const ch of channels) {
-      if (ch.id) await deps.store.channels.recordChannel({ id: ch.id, teamId, name: ch.name ?? undefined }, deps.now());
+      if (!ch.id) continue;
+      await deps.store.channels.recordChannel({ id: ch.id, teamId, name: ch.name ?? undefined }, deps.now());
+      // The channel the event came from has its own, fuller reference already.
+      const reference = ch.id === here ? undefined : siblingChannel(context, ch.id);
+      if (reference) await deps.store.conversations.upsert(reference, deps.now());
     }
   } catch (error) {
     deps.log.warn({ teamId, err: (error as Error).message }, 'team channel list not available');
   }
 }
 
-/** channelCreated / channelRenamed / channelDeleted keep the recorded list current. */
+/**
+ * channelCreated / channelRenamed / channelDeleted keep the recorded list current (the event
+ * arrives in the General channel and names the channel in channelData; rememberConversation
+ * has stored that channel's reference). A deleted channel is no longer posted to.
+ */
 export async function onChannelEvent(context: TurnContext, deps: RouteDeps): Promise<void> {
   const cd = channelDataOf(context);
   if (!cd.team?.id || !cd.channel?.id) return;
   const deleted = cd.eventType === 'channelDeleted';
   await deps.store.channels.recordChannel({ id: cd.channel.id, teamId: cd.team.id, name: cd.channel.name }, deps.now(), deleted);
+  if (deleted) await deps.store.conversations.markUnreachable(cd.channel.id, deps.now());
 }
 
 /**
@@ -50,7 +63,7 @@ export async function markCoordinatorsChannel(context: TurnContext, deps: RouteD
     return;
   }
   // The channel itself, not the thread the command was typed in: cards become new posts.
-  const channelId = cd.channel?.id ?? context.activity.conversation?.id?.split(';')[0];
+  const channelId = channelIdOf(context);
   if (scopeOf(context) !== 'channel' || !cd.team?.id || !channelId) {
     await say('channel.onlyInTeam', 'attention');
     return;

@@ -1,6 +1,6 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
 import { CoordinatorsChannel } from '../store/channels';
-import { actorOf, channelDataOf, scopeOf, str } from './activity';
+import { actorOf, channelDataOf, channelIdOf, scopeOf, str } from './activity';
 import { RouteDeps } from './deps';
 
 /**
@@ -44,7 +44,7 @@ export function homeTenantOf(deps: Pick<RouteDeps, 'config'>, channel: Coordinat
 /** Whether this activity happened in the coordinators' channel itself (any thread of it). */
 export function inCoordinatorsChannel(context: TurnContext, channel: CoordinatorsChannel | null | undefined): boolean {
   if (!channel || scopeOf(context) !== 'channel') return false;
-  return channelDataOf(context).channel?.id === channel.conversationId;
+  return channelIdOf(context) === channel.conversationId;
 }
 
 export async function checkCoordinator(context: TurnContext, deps: RouteDeps): Promise<CoordinatorCheck> {

@@ -18,6 +18,9 @@ import { stored } from '../support/db';
  */
 
 const BOT_ID = '3f1b5a2e-7c4d-4e8f-9a0b-1c2d3e4f5a6b';
+/** The county's tenant: the one the fixtures' activities come from. */
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const FOREIGN_TENANT = 'f0e1d2c3-b4a5-4968-8776-655443322110';
 const OTHER_APP_ID = 'c0ffee00-1111-4222-8333-444455556666';
 
 let provider: OpenIdProvider;
@@ -32,6 +35,7 @@ beforeAll(async () => {
     BOT_PASSWORD: 'unused-offline',
     HOST: '127.0.0.1',
     BOT_OPENID_METADATA_URL: provider.metadataUrl,
+    ALLOWED_TENANT_IDS: TENANT,
   });
   // Outgoing calls need an Entra token for the Bot Connector, fetched from
   // login.microsoftonline.com (unreachable here). The SDK keeps such tokens in a static
@@ -179,6 +183,71 @@ describe('with BOT_ID every request is authenticated', () => {
   });
 });
 
+describe('ALLOWED_TENANT_IDS: only the county\'s tenant', () => {
+  /** Every document of every collection of the bot's database, to prove nothing was written. */
+  async function snapshot(): Promise<string> {
+    const db = h.bot.database.db;
+    const names = (await db.listCollections().toArray()).map((c) => c.name).sort();
+    const parts: string[] = [];
+    for (const name of names) parts.push(`${name}:${JSON.stringify(await db.collection(name).find().sort({ _id: 1 }).toArray())}`);
+    return parts.join('\n');
+  }
+
+  /** Authenticated (a valid channel token), from `tenant`: 403, no reply, the database unchanged. */
+  async function expectForbidden(activity: Activity): Promise<void> {
+    const before = await snapshot();
+    const res = await send(activity, bearer(provider.sign(channelClaims(BOT_ID, activity.serviceUrl))));
+    expect(res.status).toBe(403);
+    // A reply inside the turn would have reached the connector before the answer; anything for
+    // later would be in the outbox, i.e. in the database.
+    expect(h.connector.calls).toEqual([]);
+    expect(await snapshot()).toBe(before);
+  }
+
+  const foreign = (overrides: Record<string, unknown> = {}): Activity => {
+    const a = message();
+    return { ...a, conversation: { ...a.conversation, tenantId: FOREIGN_TENANT }, channelData: { tenant: { id: FOREIGN_TENANT } }, ...overrides } as Activity;
+  };
+
+  test('a message from another tenant → 403, no reply, nothing stored', async () => {
+    await expectForbidden(foreign());
+  });
+
+  test('a card action and an install from another tenant → 403, nothing stored', async () => {
+    await expectForbidden(foreign({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'help', data: {} }, trigger: 'manual' } }));
+    const install = fixture('conversation-update-personal-install', h.connector.url);
+    await expectForbidden({ ...install, conversation: { ...install.conversation, tenantId: FOREIGN_TENANT }, channelData: { tenant: { id: FOREIGN_TENANT } } } as Activity);
+  });
+
+  test('no tenant, or two tenants that disagree → 403', async () => {
+    const a = message();
+    await expectForbidden({ ...a, conversation: { id: a.conversation.id, conversationType: 'personal' }, channelData: {} } as Activity);
+    await expectForbidden({ ...a, channelData: { tenant: { id: FOREIGN_TENANT } } } as Activity); // conversation says the county's
+  });
+
+  test('the county\'s tenant (any letter case) is served', async () => {
+    const a = message({ channelData: { tenant: { id: TENANT.toUpperCase() } } });
+    const res = await send(a, bearer(provider.sign(channelClaims(BOT_ID, a.serviceUrl))));
+    expect(res.status).toBe(200);
+    expect(await h.bot.store.conversations.get(a.conversation.id)).not.toBeNull();
+  });
+
+  test('config: required with credentials, defaults to BOT_TENANT_ID, GUIDs only; optional in local mode', () => {
+    const creds = { MONGODB_URI: 'mongodb://127.0.0.1:27017/', BOT_ID, BOT_PASSWORD: 'x' };
+    const missing = parseConfig(creds);
+    expect(missing.ok).toBe(false);
+    expect(!missing.ok && missing.errors[0]).toMatch(/^ALLOWED_TENANT_IDS: is required when BOT_ID is set/);
+    const single = parseConfig({ ...creds, BOT_TYPE: 'SingleTenant', BOT_TENANT_ID: TENANT });
+    expect(single.ok && single.config.allowedTenantIds).toEqual([TENANT]);
+    const listed = parseConfig({ ...creds, BOT_TENANT_ID: TENANT, ALLOWED_TENANT_IDS: ` ${FOREIGN_TENANT.toUpperCase()} , ${TENANT}` });
+    expect(listed.ok && listed.config.allowedTenantIds).toEqual([FOREIGN_TENANT, TENANT]);
+    const bad = parseConfig({ ...creds, ALLOWED_TENANT_IDS: 'contoso.onmicrosoft.com' });
+    expect(!bad.ok && bad.errors[0]).toMatch(/^ALLOWED_TENANT_IDS: each must be a tenant id/);
+    const local = parseConfig({ MONGODB_URI: 'mongodb://127.0.0.1:27017/' });
+    expect(local.ok && local.config.allowedTenantIds).toEqual([]);
+  });
+});
+
 describe('start-up says whether requests are authenticated', () => {
   function capture(): { stream: Writable; lines: () => { level: number; msg: string }[] } {
     let out = '';
@@ -208,7 +277,7 @@ describe('start-up says whether requests are authenticated', () => {
 
   test('with BOT_ID: authentication on, no LOCAL MODE', async () => {
     const log = capture();
-    const config = testConfig(__filename, { BOT_ID, BOT_PASSWORD: 'unused-offline', HOST: '127.0.0.1' });
+    const config = testConfig(__filename, { BOT_ID, BOT_PASSWORD: 'unused-offline', HOST: '127.0.0.1', ALLOWED_TENANT_IDS: TENANT });
     const bot = await startBot(config, createLogger('info', log.stream));
     try {
       expect(log.lines().some((l) => l.msg === 'Bot Framework authentication on')).toBe(true);
@@ -223,7 +292,7 @@ describe('start-up says whether requests are authenticated', () => {
 });
 
 describe('BOT_OPENID_METADATA_URL', () => {
-  const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/', BOT_ID, BOT_PASSWORD: 'x' };
+  const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/', BOT_ID, BOT_PASSWORD: 'x', ALLOWED_TENANT_IDS: TENANT };
 
   test('is optional: unset keeps the public cloud default', () => {
     const r = parseConfig(base);

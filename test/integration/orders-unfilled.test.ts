@@ -79,8 +79,8 @@ test('at the start with nobody accepted: unfilled, offers expired in place, the 
   expect(toOrderer(UNFILLED_FI).filter((x) => x.includes(waiting))).toHaveLength(1);
   expect(toOrderer(UNFILLED_FI).filter((x) => x.includes(half))).toHaveLength(0);
   expect(toOrderer(UNFILLED_FI)[0]).toContain('Ei täyttynyt');
-  // The coordinators' card shows it too.
-  expect(h.connector.calls.filter((c) => c.conversationId === CHANNEL.id).map((c) => text(c.body)).join()).toContain('suljettiin täyttymättä');
+  // The coordinators' card shows it too (updated in the thread its post started: `<channel>;messageid=<post>`).
+  expect(h.connector.calls.filter((c) => c.conversationId.split(';')[0] === CHANNEL.id).map((c) => text(c.body)).join()).toContain('suljettiin täyttymättä');
 
   // Again (the next minute, or a second instance): nothing new.
   const calls = h.connector.calls.length;

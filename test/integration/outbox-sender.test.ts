@@ -327,6 +327,38 @@ test('transport: local mode reaches an Agents Playground style service URL (http
   }
 });
 
+test('transport: a channel gets a new post (create-conversation naming the channel), updated in the thread it started; a thread gets a reply', async () => {
+  const seen: { method?: string; url?: string; body: Record<string, unknown> }[] = [];
+  const connector = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString('utf8')));
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, body: JSON.parse(raw || '{}') as Record<string, unknown> });
+      res.writeHead(req.url?.endsWith('/v3/conversations') ? 201 : 200, { 'content-type': 'application/json' });
+      // As Teams answers a new channel post: the new thread's id and the post's activity id.
+      res.end(JSON.stringify(req.url?.endsWith('/v3/conversations') ? { id: '19:ch@thread.tacv2;messageid=1700000000999' } : { id: 'r-1' }));
+    });
+  });
+  await new Promise<void>((r) => connector.listen(0, '127.0.0.1', r));
+  const serviceUrl = `http://127.0.0.1:${(connector.address() as net.AddressInfo).port}/`;
+  const channel = { bot: { id: '28:b' }, channelId: 'msteams', serviceUrl, conversation: { id: '19:ch@thread.tacv2', conversationType: 'channel', tenantId: 't-1', isGroup: true } };
+  try {
+    // No activityId in the answer (some connectors): the post's id is read from the thread id.
+    expect(await transport.send(channel, { text: 'uusi' })).toEqual({ activityId: '1700000000999' });
+    await transport.update(channel, '1700000000999', { text: 'päivitetty' });
+    await transport.send({ ...channel, conversation: { ...channel.conversation, id: '19:ch@thread.tacv2;messageid=42' } }, { text: 'ketjuun' });
+    expect(seen.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'POST /v3/conversations',
+      `PUT /v3/conversations/${encodeURIComponent('19:ch@thread.tacv2;messageid=1700000000999')}/activities/1700000000999`,
+      `POST /v3/conversations/${encodeURIComponent('19:ch@thread.tacv2;messageid=42')}/activities`,
+    ]);
+    expect(seen[0].body).toMatchObject({ isGroup: true, tenantId: 't-1', channelData: { channel: { id: '19:ch@thread.tacv2' }, tenant: { id: 't-1' } }, activity: { type: 'message', text: 'uusi' } });
+  } finally {
+    connector.closeAllConnections();
+    await new Promise((r) => connector.close(r));
+  }
+});
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {

@@ -32,7 +32,7 @@ function tampered(original: string): Record<string, string> {
 /** Approval cards the bot posted (POST) or updated (PUT) in the coordinators' channel for this expert. */
 function channelCards(u: User, method: 'POST' | 'PUT'): { body: Record<string, unknown>; activityId?: string }[] {
   return h.connector.calls
-    .filter((c) => c.method === method && c.conversationId === CHANNEL.id && text(c.body).includes(u.aad))
+    .filter((c) => c.method === method && c.conversationId.split(';')[0] === CHANNEL.id && text(c.body).includes(u.aad))
     .map((c) => ({ body: c.body, activityId: c.activityId }));
 }
 

@@ -58,7 +58,7 @@ test('when Teams refuses the 1:1 chat, the group chat gets only a name-free noti
   const orderer = user('Ville Virkailija');
   const group = groupChat(2);
   h.connector.reset();
-  h.connector.respond = (call) => (call.path === '/v3/conversations' ? { status: 403, body: { error: { code: 'BotNotInConversationRoster', message: 'not installed' } } } : undefined);
+  h.connector.respond = (call) => (call.path === '/v3/conversations' && !call.conversationId ? { status: 403, body: { error: { code: 'BotNotInConversationRoster', message: 'not installed' } } } : undefined);
   try {
     const orderId = await orderFromGroupThenWithdraw(orderer, group, 'Ryhmästä, ei yksityistä');
     expect(await h.bot.store.conversations.personalOf(orderer.aad)).toBeNull();

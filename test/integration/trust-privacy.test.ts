@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ERASURE_STEPS, erasePerson, ErasureStep } from '../../src/services/privacy';
 import { message } from '../../src/services/views';
 import { noticeCard } from '../../src/cards/render';
-import { expertProfile, startForJobTests } from '../support/experts';
+import { decisionData, expertProfile, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
 import { orderFormData } from '../support/orders';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, User, user } from '../support/teams';
@@ -33,7 +33,7 @@ async function expertWithContacts(name: string, phone: string, email: string): P
   const u = person(name);
   await h.post(personalMessage(h, u, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, u, 'expert.saveProfile', { ...expertProfile(name), phone, email })));
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', { expertId: u.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', await decisionData(h, u), CHANNEL, CHANNEL_DATA))))).toContain('Hyväksytty');
   return u;
 }
 

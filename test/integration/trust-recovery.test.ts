@@ -115,6 +115,6 @@ test('after a crash between Approve and the notice, the expert-reviews job tells
   expect(await runReviewsJob('recover-notice')).toBe('done');
   await h.bot.sender.drain(10_000);
   expect(h.connector.sentTo(u.personal).filter((b) => text(b).includes('Profiilisi on hyväksytty'))).toHaveLength(1);
-  const cardUpdate = h.connector.calls.find((c) => c.method === 'PUT' && c.conversationId === CHANNEL.id && text(c.body).includes('Liisa Luvattu'));
+  const cardUpdate = h.connector.calls.find((c) => c.method === 'PUT' && c.conversationId.split(';')[0] === CHANNEL.id && text(c.body).includes('Liisa Luvattu'));
   expect(text(cardUpdate?.body)).toContain('Hyväksytty (Kaisa Koordinaattori)');
 });

@@ -19,3 +19,13 @@ export function fixture(name: string, serviceUrl: string, overrides: Record<stri
   const a = JSON.parse(raw) as Activity;
   return { ...a, id: `${a.id}-${++seq}-${Date.now()}`, serviceUrl, ...overrides } as Activity;
 }
+
+/**
+ * A recorded real-Teams payload shape from test/fixtures/teams (see its README), as Teams sent
+ * it: ids kept (a channel post's id is its thread's `;messageid=`), only the service URL
+ * pointed at the stand-in connector, and `overrides` applied (shallow).
+ */
+export function teamsPayload(name: string, serviceUrl: string, overrides: Record<string, unknown> = {}): Activity {
+  const raw = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'teams', `${name}.json`), 'utf8');
+  return { ...(JSON.parse(raw) as Activity), serviceUrl, ...overrides } as Activity;
+}

@@ -8,6 +8,8 @@ export interface ConnectorCall {
   conversationId: string;
   activityId?: string;
   body: Record<string, unknown>;
+  /** For a create-conversation call (a new channel post): its ConversationParameters; `body` is its activity. */
+  created?: Record<string, unknown>;
   at: number;
 }
 
@@ -45,12 +47,12 @@ export class FakeConnector {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
-  /** The 1:1 chats the bot asked to open (POST /v3/conversations): their parameters. */
+  /** The 1:1 chats the bot asked to open (POST /v3/conversations without a channel): their parameters. */
   created(): Record<string, unknown>[] {
-    return this.calls.filter((c) => c.method === 'POST' && c.path === '/v3/conversations').map((c) => c.body);
+    return this.calls.filter((c) => c.method === 'POST' && c.path === '/v3/conversations' && !c.conversationId).map((c) => c.body);
   }
 
-  /** Activities the bot sent (POST) to a conversation, oldest first. */
+  /** Activities the bot sent (POST) to a conversation, oldest first; a new post in a channel counts as sent to the channel. */
   sentTo(conversationId: string): Record<string, unknown>[] {
     return this.calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId).map((c) => c.body);
   }
@@ -91,15 +93,21 @@ export class FakeConnector {
         return;
       }
       const m = url.pathname.match(/^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/);
-      // Create conversation (a 1:1 chat the bot opens): answered with a new conversation id.
-      const create = url.pathname === '/v3/conversations' && req.method === 'POST';
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      const parsed = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      // Create-conversation (a new post in a channel): recorded as a POST of its activity to the
+      // channel, with the parameters kept, and answered as Teams does: the new thread's id and
+      // the post's activity id.
+      const created = req.method === 'POST' && url.pathname === '/v3/conversations';
+      const channelId = created ? ((parsed.channelData as { channel?: { id?: string } } | undefined)?.channel?.id ?? '') : '';
+      // Without a channel it is a 1:1 chat the bot opens: recorded with its parameters as the body.
+      const body = created && channelId ? ((parsed.activity as Record<string, unknown> | undefined) ?? {}) : parsed;
       const call: ConnectorCall = {
         method: req.method ?? 'GET',
         path: url.pathname,
-        conversationId: m ? decodeURIComponent(m[1]) : '',
+        conversationId: created ? channelId : m ? decodeURIComponent(m[1]) : '',
         activityId: m?.[2] ? decodeURIComponent(m[2]) : undefined,
         body,
+        ...(created ? { created: parsed } : {}),
         at: Date.now(),
       };
       const injected = this.respond?.(call);
@@ -110,9 +118,15 @@ export class FakeConnector {
       }
       this.calls.push(call);
       for (const w of this.waiters.splice(0)) w();
-      if (create) {
+      if (created && !channelId) {
         res.writeHead(201, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: `a:1created-${++this.seq}` }));
+        return;
+      }
+      if (created) {
+        const activityId = `act-${++this.seq}`;
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: `${channelId};messageid=${activityId}`, activityId }));
         return;
       }
       res.writeHead(m ? 200 : 404, { 'content-type': 'application/json' });
