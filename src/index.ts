@@ -13,6 +13,7 @@ import { expertReviewsJob } from './jobs/expertReviews';
 import { feesJob } from './jobs/fees';
 import { DEFAULT_TARIFF_FILE, readTariffFile, tariffRowLookup } from './services/fees';
 import { setFeeLookup } from './services/fees-view';
+import { reportUndeliverable } from './services/undeliverable';
 import { waveJob } from './jobs/waves';
 import { OutboxSender } from './messaging/sender';
 import { BotTransport } from './messaging/transport';
@@ -66,13 +67,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     conversations: store.conversations,
     transport,
     log,
-    onPermanentFailure: async (item) => {
-      // A coordinator must know that someone could not be reached (e.g. removed the bot).
-      const channel = await store.channels.coordinatorsChannel();
-      if (!channel || channel.conversationId === item.conversationId) return;
-      const { reportUndeliverable } = await import('./services/undeliverable');
-      await reportUndeliverable(deps, item.conversationId, channel.conversationId);
-    },
+    onPermanentFailure: (item) => reportUndeliverable(deps, item.conversationId),
   });
   const deps: ServiceDeps = {
     config,
@@ -84,13 +79,6 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     now: o.now ?? (() => new Date()),
     rng: Math.random,
     personalChats: transport,
-    digestExtras: async (now, locale) => {
-      const { t } = await import('./i18n');
-      return [
-        { label: t(locale, 'digest.missingFeedback'), value: String(await store.feedback.missingCount()) },
-        { label: t(locale, 'digest.debriefs'), value: String(await store.feedback.debriefsSince(new Date(now.getTime() - 86_400_000))) },
-      ];
-    },
     postman: {
       async post(items) {
         // A large fan-out is queued in slices, waking the sender after each: it starts

@@ -105,3 +105,12 @@ async function routeDebrief(deps: ServiceDeps, order: OrderDoc, expertId: string
 export function monthOf(now: Date, timeZone: string): string {
   return localParts(now, timeZone).date.slice(0, 7);
 }
+
+/** The daily digest's lines about feedback: answers still missing, debriefs asked for in the last day. */
+export async function feedbackDigestFacts(deps: ServiceDeps, now: Date, locale: Locale): Promise<{ label: string; value: string }[]> {
+  const [missing, debriefs] = await Promise.all([deps.store.feedback.missingCount(), deps.store.feedback.debriefsSince(new Date(now.getTime() - 86_400_000))]);
+  return [
+    { label: t(locale, 'digest.missingFeedback'), value: String(missing) },
+    { label: t(locale, 'digest.debriefs'), value: String(debriefs) },
+  ];
+}

@@ -1,44 +1,19 @@
 import { plainText } from '../cards/plainText';
 import { renderCard } from '../cards/render';
-import { Candidate, rankCandidates } from '../domain/matching';
 import { canTransition } from '../domain/orderLifecycle';
 import { fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
-import { ExpertDoc } from '../store/experts';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { feeText } from './fees-view';
-import { brokeringUpdate, coordinatorsLocale, notifyOrderer } from './notify';
+import { brokeringUpdate } from './brokeringCard';
+import { coordinatorsLocale, notifyOrderer } from './notify';
+import { rankFor } from './ranking';
 import { message, offerCard, whenText } from './views';
 
 const DAY = 86_400_000;
-
-export function asCandidate(e: ExpertDoc): ExpertDoc & Candidate {
-  return { ...e, id: e._id };
-}
-
-/** Ranked eligible experts for an order, fairest first (matching in src/domain/matching.ts). */
-export async function rankFor(deps: ServiceDeps, order: OrderDoc): Promise<(ExpertDoc & Candidate)[]> {
-  const { ctx, experts } = await matchContext(deps, order);
-  return rankCandidates(experts, order, ctx, deps.rng);
-}
-
-/** `fresh`: the order was stored a moment ago, so nobody has been offered it yet (one read fewer). */
-export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fresh?: boolean } = {}) {
-  const now = deps.now();
-  const [experts, busyList, offers, recentAssignments] = await Promise.all([
-    deps.store.experts.available(),
-    deps.store.assignments.overlapping(order.startsAt, order.endsAt),
-    o.fresh ? ([] as OfferDoc[]) : deps.store.offers.ofOrder(order._id),
-    deps.store.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
-  ]);
-  const busy = new Map<string, { startsAt: Date; endsAt: Date }[]>();
-  for (const a of busyList) if (a.orderId !== order._id) busy.set(a.expertId, [...(busy.get(a.expertId) ?? []), a]);
-  const ctx = { busy, alreadyOffered: new Set(offers.map((o) => o.expertId)), recentAssignments };
-  return { ctx, experts: experts.map(asCandidate), offers };
-}
 
 /** A wave claimed this recently whose cards are not queued yet is taken to be on its way still. */
 export const WAVE_IN_FLIGHT_MS = 2 * 60_000;

@@ -4,7 +4,8 @@ import { Locale, pickLocale, t } from '../i18n';
 import { OrderDoc } from '../store/orders';
 import { ErasurePlan } from '../store/privacy';
 import { ServiceDeps } from './deps';
-import { brokeringCardFor, brokeringUpdate, coordinatorsLocale, orderSummaryFor } from './notify';
+import { brokeringCardFor, brokeringUpdate } from './brokeringCard';
+import { coordinatorsLocale, orderSummaryFor } from './notify';
 import { withdraw } from './offering';
 import { message } from './views';
 

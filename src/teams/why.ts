@@ -3,7 +3,7 @@ import { plainText } from '../cards/plainText';
 import { cardAttachment, noticeCard, renderCard } from '../cards/render';
 import { explainMatch } from '../domain/matching';
 import { MessageKey, t } from '../i18n';
-import { asCandidate, matchContext } from '../services/offering';
+import { asCandidate, matchContext } from '../services/ranking';
 import { actorOf, localeOf } from './activity';
 import { RouteDeps } from './deps';
 import { requireCoordinator } from './roles';

@@ -28,3 +28,42 @@ test("every repository's collections are private: callers use its named queries"
     .flatMap((f) => f.text.split('\n').filter((line) => /^\s*(?:public\s+)?(?:readonly\s+)?\w+\s*:\s*Collection</.test(line) && !/\bprivate\b/.test(line)).map((line) => `${f.path}: ${line.trim()}`));
   expect(open).toEqual([]);
 });
+
+/** The files a source imports (relative imports only: the project's own modules), as paths under src/. */
+function importsOf(file: { path: string; text: string }): string[] {
+  const dir = file.path.split('/').slice(0, -1);
+  const out: string[] = [];
+  for (const m of file.text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/gm)) {
+    const parts = [...dir];
+    for (const seg of m[1].split('/')) {
+      if (seg === '..') parts.pop();
+      else if (seg !== '.') parts.push(seg);
+    }
+    const base = parts.join('/');
+    const hit = files.find((f) => f.path === `${base}.ts` || f.path === `${base}/index.ts`);
+    if (hit) out.push(hit.path);
+  }
+  return out;
+}
+
+test('the modules of src import each other without a circle', () => {
+  const graph = new Map(files.map((f) => [f.path, importsOf(f)]));
+  const state = new Map<string, 'open' | 'done'>();
+  const circles: string[] = [];
+  const visit = (path: string, trail: string[]): void => {
+    if (state.get(path) === 'done') return;
+    if (state.get(path) === 'open') {
+      circles.push([...trail.slice(trail.indexOf(path)), path].join(' -> '));
+      return;
+    }
+    state.set(path, 'open');
+    for (const next of graph.get(path) ?? []) visit(next, [...trail, path]);
+    state.set(path, 'done');
+  };
+  for (const path of graph.keys()) visit(path, []);
+  expect(circles).toEqual([]);
+});
+
+test('no dynamic import() in src: dependencies are imported or injected, so the module graph shows them', () => {
+  expect(files.filter((f) => /\bimport\s*\(/.test(f.text)).map((f) => f.path)).toEqual([]);
+});
