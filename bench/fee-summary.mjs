@@ -1,8 +1,9 @@
-// 4. Fee summary: the app's monthly summary (settleMonth in src/services/fees.ts) over a month
-// of 10,000 and of 100,000 assignments, with the indexes the app creates, against one
-// hand-written driver aggregation of the same totals. Fees are stored as a settled month has
-// them (the summary then only reads); the first settlement, which computes and stores each
-// fee, is measured separately on a slice.
+// 4. Fee summary: the app's settlement of a pay period (settlePeriod in src/services/fees.ts)
+// over a month of 10,000 and of 100,000 assignments, with the indexes the app creates, against
+// one hand-written driver aggregation of the same totals over the fee ledger. The month is
+// seeded as a settled one is (fees on the assignments, their lines in feeLines: the summary
+// then only reads); the first settlement, which computes and writes each assignment's lines,
+// is measured separately on a slice.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -37,7 +38,7 @@ const TASKS = ['talk', 'training', 'co-development', 'client-pair', 'peer-group'
 
 /** Inserts a month of `n` assignments (two seats per order); fees stored except for the first `unsettled`. */
 async function seed(db, m, tariffs, n, unsettled, timeZone) {
-  const [from, to] = m.fees.monthRange(MONTH, timeZone);
+  const [from, to] = m.fees.periodRange({ id: MONTH, firstDay: `${MONTH}-01`, lastDay: `${MONTH}-30` }, timeZone);
   const span = to.getTime() - from.getTime() - 4 * 3600_000;
   const r = rng(n);
   const at = new Date();
@@ -52,6 +53,7 @@ async function seed(db, m, tariffs, n, unsettled, timeZone) {
   for (let o = 0; o < n / 2; o += BATCH / 2) {
     const orders = [];
     const assignments = [];
+    const lines = [];
     for (let k = o; k < Math.min(n / 2, o + BATCH / 2); k++) {
       const orderId = `T-2026-${String(k + 1).padStart(6, '0')}`;
       const startsAt = new Date(from.getTime() + Math.floor(r() * span));
@@ -75,15 +77,25 @@ async function seed(db, m, tariffs, n, unsettled, timeZone) {
               : x < 0.93 ? { status: 'cancelled', feePayable: true, ticketCents: r() < 0.3 ? 1250 : 0 }
                 : { status: 'cancelled', feePayable: false }),
         };
-        // A settled month: the fee as settleMonth computes and stores it.
+        // A settled month: the fee and its ledger lines as settlePeriod computes and stores them.
         const outcome = doc.status === 'cancelled' ? (doc.feePayable ? 'cancelledLate' : undefined) : doc.outcome === 'noShow' ? 'noShow' : 'held';
-        if (outcome && written >= unsettled) {
+        if (!outcome && written >= unsettled) {
+          doc.fee = { feeCents: 0, travelCents: 0, totalCents: 0, hours: 0, tariffVersion: '', computedAt: at, settledIn: MONTH, feePreference: expert.feePreference };
+        } else if (outcome && written >= unsettled) {
           const fee = m.domain.computeFee({
             taskType, date: m.time.localParts(startsAt, timeZone).date, confirmedMinutes: doc.confirmedMinutes ?? durationMinutes, outcome,
             feePreference: expert.feePreference, travelKm: doc.travelKm, ticketCents: doc.ticketCents,
           }, tariffs);
-          if (fee.ok && !(!fee.payable && fee.totalCents === 0 && fee.hours === 0)) {
-            doc.fee = { feeCents: fee.feeCents, travelCents: fee.travelCents, totalCents: fee.totalCents, hours: fee.hours, tariffVersion: fee.tariffVersion, computedAt: at };
+          if (fee.ok) {
+            doc.fee = { feeCents: fee.feeCents, travelCents: fee.travelCents, totalCents: fee.totalCents, hours: fee.hours, tariffVersion: fee.tariffVersion, computedAt: at, settledIn: MONTH, feePreference: expert.feePreference };
+            const types = tariffs[0].incomeTypes;
+            for (const l of fee.lines) {
+              lines.push({
+                _id: `${MONTH}|${doc._id}|${l.kind}|${l.incomeType}`, ...l, incomeCode: types[l.incomeType].code, incomeClass: types[l.incomeType].class, incomeName: types[l.incomeType].name,
+                period: MONTH, assignmentId: doc._id, orderId, expertId: expert._id, costCentre: orders[orders.length - 1].costCentre,
+                taskDate: m.time.localParts(startsAt, timeZone).date, taskPeriod: MONTH, adjustment: false, tariffVersion: fee.tariffVersion, createdAt: at,
+              });
+            }
           }
         }
         written++;
@@ -93,26 +105,28 @@ async function seed(db, m, tariffs, n, unsettled, timeZone) {
     const t0 = now();
     await db.collection('orders').insertMany(orders, { ordered: false });
     await db.collection('assignments').insertMany(assignments, { ordered: false });
+    if (lines.length) await db.collection('feeLines').insertMany(lines, { ordered: false });
     insertMs += now() - t0;
   }
   return { insertMs, assignments: written, from, to };
 }
 
 /**
- * The hand-written aggregation: one pipeline over the stored fees of the month. FerretDB 1.24
+ * The hand-written aggregation: one pipeline over the month's ledger lines. FerretDB 1.24
  * computes only the first accumulator of a $group (the others come back 0: checked below), so
- * the pipeline selects and projects the fees and the driver loop adds them up.
+ * the pipeline selects and projects the lines and the driver loop adds them up.
  */
-async function handWritten(db, from, to) {
-  const t = { assignments: 0, h: 0, feeCents: 0, travelCents: 0, totalCents: 0 };
-  const cursor = db.collection('assignments').aggregate([
-    { $match: { startsAt: { $gte: from, $lt: to }, fee: { $exists: true }, $or: [{ status: 'done' }, { status: 'cancelled', feePayable: true }] } },
-    { $project: { _id: 0, fee: 1 } },
+async function handWritten(db) {
+  const t = { ids: new Set(), h: 0, feeCents: 0, travelCents: 0 };
+  const cursor = db.collection('feeLines').aggregate([
+    { $match: { period: MONTH } },
+    { $project: { _id: 0, assignmentId: 1, kind: 1, cents: 1, hundredths: 1 } },
   ], { batchSize: 10_000 });
-  for await (const { fee } of cursor) {
-    t.assignments++; t.h += Math.round(fee.hours * 100); t.feeCents += fee.feeCents; t.travelCents += fee.travelCents; t.totalCents += fee.totalCents;
+  for await (const l of cursor) {
+    t.ids.add(l.assignmentId); t.h += l.hundredths;
+    if (l.kind === 'travelKm' || l.kind === 'travelTickets') t.travelCents += l.cents; else t.feeCents += l.cents;
   }
-  return { assignments: t.assignments, hours: t.h / 100, feeCents: t.feeCents, travelCents: t.travelCents, totalCents: t.totalCents };
+  return { assignments: t.ids.size, hours: t.h / 100, feeCents: t.feeCents, travelCents: t.travelCents, totalCents: t.feeCents + t.travelCents };
 }
 
 /** Whether this server computes every accumulator of one $group (FerretDB 1.24 does not). */
@@ -156,12 +170,12 @@ export async function run(ctx, opts = {}) {
     const seeded = await seed(db, m, tariffs.tariffs, n, unsettled, timeZone);
     ctx.note(`fee-summary ${label}: inserted ${seeded.assignments} assignments + ${n / 2} orders (insertMany, batches of ${BATCH}, app indexes in place) in ${round(seeded.insertMs / 1000, 1)} s.`);
     const deps = {
-      config: { timeZone, defaultLocale: 'fi' }, store, log: m.log.createLogger('silent'), tariffs: tariffs.tariffs, now: () => new Date(),
+      config: { timeZone, defaultLocale: 'fi', payPeriod: 'monthly', paymentDaysAfterPeriod: 7 }, store, log: m.log.createLogger('silent'), tariffs: tariffs.tariffs, now: () => new Date(),
     };
     if (unsettled) {
-      // First settlement of the slice without stored fees: each fee is computed and stored (one update each).
+      // First settlement of the slice without stored fees: each assignment's lines are computed and written.
       const t0 = now();
-      await m.fees.settleMonth(deps, MONTH);
+      await m.fees.settlePeriod(deps, MONTH);
       const firstMs = now() - t0;
       const stored = await db.collection('assignments').countDocuments({ fee: { $exists: true } });
       ctx.note(`fee-summary ${label}: a first settlement that had to compute and store ${unsettled} fees took ${round(firstMs / 1000, 1)} s (${stored} assignments now carry a fee); ` +
@@ -169,15 +183,16 @@ export async function run(ctx, opts = {}) {
     }
     const cpu = cpuMeter({ ferretdb: ctx.dbPid, bench: process.pid });
     const t1 = now();
-    const app = await m.fees.settleMonth(deps, MONTH);
+    const app = await m.fees.settlePeriod(deps, MONTH);
+    if (!app.ok) throw new Error(`settlePeriod ${MONTH}: ${app.reason}`);
     const appMs = now() - t1;
     const t2 = now();
-    const hand = await handWritten(db, seeded.from, seeded.to);
+    const hand = await handWritten(db);
     const handMs = now() - t2;
     const cpuText = cpu();
     const totals = app.summary.totals;
     const ok = same(totals, hand);
-    ctx.note(`fee-summary ${label}: settleMonth ${round(appMs, 0)} ms (${totals.assignments} payable assignments, ${totals.totalCents} cents), hand-written aggregation ${round(handMs, 0)} ms ` +
+    ctx.note(`fee-summary ${label}: settlePeriod ${round(appMs, 0)} ms (${totals.assignments} payable assignments, ${totals.totalCents} cents), hand-written aggregation ${round(handMs, 0)} ms ` +
       `(${hand?.assignments} assignments, ${hand?.totalCents} cents): totals ${ok ? 'equal' : `DIFFER ${JSON.stringify(totals)} vs ${JSON.stringify(hand)}`}. ${cpuText}.`);
     const ratio = appMs / handMs;
     figures.push({

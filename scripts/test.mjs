@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url);
 const { ensureFerretDbBinary } = require('./lib/ferretdb.cjs');
 
 const args = process.argv.slice(2);
-if (!process.env.MONGODB_URI) ensureFerretDbBinary(say);
+if (!process.env.MONGODB_URI) await ensureFerretDbBinary(say);
 const wantsE2e = args.length === 0 || args.some((a) => a.includes('e2e'));
 if (wantsE2e && !process.env.SKIP_E2E) await ensureChromium(say);
 

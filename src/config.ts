@@ -84,6 +84,10 @@ export const envSchema = z
     /** Order forms one user may submit per minute, across all instances; 0 = no limit. */
     ORDER_SUBMITS_PER_MINUTE: positiveInt(5, 1000),
     FEE_TARIFF_FILE: optionalText,
+    /** Fees are settled per calendar month, or twice a month (1st–15th, 16th–last). */
+    PAY_PERIOD: z.enum(['monthly', 'semimonthly']).default('monthly'),
+    /** The payment date is this many days after the period's last day (a banking day at the latest). */
+    PAYMENT_DAYS_AFTER_PERIOD: z.coerce.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(1).max(60).default(7),
     REMINDER_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('09:00'),
     // At most 30: the alert is sent once per order by its outbox key, and delivered outbox
     // records are cleaned after 30 days; a longer window would alert again after that.
@@ -134,6 +138,8 @@ export interface Config {
   digestTime: string;
   /** Fee tariff JSON; default config/fee-tariff.json. */
   feeTariffFile?: string;
+  payPeriod: Env['PAY_PERIOD'];
+  paymentDaysAfterPeriod: number;
   reminderTime: string;
   unfilledAlertDays: number;
   feedbackRetentionDays: number;
@@ -185,6 +191,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       orderSubmitsPerMinute: e.ORDER_SUBMITS_PER_MINUTE,
       digestTime: e.DIGEST_TIME,
       feeTariffFile: e.FEE_TARIFF_FILE,
+      payPeriod: e.PAY_PERIOD,
+      paymentDaysAfterPeriod: e.PAYMENT_DAYS_AFTER_PERIOD,
       reminderTime: e.REMINDER_TIME,
       unfilledAlertDays: e.UNFILLED_ALERT_DAYS,
       feedbackRetentionDays: e.FEEDBACK_RETENTION_DAYS,

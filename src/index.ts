@@ -1,3 +1,4 @@
+import { MovableClock } from './clock';
 import { parseConfig, Config } from './config';
 import { createServer } from './http/server';
 import { createLogger, Logger } from './log';
@@ -11,8 +12,7 @@ import { cleanupJob } from './jobs/cleanup';
 import { digestJob } from './jobs/digest';
 import { expertReviewsJob } from './jobs/expertReviews';
 import { feesJob } from './jobs/fees';
-import { DEFAULT_TARIFF_FILE, readTariffFile, tariffRowLookup } from './services/fees';
-import { setFeeLookup } from './services/fees-view';
+import { DEFAULT_TARIFF_FILE, readTariffFile } from './services/fees';
 import { reportUndeliverable } from './services/undeliverable';
 import { waveJob } from './jobs/waves';
 import { OutboxSender } from './messaging/sender';
@@ -30,6 +30,8 @@ export interface RunningBot {
   sender: OutboxSender;
   scheduler: Scheduler;
   deps: ServiceDeps;
+  /** The bot's clock; `advance` is offered to coordinators only in local mode. */
+  clock: MovableClock;
   stop(): Promise<void>;
 }
 
@@ -38,10 +40,12 @@ export interface RunningBot {
  * once; /readyz says 503 until the database answers and its indexes exist, and the
  * driver reconnects by itself when the database comes back.
  */
-export async function startBot(config: Config, log: Logger = createLogger(config.logLevel), o: { now?: () => Date } = {}): Promise<RunningBot> {
+export async function startBot(config: Config, log: Logger = createLogger(config.logLevel), o: { now?: () => Date; clock?: MovableClock } = {}): Promise<RunningBot> {
+  // The one clock of the use cases, routes and jobs; tests pass their own time (time is a dependency).
+  const injected = o.now;
+  const clock = o.clock ?? new MovableClock(injected ? () => injected().getTime() : Date.now);
   const tariffFile = readTariffFile(config.feeTariffFile ?? DEFAULT_TARIFF_FILE);
   if (!tariffFile.ok) throw new Error(tariffFile.errors.join('; '));
-  setFeeLookup(tariffRowLookup(tariffFile.tariffs, config.timeZone));
   const database = openDatabase(config.mongodbUri, config.mongodbDb);
   const store = createStore(database.db);
   let indexesReady = false;
@@ -75,8 +79,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     log,
     catalog: DEFAULT_CATALOG,
     tariffs: tariffFile.tariffs,
-    // The one clock of the use cases and routes; tests pass their own (time is a dependency).
-    now: o.now ?? (() => new Date()),
+    now: () => clock.now(),
     rng: Math.random,
     personalChats: transport,
     postman: {
@@ -84,13 +87,15 @@ export async function startBot(config: Config, log: Logger = createLogger(config
         // A large fan-out is queued in slices, waking the sender after each: it starts
         // delivering the first ones while the rest is written.
         for (const slice of fanOutSlices(items)) {
+          // The system clock, not the bot's: the sender delivers by it (a moved clock
+          // would otherwise hold back every message until the real time catches up).
           await store.outbox.enqueue(slice, new Date());
           sender.wake(slice.map((i) => i.conversationId));
         }
       },
     },
   };
-  const scheduler = new Scheduler({ repo: store.jobRuns, timeZone: config.timeZone, log });
+  const scheduler = new Scheduler({ repo: store.jobRuns, timeZone: config.timeZone, log, now: deps.now, offsetMs: () => clock.offsetMs() });
   scheduler.register(waveJob(deps));
   scheduler.register(digestJob(deps));
   scheduler.register(feesJob(deps));
@@ -98,7 +103,8 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   scheduler.register(remindersJob(deps));
   scheduler.register(cleanupJob(deps));
   scheduler.register(expertReviewsJob(deps));
-  const app = createApp(adapter, { ...deps, scheduler });
+  // Moving the clock is for a local demo or test only: never where Teams talks to the bot.
+  const app = createApp(adapter, { ...deps, scheduler, timeTravel: config.localMode ? clock : undefined });
   void preparing.then(() => {
     if (stopped) return;
     sender.start();
@@ -124,6 +130,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     sender,
     scheduler,
     deps,
+    clock,
     async stop() {
       stopped = true;
       server.close();

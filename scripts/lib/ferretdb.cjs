@@ -34,14 +34,15 @@ function works(bin) {
 }
 
 /**
- * Returns the path of a working ferretdb binary, installing it on first use.
- * `go install …@v1.24.2` is tried first. A binary built from the published module has no
- * build/version/version.txt and panics at start ("Invalid build/version/version.txt"), and
- * some Go proxies refuse the module's version list that `go install` asks for; in both cases
- * the module is downloaded by version, the version file the upstream error message asks for
- * is written, and the same command is built with `go build`.
+ * Resolves to the path of a working ferretdb binary, building it on first use (once per
+ * machine: the binary is cached per user). A binary built by `go install` from the published
+ * module has no build/version/version.txt and panics at start ("Invalid build/version/
+ * version.txt"), so the module is downloaded by version, the version file the upstream error
+ * message asks for is written, and the command is built with `go build`. The build shows real
+ * progress (packages compiled of those to compile, with the time left measured as it goes), and
+ * a second process that needs the binary meanwhile waits for this build instead of starting one.
  */
-function ensureFerretDbBinary(log = () => {}) {
+async function ensureFerretDbBinary(log = () => {}) {
   if (process.env.FERRETDB_BIN) {
     if (!works(process.env.FERRETDB_BIN)) throw new Error(`FERRETDB_BIN=${process.env.FERRETDB_BIN} does not run`);
     return process.env.FERRETDB_BIN;
@@ -50,32 +51,112 @@ function ensureFerretDbBinary(log = () => {}) {
   const bin = path.join(dir, 'ferretdb');
   if (works(bin)) return bin;
   fs.mkdirSync(dir, { recursive: true });
-  const go = goBinary();
-  log(`Installing FerretDB ${VERSION} into ${dir} (once; takes a minute or two)…`);
-  const env = { ...process.env, GOBIN: dir, GOFLAGS: '-buildvcs=false' };
-  const install = spawnSync(go, ['install', `${MODULE}/cmd/ferretdb@${VERSION}`], { env, encoding: 'utf8' });
-  if (install.status === 0 && works(bin)) return bin;
+  const release = await buildLock(dir, bin, log);
+  if (!release) return bin; // another process built it meanwhile
+  try {
+    if (works(bin)) return bin;
+    await buildFerretDb(goBinary(), dir, bin, log);
+    return bin;
+  } finally {
+    release();
+  }
+}
 
-  const dl = spawnSync(go, ['mod', 'download', '-json', `${MODULE}@${VERSION}`], {
-    env, encoding: 'utf8', cwd: os.tmpdir(),
+/**
+ * One build per machine at a time: a lock directory holding the builder's pid. Resolves to a
+ * release function, or to null when another process finished the build while this one waited.
+ */
+async function buildLock(dir, bin, log) {
+  const lock = path.join(dir, '.build-lock');
+  let told = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    let pid = NaN;
+    try { pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8')); } catch { /* being written */ }
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+      fs.rmSync(lock, { recursive: true, force: true }); // its builder died
+      continue;
+    }
+    if (!told) {
+      log(`The local database (FerretDB ${VERSION}) is being built by another process${Number.isInteger(pid) ? ` (pid ${pid})` : ''}; waiting for it…`);
+      told = true;
+    }
+    await sleep(2000);
+    if (works(bin)) return null;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a command; resolves with its output, rejects with its last lines. `onLine` sees stderr lines as they come. */
+function run(cmd, args, opts, onLine) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let partial = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => {
+      err = (err + d).slice(-8000);
+      if (!onLine) return;
+      const lines = (partial + d).split('\n');
+      partial = lines.pop();
+      for (const line of lines) if (line.trim()) onLine(line.trim());
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err.trim()}`))));
   });
-  if (dl.status !== 0) throw new Error(`could not download FerretDB: ${dl.stderr || dl.stdout}`);
-  const moduleDir = JSON.parse(dl.stdout).Dir;
+}
+
+function minutes(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 90 ? `${s} s` : `${Math.round(s / 60)} min`;
+}
+
+async function buildFerretDb(go, dir, bin, log) {
+  const t0 = Date.now();
+  const env = { ...process.env, GOBIN: dir, GOFLAGS: '-buildvcs=false' };
+  log(`Building the local database (FerretDB ${VERSION}) into ${dir}. This happens once per machine.`);
+  log('  1/3 downloading its source…');
+  const moduleDir = JSON.parse(await run(go, ['mod', 'download', '-json', `${MODULE}@${VERSION}`], { env, cwd: os.tmpdir() })).Dir;
   const src = fs.mkdtempSync(path.join(os.tmpdir(), 'ferretdb-src-'));
   try {
     fs.cpSync(moduleDir, src, { recursive: true });
     for (const f of walk(src)) fs.chmodSync(f, 0o755);
     fs.writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${VERSION}\n`);
-    const build = spawnSync(go, ['build', '-trimpath', '-o', bin, './cmd/ferretdb'], {
-      env, cwd: src, encoding: 'utf8',
+    log('  2/3 downloading its dependencies and listing what to compile…');
+    // The packages `go build` will compile: those not already in Go's build cache.
+    const listed = await run(go, ['list', '-trimpath', '-deps', '-f', '{{if .Stale}}{{.ImportPath}}{{end}}', './cmd/ferretdb'], { env, cwd: src });
+    const total = Math.max(1, listed.split('\n').filter((l) => l.trim()).length);
+    log(`  3/3 compiling ${total} package${total === 1 ? "" : "s"} with ${os.cpus().length} CPU core(s); progress below (time left is measured as it goes).`);
+    let done = 0;
+    let lastShown = 0;
+    const tBuild = Date.now();
+    await run(go, ['build', '-v', '-trimpath', '-o', bin, './cmd/ferretdb'], { env, cwd: src }, (line) => {
+      // `go build -v` names each package as it is compiled; "# pkg" and other lines are not packages.
+      if (!/^[\w.-]+(\/[\w.~+-]+)*$/.test(line)) return;
+      done = Math.min(total, done + 1);
+      const now = Date.now();
+      if (now - lastShown < 10000 && done !== total) return;
+      lastShown = now;
+      const elapsed = now - tBuild;
+      const left = done >= 5 ? ` — about ${minutes((elapsed / done) * (total - done))} left` : '';
+      log(`      ${done}/${total} packages (${Math.round((100 * done) / total)}%) after ${minutes(elapsed)}${left}`);
     });
-    if (build.status !== 0 || !works(bin)) {
-      throw new Error(`could not build FerretDB: ${build.stderr}`);
-    }
+    if (done < total) log(`      ${total}/${total} packages (100%) after ${minutes(Date.now() - tBuild)}`);
+    if (!works(bin)) throw new Error(`the built ${bin} does not run`);
+    log(`Local database built in ${minutes(Date.now() - t0)}; later starts reuse it.`);
+  } catch (error) {
+    throw new Error(`could not build FerretDB: ${error.message}`);
   } finally {
     fs.rmSync(src, { recursive: true, force: true });
   }
-  return bin;
 }
 
 function* walk(dir) {
@@ -117,7 +198,7 @@ function alive(pid) {
  * `npm start` twice is harmless. Resolves when it accepts connections.
  */
 async function startFerretDb({ dataDir, port, reuse = false, log = () => {} }) {
-  const bin = ensureFerretDbBinary(log);
+  const bin = await ensureFerretDbBinary(log);
   fs.mkdirSync(dataDir, { recursive: true });
   const stateFile = path.join(dataDir, 'ferretdb.json');
   if (reuse && fs.existsSync(stateFile)) {
@@ -171,4 +252,20 @@ function handle(child, port, pid, stateFile, started) {
   };
 }
 
-module.exports = { ensureFerretDbBinary, startFerretDb, freePort, VERSION };
+/**
+ * Stops the server `startFerretDb({ reuse: true })` left running for `dataDir` (`npm run
+ * db:stop`). Resolves to { pid } when one was stopped, null when none was running.
+ */
+async function stopFerretDb(dataDir) {
+  const stateFile = path.join(dataDir, 'ferretdb.json');
+  if (!fs.existsSync(stateFile)) return null;
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  if (!alive(state.pid) || !(await canConnect(state.port))) {
+    fs.rmSync(stateFile, { force: true });
+    return null;
+  }
+  await handle(null, state.port, state.pid, stateFile, false).stop();
+  return { pid: state.pid };
+}
+
+module.exports = { ensureFerretDbBinary, startFerretDb, stopFerretDb, freePort, VERSION };

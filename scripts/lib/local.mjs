@@ -33,7 +33,9 @@ export async function ensureDatabase() {
 }
 
 export function startBotProcess(env) {
-  const child = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist', 'index.js')], {
+  // DEP0111: restify loads spdy (HTTP/2, unused here), whose http-deceiver reads
+  // process.binding('http_parser') at load: a warning about a dependency, twice at each start.
+  const child = spawn(process.execPath, ['--enable-source-maps', '--disable-warning=DEP0111', path.join(root, 'dist', 'index.js')], {
     cwd: root, env, stdio: 'inherit',
   });
   return child;
@@ -51,4 +53,16 @@ export async function waitForBot(port, child, timeoutMs = 30000) {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('the bot did not start in time');
+}
+
+/** Resolves when /readyz says the database answers and its indexes exist. */
+export async function waitForReady(port, child, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the bot exited with code ${child.exitCode}`);
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    if (res?.ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the bot did not reach its database in time');
 }

@@ -1,5 +1,5 @@
 // Microsoft 365 Agents Playground (the local Teams client, @microsoft/m365agentsplayground) as a
-// child process for the e2e tests. See test/e2e/support/PLAYGROUND-NOTES.md for what it can do.
+// child process, for `npm start` (three of them, one per role) and the e2e tests. See test/e2e/support/PLAYGROUND-NOTES.md for what it can do.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -34,7 +34,7 @@ function portTaken(port) {
  * The old current user becomes a plain user; the personal chat gets an id of its own per user,
  * as in Teams. `who` matches a user's name, id or aadObjectId.
  */
-function configForUser(configPath, who, dir) {
+function configForUser(configPath, who, dir, editConfig = (c) => c) {
   let YAML;
   try {
     YAML = createRequire(import.meta.url)('yaml');
@@ -51,8 +51,9 @@ function configForUser(configPath, who, dir) {
     cfg.currentUser = user;
     cfg.personalChat = { id: `a:1${user.aadObjectId}` };
   }
+  const edited = editConfig(cfg);
   const file = path.join(dir, '.m365agentsplayground.yml');
-  fs.writeFileSync(file, YAML.stringify(cfg));
+  fs.writeFileSync(file, YAML.stringify(edited));
   return file;
 }
 
@@ -66,6 +67,8 @@ function configForUser(configPath, who, dir) {
  *                                there. Default: a fresh temp dir (keeps devTools/ out of the repo).
  * @param {string} [o.configPath] mock tenant (users, chats, team); default the repo's .m365agentsplayground.yml
  * @param {string} [o.currentUser] name/id/aadObjectId of the config user the UI should act as
+ * @param {(cfg: object) => object} [o.editConfig] changes the config copy made for `currentUser`
+ *                                (e.g. a team and group chat of this window's own; see scripts/lib/demo.mjs)
  * @param {'msteams'|'directline'|'webchat'|'emulator'|'agents'} [o.channelId='msteams']
  * @param {boolean} [o.recordEvents=false] `--er`: record every activity both ways (incl. ones to
  *                                conversations the page does not show) to `eventsFile`; read with readEvents()
@@ -74,12 +77,29 @@ function configForUser(configPath, who, dir) {
  * @returns {Promise<{ url: string, port: number, serviceUrl: string, logFile: string, eventsFile: string|undefined,
  *   configPath: string|undefined, pid: number, readEvents(): object[], stop(): Promise<void> }>}
  */
-export async function startPlayground({
+export async function startPlayground(options = {}) {
+  // The fixed ports lie in Linux's ephemeral range: a connection elsewhere on the machine can
+  // hold one for a moment, and the Playground then silently moves to a random port. Retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPlaygroundOnce(options);
+    } catch (error) {
+      if (!(error instanceof PortMovedError) || attempt >= 4) throw error;
+      options.log?.(`${error.message}; trying port ${options.port} again`);
+      await sleep(500 * attempt);
+    }
+  }
+}
+
+class PortMovedError extends Error {}
+
+async function startPlaygroundOnce({
   botEndpoint,
   port = 56150,
   cwd,
   configPath,
   currentUser,
+  editConfig,
   channelId = 'msteams',
   recordEvents = false,
   log = () => {},
@@ -99,7 +119,7 @@ export async function startPlayground({
   fs.mkdirSync(workDir, { recursive: true });
   if (currentUser) {
     if (!configPath) throw new Error('startPlayground({ currentUser }) needs a config file');
-    configPath = configForUser(configPath, currentUser, fs.mkdtempSync(path.join(os.tmpdir(), 'agentsplayground-cfg-')));
+    configPath = configForUser(configPath, currentUser, fs.mkdtempSync(path.join(os.tmpdir(), 'agentsplayground-cfg-')), editConfig);
   }
   const logFile = path.join(workDir, 'devTools', 'm365agentsplayground.log');
   const eventsFile = recordEvents ? path.join(workDir, 'devTools', 'events_recording.log') : undefined;
@@ -155,7 +175,7 @@ export async function startPlayground({
     for (;;) {
       if (hasExited) throw new Error(`Agents Playground exited before it was ready:\n${output.trim()}`);
       if (listenedOn !== undefined && listenedOn !== port) {
-        throw new Error(`Agents Playground took port ${listenedOn} instead of ${port} (port was taken meanwhile)`);
+        throw new PortMovedError(`Agents Playground took port ${listenedOn} instead of ${port} (port was taken meanwhile)`);
       }
       if (Date.now() > deadline) throw new Error(`Agents Playground did not answer on ${url} within ${timeoutMs} ms:\n${output.trim()}`);
       const [page, ping] = await Promise.all([

@@ -1,18 +1,32 @@
 import type { Locale } from './types';
+import { IncomeLine, IncomeType, LINE_KINDS, LineKind } from './fees';
 
-/** One assignment's stored fee, as the monthly summary reads it. */
-export interface FeeRecord {
-  expertId: string;
-  expertName: string;
-  costCentre: string;
+/**
+ * One line of a settlement (the fee ledger): what one assignment adds to one pay period for
+ * one income type. A settlement's lines are the payroll file; an adjustment is a line of a
+ * later period for a task of an earlier one (a late answer, or a task settled late).
+ */
+export interface SettlementLine extends IncomeLine {
+  /** The pay period whose settlement this line belongs to. */
+  period: string;
+  assignmentId: string;
   orderId: string;
-  date: string;
-  hours: number;
-  feeCents: number;
-  travelCents: number;
-  totalCents: number;
-  volunteer: boolean;
+  expertId: string;
+  /** Who pays: the ordering unit's cost centre, cancellations and no-shows included. */
+  costCentre: string;
+  /** The task's day and its pay period. */
+  taskDate: string;
+  taskPeriod: string;
+  /** The task belongs to an earlier period than the line: an adjustment of that period. */
+  adjustment: boolean;
+  /** Snapshot of the income type when settled (a later tariff does not rewrite paid lines). */
+  incomeCode: string | null;
+  incomeClass: IncomeType['class'];
+  incomeName: IncomeType['name'];
+  tariffVersion: string;
 }
+
+const isTravel = (k: LineKind) => k === 'travelKm' || k === 'travelTickets';
 
 export interface ExpertLine {
   expertId: string;
@@ -22,55 +36,63 @@ export interface ExpertLine {
   feeCents: number;
   travelCents: number;
   totalCents: number;
+  /** Net of the adjustment lines (included in the other figures). */
+  adjustmentCents: number;
 }
 
 export interface CostCentreLine {
   costCentre: string;
   assignments: number;
   hours: number;
-  feeCents: number;
-  travelCents: number;
   totalCents: number;
+  /** Fees kept for late cancellations and no-shows, charged to this cost centre. */
+  cancellationCents: number;
 }
 
-export interface MonthSummary {
-  month: string;
+export interface SettlementSummary {
+  period: string;
   perExpert: ExpertLine[];
   perCostCentre: CostCentreLine[];
-  totals: { assignments: number; hours: number; feeCents: number; travelCents: number; totalCents: number };
+  totals: { assignments: number; hours: number; feeCents: number; travelCents: number; totalCents: number; adjustmentLines: number; adjustmentCents: number };
 }
 
-/** Hours are summed in hundredths as integers, so totals reconcile exactly with the records. */
-const hundredths = (h: number) => Math.round(h * 100);
-
 /**
- * Sums stored fees per expert, per cost centre and in total. With `month` (YYYY-MM) only the
- * records dated in it count; without, all records given do (the caller chose them).
+ * Sums a settlement's lines per expert, per cost centre and in total. Hours are summed in
+ * hundredths and money in cents, as integers, so the totals reconcile exactly with the lines.
+ * An assignment counts once however many lines it has.
  */
-export function summarizeMonth(records: readonly FeeRecord[], month?: string): MonthSummary {
-  const mm = month === undefined ? null : /^\d{4}-(\d{2})$/.exec(month);
-  if (month !== undefined && (!mm || Number(mm[1]) < 1 || Number(mm[1]) > 12)) throw new RangeError(`month must be YYYY-MM, got ${JSON.stringify(month)}`);
-  const inMonth = month === undefined ? records : records.filter((x) => x.date.slice(0, 7) === month && x.date[7] === '-');
-  const experts = new Map<string, ExpertLine & { h: number }>();
-  const centres = new Map<string, CostCentreLine & { h: number }>();
-  const totals = { assignments: 0, h: 0, feeCents: 0, travelCents: 0, totalCents: 0 };
-  for (const r of inMonth) {
-    const e = experts.get(r.expertId) ?? { expertId: r.expertId, expertName: r.expertName, assignments: 0, hours: 0, h: 0, feeCents: 0, travelCents: 0, totalCents: 0 };
-    e.assignments++; e.h += hundredths(r.hours); e.feeCents += r.feeCents; e.travelCents += r.travelCents; e.totalCents += r.totalCents;
-    experts.set(r.expertId, e);
-    const c = centres.get(r.costCentre) ?? { costCentre: r.costCentre, assignments: 0, hours: 0, h: 0, feeCents: 0, travelCents: 0, totalCents: 0 };
-    c.assignments++; c.h += hundredths(r.hours); c.feeCents += r.feeCents; c.travelCents += r.travelCents; c.totalCents += r.totalCents;
-    centres.set(r.costCentre, c);
-    totals.assignments++; totals.h += hundredths(r.hours); totals.feeCents += r.feeCents; totals.travelCents += r.travelCents; totals.totalCents += r.totalCents;
+export function summarizeSettlement(period: string, lines: readonly SettlementLine[], nameOf: (expertId: string) => string): SettlementSummary {
+  type Acc = { ids: Set<string>; h: number; fee: number; travel: number; adj: number; cancel: number };
+  const acc = () => ({ ids: new Set<string>(), h: 0, fee: 0, travel: 0, adj: 0, cancel: 0 });
+  const add = (a: Acc, l: SettlementLine) => {
+    a.ids.add(l.assignmentId);
+    a.h += l.hundredths;
+    if (isTravel(l.kind)) a.travel += l.cents; else a.fee += l.cents;
+    if (l.adjustment) a.adj += l.cents;
+    if (l.kind === 'lateCancellation' || l.kind === 'noShow') a.cancel += l.cents;
+  };
+  const experts = new Map<string, Acc>();
+  const centres = new Map<string, Acc>();
+  const total = acc();
+  let adjustmentLines = 0;
+  for (const l of lines) {
+    if (l.period !== period) continue;
+    if (!experts.has(l.expertId)) experts.set(l.expertId, acc());
+    if (!centres.has(l.costCentre)) centres.set(l.costCentre, acc());
+    add(experts.get(l.expertId)!, l);
+    add(centres.get(l.costCentre)!, l);
+    add(total, l);
+    if (l.adjustment) adjustmentLines++;
   }
-  const months = new Set(inMonth.map((r) => r.date.slice(0, 7)));
   const collator = new Intl.Collator('fi');
   return {
-    // Without a month asked for: the records' one month, or '' when they span several.
-    month: month ?? (months.size === 1 ? [...months][0] : ''),
-    perExpert: [...experts.values()].map(({ h, ...e }) => ({ ...e, hours: h / 100 })).sort((a, b) => collator.compare(a.expertName, b.expertName) || a.expertId.localeCompare(b.expertId)),
-    perCostCentre: [...centres.values()].map(({ h, ...c }) => ({ ...c, hours: h / 100 })).sort((a, b) => collator.compare(a.costCentre, b.costCentre)),
-    totals: { assignments: totals.assignments, hours: totals.h / 100, feeCents: totals.feeCents, travelCents: totals.travelCents, totalCents: totals.totalCents },
+    period,
+    perExpert: [...experts].map(([expertId, a]) => ({
+      expertId, expertName: nameOf(expertId), assignments: a.ids.size, hours: a.h / 100, feeCents: a.fee, travelCents: a.travel, totalCents: a.fee + a.travel, adjustmentCents: a.adj,
+    })).sort((a, b) => collator.compare(a.expertName, b.expertName) || a.expertId.localeCompare(b.expertId)),
+    perCostCentre: [...centres].map(([costCentre, a]) => ({ costCentre, assignments: a.ids.size, hours: a.h / 100, totalCents: a.fee + a.travel, cancellationCents: a.cancel }))
+      .sort((a, b) => collator.compare(a.costCentre, b.costCentre)),
+    totals: { assignments: total.ids.size, hours: total.h / 100, feeCents: total.fee, travelCents: total.travel, totalCents: total.fee + total.travel, adjustmentLines, adjustmentCents: total.adj },
   };
 }
 
@@ -94,39 +116,55 @@ export function csvText(value: string): string {
   return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-const HEADERS: Record<Locale, { expert: string[]; centre: string[]; total: string }> = {
-  fi: {
-    expert: ['Kokemusasiantuntija', 'Tunniste', 'Toimeksiantoja', 'Tunnit', 'Palkkio (€)', 'Matkakorvaus (€)', 'Yhteensä (€)'],
-    centre: ['Kustannuspaikka', 'Toimeksiantoja', 'Tunnit', 'Yhteensä (€)'],
-    total: 'Yhteensä',
-  },
-  sv: {
-    expert: ['Erfarenhetsexpert', 'Identifierare', 'Uppdrag', 'Timmar', 'Arvode (€)', 'Reseersättning (€)', 'Totalt (€)'],
-    centre: ['Kostnadsställe', 'Uppdrag', 'Timmar', 'Totalt (€)'],
-    total: 'Totalt',
-  },
-  en: {
-    expert: ['Expert by experience', 'Id', 'Assignments', 'Hours', 'Fee (€)', 'Travel (€)', 'Total (€)'],
-    centre: ['Cost centre', 'Assignments', 'Hours', 'Total (€)'],
-    total: 'Total',
-  },
+const HEADERS: Record<Locale, string[]> = {
+  fi: ['Maksupäivä', 'Palkkakausi', 'Kokemusasiantuntija', 'Tunniste', 'Tulolaji', 'Tulolajikoodi', 'Peruste', 'Kustannuspaikka', 'Toimeksiantoja', 'Tunnit', 'Km', 'Määrä (€)', 'Oikaisu kaudelle'],
+  sv: ['Betalningsdag', 'Löneperiod', 'Erfarenhetsexpert', 'Identifierare', 'Inkomstslag', 'Inkomstslagskod', 'Grund', 'Kostnadsställe', 'Uppdrag', 'Timmar', 'Km', 'Belopp (€)', 'Korrigering för period'],
+  en: ['Payment date', 'Pay period', 'Expert by experience', 'Id', 'Income type', 'Income type code', 'Basis', 'Cost centre', 'Assignments', 'Hours', 'Km', 'Amount (€)', 'Adjusts period'],
 };
 
+const BASIS: Record<Locale, Record<LineKind, string>> = {
+  fi: { fee: 'Tehtävä', lateCancellation: 'Myöhäinen peruutus', noShow: 'Asiakas ei saapunut', travelKm: 'Matkakorvaus, km', travelTickets: 'Matkakorvaus, liput' },
+  sv: { fee: 'Uppdrag', lateCancellation: 'Sen avbokning', noShow: 'Klienten kom inte', travelKm: 'Reseersättning, km', travelTickets: 'Reseersättning, biljetter' },
+  en: { fee: 'Task', lateCancellation: 'Late cancellation', noShow: 'Client did not come', travelKm: 'Travel, km', travelTickets: 'Travel, tickets' },
+};
+
+/** "15.11.2026": a date cell Finnish Excel reads as a date. */
+function dateCell(day: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return `${d}.${m}.${y}`;
+}
+
 /**
- * The payroll file: UTF-8 with BOM, `;` separated, CRLF, decimal comma — what Finnish Excel
- * opens correctly by double-click. The locale changes the header words only: the numbers keep
- * the decimal comma in every locale, because the file goes to the county's payroll.
+ * The payroll file of one settlement: one row per person × income type × basis × cost centre
+ * (and, for adjustments, the period adjusted), travel on rows of its own, the payment date
+ * on every row. UTF-8 with BOM, `;`, CRLF, decimal comma: what Finnish Excel opens by
+ * double-click; data rows only, so that payroll can import it. Text cells are guarded against
+ * formulas; amounts of adjustments may be negative numbers.
  */
-export function payrollCsv(s: MonthSummary, locale: Locale = 'fi'): string {
-  const h = HEADERS[locale] ?? HEADERS.fi;
-  const rows: string[][] = [
-    h.expert.map(csvText),
-    ...s.perExpert.map((e) => [csvText(e.expertName), csvText(e.expertId), String(e.assignments), decimalHours(e.hours), euros(e.feeCents), euros(e.travelCents), euros(e.totalCents)]),
-    [],
-    h.centre.map(csvText),
-    ...s.perCostCentre.map((c) => [csvText(c.costCentre), String(c.assignments), decimalHours(c.hours), euros(c.totalCents)]),
-    [],
-    [csvText(h.total), '', String(s.totals.assignments), decimalHours(s.totals.hours), euros(s.totals.feeCents), euros(s.totals.travelCents), euros(s.totals.totalCents)],
+export function payrollCsv(period: string, paymentDay: string, lines: readonly SettlementLine[], nameOf: (expertId: string) => string, locale: Locale = 'fi'): string {
+  type Row = { expertId: string; kind: LineKind; incomeType: string; code: string | null; name: string; costCentre: string; adjusts: string; ids: Set<string>; h: number; km: number; cents: number };
+  const rows = new Map<string, Row>();
+  for (const l of lines) {
+    if (l.period !== period) continue;
+    const adjusts = l.adjustment ? l.taskPeriod : '';
+    const key = JSON.stringify([l.expertId, l.kind, l.incomeType, l.costCentre, adjusts]);
+    const r = rows.get(key) ?? { expertId: l.expertId, kind: l.kind, incomeType: l.incomeType, code: l.incomeCode, name: l.incomeName[locale] ?? l.incomeName.fi, costCentre: l.costCentre, adjusts, ids: new Set<string>(), h: 0, km: 0, cents: 0 };
+    r.ids.add(l.assignmentId); r.h += l.hundredths; r.km += l.kmHundredths; r.cents += l.cents;
+    rows.set(key, r);
+  }
+  const collator = new Intl.Collator('fi');
+  const sorted = [...rows.values()]
+    // A volunteer's fee line carries hours but no money: nothing for payroll.
+    .filter((r) => r.cents !== 0)
+    .sort((a, b) => collator.compare(nameOf(a.expertId), nameOf(b.expertId)) || a.expertId.localeCompare(b.expertId) ||
+      a.adjusts.localeCompare(b.adjusts) || LINE_KINDS.indexOf(a.kind) - LINE_KINDS.indexOf(b.kind) || a.incomeType.localeCompare(b.incomeType) || collator.compare(a.costCentre, b.costCentre));
+  const basis = BASIS[locale] ?? BASIS.fi;
+  const out: string[][] = [
+    (HEADERS[locale] ?? HEADERS.fi).map(csvText),
+    ...sorted.map((r) => [
+      dateCell(paymentDay), csvText(period), csvText(nameOf(r.expertId)), csvText(r.expertId), csvText(r.name), r.code ?? '', csvText(basis[r.kind]), csvText(r.costCentre),
+      String(r.ids.size), euros(r.h), r.km === 0 ? '' : euros(r.km), euros(r.cents), csvText(r.adjusts),
+    ]),
   ];
-  return `\uFEFF${rows.map((r) => r.join(';')).join('\r\n')}\r\n`;
+  return `\uFEFF${out.map((r) => r.join(';')).join('\r\n')}\r\n`;
 }

@@ -18,10 +18,26 @@ export function isIsoDay(s: string): boolean {
 
 const isoDate = z.string().refine(isIsoDay, 'must be a calendar date YYYY-MM-DD');
 
+/** An Incomes Register income type code (tulolaji), three digits; null = the county's payroll must confirm it. */
+const incomeCode = z.string().regex(/^\d{3}$/, 'an Incomes Register income type code is three digits, e.g. "210"').nullable();
+
+/**
+ * An income type of the payroll file: what payroll reports the line as. `class` says how it is
+ * taxed (wage: withholding by the tax card; workCompensation: työkorvaus; expense: a
+ * tax-free reimbursement), `code` the Incomes Register income type, `name` what people read.
+ */
+const incomeTypeSchema = z.object({
+  class: z.enum(['wage', 'workCompensation', 'expense']),
+  code: incomeCode,
+  name: z.object({ fi: z.string().min(1), sv: z.string().min(1), en: z.string().min(1) }).strict(),
+}).strict();
+
 const rowSchema = z.object({
   taskType: z.string().min(1),
   kind: z.enum(['perTime', 'perHour', 'package']),
   amountCents: z.number().int().min(0),
+  /** The income type this task's fee is paid as (an id of the tariff's incomeTypes). */
+  incomeType: z.string().min(1),
   /** The hours a package price covers (shown to the orderer); only for kind "package". */
   packageHours: z.number().positive().optional(),
   /** The most hours one assignment is paid for; only for kind "perHour". */
@@ -38,16 +54,38 @@ const tariffSchema = z.object({
   validFrom: isoDate,
   validTo: isoDate.optional(),
   currency: z.literal('EUR'),
+  incomeTypes: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'income type ids are letters, digits and -'), incomeTypeSchema),
   rows: z.array(rowSchema).min(1),
-  travel: z.object({ perKmCents: z.number().int().min(0), ticketsReimbursed: z.boolean(), maxKm: z.number().positive().optional() }).strict(),
+  travel: z.object({
+    perKmCents: z.number().int().min(0),
+    ticketsReimbursed: z.boolean(),
+    maxKm: z.number().positive().optional(),
+    /** Income types of the two travel lines (class expense): km allowance, bought tickets. */
+    kmIncomeType: z.string().min(1),
+    ticketIncomeType: z.string().min(1),
+  }).strict(),
   lateCancellationPayable: z.boolean(),
   noShowPayable: z.boolean(),
+  /** The income type of a fee kept for a late cancellation or a client's no-show; default: the task's own. */
+  lateCancellationIncomeType: z.string().min(1).optional(),
+  noShowIncomeType: z.string().min(1).optional(),
 }).strict().superRefine((t, ctx) => {
   const seen = new Set<string>();
-  for (const r of t.rows) {
+  const known = (id: string | undefined, path: (string | number)[], classes: string[]) => {
+    if (id === undefined) return;
+    const type = t.incomeTypes[id];
+    if (!type) ctx.addIssue({ code: 'custom', path, message: `income type ${id} is not in ${t.version}'s incomeTypes` });
+    else if (!classes.includes(type.class)) ctx.addIssue({ code: 'custom', path, message: `income type ${id} is ${type.class}; here it must be ${classes.join(' or ')}` });
+  };
+  for (const [i, r] of t.rows.entries()) {
     if (seen.has(r.taskType)) ctx.addIssue({ code: 'custom', path: ['rows'], message: `task type ${r.taskType} appears twice in ${t.version}` });
     seen.add(r.taskType);
+    known(r.incomeType, ['rows', i, 'incomeType'], ['wage', 'workCompensation']);
   }
+  known(t.travel.kmIncomeType, ['travel', 'kmIncomeType'], ['expense']);
+  known(t.travel.ticketIncomeType, ['travel', 'ticketIncomeType'], ['expense']);
+  known(t.lateCancellationIncomeType, ['lateCancellationIncomeType'], ['wage', 'workCompensation']);
+  known(t.noShowIncomeType, ['noShowIncomeType'], ['wage', 'workCompensation']);
   if (t.validTo && t.validTo < t.validFrom) ctx.addIssue({ code: 'custom', path: ['validTo'], message: `${t.version}: validTo before validFrom` });
 });
 
@@ -71,6 +109,7 @@ export const feeTariffFileSchema = z.object({ note: z.string().optional(), tarif
 export type FeeTariffFile = z.infer<typeof feeTariffFileSchema>;
 export type FeeTariff = z.infer<typeof tariffSchema>;
 export type TariffRow = z.infer<typeof rowSchema>;
+export type IncomeType = z.infer<typeof incomeTypeSchema>;
 
 /** Validates the parsed tariff file; errors are "path: message" lines for the start-up log. */
 export function loadTariffs(json: unknown): { ok: true; tariffs: FeeTariff[] } | { ok: false; errors: string[] } {
@@ -103,8 +142,28 @@ export interface FeeInput {
 
 export type FeeError = 'noTariff' | 'noRow' | 'invalidInput';
 
+/**
+ * What a payroll line is for. A fee kept for a late cancellation or a no-show is a line of its
+ * own (the ordering unit's cost centre pays it, and payroll sees why); travel is never mixed
+ * with pay.
+ */
+export type LineKind = 'fee' | 'lateCancellation' | 'noShow' | 'travelKm' | 'travelTickets';
+export const LINE_KINDS: readonly LineKind[] = ['fee', 'lateCancellation', 'noShow', 'travelKm', 'travelTickets'];
+
+/** One income line of an assignment: the unit of the payroll file and of adjustments. */
+export interface IncomeLine {
+  kind: LineKind;
+  /** An id of the tariff's incomeTypes. */
+  incomeType: string;
+  cents: number;
+  /** Hours in hundredths (fee lines only; 0 on travel lines). */
+  hundredths: number;
+  /** Kilometres in hundredths (travelKm only). */
+  kmHundredths: number;
+}
+
 export type FeeResult =
-  | { ok: true; feeCents: number; travelCents: number; totalCents: number; hours: number; tariffVersion: string; payable: boolean }
+  | { ok: true; feeCents: number; travelCents: number; totalCents: number; hours: number; tariffVersion: string; payable: boolean; lines: IncomeLine[] }
   | { ok: false; error: FeeError };
 
 /** Integer cents, half up: amount × minutes / 60 without floating point drift. */
@@ -159,6 +218,40 @@ export function computeFee(input: Omit<FeeInput, 'date'> & { date?: string }, ta
   const travelled = input.outcome === 'held' || input.outcome === 'noShow';
   const km = travelled ? Math.min(input.travelKm ?? 0, tariff.travel.maxKm ?? Infinity) : 0;
   const tickets = tariff.travel.ticketsReimbursed && input.outcome !== 'cancelledEarly' ? (input.ticketCents ?? 0) : 0;
-  const travelCents = kmCents(km, tariff.travel.perKmCents) + tickets;
-  return { ok: true, feeCents, travelCents, totalCents: feeCents + travelCents, hours, tariffVersion: tariff.version, payable };
+  const kmPart = kmCents(km, tariff.travel.perKmCents);
+  const travelCents = kmPart + tickets;
+  const lines: IncomeLine[] = [];
+  if (payable) {
+    // The hours count even for a volunteer (0 €): the line carries them to the summary.
+    const kind: LineKind = input.outcome === 'cancelledLate' ? 'lateCancellation' : input.outcome === 'noShow' ? 'noShow' : 'fee';
+    const incomeType = (kind === 'lateCancellation' ? tariff.lateCancellationIncomeType : kind === 'noShow' ? tariff.noShowIncomeType : undefined) ?? row.incomeType;
+    lines.push({ kind, incomeType, cents: feeCents, hundredths: Math.round(hours * 100), kmHundredths: 0 });
+  }
+  if (kmPart > 0) lines.push({ kind: 'travelKm', incomeType: tariff.travel.kmIncomeType, cents: kmPart, hundredths: 0, kmHundredths: Math.round(km * 100) });
+  if (tickets > 0) lines.push({ kind: 'travelTickets', incomeType: tariff.travel.ticketIncomeType, cents: tickets, hundredths: 0, kmHundredths: 0 });
+  return { ok: true, feeCents, travelCents, totalCents: feeCents + travelCents, hours, tariffVersion: tariff.version, payable, lines };
+}
+
+/** A line's identity within an assignment: what an adjustment is the difference of. */
+export const lineKey = (l: Pick<IncomeLine, 'kind' | 'incomeType'>): string => `${l.kind}|${l.incomeType}`;
+
+/**
+ * What must be paid now so that what was paid before plus this equals what is owed: per line
+ * (kind × income type), owed minus paid, for cents, hours and km. A late answer that raises
+ * the hours gives a + line; one that turns a held task into a cancellation gives a − line
+ * for the fee and a + line for the cancellation fee. Lines with nothing to move are left out.
+ */
+export function adjustmentLines(owed: readonly IncomeLine[], paid: readonly IncomeLine[]): IncomeLine[] {
+  const sum = new Map<string, IncomeLine>();
+  const add = (l: IncomeLine, sign: 1 | -1) => {
+    const k = lineKey(l);
+    const s = sum.get(k) ?? { kind: l.kind, incomeType: l.incomeType, cents: 0, hundredths: 0, kmHundredths: 0 };
+    s.cents += sign * l.cents; s.hundredths += sign * l.hundredths; s.kmHundredths += sign * l.kmHundredths;
+    sum.set(k, s);
+  };
+  for (const l of owed) add(l, 1);
+  for (const l of paid) add(l, -1);
+  return [...sum.values()]
+    .filter((l) => l.cents !== 0 || l.hundredths !== 0 || l.kmHundredths !== 0)
+    .sort((a, b) => LINE_KINDS.indexOf(a.kind) - LINE_KINDS.indexOf(b.kind) || a.incomeType.localeCompare(b.incomeType));
 }

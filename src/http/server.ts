@@ -43,6 +43,14 @@ export function createServer({ adapter, app, isReady, log }: ServerDeps): restif
     });
   });
 
+  // Clients check that the endpoint is up with a GET (the Agents Playground does at every
+  // connect): answered here with 405 and the method to use, not logged as a failed request.
+  server.get('/api/messages', (_req, res, next) => {
+    res.header('Allow', 'POST');
+    res.send(405, { error: 'POST Bot Framework activities to this endpoint' });
+    next();
+  });
+
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { status: 'ok' });
     next();

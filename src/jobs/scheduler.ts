@@ -73,7 +73,13 @@ export interface SchedulerOptions {
   sweepEveryMs?: number;
   retryDelayMs?: number;
   maxAttempts?: number;
+  /** The bot's clock (deps.now): what jobs see as now, and what leases and run keys count in. */
   now?: () => Date;
+  /**
+   * How far `now` runs ahead of the system clock that node-cron ticks by (a local demo's moved
+   * clock): a tick is named by its instant on the bot's clock, as runNow names its run.
+   */
+  offsetMs?: () => number;
 }
 
 const JOB_NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -102,6 +108,7 @@ export class Scheduler {
       retryDelayMs: opts.retryDelayMs ?? leaseMs,
       maxAttempts: opts.maxAttempts ?? 5,
       now: opts.now ?? (() => new Date()),
+      offsetMs: opts.offsetMs ?? (() => 0),
     };
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   }
@@ -138,7 +145,7 @@ export class Scheduler {
   /** What the cron task does at each tick; public so tests can drive occurrences. Database errors are logged, not thrown. */
   async tick(name: string, tickTime: Date): Promise<RunOutcome> {
     const def = this.job(name);
-    const scheduledFor = occurrenceOf(def.cron ?? '* * * * *', tickTime);
+    const scheduledFor = occurrenceOf(def.cron ?? '* * * * *', new Date(tickTime.getTime() + this.o.offsetMs()));
     const ref = { job: name, key: occurrenceKey(scheduledFor), scheduledFor };
     return this.claimAndRun(def, ref, false).catch((error: unknown) => {
       this.o.log.warn({ job: name, key: ref.key, err: (error as Error).name }, 'job tick could not claim its run');

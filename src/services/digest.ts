@@ -5,20 +5,21 @@ import { localParts } from '../domain/time';
 import { Locale, t } from '../i18n';
 import { ServiceDeps } from './deps';
 import { feedbackDigestFacts } from './feedback';
+import { reportDeadlineFacts } from './fees';
 import { whenText } from './views';
 
 const DAY = 86_400_000;
 
 /**
- * The coordinators' daily digest: what needs attention today. The feedback lines come from
- * the feedback service, which owns that data.
+ * The coordinators' daily digest: what needs attention today. The feedback lines and the
+ * fee reports' deadlines come from the services that own that data.
  */
 export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale): Promise<AdaptiveCard> {
   const s = deps.store;
   const tz = deps.config.timeZone;
   const today = localParts(now, tz).date;
   const dayAfterTomorrow = new Date(now.getTime() + 2 * DAY);
-  const [newOrders, unfilled, upcoming, openOffers, pendingExperts, unreachableUsers, activeExperts, counts, closedUnfilled, feedbackFacts] = await Promise.all([
+  const [newOrders, unfilled, upcoming, openOffers, pendingExperts, unreachableUsers, activeExperts, counts, closedUnfilled, feedbackFacts, deadlineFacts] = await Promise.all([
     s.orders.createdSince(new Date(now.getTime() - DAY)),
     s.orders.startingBetween(['new', 'offering'], now, undefined, 50),
     s.assignments.acceptedStartingIn(new Date(`${today}T00:00:00Z`), dayAfterTomorrow),
@@ -30,6 +31,7 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale):
     // Orders whose start came with nobody accepted (closed by the wave job): worth a look.
     s.orders.countUnfilledSince(new Date(now.getTime() - DAY)),
     feedbackDigestFacts(deps, now, locale),
+    reportDeadlineFacts(deps, now, locale),
   ]);
   const unreachableExperts = await s.experts.byIds(unreachableUsers);
   const upcomingOrders = new Map((await s.orders.byIds([...new Set(upcoming.map((a) => a.orderId))])).map((o) => [o._id, o]));
@@ -41,6 +43,7 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale):
       { label: t(locale, 'digest.pendingExperts'), value: String(pendingExperts) },
       { label: t(locale, 'digest.closedUnfilled'), value: String(closedUnfilled) },
       ...feedbackFacts,
+      ...deadlineFacts,
     ],
     newOrders: newOrders.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${whenText(o, tz)}` })),
     unfilled: unfilled.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${t(locale, 'digest.daysToStart', { days: Math.ceil((o.startsAt.getTime() - now.getTime()) / DAY) })}` })),

@@ -62,7 +62,8 @@ export async function requestFeedback(deps: ServiceDeps, order: OrderDoc, now: D
  * What a stored answer changes elsewhere: the confirmed duration and outcome, travel costs,
  * the anonymous text, the debrief request. Every step can be repeated, and all of them run
  * again whenever the card is submitted again, so an answer stored just before a crash still
- * takes effect. Assignments already settled (with a fee) are not changed.
+ * takes effect. An answer for an assignment already settled is written too: the next
+ * settlement pays the difference as an adjustment (services/fees.ts).
  */
 export async function applyAnswer(deps: ServiceDeps, order: OrderDoc, answer: FeedbackDoc): Promise<void> {
   const a = answer.answers;

@@ -8,6 +8,7 @@ import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { feeText } from './fees-view';
+import { offerGuardFacts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, notifyOrderer } from './notify';
 import { rankFor } from './ranking';
@@ -108,11 +109,15 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
   const items: NewOutboxItem[] = [];
   const chats = await deps.store.conversations.personalOfMany(offers.map((o) => o.expertId));
   const rendered = new Map<string, string>();
+  // An expert who keeps an earnings limit of their own gets a card of their own: the task's
+  // gross fee and what they have earned so far (private to them; the others share one render).
+  const guards = await deps.store.earningsGuards.many(offers.map((o) => o.expertId));
+  const guarded = new Map((await deps.store.experts.byIds([...guards.keys()])).map((e) => [e._id, e]));
   const cardFor = (locale: ReturnType<typeof pickLocale>, offerId: string) => {
     let json = rendered.get(locale);
     if (json === undefined) {
       json = JSON.stringify(offerCard({ ...order, status: 'offering' }, OFFER_ID_SLOT, 'open', locale, {
-        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale),
+        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps),
       }));
       rendered.set(locale, json);
     }
@@ -124,7 +129,15 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
       deps.log.warn({ orderId: order._id, expertId: offer.expertId }, 'expert has no personal chat with the bot; offer not deliverable');
       continue;
     }
-    items.push({ key: `offer:${offer._id}`, conversationId: conv._id, activity: message(cardFor(pickLocale(conv.locale, deps.config.defaultLocale), offer._id)) });
+    const locale = pickLocale(conv.locale, deps.config.defaultLocale);
+    const guard = guards.get(offer.expertId.toLowerCase());
+    const card = guard
+      ? offerCard({ ...order, status: 'offering' }, offer._id, 'open', locale, {
+          catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps),
+          extraFacts: await offerGuardFacts(deps, guard._id, guard, order, locale, guarded.get(guard._id)?.feePreference === 'volunteer'),
+        })
+      : cardFor(locale, offer._id);
+    items.push({ key: `offer:${offer._id}`, conversationId: conv._id, activity: message(card) });
   }
   await deps.postman.post(items);
 }
@@ -135,7 +148,7 @@ export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerI
   if (!conv) return null;
   const locale = pickLocale(conv.locale, deps.config.defaultLocale);
   const card = offerCard(order, offerId, state, locale, {
-    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale), stateText,
+    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), stateText,
   });
   return { key: `offer-update:${offerId}:${state}:${at}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
 }
@@ -153,7 +166,7 @@ export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, close
     const conv = chats.get(o.expertId.toLowerCase());
     if (!conv) return [];
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
-    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale) });
+    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps) });
     return [{ key: `offer-update:${o._id}:${state}:${at}`, conversationId: conv._id, op: 'update' as const, updateOf: `offer:${o._id}`, activity: message(card) }];
   });
 }
@@ -202,6 +215,8 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   // left undone. The answer waits for them: whoever clicked sees it only once all are queued.
   await deps.store.offers.respond(offerId, ['open', 'filled', 'expired', 'declined', 'withdrawn'], 'accepted', now);
   if (claim.kind === 'won') deps.log.info({ orderId: order._id, expertId: actorAad, seat: claim.assignment.seat }, 'seat taken');
+  // The expert's own limit: reached with pausing chosen, they are told (once per period).
+  await tellIfPaused(deps, actorAad, order).catch((error: Error) => deps.log.warn({ orderId: order._id, err: error.name }, 'could not check the earnings limit'));
   const current = await announceSeats(deps, order, now);
   return { kind: claim.kind === 'won' ? 'accepted' : 'already', order: current };
 }

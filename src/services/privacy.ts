@@ -87,7 +87,10 @@ interface StepContext {
 }
 
 const STEPS: Record<ErasureStep, (c: StepContext) => Promise<void>> = {
-  profile: ({ deps, aad }) => deps.store.experts.eraseExpert(aad),
+  profile: async ({ deps, aad }) => {
+    await deps.store.experts.eraseExpert(aad);
+    await deps.store.earningsGuards.eraseExpert(aad);
+  },
 
   // A seat of a task still to come is given back the way a withdrawal is: the orderer and the
   // coordinators are told (without a name: the profile is gone) and the next wave goes.
@@ -96,7 +99,10 @@ const STEPS: Record<ErasureStep, (c: StepContext) => Promise<void>> = {
   },
 
   offers: ({ deps, aad }) => deps.store.offers.eraseExpert(aad),
-  feeRecords: ({ deps, aad, pseudonym }) => deps.store.assignments.pseudonymize(aad, pseudonym),
+  feeRecords: async ({ deps, aad, pseudonym }) => {
+    await deps.store.assignments.pseudonymize(aad, pseudonym);
+    await deps.store.feeLedger.pseudonymize(aad, pseudonym);
+  },
   feedback: ({ deps, aad, pseudonym, plan }) => deps.store.feedback.eraseParticipant(aad, pseudonym, plan.placedOrderIds),
   orders: ({ deps, aad, pseudonym }) => deps.store.orders.pseudonymizeOrderer(aad, pseudonym),
 
@@ -238,9 +244,11 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string): Prom
     deps.store.conversations.ofUser(aad),
     deps.store.privacy.ofPerson(aad),
   ]);
-  const [feedback, messages] = await Promise.all([
+  const [feedback, messages, feeLines, earningsLimit] = await Promise.all([
     deps.store.feedback.ofPerson(aad, ordersPlaced.map((o) => o._id)),
     deps.store.outbox.recordsFor(conversations.map((c) => c._id)),
+    deps.store.feeLedger.ofExpert(aad),
+    deps.store.earningsGuards.get(aad),
   ]);
   return {
     expertProfile,
@@ -248,6 +256,8 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string): Prom
     offers,
     assignments,
     withdrawals,
+    feeLines,
+    earningsLimit,
     feedbackAnswers: feedback.answers,
     feedbackRequests: feedback.requests,
     erasureRequest: privacy.erasureRequest,

@@ -2,6 +2,7 @@ import { Candidate, rankCandidates } from '../domain/matching';
 import { ExpertDoc } from '../store/experts';
 import { OfferDoc } from '../store/offers';
 import { OrderDoc } from '../store/orders';
+import { pausedExperts } from './benefitGuard';
 import { ServiceDeps } from './deps';
 
 /**
@@ -25,12 +26,15 @@ export async function rankFor(deps: ServiceDeps, order: OrderDoc): Promise<(Expe
 /** `fresh`: the order was stored a moment ago, so nobody has been offered it yet (one read fewer). */
 export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fresh?: boolean } = {}) {
   const now = deps.now();
-  const [experts, busyList, offers, recentAssignments] = await Promise.all([
+  const [available, busyList, offers, recentAssignments, paused] = await Promise.all([
     deps.store.experts.available(),
     deps.store.assignments.overlapping(order.startsAt, order.endsAt),
     o.fresh ? ([] as OfferDoc[]) : deps.store.offers.ofOrder(order._id),
     deps.store.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
+    // Experts whose own earnings limit is reached in this task's month or year, with pausing chosen.
+    pausedExperts(deps, order),
   ]);
+  const experts = paused.size === 0 ? available : available.filter((e) => !paused.has(e._id));
   const busy = new Map<string, { startsAt: Date; endsAt: Date }[]>();
   for (const a of busyList) if (a.orderId !== order._id) busy.set(a.expertId, [...(busy.get(a.expertId) ?? []), a]);
   const ctx = { busy, alreadyOffered: new Set(offers.map((o) => o.expertId)), recentAssignments };

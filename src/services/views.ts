@@ -62,7 +62,7 @@ export function offerCard(
   offerId: string,
   state: OfferStatus,
   locale: Locale,
-  o: { catalog: Catalog; timeZone: string; feeText: string; stateText?: string },
+  o: { catalog: Catalog; timeZone: string; feeText: string; stateText?: string; extraFacts?: Fact[] },
 ): AdaptiveCard {
   const contactFacts: Fact[] =
     state === 'accepted'
@@ -75,7 +75,7 @@ export function offerCard(
   return renderCard('offer', locale, {
     title: plainText(order.title),
     description: plainText(order.description),
-    facts: taskFacts(order, locale, { ...o, feeText: o.feeText }),
+    facts: [...taskFacts(order, locale, { ...o, feeText: o.feeText }), ...(o.extraFacts ?? [])],
     state,
     stateText: o.stateText ?? (state === 'open' ? '' : t(locale, `offer.state.${state}` as MessageKey)),
     stateColor: STATE_COLOR[state] ?? 'Default',

@@ -10,6 +10,10 @@ export interface StoredFee {
   hours: number;
   tariffVersion: string;
   computedAt: Date;
+  /** The pay period that first settled the assignment. */
+  settledIn?: string;
+  /** Fee or volunteer as it was when first settled: a late answer recomputes with the same choice. */
+  feePreference?: 'fee' | 'volunteer';
 }
 
 /**
@@ -39,8 +43,16 @@ export interface AssignmentDoc {
   /** From the expert's feedback. */
   travelKm?: number;
   ticketCents?: number;
-  /** Computed once from the tariff valid on the task's date; never recomputed silently. */
+  /**
+   * The first settlement's fee (from the tariff valid on the task's date, kept with its
+   * version). What was paid in total is in the fee ledger; later answers add adjustments there.
+   */
   fee?: StoredFee;
+  /**
+   * Set when an answer (hours, outcome, travel) is written; the next settlement takes it into
+   * account and clears it, unless another answer came meanwhile.
+   */
+  answerPendingAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -207,14 +219,47 @@ export class AssignmentRepo {
     await this.col.updateMany({ orderId, status: 'accepted' }, { $set: { status: 'done', updatedAt: now } });
   }
 
-  /** The orderer's confirmed duration and outcome, on the order's assignments not yet settled. */
+  /**
+   * The orderer's confirmed duration and outcome, on the order's assignments — settled or not:
+   * an answer after the settlement becomes an adjustment of the next one, never lost.
+   * Unchanged values are not written again (a re-submitted card flags nothing).
+   */
   async confirmOutcome(orderId: string, confirmedMinutes: number, outcome: 'held' | 'noShow' | 'cancelled', now: Date): Promise<void> {
-    await this.col.updateMany({ orderId, fee: { $exists: false } }, { $set: { confirmedMinutes, outcome, updatedAt: now } });
+    await this.col.updateMany(
+      { orderId, $or: [{ confirmedMinutes: { $ne: confirmedMinutes } }, { outcome: { $ne: outcome } }] },
+      { $set: { confirmedMinutes, outcome, answerPendingAt: now, updatedAt: now } },
+    );
   }
 
-  /** The expert's travel costs, on their assignment if not yet settled. */
+  /** The expert's travel costs, on their assignment, settled or not (see confirmOutcome). */
   async recordTravel(orderId: string, expertId: string, travelKm: number, ticketCents: number, now: Date): Promise<void> {
-    await this.col.updateOne({ orderId, expertId, fee: { $exists: false } }, { $set: { travelKm, ticketCents, updatedAt: now } });
+    await this.col.updateOne(
+      { orderId, expertId, $or: [{ travelKm: { $ne: travelKm } }, { ticketCents: { $ne: ticketCents } }] },
+      { $set: { travelKm, ticketCents, answerPendingAt: now, updatedAt: now } },
+    );
+  }
+
+  /**
+   * What a settlement of a period ending at `to` must look at: finished assignments before
+   * `to` never settled, and any before `to` with an answer not yet taken into account.
+   */
+  toSettle(to: Date): Promise<AssignmentDoc[]> {
+    return this.col.find({
+      startsAt: { $lt: to },
+      $or: [{ fee: { $exists: false }, status: { $in: ['done', 'cancelled'] } }, { answerPendingAt: { $exists: true } }],
+    }).toArray();
+  }
+
+  /** The answers were settled; a flag stays where a newer answer came after the settlement read it. */
+  async clearAnswersPending(seen: { id: string; at: Date }[]): Promise<void> {
+    if (seen.length === 0) return;
+    await this.col.bulkWrite(seen.map((x) => ({ updateOne: { filter: { _id: x.id, answerPendingAt: x.at }, update: { $unset: { answerPendingAt: '' } } } })), { ordered: false });
+  }
+
+  /** Stores first-settlement fees, one bulk write; a fee already stored is kept. */
+  async storeFees(fees: { id: string; fee: StoredFee }[]): Promise<void> {
+    if (fees.length === 0) return;
+    await this.col.bulkWrite(fees.map((x) => ({ updateOne: { filter: { _id: x.id, fee: { $exists: false } }, update: { $set: { fee: x.fee } } } })), { ordered: false });
   }
 
   of(orderId: string, expertId: string): Promise<AssignmentDoc | null> {
@@ -235,11 +280,6 @@ export class AssignmentRepo {
     return live;
   }
 
-  /** Stores a computed fee unless one is already stored. */
-  async storeFee(id: string, fee: StoredFee): Promise<void> {
-    await this.col.updateOne({ _id: id, fee: { $exists: false } }, { $set: { fee } });
-  }
-
   inPeriod(from: Date, to: Date): Promise<AssignmentDoc[]> {
     return this.col.find({ startsAt: { $gte: from, $lt: to } }).toArray();
   }
@@ -247,6 +287,11 @@ export class AssignmentRepo {
   /** Accepted assignments (seats held, task not yet done) starting in [from, to), soonest first. */
   acceptedStartingIn(from: Date, to: Date): Promise<AssignmentDoc[]> {
     return this.col.find({ status: 'accepted', startsAt: { $gte: from, $lt: to } }).sort({ startsAt: 1 }).toArray();
+  }
+
+  /** The expert's assignments starting in [from, to) (the benefit guard's earnings). */
+  ofExpertBetween(expertId: string, from: Date, to: Date): Promise<AssignmentDoc[]> {
+    return this.col.find({ expertId, startsAt: { $gte: from, $lt: to } }).toArray();
   }
 
   /** Accepted assignments overlapping [from, to): the no-double-booking filter. */

@@ -141,7 +141,16 @@ export class ConversationRepo {
     return latest;
   }
 
-  /** A thread is unreachable when its channel is (the bot was removed from the team, or the channel deleted). */
+  /**
+   * The language of a user's 1:1 chats, when they choose one: what every later message
+   * (offers, reminders, feedback cards) to them is written in.
+   */
+  async setPersonalLocale(aadObjectId: string, locale: string, now: Date): Promise<void> {
+    const ids = (await this.col.find({ userAadObjectId: aadObjectId.toLowerCase(), scope: 'personal' }).project({ _id: 1 }).toArray()).map((d) => String(d._id));
+    for (const id of ids) this.written.delete(id);
+    if (ids.length) await this.col.updateMany({ _id: { $in: ids } }, { $set: { locale, updatedAt: now } });
+  }
+
   async markUnreachable(id: string, now: Date): Promise<void> {
     const target = channelOfThread(id);
     this.written.delete(target);

@@ -6,10 +6,13 @@ import { ConversationRepo } from './conversations';
 import { ExpertRepo } from './experts';
 import { FeeExportRepo } from './exports';
 import { FeedbackRepo } from './feedback';
+import { FeeLedgerRepo } from './feeLedger';
+import { EarningsGuardRepo } from './earningsGuards';
 import { JobRunRepo } from './jobRuns';
 import { OfferRepo } from './offers';
 import { OrderRepo } from './orders';
 import { OutboxRepo } from './outbox';
+import { UserPreferenceRepo } from './preferences';
 import { PrivacyRepo } from './privacy';
 import { RateLimitRepo } from './rateLimits';
 
@@ -28,6 +31,9 @@ export interface Store {
   feeExports: FeeExportRepo;
   feedback: FeedbackRepo;
   rateLimits: RateLimitRepo;
+  feeLedger: FeeLedgerRepo;
+  earningsGuards: EarningsGuardRepo;
+  preferences: UserPreferenceRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -46,6 +52,9 @@ export function createStore(db: Db): Store {
     feeExports: new FeeExportRepo(db),
     feedback: new FeedbackRepo(db),
     rateLimits: new RateLimitRepo(db),
+    feeLedger: new FeeLedgerRepo(db),
+    earningsGuards: new EarningsGuardRepo(db),
+    preferences: new UserPreferenceRepo(db),
   };
 }
 

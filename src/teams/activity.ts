@@ -10,8 +10,24 @@ export function scopeOf(context: TurnContext): ConversationScope {
   return 'personal';
 }
 
-export function localeOf(context: TurnContext, fallback: Locale): Locale {
-  return pickLocale(str(context.activity.locale), fallback);
+/** Where the turn keeps the user's language once resolved (src/teams/language.ts). */
+export const USER_LOCALE = 'valittaja.userLocale';
+/** …and the language the user chose themselves, if they did. */
+export const CHOSEN_LOCALE = 'valittaja.chosenLocale';
+
+/** The language the acting user chose (`kieli suomi`), or undefined: resolved once per turn. */
+export function chosenLocaleOf(context: TurnContext): Locale | undefined {
+  return context.turnState.get(CHOSEN_LOCALE) as Locale | undefined;
+}
+
+/**
+ * The language to answer this user in. Resolved once per turn, before any route runs
+ * (resolveUserLocale: the user's own choice, then the activity's locale, then DEFAULT_LOCALE);
+ * `fallback` counts only for a turn that was never resolved (the database failed first).
+ */
+export function localeOf(context: TurnContext, fallback: Locale = 'fi'): Locale {
+  const resolved = context.turnState.get(USER_LOCALE) as Locale | undefined;
+  return resolved ?? pickLocale(str(context.activity.locale), fallback);
 }
 
 interface TeamsChannelData {

@@ -11,12 +11,14 @@ import { registerExpertRoutes } from './experts';
 import { registerFeedbackRoutes } from './feedback';
 import { registerFileRoutes } from './files';
 import { registerJobCommands } from './jobs';
+import { registerLanguageRoutes, resolveUserLocale } from './language';
 import { sendHelp, welcomeOnMembersAdded } from './help';
 import { registerOfferRoutes } from './offers';
 import { registerOrderRoutes } from './orders';
 import { registerPrivacyRoutes } from './privacy';
 import { rememberConversation } from './references';
 import { registerWhyRoute } from './why';
+import { registerEarningsGuardRoutes } from './earnings';
 
 /**
  * The bot: an Application whose routes are declared by feature. Each route parses its
@@ -45,6 +47,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
         return false;
       }
     }
+    await resolveUserLocale(context, deps);
     await rememberConversation(context, deps);
     return true;
   });
@@ -68,8 +71,10 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   registerOfferRoutes(app, deps);
   registerExpertRoutes(app, deps);
   registerWhyRoute(app, deps);
+  registerEarningsGuardRoutes(app, deps);
   registerPrivacyRoutes(app, deps);
   registerJobCommands(app, deps);
+  registerLanguageRoutes(app, deps);
   registerFileRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
 

@@ -16,6 +16,13 @@ export const COMMANDS = {
   coordinatorsChannel: { fi: ['koordinaattorikanava'], sv: ['koordinatorkanal'], en: ['coordinators channel'] },
   digestNow: { fi: ['kooste nyt'], sv: ['sammandrag nu'], en: ['digest now'] },
   fees: { fi: ['palkkiot'], sv: ['arvoden'], en: ['fees'] },
+  earningsLimit: { fi: ['ansioraja'], sv: ['inkomstgräns', 'inkomstgrans'], en: ['earnings limit'] },
+  feedbackNow: { fi: ['palaute nyt'], sv: ['respons nu'], en: ['feedback now'] },
+  remindersNow: { fi: ['muistutukset nyt'], sv: ['påminnelser nu', 'paminnelser nu'], en: ['reminders now'] },
+  wavesNow: { fi: ['tarjouskierros nyt'], sv: ['erbjudandeomgång nu', 'erbjudandeomgang nu'], en: ['waves now'] },
+  cleanupNow: { fi: ['siivous nyt'], sv: ['städning nu', 'stadning nu'], en: ['clean-up now', 'cleanup now'] },
+  moveTime: { fi: ['siirrä aikaa', 'siirra aikaa'], sv: ['flytta tiden'], en: ['move time'] },
+  language: { fi: ['kieli'], sv: ['språk', 'sprak'], en: ['language'] },
 } satisfies Record<string, Record<Locale, string[]>>;
 
 export type CommandId = keyof typeof COMMANDS;

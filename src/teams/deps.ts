@@ -1,3 +1,4 @@
+import { MovableClock } from '../clock';
 import { Config } from '../config';
 import { Scheduler } from '../jobs/scheduler';
 import { ServiceDeps } from '../services/deps';
@@ -11,4 +12,6 @@ export interface RouteDeps extends ServiceDeps {
   log: Logger;
   now: () => Date;
   scheduler: Pick<Scheduler, 'runNow'>;
+  /** Present only in local mode (no bot credentials): lets a coordinator move the clock forward. */
+  timeTravel?: Pick<MovableClock, 'advance' | 'offsetMs'>;
 }

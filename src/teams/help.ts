@@ -14,12 +14,15 @@ const COMMANDS_BY_SCOPE: Record<ConversationScope, [CommandId, Parameters<typeof
     ['register', 'help.cmd.register'],
     ['profile', 'help.cmd.profile'],
     ['pause', 'help.cmd.pause'],
+    ['earningsLimit', 'help.cmd.earningsLimit'],
     ['myData', 'help.cmd.myData'],
+    ['language', 'help.cmd.language'],
     ['help', 'help.cmd.help'],
   ],
   groupChat: [
     ['order', 'help.cmd.order'],
     ['myOrders', 'help.cmd.myOrders'],
+    ['language', 'help.cmd.language'],
     ['help', 'help.cmd.help'],
   ],
   channel: [
@@ -27,17 +30,32 @@ const COMMANDS_BY_SCOPE: Record<ConversationScope, [CommandId, Parameters<typeof
     ['coordinatorsChannel', 'help.cmd.coordinatorsChannel'],
     ['digestNow', 'help.cmd.digestNow'],
     ['fees', 'help.cmd.fees'],
+    ['feedbackNow', 'help.cmd.feedbackNow'],
+    ['remindersNow', 'help.cmd.remindersNow'],
+    ['wavesNow', 'help.cmd.wavesNow'],
+    ['cleanupNow', 'help.cmd.cleanupNow'],
+    ['language', 'help.cmd.language'],
     ['help', 'help.cmd.help'],
   ],
 };
 
-export function helpCard(locale: Locale, scope: ConversationScope, welcome: boolean): AdaptiveCard {
+/** Shown in the channel's help only where the clock can be moved (local mode). */
+const LOCAL_ONLY: [CommandId, Parameters<typeof t>[1]] = ['moveTime', 'help.cmd.moveTime'];
+
+/**
+ * The commands of this kind of conversation, with a button to choose the language.
+ * `note`: a line above them (e.g. "I speak Finnish with you now" after a choice).
+ */
+export function helpCard(locale: Locale, scope: ConversationScope, welcome: boolean, note = '', opts: { localMode?: boolean } = {}): AdaptiveCard {
+  const commands = [...COMMANDS_BY_SCOPE[scope]];
+  if (scope === 'channel' && opts.localMode) commands.splice(commands.length - 2, 0, LOCAL_ONLY);
   return renderCard(
     'help',
     locale,
     {
       title: t(locale, welcome ? 'help.welcomeTitle' : 'help.title'),
-      commands: COMMANDS_BY_SCOPE[scope].map(([id, key]) => ({ word: commandWord(id, locale), text: t(locale, key) })),
+      note,
+      commands: commands.map(([id, key]) => ({ word: commandWord(id, locale), text: t(locale, key) })),
       showCoordinatorNote: scope === 'channel',
     },
     'help',
@@ -45,7 +63,7 @@ export function helpCard(locale: Locale, scope: ConversationScope, welcome: bool
 }
 
 export async function sendHelp(context: TurnContext, deps: RouteDeps, welcome = false): Promise<void> {
-  const card = helpCard(localeOf(context, deps.config.defaultLocale), scopeOf(context), welcome);
+  const card = helpCard(localeOf(context), scopeOf(context), welcome, '', { localMode: deps.config.localMode });
   await context.sendActivity({ attachments: [cardAttachment(card)] });
 }
 

@@ -1,42 +1,111 @@
 import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { cardAttachment, noticeCard } from '../cards/render';
-import { t } from '../i18n';
-import { localeOf } from './activity';
-import { commandPattern } from './commands';
+import { parseDuration } from '../domain/duration';
+import { Locale, MessageKey, t } from '../i18n';
+import { MAX_ADVANCE_MS } from '../clock';
+import { actorOf, localeOf } from './activity';
+import { CommandId, commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { requireCoordinator } from './roles';
+import { parsePeriod, periodLabel, previousPeriod } from '../domain/payPeriods';
+import { localParts } from '../domain/time';
+import { periodRange } from '../services/fees';
+
+/** The scheduled jobs a coordinator can run now by a command without arguments. */
+const RUN_NOW: [CommandId, string][] = [
+  ['digestNow', 'daily-digest'],
+  ['feedbackNow', 'feedback'],
+  ['remindersNow', 'reminders'],
+  ['wavesNow', 'offer-waves'],
+  ['cleanupNow', 'cleanup'],
+];
+
+/** A job's name as coordinators read it (the scheduler's names are internal). */
+function jobName(locale: Locale, job: string): string {
+  return t(locale, `jobs.name.${job}` as MessageKey);
+}
 
 /**
- * Coordinators run jobs now: `digest now`, `fees 2026-10`. They go through the scheduler's
- * claim like the timed runs: a month's fee summary runs once however often it is asked for.
+ * Coordinators run jobs now: `kooste nyt`, `palaute nyt`, `muistutukset nyt`, `tarjouskierros
+ * nyt`, `siivous nyt`, `palkkiot 2026-10`. They go through the scheduler's claim like the timed
+ * runs: a month's fee summary runs once however often it is asked for.
+ * In local mode a coordinator can also move the bot's clock forward (`siirrä aikaa 2 h`).
  */
 export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps): void {
+  const say = (c: TurnContext, text: string, tone: 'good' | 'attention' = 'good') => c.sendActivity({ attachments: [cardAttachment(noticeCard(text, tone))] });
+  const coordinatorOnly = async (c: TurnContext, action: string): Promise<boolean> => {
+    if (await requireCoordinator(c, deps, action)) return true;
+    await say(c, t(localeOf(c), 'error.forbidden'), 'attention');
+    return false;
+  };
   const run = async (c: TurnContext, job: string, opts: { key?: string; params?: Record<string, string> }) => {
-    const loc = localeOf(c, deps.config.defaultLocale);
-    const say = (text: string, tone: 'good' | 'attention' = 'good') => c.sendActivity({ attachments: [cardAttachment(noticeCard(text, tone))] });
-    if (!(await requireCoordinator(c, deps, `run ${job}`))) {
-      await say(t(loc, 'error.forbidden'), 'attention');
-      return;
-    }
+    const loc = localeOf(c);
+    if (!(await coordinatorOnly(c, `run ${job}`))) return;
     let outcome: string;
     try {
       outcome = await deps.scheduler.runNow(job, opts);
     } catch {
-      await say(t(loc, 'job.unknown'), 'attention');
+      await say(c, t(loc, 'job.unknown'), 'attention');
       return;
     }
     const key = outcome === 'done' ? 'job.done' : outcome === 'already-done' ? 'job.alreadyDone' : outcome === 'running-elsewhere' ? 'job.runningElsewhere' : 'job.failed';
-    await say(t(loc, key, { job: opts.key ? `${job} ${opts.key}` : job }), outcome === 'done' || outcome === 'already-done' ? 'good' : 'attention');
+    const name = jobName(loc, job);
+    await say(c, t(loc, key, { job: opts.key ? `${name} ${opts.key}` : name }), outcome === 'done' || outcome === 'already-done' ? 'good' : 'attention');
   };
 
-  app.message(commandPattern('digestNow'), (c) => run(c, 'daily-digest', {}));
+  for (const [command, job] of RUN_NOW) app.message(commandPattern(command), (c) => run(c, job, {}));
   app.message(commandPattern('fees', true), async (c) => {
-    const month = /(\d{4}-(0[1-9]|1[0-2]))\s*$/.exec(c.activity.text ?? '')?.[1];
-    if (!month) {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(localeOf(c, deps.config.defaultLocale), 'fees.usage'), 'attention'))] });
+    const loc = localeOf(c);
+    const mode = deps.config.payPeriod;
+    const id = /(\d{4}-\d{2}(?:\.\d)?)\s*$/.exec(c.activity.text ?? '')?.[1] ?? '';
+    const period = parsePeriod(id, mode);
+    if (!period) {
+      const example = previousPeriod(localParts(deps.now(), deps.config.timeZone).date, mode).id;
+      await say(c, t(loc, 'fees.usage', { example }), 'attention');
       return;
     }
-    await run(c, 'monthly-fees', { key: month, params: { month } });
+    // A period is settled once: settling it before its end would leave its last days to the next.
+    if (periodRange(period, deps.config.timeZone)[1].getTime() > deps.now().getTime()) {
+      await say(c, t(loc, 'fees.notEnded', { period: periodLabel(period) }), 'attention');
+      return;
+    }
+    await run(c, 'fees', { key: period.id, params: { period: period.id } });
   });
+
+  app.message(commandPattern('moveTime', true), async (c) => {
+    const loc = localeOf(c);
+    // Not offered at all where Teams talks to the bot: with credentials there is no clock to move.
+    if (!deps.config.localMode || !deps.timeTravel) {
+      deps.log.warn({ action: 'moveTime', actor: actorOf(c).aadObjectId }, 'refused: not in local mode');
+      await say(c, t(loc, 'clock.localOnly'), 'attention');
+      return;
+    }
+    if (!(await coordinatorOnly(c, 'moveTime'))) return;
+    const arg = commandPattern('moveTime', true).exec(c.activity.text ?? '')?.[1] ?? '';
+    const ms = parseDuration(arg.replace(/^\+/, ''));
+    if (ms === null || ms > MAX_ADVANCE_MS) {
+      await say(c, t(loc, 'clock.usage'), 'attention');
+      return;
+    }
+    deps.timeTravel.advance(ms);
+    const now = localParts(deps.now(), deps.config.timeZone);
+    const [y, m, d] = now.date.split('-').map(Number);
+    const total = deps.timeTravel.offsetMs();
+    deps.log.info({ action: 'moveTime', advancedMs: ms, offsetMs: total }, 'local clock moved forward');
+    await say(c, t(loc, 'clock.moved', { by: durationText(loc, ms), date: `${d}.${m}.${y}`, time: now.time, total: durationText(loc, total) }));
+  });
+}
+
+/** "2 h 30 min", "1 vrk 2 h" in the reader's language (the units people type back). */
+export function durationText(locale: Locale, ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const min = minutes % 60;
+  const parts: string[] = [];
+  if (d) parts.push(t(locale, 'clock.days', { n: d }));
+  if (h) parts.push(`${h} h`);
+  if (min || parts.length === 0) parts.push(`${min} min`);
+  return parts.join(' ');
 }

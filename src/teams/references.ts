@@ -1,6 +1,6 @@
 import { TurnContext } from 'botbuilder';
 import { ConversationUpsert, StoredReference } from '../store/conversations';
-import { channelDataOf, channelIdOf, scopeOf, str } from './activity';
+import { channelDataOf, channelIdOf, chosenLocaleOf, scopeOf, str } from './activity';
 import { RouteDeps } from './deps';
 
 /**
@@ -22,6 +22,9 @@ export async function rememberConversation(context: TurnContext, deps: RouteDeps
   // fails the write.
   const tenantId = str(a.conversation.tenantId) ?? cd.tenant?.id;
   const locale = str(a.locale);
+  // A 1:1 chat is one user's: later messages there are in the language they chose, if they
+  // did. Otherwise, and in group chats and channels, the client's locale is kept.
+  const conversationLocale = (scope === 'personal' ? chosenLocaleOf(context) : undefined) ?? locale;
   const aad = str(a.from?.aadObjectId);
   const conversationId = channelIdOf(context) ?? a.conversation.id;
   const doc: ConversationUpsert = {
@@ -30,7 +33,7 @@ export async function rememberConversation(context: TurnContext, deps: RouteDeps
     tenantId,
     teamId: cd.team?.id,
     userAadObjectId: scope === 'personal' ? aad?.toLowerCase() : undefined,
-    locale,
+    locale: conversationLocale,
     reference: {
       bot: { id: a.recipient.id, name: str(a.recipient.name) },
       channelId: a.channelId,

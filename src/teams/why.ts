@@ -4,6 +4,7 @@ import { cardAttachment, noticeCard, renderCard } from '../cards/render';
 import { explainMatch } from '../domain/matching';
 import { MessageKey, t } from '../i18n';
 import { asCandidate, matchContext } from '../services/ranking';
+import { guardForCoordinators } from '../services/benefitGuard';
 import { actorOf, localeOf } from './activity';
 import { RouteDeps } from './deps';
 import { requireCoordinator } from './roles';
@@ -56,10 +57,13 @@ export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): 
     await deps.store.privacy.logAccess(doc._id, actorOf(c).aadObjectId ?? 'unknown', 'why', deps.now());
     const { ctx } = await matchContext(deps, order);
     const results = explainMatch(asCandidate(doc), order, ctx);
+    // The expert's own earnings limit: only that it exists, and whether it pauses this task's offers.
+    const guard = await guardForCoordinators(deps, doc._id, order);
+    const guardLine = guard === 'none' ? [] : [{ label: t(loc, 'guard.coordinatorLabel'), value: t(loc, guard === 'paused' ? 'guard.coordinatorPaused' : 'guard.coordinatorSet') }];
     const card = renderCard('why', loc, {
       heading: t(loc, 'why.heading', { name: plainText(doc.displayName), number: order._id }),
-      filters: results.map((r) => ({ label: t(loc, `filter.${r.filter}` as MessageKey), value: t(loc, r.pass ? 'why.pass' : 'why.fail') })),
-      summary: t(loc, results.every((r) => r.pass) ? 'why.eligible' : 'why.notEligible'),
+      filters: [...results.map((r) => ({ label: t(loc, `filter.${r.filter}` as MessageKey), value: t(loc, r.pass ? 'why.pass' : 'why.fail') })), ...guardLine],
+      summary: t(loc, results.every((r) => r.pass) && guard !== 'paused' ? 'why.eligible' : 'why.notEligible'),
     });
     await c.sendActivity({ attachments: [cardAttachment(card)] });
   });

@@ -33,7 +33,7 @@ test('digest now posts the digest once per run to the coordinators channel, with
   expect(digest).toContain(orderId);
   expect(digest).toContain('Koosteeseen tuleva tilaus');
   expect(digest).toMatch(/Gini \d\.\d\d/);
-  expect(posted.some((p) => p.includes('Valmis: daily-digest'))).toBe(true);
+  expect(posted.some((p) => p.includes('Valmis: päivän kooste.'))).toBe(true);
   expect(await h.bot.store.jobRuns.recent('daily-digest', 5)).toHaveLength(1);
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ERASURE_STEPS, erasePerson, ErasureStep } from '../../src/services/privacy';
+import { ERASURE_STEPS, erasePerson, ErasureStep, personalData } from '../../src/services/privacy';
 import { message } from '../../src/services/views';
 import { noticeCard } from '../../src/cards/render';
 import { decisionData, expertProfile, startForJobTests } from '../support/experts';
@@ -274,3 +274,28 @@ test('item 14: `my data` shows feedback answers (as expert and as orderer), feed
   expect(exported).toContain('Poistopyyntö');
   expect(exported).not.toContain('Jonkun muun teksti');
 }, 60_000);
+
+test('erasure: the expert\'s earnings limit goes, settled payroll lines stay under the pseudonym, and `my data` lists both before', async () => {
+  const u = await expertWithContacts('Raja Rajala', '040 555 0900', 'raja@example.fi');
+  await h.bot.store.earningsGuards.save(u.aad, { limitCents: 50_000, per: 'month', pauseAtLimit: true } as never, new Date());
+  await h.bot.store.feeLedger.replaceLines('2026-10', ['T-2026-0901#1'], [{
+    period: '2026-10', assignmentId: 'T-2026-0901#1', orderId: 'T-2026-0901', expertId: u.aad, costCentre: '1234', taskDate: '2026-10-05', taskPeriod: '2026-10',
+    adjustment: false, incomeCode: '210', incomeClass: 'wage', incomeName: { fi: 'Kokouspalkkio', sv: 'Mötesarvode', en: 'Meeting fee' }, tariffVersion: 'v1',
+    kind: 'fee', incomeType: 'meetingFee', cents: 3000, hundredths: 150, kmHundredths: 0,
+  } as never], new Date());
+
+  const mine = await personalDataOf(u.aad);
+  expect(mine.feeLines as unknown[]).toHaveLength(1);
+  expect(mine.earningsLimit).toMatchObject({ limitCents: 50_000 });
+
+  expect(await requestAndConfirm(u)).toContain('poistettu');
+  expect(await documentsContaining([u.aad, 'Raja Rajala'])).toEqual([]);
+  const kept = await h.bot.store.feeLedger.ofPeriod('2026-10');
+  expect(kept).toHaveLength(1);
+  expect(kept[0].expertId).toMatch(/^erased-/);
+  expect(kept[0].cents).toBe(3000);
+}, 60_000);
+
+async function personalDataOf(aad: string): Promise<Record<string, unknown>> {
+  return personalData(h.bot.deps, aad);
+}

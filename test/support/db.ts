@@ -11,6 +11,9 @@ import type { JobRunDoc } from '../../src/store/jobRuns';
 import type { OfferDoc } from '../../src/store/offers';
 import type { FormClaimDoc, OrderDoc } from '../../src/store/orders';
 import type { BodyDoc, DueDoc, LeaseDoc, OutcomeDoc, StateDoc } from '../../src/store/outboxDocs';
+import type { EarningsGuardDoc } from '../../src/store/earningsGuards';
+import type { FeeLineDoc, SettlementDoc } from '../../src/store/feeLedger';
+import type { UserPreferenceDoc } from '../../src/store/preferences';
 import type { ErasureClaimDoc, ErasureRequestDoc, ProfileAccessDoc } from '../../src/store/privacy';
 
 /**
@@ -44,6 +47,10 @@ export function collectionsOf(db: Db) {
     outboxDue: db.collection<DueDoc>('outboxDue'),
     outboxBodies: db.collection<BodyDoc>('outboxBodies'),
     outboxLeases: db.collection<LeaseDoc>('outboxLeases'),
+    earningsGuards: db.collection<EarningsGuardDoc>('earningsGuards'),
+    userPreferences: db.collection<UserPreferenceDoc>('userPreferences'),
+    feeLines: db.collection<FeeLineDoc>('feeLines'),
+    feeSettlements: db.collection<SettlementDoc>('feeSettlements'),
   };
 }
 

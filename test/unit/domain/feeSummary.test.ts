@@ -1,55 +1,90 @@
 import { describe, expect, test } from '@jest/globals';
-import { csvText, decimalHours, euros, FeeRecord, payrollCsv, summarizeMonth } from '../../../src/domain/feeSummary';
+import { csvText, decimalHours, euros, payrollCsv, SettlementLine, summarizeSettlement } from '../../../src/domain/feeSummary';
 
-const rec = (over: Partial<FeeRecord>): FeeRecord => ({
-  expertId: 'e', expertName: 'E', costCentre: 'KP-1', orderId: 'T-2026-0001', date: '2026-10-01', hours: 1, feeCents: 0, travelCents: 0, totalCents: 0, volunteer: false, ...over,
+const names: Record<string, string> = { e1: 'Öhman; Eero', e2: '=Aalto', e3: 'Muu kausi', a1: 'Anna "Annu" Aho', '@x': 'Rivi\nvaihto' };
+const nameOf = (id: string) => names[id] ?? id;
+const meeting = { incomeCode: '210', incomeClass: 'wage' as const, incomeName: { fi: 'Kokouspalkkio', sv: 'Mötesarvode', en: 'Meeting fee' } };
+const km = { incomeCode: null, incomeClass: 'expense' as const, incomeName: { fi: 'Kilometrikorvaus', sv: 'Kilometerersättning', en: 'Kilometre allowance' } };
+const line = (over: Partial<SettlementLine>): SettlementLine => ({
+  kind: 'fee', incomeType: 'meetingFee', ...meeting, cents: 0, hundredths: 0, kmHundredths: 0, period: '2026-10', assignmentId: 'T-2026-0001#1', orderId: 'T-2026-0001',
+  expertId: 'e1', costCentre: 'KP-1', taskDate: '2026-10-03', taskPeriod: '2026-10', adjustment: false, tariffVersion: 'v1', ...over,
 });
 
-const october: FeeRecord[] = [
-  rec({ expertId: 'e1', expertName: 'Öhman; Eero', costCentre: 'KP-1', orderId: 'T-2026-0001', date: '2026-10-03', hours: 1.5, feeCents: 3000, travelCents: 1050, totalCents: 4050 }),
-  rec({ expertId: 'e2', expertName: '=Aalto', costCentre: 'KP-1', orderId: 'T-2026-0002', date: '2026-10-04', hours: 1.58, feeCents: 3167, totalCents: 3167 }),
-  rec({ expertId: 'e1', expertName: 'Öhman; Eero', costCentre: 'KP-2', orderId: 'T-2026-0003', date: '2026-10-05', hours: 2, volunteer: true }),
-  rec({ expertId: 'e3', expertName: 'Muu kuukausi', costCentre: 'KP-9', orderId: 'T-2026-0004', date: '2026-11-01', hours: 1, feeCents: 100, totalCents: 100 }),
+const october: SettlementLine[] = [
+  line({ expertId: 'e1', assignmentId: 'A#1', cents: 3000, hundredths: 150 }),
+  line({ expertId: 'e1', assignmentId: 'A#1', kind: 'travelKm', incomeType: 'kmAllowance', ...km, cents: 1050, kmHundredths: 4200 }),
+  line({ expertId: 'e2', assignmentId: 'B#1', cents: 3167, hundredths: 158 }),
+  // A volunteer's task: hours, no money.
+  line({ expertId: 'e1', assignmentId: 'C#1', costCentre: 'KP-2', cents: 0, hundredths: 200 }),
+  // A late-cancelled task: its own basis, charged to the ordering unit.
+  line({ expertId: 'e2', assignmentId: 'D#1', costCentre: 'KP-2', kind: 'lateCancellation', cents: 4000, hundredths: 150 }),
+  // An adjustment of September: more hours confirmed after September was settled.
+  line({ expertId: 'e1', assignmentId: 'S#1', cents: 500, hundredths: 25, taskDate: '2026-09-28', taskPeriod: '2026-09', adjustment: true }),
+  line({ expertId: 'e1', assignmentId: 'S#2', kind: 'travelKm', incomeType: 'kmAllowance', ...km, cents: -250, kmHundredths: -1000, taskDate: '2026-09-29', taskPeriod: '2026-09', adjustment: true }),
+  // Another period's line: not this settlement's.
+  line({ expertId: 'e3', assignmentId: 'N#1', period: '2026-11', cents: 100 }),
 ];
 
-describe('summarizeMonth', () => {
-  test('sums per expert, per cost centre and in total, only for the month', () => {
-    expect(summarizeMonth(october, '2026-10')).toEqual({
-      month: '2026-10',
+describe('summarizeSettlement', () => {
+  test('sums per expert, per cost centre and in total, counting each assignment once, only the period given', () => {
+    expect(summarizeSettlement('2026-10', october, nameOf)).toEqual({
+      period: '2026-10',
       perExpert: [
-        { expertId: 'e2', expertName: '=Aalto', assignments: 1, hours: 1.58, feeCents: 3167, travelCents: 0, totalCents: 3167 },
-        { expertId: 'e1', expertName: 'Öhman; Eero', assignments: 2, hours: 3.5, feeCents: 3000, travelCents: 1050, totalCents: 4050 },
+        { expertId: 'e2', expertName: '=Aalto', assignments: 2, hours: 3.08, feeCents: 7167, travelCents: 0, totalCents: 7167, adjustmentCents: 0 },
+        { expertId: 'e1', expertName: 'Öhman; Eero', assignments: 4, hours: 3.75, feeCents: 3500, travelCents: 800, totalCents: 4300, adjustmentCents: 250 },
       ],
       perCostCentre: [
-        { costCentre: 'KP-1', assignments: 2, hours: 3.08, feeCents: 6167, travelCents: 1050, totalCents: 7217 },
-        { costCentre: 'KP-2', assignments: 1, hours: 2, feeCents: 0, travelCents: 0, totalCents: 0 },
+        { costCentre: 'KP-1', assignments: 4, hours: 3.33, totalCents: 7467, cancellationCents: 0 },
+        { costCentre: 'KP-2', assignments: 2, hours: 3.5, totalCents: 4000, cancellationCents: 4000 },
       ],
-      totals: { assignments: 3, hours: 5.08, feeCents: 6167, travelCents: 1050, totalCents: 7217 },
+      totals: { assignments: 6, hours: 6.83, feeCents: 10667, travelCents: 800, totalCents: 11467, adjustmentLines: 2, adjustmentCents: 250 },
     });
   });
 
   test('hours are summed exactly (no 0.30000000000000004)', () => {
-    const s = summarizeMonth([
-      rec({ hours: 0.1 }), rec({ hours: 0.2 }),
-      ...[0.07, 0.01, 1.15, 0.29].map((hours) => rec({ expertId: 'f', hours, costCentre: 'KP-2' })),
-    ], '2026-10');
-    expect(s.perExpert.map((e) => e.hours)).toEqual([0.3, 1.52]);
-    expect(s.perCostCentre.map((c) => c.hours)).toEqual([0.3, 1.52]);
+    const s = summarizeSettlement('2026-10', [10, 20, 7, 1, 115, 29].map((h, i) => line({ assignmentId: `X#${i}`, hundredths: h })), nameOf);
     expect(s.totals.hours).toBe(1.82);
   });
 
   test('experts are sorted by name in Finnish order (Å Ä Ö after Z)', () => {
-    const names = ['Öberg', 'Ärjä', 'Åberg', 'Zetterberg', 'aalto', 'Vainio'];
-    const s = summarizeMonth(names.map((n, i) => rec({ expertId: `x${i}`, expertName: n })), '2026-10');
+    const list = ['Öberg', 'Ärjä', 'Åberg', 'Zetterberg', 'aalto', 'Vainio'];
+    const s = summarizeSettlement('2026-10', list.map((n, i) => line({ expertId: n, assignmentId: `x${i}` })), (id) => id);
     expect(s.perExpert.map((e) => e.expertName)).toEqual(['aalto', 'Vainio', 'Zetterberg', 'Åberg', 'Ärjä', 'Öberg']);
   });
+});
 
-  test('the month is exactly YYYY-MM', () => {
-    const s = summarizeMonth([rec({ date: '2026-10-31' }), rec({ date: '2026-11-01' }), rec({ date: '2025-10-15' }), rec({ date: '2026-01-05' })], '2026-10');
-    expect(s.totals.assignments).toBe(1);
-    expect(() => summarizeMonth(october, '2026-1')).toThrow(RangeError);
-    expect(() => summarizeMonth(october, '2026-13')).toThrow(RangeError);
-    expect(summarizeMonth([], '2026-10')).toEqual({ month: '2026-10', perExpert: [], perCostCentre: [], totals: { assignments: 0, hours: 0, feeCents: 0, travelCents: 0, totalCents: 0 } });
+describe('payrollCsv', () => {
+  const HEADER = 'Maksupäivä;Palkkakausi;Kokemusasiantuntija;Tunniste;Tulolaji;Tulolajikoodi;Peruste;Kustannuspaikka;Toimeksiantoja;Tunnit;Km;Määrä (€);Oikaisu kaudelle\r\n';
+
+  test('byte for byte: BOM, semicolons, CRLF, decimal comma, quoting, formula guard; one row per person × income type × basis × cost centre, travel apart, adjustments marked', () => {
+    const csv = payrollCsv('2026-10', '2026-11-06', october, nameOf);
+    expect([...Buffer.from(csv, 'utf8').subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(csv).toBe(
+      '\uFEFF' + HEADER +
+      "6.11.2026;2026-10;'=Aalto;e2;Kokouspalkkio;210;Tehtävä;KP-1;1;1,58;;31,67;\r\n" +
+      "6.11.2026;2026-10;'=Aalto;e2;Kokouspalkkio;210;Myöhäinen peruutus;KP-2;1;1,50;;40,00;\r\n" +
+      '6.11.2026;2026-10;"Öhman; Eero";e1;Kokouspalkkio;210;Tehtävä;KP-1;1;1,50;;30,00;\r\n' +
+      '6.11.2026;2026-10;"Öhman; Eero";e1;Kilometrikorvaus;;Matkakorvaus, km;KP-1;1;0,00;42,00;10,50;\r\n' +
+      '6.11.2026;2026-10;"Öhman; Eero";e1;Kokouspalkkio;210;Tehtävä;KP-1;1;0,25;;5,00;2026-09\r\n' +
+      '6.11.2026;2026-10;"Öhman; Eero";e1;Kilometrikorvaus;;Matkakorvaus, km;KP-1;1;0,00;-10,00;-2,50;2026-09\r\n',
+    );
+  });
+
+  test('rows of the same key are summed; quotes doubled, line breaks quoted, ids and cost centres guarded; Swedish headers', () => {
+    const csv = payrollCsv('2026-03.1', '2026-03-20', [
+      line({ period: '2026-03.1', expertId: 'a1', costCentre: 'KP "7"; B', assignmentId: 'A#1', cents: 1234, hundredths: 10 }),
+      line({ period: '2026-03.1', expertId: 'a1', costCentre: 'KP "7"; B', assignmentId: 'A#2', cents: 123450, hundredths: 20 }),
+      line({ period: '2026-03.1', expertId: '@x', costCentre: '@KP', assignmentId: 'B#1', kind: 'travelTickets', incomeType: 'tickets', ...km, cents: 16 }),
+    ], nameOf, 'sv');
+    expect(csv).toBe(
+      '\uFEFFBetalningsdag;Löneperiod;Erfarenhetsexpert;Identifierare;Inkomstslag;Inkomstslagskod;Grund;Kostnadsställe;Uppdrag;Timmar;Km;Belopp (€);Korrigering för period\r\n' +
+      '20.3.2026;2026-03.1;"Anna ""Annu"" Aho";a1;Mötesarvode;210;Uppdrag;"KP ""7""; B";2;0,30;;1246,84;\r\n' +
+      '20.3.2026;2026-03.1;"Rivi\nvaihto";\'@x;Kilometerersättning;;Reseersättning, biljetter;\'@KP;1;0,00;;0,16;\r\n',
+    );
+  });
+
+  test('a settlement with nothing to pay is the header only (the 0 € hours of a volunteer are not payroll rows)', () => {
+    expect(payrollCsv('2026-10', '2026-11-06', [line({ cents: 0, hundredths: 200 })], nameOf)).toBe('\uFEFF' + HEADER);
   });
 });
 
@@ -62,50 +97,6 @@ describe('number formats', () => {
     expect(decimalHours(1.5)).toBe('1,50');
     expect(decimalHours(1.58)).toBe('1,58');
     expect(decimalHours(12)).toBe('12,00');
-  });
-});
-
-describe('payrollCsv', () => {
-  test('byte for byte: BOM, semicolons, CRLF, decimal comma, quoting, formula guard', () => {
-    expect(payrollCsv(summarizeMonth(october, '2026-10'))).toBe(
-      '\uFEFFKokemusasiantuntija;Tunniste;Toimeksiantoja;Tunnit;Palkkio (€);Matkakorvaus (€);Yhteensä (€)\r\n' +
-      "'=Aalto;e2;1;1,58;31,67;0,00;31,67\r\n" +
-      '"Öhman; Eero";e1;2;3,50;30,00;10,50;40,50\r\n' +
-      '\r\n' +
-      'Kustannuspaikka;Toimeksiantoja;Tunnit;Yhteensä (€)\r\n' +
-      'KP-1;2;3,08;72,17\r\n' +
-      'KP-2;1;2,00;0,00\r\n' +
-      '\r\n' +
-      'Yhteensä;;3;5,08;61,67;10,50;72,17\r\n',
-    );
-  });
-
-  test('quotes are doubled, line breaks quoted, ids and cost centres guarded too', () => {
-    const s = summarizeMonth([
-      rec({ expertId: 'a1', expertName: 'Anna "Annu" Aho', costCentre: 'KP "7"; B', date: '2026-03-02', hours: 0.1, feeCents: 1234, totalCents: 1234 }),
-      rec({ expertId: '@x', expertName: 'Rivi\nvaihto', costCentre: '@KP', date: '2026-03-31', hours: 0.2, travelCents: 16, totalCents: 16, volunteer: true }),
-      rec({ expertId: 'a1', expertName: 'Anna "Annu" Aho', costCentre: 'KP "7"; B', date: '2026-03-15', hours: 0.2, feeCents: 123450, travelCents: 5, totalCents: 123455 }),
-      rec({ date: '2026-04-01', feeCents: 999, totalCents: 999 }),
-    ], '2026-03');
-    const bytes = Buffer.from(payrollCsv(s), 'utf8');
-    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(payrollCsv(s)).toBe(
-      '\uFEFFKokemusasiantuntija;Tunniste;Toimeksiantoja;Tunnit;Palkkio (€);Matkakorvaus (€);Yhteensä (€)\r\n' +
-      '"Anna ""Annu"" Aho";a1;2;0,30;1246,84;0,05;1246,89\r\n' +
-      '"Rivi\nvaihto";\'@x;1;0,20;0,00;0,16;0,16\r\n' +
-      '\r\n' +
-      'Kustannuspaikka;Toimeksiantoja;Tunnit;Yhteensä (€)\r\n' +
-      "'@KP;1;0,20;0,16\r\n" +
-      '"KP ""7""; B";2;0,30;1246,89\r\n' +
-      '\r\n' +
-      'Yhteensä;;3;0,50;1246,84;0,21;1247,05\r\n',
-    );
-  });
-
-  test('an empty month is the headers and a zero total', () => {
-    expect(payrollCsv(summarizeMonth([], '2026-10'))).toBe(
-      '\uFEFFKokemusasiantuntija;Tunniste;Toimeksiantoja;Tunnit;Palkkio (€);Matkakorvaus (€);Yhteensä (€)\r\n\r\nKustannuspaikka;Toimeksiantoja;Tunnit;Yhteensä (€)\r\n\r\nYhteensä;;0;0,00;0,00;0,00;0,00\r\n',
-    );
   });
 });
 

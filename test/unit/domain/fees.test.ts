@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_TASK_TYPES } from '../../../src/domain/catalog';
-import { computeFee, FeeInput, FeeTariff, loadTariffs, tariffFor } from '../../../src/domain/fees';
+import { adjustmentLines, computeFee, FeeInput, FeeTariff, IncomeLine, loadTariffs, tariffFor } from '../../../src/domain/fees';
 
 const file = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'config', 'fee-tariff.json'), 'utf8')) as { note?: string; tariffs: FeeTariff[] };
 const loaded = loadTariffs(file);
@@ -16,6 +16,11 @@ function variant(over: Partial<FeeTariff>): FeeTariff[] {
   if (!r.ok) throw new Error(r.errors.join('\n'));
   return r.tariffs;
 }
+
+const kokoaFile = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'config', 'fee-tariff-kokoa.json'), 'utf8')) as { note?: string; tariffs: FeeTariff[] };
+const kokoaLoaded = loadTariffs(kokoaFile);
+if (!kokoaLoaded.ok) throw new Error(kokoaLoaded.errors.join('\n'));
+const kokoa = kokoaLoaded.tariffs;
 
 describe('config/fee-tariff.json (Pirkanmaa proposal)', () => {
   test('is valid, versioned, from 2026-01-01, travel 25 c/km flagged as a placeholder', () => {
@@ -34,7 +39,7 @@ describe('computeFee: tariff rows', () => {
   test.each([
     ['client-pair', 3000], ['talk', 3000], ['peer-group', 3000], ['working-group', 4000], ['training', 5000], ['independent-reception', 6000],
   ])('per-time row %s pays %i cents whatever the duration', (taskType, cents) => {
-    expect(fee({ taskType })).toEqual({ ok: true, feeCents: cents, travelCents: 0, totalCents: cents, hours: 1.5, tariffVersion: 'pirkanmaa-2026-1', payable: true });
+    expect(fee({ taskType })).toMatchObject({ ok: true, feeCents: cents, travelCents: 0, totalCents: cents, hours: 1.5, tariffVersion: 'pirkanmaa-2026-1', payable: true });
     expect(fee({ taskType, confirmedMinutes: 30 })).toMatchObject({ feeCents: cents, hours: 0.5 });
     expect(fee({ taskType, confirmedMinutes: 240 })).toMatchObject({ feeCents: cents, hours: 4 });
   });
@@ -47,14 +52,14 @@ describe('computeFee: tariff rows', () => {
   });
 
   test('exact halves round up, not to even', () => {
-    const t = variant({ rows: [{ taskType: 'co-development', kind: 'perHour', amountCents: 30 }, { taskType: 'talk', kind: 'perHour', amountCents: 150 }] });
+    const t = variant({ rows: [{ taskType: 'co-development', kind: 'perHour', amountCents: 30, incomeType: 'meetingFee' }, { taskType: 'talk', kind: 'perHour', amountCents: 150, incomeType: 'lectureFee' }] });
     expect(fee({ taskType: 'co-development', confirmedMinutes: 1 }, t)).toMatchObject({ feeCents: 1 }); // 0,5 → 1
     expect(fee({ taskType: 'talk', confirmedMinutes: 1 }, t)).toMatchObject({ feeCents: 3 }); // 2,5 → 3
     expect(fee({ taskType: 'talk', confirmedMinutes: 3 }, t)).toMatchObject({ feeCents: 8 }); // 7,5 → 8
   });
 
   test('a package is a flat price for its hours', () => {
-    const t = variant({ rows: [{ taskType: 'training', kind: 'package', amountCents: 12000, packageHours: 3 }] });
+    const t = variant({ rows: [{ taskType: 'training', kind: 'package', amountCents: 12000, packageHours: 3, incomeType: 'lectureFee' }] });
     expect(fee({ taskType: 'training', confirmedMinutes: 60 }, t)).toMatchObject({ feeCents: 12000, hours: 1 });
     expect(fee({ taskType: 'training', confirmedMinutes: 300 }, t)).toMatchObject({ feeCents: 12000, hours: 5 });
   });
@@ -68,37 +73,41 @@ describe('computeFee: travel', () => {
   });
 
   test('maxKm caps the km; tickets are ignored when the tariff does not reimburse them', () => {
-    expect(fee({ taskType: 'talk', travelKm: 500 }, variant({ travel: { perKmCents: 25, ticketsReimbursed: true, maxKm: 100 } }))).toMatchObject({ travelCents: 2500 });
-    expect(fee({ taskType: 'talk', travelKm: 10, ticketCents: 550 }, variant({ travel: { perKmCents: 25, ticketsReimbursed: false } }))).toMatchObject({ travelCents: 250, totalCents: 3250 });
+    expect(fee({ taskType: 'talk', travelKm: 500 }, variant({ travel: { ...tariffs[0].travel, maxKm: 100 } }))).toMatchObject({ travelCents: 2500 });
+    expect(fee({ taskType: 'talk', travelKm: 10, ticketCents: 550 }, variant({ travel: { ...tariffs[0].travel, ticketsReimbursed: false } }))).toMatchObject({ travelCents: 250, totalCents: 3250 });
   });
 });
 
 describe('computeFee: volunteers and outcomes', () => {
   test('a volunteer gets no fee, but the hours count and travel is reimbursed', () => {
-    expect(fee({ taskType: 'talk', feePreference: 'volunteer', travelKm: 10, ticketCents: 100 })).toEqual({ ok: true, feeCents: 0, travelCents: 350, totalCents: 350, hours: 1.5, tariffVersion: 'pirkanmaa-2026-1', payable: true });
+    expect(fee({ taskType: 'talk', feePreference: 'volunteer', travelKm: 10, ticketCents: 100 })).toEqual({ ok: true, feeCents: 0, travelCents: 350, totalCents: 350, hours: 1.5, tariffVersion: 'pirkanmaa-2026-1', payable: true,
+      lines: [{ kind: 'fee', incomeType: 'lectureFee', cents: 0, hundredths: 150, kmHundredths: 0 }, { kind: 'travelKm', incomeType: 'kmAllowance', cents: 250, hundredths: 0, kmHundredths: 1000 }, { kind: 'travelTickets', incomeType: 'ticketReimbursement', cents: 100, hundredths: 0, kmHundredths: 0 }] });
     expect(fee({ taskType: 'co-development', feePreference: 'volunteer', confirmedMinutes: 95 })).toMatchObject({ feeCents: 0, hours: 1.58 });
   });
 
   test('late cancellation keeps the fee (on the ordered minutes); no km, bought tickets reimbursed', () => {
-    expect(fee({ taskType: 'training', outcome: 'cancelledLate', travelKm: 40, ticketCents: 700 })).toEqual({ ok: true, feeCents: 5000, travelCents: 700, totalCents: 5700, hours: 1.5, tariffVersion: 'pirkanmaa-2026-1', payable: true });
+    expect(fee({ taskType: 'training', outcome: 'cancelledLate', travelKm: 40, ticketCents: 700 })).toEqual({ ok: true, feeCents: 5000, travelCents: 700, totalCents: 5700, hours: 1.5, tariffVersion: 'pirkanmaa-2026-1', payable: true,
+      lines: [{ kind: 'lateCancellation', incomeType: 'lectureFee', cents: 5000, hundredths: 150, kmHundredths: 0 }, { kind: 'travelTickets', incomeType: 'ticketReimbursement', cents: 700, hundredths: 0, kmHundredths: 0 }] });
     expect(fee({ taskType: 'co-development', outcome: 'cancelledLate', confirmedMinutes: 90 })).toMatchObject({ feeCents: 3000, hours: 1.5 });
     const off = variant({ lateCancellationPayable: false });
-    expect(fee({ taskType: 'training', outcome: 'cancelledLate', travelKm: 40, ticketCents: 700 }, off)).toEqual({ ok: true, feeCents: 0, travelCents: 700, totalCents: 700, hours: 0, tariffVersion: 'pirkanmaa-2026-1', payable: false });
+    expect(fee({ taskType: 'training', outcome: 'cancelledLate', travelKm: 40, ticketCents: 700 }, off)).toEqual({ ok: true, feeCents: 0, travelCents: 700, totalCents: 700, hours: 0, tariffVersion: 'pirkanmaa-2026-1', payable: false,
+      lines: [{ kind: 'travelTickets', incomeType: 'ticketReimbursement', cents: 700, hundredths: 0, kmHundredths: 0 }] });
   });
 
   test('early cancellation pays nothing, not even tickets, and counts no hours', () => {
-    expect(fee({ taskType: 'training', outcome: 'cancelledEarly', travelKm: 40, ticketCents: 700 })).toEqual({ ok: true, feeCents: 0, travelCents: 0, totalCents: 0, hours: 0, tariffVersion: 'pirkanmaa-2026-1', payable: false });
+    expect(fee({ taskType: 'training', outcome: 'cancelledEarly', travelKm: 40, ticketCents: 700 })).toEqual({ ok: true, feeCents: 0, travelCents: 0, totalCents: 0, hours: 0, tariffVersion: 'pirkanmaa-2026-1', payable: false, lines: [] });
   });
 
   test('client no-show keeps the fee when the flag is on, and pays none when it is off; the trip was made either way', () => {
     expect(fee({ taskType: 'peer-group', outcome: 'noShow', travelKm: 20 })).toMatchObject({ feeCents: 3000, travelCents: 500, hours: 1.5, payable: true });
     const off = variant({ noShowPayable: false });
-    expect(fee({ taskType: 'peer-group', outcome: 'noShow', ticketCents: 420 }, off)).toEqual({ ok: true, feeCents: 0, travelCents: 420, totalCents: 420, hours: 0, tariffVersion: 'pirkanmaa-2026-1', payable: false });
+    expect(fee({ taskType: 'peer-group', outcome: 'noShow', ticketCents: 420 }, off)).toEqual({ ok: true, feeCents: 0, travelCents: 420, totalCents: 420, hours: 0, tariffVersion: 'pirkanmaa-2026-1', payable: false,
+      lines: [{ kind: 'travelTickets', incomeType: 'ticketReimbursement', cents: 420, hundredths: 0, kmHundredths: 0 }] });
   });
 });
 
 describe('tariff versions', () => {
-  const two = loadTariffs({ tariffs: [{ ...tariffs[0], validTo: '2026-06-30' }, { ...tariffs[0], version: 'v2', validFrom: '2026-07-01', rows: [{ taskType: 'talk', kind: 'perTime', amountCents: 3500 }] }] });
+  const two = loadTariffs({ tariffs: [{ ...tariffs[0], validTo: '2026-06-30' }, { ...tariffs[0], version: 'v2', validFrom: '2026-07-01', rows: [{ taskType: 'talk', kind: 'perTime', amountCents: 3500, incomeType: 'lectureFee' }] }] });
   if (!two.ok) throw new Error(two.errors.join('\n'));
 
   test('the tariff valid on the date is used, both ends inclusive, and its version is returned', () => {
@@ -154,7 +163,96 @@ describe('loadTariffs refuses a bad file with readable errors', () => {
   });
 
   test('packageHours belongs to package rows only, and they need it', () => {
-    expect(errorsOf({ tariffs: [{ ...t0(), rows: [{ taskType: 'talk', kind: 'package', amountCents: 9000 }] }] }).join()).toMatch(/rows\.0\.packageHours: a package row \(talk\) needs packageHours/);
-    expect(errorsOf({ tariffs: [{ ...t0(), rows: [{ taskType: 'talk', kind: 'perTime', amountCents: 3000, packageHours: 2 }] }] }).join()).toMatch(/only for package rows/);
+    expect(errorsOf({ tariffs: [{ ...t0(), rows: [{ taskType: 'talk', kind: 'package', amountCents: 9000, incomeType: 'lectureFee' }] }] }).join()).toMatch(/rows\.0\.packageHours: a package row \(talk\) needs packageHours/);
+    expect(errorsOf({ tariffs: [{ ...t0(), rows: [{ taskType: 'talk', kind: 'perTime', amountCents: 3000, packageHours: 2, incomeType: 'lectureFee' }] }] }).join()).toMatch(/only for package rows/);
+  });
+});
+
+describe('income types (Incomes Register)', () => {
+  test('each task type of both presets is paid as a wage income type; the codes found are 210 and 214, the rest wait for payroll (null)', () => {
+    for (const t of [tariffs[0], kokoa[0]]) {
+      for (const r of t.rows) expect(['wage', 'workCompensation']).toContain(t.incomeTypes[r.incomeType].class);
+      expect(t.incomeTypes.meetingFee).toMatchObject({ class: 'wage', code: '210' });
+      expect(t.incomeTypes.lectureFee).toMatchObject({ class: 'wage', code: '214' });
+      expect(t.incomeTypes.workCompensation).toMatchObject({ class: 'workCompensation', code: null });
+      for (const id of [t.travel.kmIncomeType, t.travel.ticketIncomeType]) expect(t.incomeTypes[id]).toMatchObject({ class: 'expense', code: null });
+    }
+    expect(tariffs[0].rows.find((r) => r.taskType === 'working-group')!.incomeType).toBe('meetingFee');
+    expect(tariffs[0].rows.find((r) => r.taskType === 'training')!.incomeType).toBe('lectureFee');
+  });
+
+  test('a fee line carries the income type of its row; travel is on lines of its own, km and tickets apart', () => {
+    expect(fee({ taskType: 'working-group', travelKm: 12.3, ticketCents: 550 })).toMatchObject({ lines: [
+      { kind: 'fee', incomeType: 'meetingFee', cents: 4000, hundredths: 150, kmHundredths: 0 },
+      { kind: 'travelKm', incomeType: 'kmAllowance', cents: 308, hundredths: 0, kmHundredths: 1230 },
+      { kind: 'travelTickets', incomeType: 'ticketReimbursement', cents: 550, hundredths: 0, kmHundredths: 0 },
+    ] });
+    expect(fee({ taskType: 'talk' })).toMatchObject({ lines: [{ kind: 'fee', incomeType: 'lectureFee', cents: 3000 }] });
+  });
+
+  test('a late cancellation and a no-show are income lines of their own, with their own income type when the tariff names one', () => {
+    expect(fee({ taskType: 'peer-group', outcome: 'noShow' })).toMatchObject({ lines: [{ kind: 'noShow', incomeType: 'otherFee', cents: 3000 }] });
+    const own = variant({ lateCancellationIncomeType: 'workCompensation', noShowIncomeType: 'meetingFee' });
+    expect(fee({ taskType: 'training', outcome: 'cancelledLate' }, own)).toMatchObject({ lines: [{ kind: 'lateCancellation', incomeType: 'workCompensation', cents: 5000 }] });
+    expect(fee({ taskType: 'training', outcome: 'noShow' }, own)).toMatchObject({ lines: [{ kind: 'noShow', incomeType: 'meetingFee', cents: 5000 }] });
+  });
+
+  test('a row paid as työkorvaus', () => {
+    const t = variant({ rows: [{ taskType: 'talk', kind: 'perTime', amountCents: 9000, incomeType: 'workCompensation' }] });
+    expect(fee({ taskType: 'talk' }, t)).toMatchObject({ lines: [{ kind: 'fee', incomeType: 'workCompensation', cents: 9000 }] });
+  });
+
+  test('unknown income types, wrong classes and made-up code formats are refused with their path', () => {
+    const t0 = JSON.parse(JSON.stringify(tariffs[0])) as FeeTariff;
+    const errs = (over: Partial<FeeTariff>) => { const r = loadTariffs({ tariffs: [{ ...t0, ...over }] }); return r.ok ? '' : r.errors.join('\n'); };
+    expect(errs({ rows: [{ ...t0.rows[0], incomeType: 'bonus' }] })).toMatch(/rows\.0\.incomeType: income type bonus is not in/);
+    expect(errs({ rows: [{ ...t0.rows[0], incomeType: 'kmAllowance' }] })).toMatch(/rows\.0\.incomeType: income type kmAllowance is expense; here it must be wage or workCompensation/);
+    expect(errs({ travel: { ...t0.travel, kmIncomeType: 'meetingFee' } })).toMatch(/travel\.kmIncomeType: .*must be expense/);
+    expect(errs({ noShowIncomeType: 'nope' })).toMatch(/noShowIncomeType/);
+    expect(errs({ incomeTypes: { ...t0.incomeTypes, meetingFee: { ...t0.incomeTypes.meetingFee, code: '21' } } })).toMatch(/incomeTypes\.meetingFee\.code: an Incomes Register income type code is three digits/);
+    expect(errs({ incomeTypes: { ...t0.incomeTypes, meetingFee: { ...t0.incomeTypes.meetingFee, name: { fi: 'x' } as never } } })).toMatch(/incomeTypes\.meetingFee\.name\.sv/);
+  });
+});
+
+describe('config/fee-tariff-kokoa.json (KoKoA recommendations preset)', () => {
+  test('is valid and covers every task type of the catalogue', () => {
+    expect(kokoa).toHaveLength(1);
+    expect(kokoa[0].rows.map((r) => r.taskType).sort()).toEqual(DEFAULT_TASK_TYPES.map((t) => t.id).sort());
+    expect(kokoaFile.note).toMatch(/lowest figure/i);
+  });
+
+  test.each([
+    ['talk', 90, 10000], ['training', 90, 10000], // lectures, panels: 100–600 €, the lowest
+    ['working-group', 90, 5000], // meeting fee 50–100 €
+    ['client-pair', 90, 5000], ['independent-reception', 240, 5000], // client meeting 50 € per meeting
+    ['peer-group', 90, 3750], ['co-development', 120, 5000], // 25 €/h
+  ])('%s, %i min, pays %i cents', (taskType, minutes, cents) => {
+    expect(fee({ taskType, confirmedMinutes: minutes }, kokoa)).toMatchObject({ feeCents: cents, tariffVersion: 'kokoa-2018-1' });
+  });
+});
+
+describe('adjustmentLines: what a late answer changes', () => {
+  const line = (kind: IncomeLine['kind'], cents: number, hundredths = 0, incomeType = 'meetingFee', kmHundredths = 0): IncomeLine => ({ kind, incomeType, cents, hundredths, kmHundredths });
+
+  test('nothing changed, nothing to pay', () => {
+    expect(adjustmentLines([line('fee', 3000, 150)], [line('fee', 3000, 150)])).toEqual([]);
+  });
+
+  test('the first settlement is the whole amount', () => {
+    expect(adjustmentLines([line('fee', 3000, 150), line('travelKm', 1050, 0, 'kmAllowance', 4200)], [])).toEqual([line('fee', 3000, 150), line('travelKm', 1050, 0, 'kmAllowance', 4200)]);
+  });
+
+  test('more confirmed hours: a + line for the difference; fewer: a − line', () => {
+    expect(adjustmentLines([line('fee', 4000, 200)], [line('fee', 3000, 150)])).toEqual([line('fee', 1000, 50)]);
+    expect(adjustmentLines([line('fee', 2000, 100)], [line('fee', 3000, 150)])).toEqual([line('fee', -1000, -50)]);
+  });
+
+  test('travel reported late is added; a held task turned cancellation moves the fee to a cancellation line', () => {
+    expect(adjustmentLines([line('fee', 3000, 150), line('travelKm', 500, 0, 'kmAllowance', 2000)], [line('fee', 3000, 150)])).toEqual([line('travelKm', 500, 0, 'kmAllowance', 2000)]);
+    expect(adjustmentLines([line('lateCancellation', 3000, 150)], [line('fee', 3000, 150)])).toEqual([line('fee', -3000, -150), line('lateCancellation', 3000, 150)]);
+  });
+
+  test('paid over several periods: the sum of what was paid counts', () => {
+    expect(adjustmentLines([line('fee', 4000, 200)], [line('fee', 3000, 150), line('fee', 500, 25)])).toEqual([line('fee', 500, 25)]);
   });
 });
