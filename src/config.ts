@@ -95,6 +95,12 @@ export const envSchema = z
     FEEDBACK_RETENTION_DAYS: positiveInt(365, 3650),
     DIGEST_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('08:00'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * On SIGTERM: how long requests, deliveries and jobs in progress may take to finish before
+     * the process exits anyway. Below the platform's own limit (Kubernetes terminationGracePeriodSeconds,
+     * 30 s by default; docker stop, 10 s unless --time is given).
+     */
+    SHUTDOWN_GRACE_SECONDS: positiveInt(20, 600),
   })
   .superRefine((env, ctx) => {
     if (env.BOT_ID && !env.BOT_PASSWORD && env.BOT_TYPE !== 'UserAssignedMSI') {
@@ -144,6 +150,8 @@ export interface Config {
   unfilledAlertDays: number;
   feedbackRetentionDays: number;
   logLevel: Env['LOG_LEVEL'];
+  /** On SIGTERM, the most time given to work in progress (seconds). */
+  shutdownGraceSeconds: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -157,7 +165,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     const errors = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? 'environment');
       const value = env[name];
-      const shown = value === undefined || /PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+      // Secrets are never echoed: a connection string carries the database password, and an
+      // unresolved App Service Key Vault reference names the vault.
+      const shown = value === undefined || /PASSWORD|SECRET|MONGODB_URI/.test(name) ? '' : ` (got "${value}")`;
       return `${name}: ${i.message}${shown}`;
     });
     return { ok: false, errors };
@@ -197,6 +207,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       unfilledAlertDays: e.UNFILLED_ALERT_DAYS,
       feedbackRetentionDays: e.FEEDBACK_RETENTION_DAYS,
       logLevel: e.LOG_LEVEL,
+      shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     },
   };
 }

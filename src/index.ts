@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { MovableClock } from './clock';
 import { parseConfig, Config } from './config';
 import { createServer } from './http/server';
+import { RequestDrain } from './http/shutdown';
 import { createLogger, Logger } from './log';
 import { createStore, ensureIndexes, Store } from './store';
 import { openDatabase, Database } from './store/db';
@@ -16,6 +19,8 @@ import { DEFAULT_TARIFF_FILE, readTariffFile } from './services/fees';
 import { reportUndeliverable } from './services/undeliverable';
 import { waveJob } from './jobs/waves';
 import { OutboxSender } from './messaging/sender';
+import { SharedAppBudget } from './messaging/appBudget';
+import { RateLimiter } from './messaging/limits';
 import { BotTransport } from './messaging/transport';
 import { ServiceDeps } from './services/deps';
 import { createAdapter } from './teams/adapter';
@@ -66,11 +71,17 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   // A tenant id names an organisation, not a person: it may be logged.
   const adapter = createAdapter(config, (tenantId) => log.warn({ tenantId: tenantId ?? null }, 'refused: activity from a tenant not allowed (ALLOWED_TENANT_IDS)'));
   const transport = new BotTransport(adapter, config.bot.id ?? '');
+  const owner = `${hostname()}#${process.pid}#${randomBytes(3).toString('hex')}`;
   const sender = new OutboxSender({
     outbox: store.outbox,
     conversations: store.conversations,
     transport,
     log,
+    owner,
+    // Teams' per-app limit is shared with every other instance through the database; the
+    // per-conversation limits stay in this process, which holds the claim of the item it sends.
+    limiter: new RateLimiter({ app: [] }),
+    appBudget: new SharedAppBudget({ tokens: store.rateTokens, owner, log }),
     onPermanentFailure: (item) => reportUndeliverable(deps, item.conversationId),
   });
   const deps: ServiceDeps = {
@@ -111,6 +122,8 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     scheduler.start();
   });
   const server = createServer({ adapter, app, log, isReady: async () => indexesReady && (await database.ping()) });
+  const drain = new RequestDrain();
+  drain.attach(server);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -131,12 +144,25 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     scheduler,
     deps,
     clock,
+    /**
+     * A graceful stop (SIGTERM): /readyz says 503 at once; the requests being handled finish; the
+     * sender stops claiming and hands back what it claimed but has not sent; running jobs get the
+     * grace period and then give up their leases; then the listener and the database close.
+     * Another instance can take the work over at once, without waiting for leases to lapse.
+     */
     async stop() {
       stopped = true;
-      server.close();
+      drain.start();
+      const graceMs = config.shutdownGraceSeconds * 1000;
+      const [requestsDone] = await Promise.all([drain.idle(graceMs), sender.stop(), scheduler.stop(graceMs, Math.min(5000, graceMs))]);
+      if (!requestsDone) log.warn({ inFlight: drain.inFlight }, 'shutdown: requests still running after the grace period');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections with no request on them would hold close() open.
+        server.server.closeIdleConnections();
+        if (!requestsDone) server.server.closeAllConnections();
+      });
       await preparing;
-      await scheduler.stop();
-      await sender.stop();
       await database.close();
     },
   };
@@ -149,12 +175,33 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const bot = await startBot(parsed.config);
+  let stopping = false;
   const shutdown = (signal: string) => {
-    bot.log.info({ signal }, 'shutting down');
-    bot.stop().then(() => process.exit(0), () => process.exit(1));
+    if (stopping) {
+      // A second signal: the operator does not want to wait.
+      bot.log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    bot.log.info({ signal, graceSeconds: bot.config.shutdownGraceSeconds }, 'shutting down');
+    // Whatever hangs (a database that went away mid-shutdown), the process ends a little after the grace period.
+    setTimeout(() => {
+      bot.log.error({ signal }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, (bot.config.shutdownGraceSeconds + 10) * 1000).unref();
+    bot.stop().then(
+      () => {
+        bot.log.info({ signal }, 'stopped');
+        process.exit(0);
+      },
+      (error: Error) => {
+        bot.log.error({ signal, err: error.name }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 if (require.main === module) {

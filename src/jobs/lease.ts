@@ -64,6 +64,15 @@ export class Lease {
     await this.serial(() => this.repo.fail(this.run, this.o.now(), error, retryAt));
   }
 
+  /**
+   * After a shutdown halted the job and it returned: ends the lease now (see JobRunRepo.release),
+   * in order after any renewal still on its way, so a late renewal cannot extend it again.
+   */
+  async release(): Promise<void> {
+    this.close();
+    await this.serial(() => this.repo.release(this.run, this.o.now()));
+  }
+
   /** Stops renewing and signals the job; its lease lapses and a sweeper resumes the run. */
   halt(reason: Error): void {
     this.close();

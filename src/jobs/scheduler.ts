@@ -172,16 +172,20 @@ export class Scheduler {
     return Promise.all(await this.claimStale());
   }
 
-  /** Stops scheduling, waits up to graceMs for running jobs, then signals the rest to stop. */
-  async stop(graceMs = 30_000): Promise<void> {
+  /**
+   * Stops scheduling, waits up to graceMs for running jobs, then signals the rest to stop and
+   * waits up to haltMs more for them to return: a job that returned gives its lease up (another
+   * instance resumes it from its checkpoint at its next sweep); one that did not keeps it until
+   * it lapses, so that two runners never overlap.
+   */
+  async stop(graceMs = 30_000, haltMs = 5_000): Promise<void> {
     this.stopping = true;
     clearInterval(this.sweepTimer);
     for (const task of this.tasks.splice(0)) await task.destroy();
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.allSettled([...this.pending]), grace]);
-    clearTimeout(timer);
+    await settledWithin([...this.pending], graceMs);
+    if (this.leases.size === 0) return;
     for (const lease of this.leases) lease.halt(new ShutdownError('scheduler stopping'));
+    await settledWithin([...this.pending], haltMs);
   }
 
   private job(name: string): JobDefinition {
@@ -259,7 +263,11 @@ export class Scheduler {
       try {
         await def.run(ctx);
       } catch (error) {
-        if (lease.signal.aborted) return 'abandoned'; // the next attempt resumes from the checkpoint
+        if (lease.signal.aborted) {
+          // The next attempt resumes from the checkpoint; after a shutdown it may start at once.
+          if (lease.signal.reason instanceof ShutdownError) await lease.release();
+          return 'abandoned';
+        }
         const retryAt = run.attempt < this.o.maxAttempts ? new Date(this.o.now().getTime() + this.o.retryDelayMs) : undefined;
         this.o.log.warn({ ...at, err: errorSummary(error), retryAt }, 'job run failed');
         await lease.fail(errorSummary(error), retryAt);
@@ -295,6 +303,13 @@ export class Scheduler {
       debug: (m: string | Error) => log.debug({ job }, typeof m === 'string' ? m : m.name),
     };
   }
+}
+
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.allSettled(promises), timeout]);
+  clearTimeout(timer);
 }
 
 function errorSummary(error: unknown): { name: string; code?: string | number } {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Logger } from '../log';
 import { ConversationRepo } from '../store/conversations';
 import { OutboxItem, OutboxRepo } from '../store/outbox';
+import { AppBudget } from './appBudget';
 import { RateLimiter } from './limits';
 import { decide, DEFAULT_RETRY, errorClass, Failure, RetryPolicy } from './retry';
 import { DeliveryError, Transport } from './transport';
@@ -27,12 +28,20 @@ export interface OutboxSenderOptions {
   /** A conversation that must wait longer than this is handed back to the queue rather than holding a worker. */
   maxLimiterWaitMs?: number;
   limiter?: RateLimiter;
+  /**
+   * The app-wide budget shared with the other instances (the database's rate tokens). Without
+   * it the limiter's own app window is the only app-wide limit: right for one instance only.
+   */
+  appBudget?: AppBudget;
   retry?: Partial<RetryPolicy>;
   clock?: () => number;
 }
 
-/** A rate-limit slot taken (`done` dates the request when it ends), or none within maxLimiterWaitMs. */
-type Slot = { done: (finishedAt: number) => void } | { tooLong: true };
+/**
+ * A rate-limit slot taken (`done` dates the request when it ends), none within maxLimiterWaitMs,
+ * or none because the sender is stopping.
+ */
+type Slot = { done: (finishedAt: number) => void } | { tooLong: true } | { stopping: true };
 
 /** How long an update may wait for an original that was never enqueued before it is failed. */
 const ORPHAN_UPDATE_MS = 60 * 60_000;
@@ -48,7 +57,7 @@ const LEASE_RETENTION_MS = 24 * 60 * 60_000;
 export class OutboxSender {
   readonly owner: string;
   readonly stats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
-  private readonly o: Required<Omit<OutboxSenderOptions, 'onPermanentFailure' | 'retry'>> & Pick<OutboxSenderOptions, 'onPermanentFailure'>;
+  private readonly o: Required<Omit<OutboxSenderOptions, 'onPermanentFailure' | 'retry' | 'appBudget'>> & Pick<OutboxSenderOptions, 'onPermanentFailure' | 'appBudget'>;
   private readonly retry: RetryPolicy;
   private readonly inFlight = new Set<Promise<void>>();
   /** Conversations with an item in this sender's hands: one at a time each, so they stay in order and one busy conversation cannot take every worker. */
@@ -57,6 +66,8 @@ export class OutboxSender {
   private running = false;
   private loop?: Promise<void>;
   private readonly sleepers = new Set<() => void>();
+  /** Wakes deliveries waiting for a rate-limit slot when the sender stops. */
+  private readonly stopping = new Set<() => void>();
 
   constructor(opts: OutboxSenderOptions) {
     this.owner = opts.owner ?? `${hostname()}#${process.pid}#${randomBytes(3).toString('hex')}`;
@@ -80,10 +91,16 @@ export class OutboxSender {
     this.loop = Promise.all(Array.from({ length: this.o.claimers }, () => this.run())).then(() => undefined);
   }
 
-  /** Stops claiming and waits for deliveries in flight to be recorded. */
+  /**
+   * Stops claiming and waits for deliveries in flight to be recorded. Items claimed but not yet
+   * sent (waiting for a rate-limit slot) are handed back at once, so another instance takes them
+   * now rather than when their lease runs out; a request already on its way to the connector is
+   * waited for (BotTransport times it out), as sending it again elsewhere could post it twice.
+   */
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
+    for (const wake of [...this.stopping]) wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
   }
@@ -203,6 +220,11 @@ export class OutboxSender {
       activityId = target;
     }
     const slot = await this.slotFor(item.conversationId);
+    if ('stopping' in slot) {
+      // Shutting down: handed back as it was, for the next sender (another instance, or this one restarted).
+      await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt));
+      return;
+    }
     if ('tooLong' in slot) {
       // Handed back with its place in the queue kept; the conversation is skipped until it cools down.
       this.stats.deferred += 1;
@@ -280,16 +302,42 @@ export class OutboxSender {
   /**
    * Waits (up to maxLimiterWaitMs) until the limiter lets this conversation go, and takes the
    * slot in the same synchronous step as the check, so concurrent workers cannot share it.
+   * With a shared app budget, the request also needs a token of the whole bot's, and starts at
+   * its time: the conversation's own limits stay with this process, which holds the item's claim.
    */
   private async slotFor(conversationId: string): Promise<Slot> {
     const start = this.o.clock();
+    const deadline = start + this.o.maxLimiterWaitMs;
     for (;;) {
+      if (!this.running) return { stopping: true };
       const now = this.o.clock();
       const wait = this.o.limiter.delayFor(conversationId, now);
-      if (wait === 0) return { done: this.o.limiter.record(conversationId, now) };
-      if (now - start + wait > this.o.maxLimiterWaitMs) return { tooLong: true };
-      await sleep(wait);
+      if (wait > 0) {
+        if (now + wait > deadline) return { tooLong: true };
+        await this.sleepUnlessStopping(wait);
+        continue;
+      }
+      if (!this.o.appBudget) return { done: this.o.limiter.record(conversationId, now) };
+      const token = await this.o.appBudget.take(deadline);
+      if (token === null) return { tooLong: true };
+      if (!this.running) return { stopping: true };
+      const startAt = this.o.clock();
+      // Too late for its token (a busy event loop): starting now could crowd Teams' window.
+      if (startAt < token.at || startAt > token.until) continue;
+      return { done: this.o.limiter.record(conversationId, startAt) };
     }
+  }
+
+  private sleepUnlessStopping(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.stopping.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopping.add(done);
+    });
   }
 
   /** Recording an outcome outlives short database blips: retried until the item's lease runs out. */

@@ -139,6 +139,7 @@ const STEPS: Record<ErasureStep, (c: StepContext) => Promise<void>> = {
 
   access: async ({ deps, aad }) => {
     await deps.store.privacy.eraseAccessOf(aad);
+    await deps.store.preferences.eraseUser(aad);
     await deps.store.channels.forgetEditor(aad);
   },
 
@@ -244,11 +245,12 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string): Prom
     deps.store.conversations.ofUser(aad),
     deps.store.privacy.ofPerson(aad),
   ]);
-  const [feedback, messages, feeLines, earningsLimit] = await Promise.all([
+  const [feedback, messages, feeLines, earningsLimit, preferences] = await Promise.all([
     deps.store.feedback.ofPerson(aad, ordersPlaced.map((o) => o._id)),
     deps.store.outbox.recordsFor(conversations.map((c) => c._id)),
     deps.store.feeLedger.ofExpert(aad),
     deps.store.earningsGuards.get(aad),
+    deps.store.preferences.of(aad),
   ]);
   return {
     expertProfile,
@@ -258,6 +260,7 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string): Prom
     withdrawals,
     feeLines,
     earningsLimit,
+    preferences,
     feedbackAnswers: feedback.answers,
     feedbackRequests: feedback.requests,
     erasureRequest: privacy.erasureRequest,

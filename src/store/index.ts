@@ -15,6 +15,7 @@ import { OutboxRepo } from './outbox';
 import { UserPreferenceRepo } from './preferences';
 import { PrivacyRepo } from './privacy';
 import { RateLimitRepo } from './rateLimits';
+import { RateTokenRepo } from './rateTokens';
 
 /** Every repository, one per collection; the only code that knows MongoDB. */
 export interface Store {
@@ -34,6 +35,7 @@ export interface Store {
   feeLedger: FeeLedgerRepo;
   earningsGuards: EarningsGuardRepo;
   preferences: UserPreferenceRepo;
+  rateTokens: RateTokenRepo;
 }
 
 export function createStore(db: Db): Store {
@@ -55,6 +57,7 @@ export function createStore(db: Db): Store {
     feeLedger: new FeeLedgerRepo(db),
     earningsGuards: new EarningsGuardRepo(db),
     preferences: new UserPreferenceRepo(db),
+    rateTokens: new RateTokenRepo(db),
   };
 }
 

@@ -37,6 +37,8 @@ export interface JobRunDoc {
   error?: { name: string; code?: string | number };
   /** Set on a failed attempt that may be retried, from this time on. */
   retryAt?: Date;
+  /** Set when its owner gave it up on shutdown (the lease then ends at once). */
+  releasedAt?: Date;
   /** Set (best effort) by the owner of the next attempt, so sweepers stop looking at this one. */
   supersededBy?: number;
 }
@@ -132,6 +134,15 @@ export class JobRunRepo {
 
   async finish(run: JobRunDoc, now: Date): Promise<void> {
     await this.col.updateOne({ _id: run._id, owner: run.owner }, { $set: { status: 'done', finishedAt: now } });
+  }
+
+  /**
+   * Gives the run up on shutdown, after its job stopped: the lease ends now, so another
+   * instance's sweeper resumes it from its last checkpoint at once instead of after the lease.
+   * Only the owner's attempt that is still running; a later attempt means it was taken over.
+   */
+  async release(run: JobRunDoc, now: Date): Promise<void> {
+    await this.col.updateOne({ _id: run._id, owner: run.owner, status: 'running' }, { $set: { leaseUntil: now, releasedAt: now } });
   }
 
   /** Records a thrown attempt; with retryAt a sweeper retries it from its progress, without it is final. */

@@ -49,6 +49,18 @@ export class UserPreferenceRepo {
     this.remember(id, locale);
   }
 
+  /** `my data`: what the user chose. */
+  of(aadObjectId: string): Promise<UserPreferenceDoc | null> {
+    return this.col.findOne({ _id: aadObjectId.toLowerCase() });
+  }
+
+  /** Erasure: the user's choices go whole. */
+  async eraseUser(aadObjectId: string): Promise<void> {
+    const id = aadObjectId.toLowerCase();
+    await this.col.deleteOne({ _id: id });
+    this.cache.delete(id);
+  }
+
   /** Forgets what was read (after an erasure or a test changed the collection behind this repo). */
   forgetCached(): void {
     this.cache.clear();

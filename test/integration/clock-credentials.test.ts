@@ -15,7 +15,7 @@ let seq = 0;
 beforeAll(async () => {
   provider = await startOpenIdProvider();
   h = await startHarness(__filename, {
-    BOT_ID, BOT_PASSWORD: 'unused-offline', HOST: '127.0.0.1', BOT_OPENID_METADATA_URL: provider.metadataUrl, COORDINATOR_AAD_IDS: coordinator.aad,
+    BOT_ID, BOT_PASSWORD: 'unused-offline', HOST: '127.0.0.1', BOT_OPENID_METADATA_URL: provider.metadataUrl, COORDINATOR_AAD_IDS: coordinator.aad, BOT_TENANT_ID: TENANT,
   });
   // As in auth.test.ts: a cached outgoing token, so replies go out through the real credentials path.
   const cache = (AppCredentials as unknown as { cache: Map<string, { accessToken: string; expiresOn: Date }> }).cache;

@@ -126,7 +126,7 @@ test('October: wages per income type, travel apart, the late cancellation and th
 
   // Settled once: asking again changes nothing.
   await h.post(channelMessage(h, coordinator, 'palkkiot 2026-10'));
-  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes('on jo ajettu'))).toBe(true);
+  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes('Jo ajettu tälle jaksolle'))).toBe(true);
 });
 
 test('answers after October was settled are not lost: they become adjustment rows (+/−) of November, marked as such', async () => {

@@ -275,9 +275,10 @@ test('item 14: `my data` shows feedback answers (as expert and as orderer), feed
   expect(exported).not.toContain('Jonkun muun teksti');
 }, 60_000);
 
-test('erasure: the expert\'s earnings limit goes, settled payroll lines stay under the pseudonym, and `my data` lists both before', async () => {
+test('erasure: the expert\'s earnings limit and language choice go, settled payroll lines stay under the pseudonym, and `my data` lists both before', async () => {
   const u = await expertWithContacts('Raja Rajala', '040 555 0900', 'raja@example.fi');
   await h.bot.store.earningsGuards.save(u.aad, { limitCents: 50_000, per: 'month', pauseAtLimit: true } as never, new Date());
+  await h.bot.store.preferences.setLocale(u.aad, 'sv', new Date());
   await h.bot.store.feeLedger.replaceLines('2026-10', ['T-2026-0901#1'], [{
     period: '2026-10', assignmentId: 'T-2026-0901#1', orderId: 'T-2026-0901', expertId: u.aad, costCentre: '1234', taskDate: '2026-10-05', taskPeriod: '2026-10',
     adjustment: false, incomeCode: '210', incomeClass: 'wage', incomeName: { fi: 'Kokouspalkkio', sv: 'Mötesarvode', en: 'Meeting fee' }, tariffVersion: 'v1',
@@ -287,6 +288,7 @@ test('erasure: the expert\'s earnings limit goes, settled payroll lines stay und
   const mine = await personalDataOf(u.aad);
   expect(mine.feeLines as unknown[]).toHaveLength(1);
   expect(mine.earningsLimit).toMatchObject({ limitCents: 50_000 });
+  expect(mine.preferences).toMatchObject({ locale: 'sv' });
 
   expect(await requestAndConfirm(u)).toContain('poistettu');
   expect(await documentsContaining([u.aad, 'Raja Rajala'])).toEqual([]);

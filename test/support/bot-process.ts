@@ -94,8 +94,11 @@ export class SlowConnector {
   onReceive?: (req: ConnectorRequest, count: number) => void;
   /** Called right after a request was answered 2xx (the bot cannot have read the answer yet). */
   onAccept?: (req: ConnectorRequest, count: number) => void;
+  /** Holds only the requests this picks (while not holding everything); `answerHeld` answers them later. */
+  holdIf?: (req: ConnectorRequest) => boolean;
   private server?: http.Server;
   private holding = false;
+  private readonly heldAnswers: (() => void)[] = [];
   private dropped = 0;
   private seq = 0;
 
@@ -124,6 +127,11 @@ export class SlowConnector {
     this.holding = false;
   }
 
+  /** Answers the requests held so far (2xx), as a connector that was only slow would. */
+  answerHeld(): void {
+    for (const answer of this.heldAnswers.splice(0)) answer();
+  }
+
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
@@ -147,11 +155,7 @@ export class SlowConnector {
       };
       this.received.push(call);
       this.onReceive?.(call, this.received.length);
-      if (this.holding) {
-        this.held.push(call); // never answered: the bot is killed while waiting for it
-        return;
-      }
-      setTimeout(() => {
+      const answer = (): void => {
         if (res.destroyed) {
           this.dropped += 1;
           return;
@@ -160,7 +164,20 @@ export class SlowConnector {
         res.end(JSON.stringify({ id: m[2] ? decodeURIComponent(m[2]) : `posted-${++this.seq}` }));
         this.accepted.push(call);
         this.onAccept?.(call, this.accepted.length);
-      }, this.delayMs);
+      };
+      if (this.holding) {
+        this.held.push(call); // never answered: the bot is killed while waiting for it
+        return;
+      }
+      if (this.holdIf?.(call)) {
+        this.held.push(call);
+        this.heldAnswers.push(() => {
+          this.held.splice(this.held.indexOf(call), 1);
+          answer();
+        });
+        return;
+      }
+      setTimeout(answer, this.delayMs);
     });
   }
 }

@@ -13,6 +13,46 @@ export interface ConnectorCall {
   at: number;
 }
 
+/** At most `limit` requests in any `ms` milliseconds. */
+interface Window {
+  limit: number;
+  ms: number;
+}
+
+/**
+ * Teams' documented bot limits as the connector applies them to each request on arrival:
+ * per conversation 7 per 1 s, 8 per 2 s, 60 per 30 s; per app 50 per 1 s. Every request counts,
+ * rejected ones too (as Teams counts them). Same rules as bench/lib/connector.mjs.
+ */
+export class TeamsRateLimits {
+  static readonly CONVERSATION: readonly Window[] = [{ limit: 7, ms: 1000 }, { limit: 8, ms: 2000 }, { limit: 60, ms: 30_000 }];
+  static readonly APP: readonly Window[] = [{ limit: 50, ms: 1000 }];
+  private readonly byConversation = new Map<string, number[]>();
+  private readonly app: number[] = [];
+
+  /** 0 when the request may pass (and it is counted either way); else milliseconds until one would. */
+  admit(conversationId: string, now: number): number {
+    let conv = this.byConversation.get(conversationId);
+    if (!conv) this.byConversation.set(conversationId, (conv = []));
+    for (const times of [conv, this.app]) while (times.length > 0 && times[0] <= now - 30_000) times.shift();
+    const wait = Math.max(waitFor(conv, TeamsRateLimits.CONVERSATION, now), waitFor(this.app, TeamsRateLimits.APP, now));
+    conv.push(now);
+    this.app.push(now);
+    return wait;
+  }
+}
+
+function waitFor(times: number[], windows: readonly Window[], now: number): number {
+  let wait = 0;
+  for (const w of windows) {
+    let n = 0;
+    for (let i = times.length - 1; i >= 0 && times[i] > now - w.ms; i--) n++;
+    if (n < w.limit) continue;
+    wait = Math.max(wait, times[times.length - w.limit] + w.ms - now);
+  }
+  return wait;
+}
+
 /**
  * A stand-in for the Teams Bot Connector on loopback: it records every call the bot makes
  * (replies, proactive sends, card updates) so tests can assert what a user would see.
@@ -28,7 +68,12 @@ export class FakeConnector {
    * Anyone not listed is "not a member" (404), as Teams answers.
    */
   members: Record<string, Record<string, Record<string, unknown>>> = {};
+  /** Set to answer 429 (with Retry-After) whatever goes over Teams' rate limits. */
+  limits?: TeamsRateLimits;
+  /** Requests answered 429 by `limits`. */
+  throttled = 0;
   private server?: http.Server;
+  private parked?: (() => void)[];
   private seq = 0;
   private waiters: (() => void)[] = [];
 
@@ -110,27 +155,58 @@ export class FakeConnector {
         ...(created ? { created: parsed } : {}),
         at: Date.now(),
       };
+      const wait = (m || created) && this.limits ? this.limits.admit(call.conversationId, call.at) : 0;
+      if (wait > 0) {
+        this.throttled += 1;
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) });
+        res.end(JSON.stringify({ error: { code: 'Throttled', message: 'Too many requests' } }));
+        return;
+      }
       const injected = this.respond?.(call);
       if (injected) {
         res.writeHead(injected.status, { 'content-type': 'application/json', ...(injected.headers ?? {}) });
         res.end(JSON.stringify(injected.body ?? { error: { code: 'Injected', message: 'injected failure' } }));
         return;
       }
-      this.calls.push(call);
-      for (const w of this.waiters.splice(0)) w();
-      if (created && !channelId) {
-        res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: `a:1created-${++this.seq}` }));
-        return;
-      }
-      if (created) {
-        const activityId = `act-${++this.seq}`;
-        res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: `${channelId};messageid=${activityId}`, activityId }));
-        return;
-      }
-      res.writeHead(m ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(m ? { id: call.activityId && req.method === 'PUT' ? call.activityId : `act-${++this.seq}` } : {}));
+      let gone = false;
+      res.once('close', () => (gone = true));
+      const answer = (): void => {
+        if (gone || res.destroyed) return; // the bot went away while the request was held: never accepted
+        this.calls.push(call);
+        for (const w of this.waiters.splice(0)) w();
+        if (created && !channelId) {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ id: `a:1created-${++this.seq}` }));
+          return;
+        }
+        if (created) {
+          const activityId = `act-${++this.seq}`;
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ id: `${channelId};messageid=${activityId}`, activityId }));
+          return;
+        }
+        res.writeHead(m ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(m ? { id: call.activityId && req.method === 'PUT' ? call.activityId : `act-${++this.seq}` } : {}));
+      };
+      if (this.parked) this.parked.push(answer);
+      else answer();
     });
+  }
+
+  /** Stops answering: requests wait (counted against the limits already) until `release`. */
+  hold(): void {
+    this.parked ??= [];
+  }
+
+  /** Answers the held requests whose sender is still there, and answers at once again. */
+  release(): void {
+    const parked = this.parked ?? [];
+    this.parked = undefined;
+    for (const answer of parked) answer();
+  }
+
+  /** Requests waiting for `release`. */
+  get holding(): number {
+    return this.parked?.length ?? 0;
   }
 }

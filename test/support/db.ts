@@ -14,6 +14,7 @@ import type { BodyDoc, DueDoc, LeaseDoc, OutcomeDoc, StateDoc } from '../../src/
 import type { EarningsGuardDoc } from '../../src/store/earningsGuards';
 import type { FeeLineDoc, SettlementDoc } from '../../src/store/feeLedger';
 import type { UserPreferenceDoc } from '../../src/store/preferences';
+import type { RateTokenDoc } from '../../src/store/rateTokens';
 import type { ErasureClaimDoc, ErasureRequestDoc, ProfileAccessDoc } from '../../src/store/privacy';
 
 /**
@@ -51,6 +52,7 @@ export function collectionsOf(db: Db) {
     userPreferences: db.collection<UserPreferenceDoc>('userPreferences'),
     feeLines: db.collection<FeeLineDoc>('feeLines'),
     feeSettlements: db.collection<SettlementDoc>('feeSettlements'),
+    rateTokens: db.collection<RateTokenDoc>('rateTokens'),
   };
 }
 

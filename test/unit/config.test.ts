@@ -78,3 +78,11 @@ test('the per-user order limit: 5 a minute by default, configurable, 0 turns it 
   const bad = parseConfig({ ...base, ORDER_SUBMITS_PER_MINUTE: 'many' });
   expect(!bad.ok && bad.errors.join()).toContain('ORDER_SUBMITS_PER_MINUTE');
 });
+
+test('a bad MONGODB_URI is named but not echoed: it carries the database password', () => {
+  const r = parseConfig({ ...base, MONGODB_URI: 'mongdb://valittaja:S3cret-pass@db.example:27017/' });
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  expect(r.errors).toEqual([expect.stringMatching(/^MONGODB_URI: must start with mongodb:\/\//)]);
+  expect(r.errors.join('\n')).not.toContain('S3cret-pass');
+});

@@ -43,6 +43,7 @@ interface Bot {
 interface Manifest {
   $schema: string;
   manifestVersion: string;
+  version: string;
   id: string;
   name: { short: string; full?: string };
   icons: { color: string; outline: string };
@@ -152,12 +153,68 @@ describe('manifest.json', () => {
   });
 
   test('uses only the placeholders the toolkit environments define', () => {
-    expect(placeholdersIn(manifestText)).toEqual(['APP_NAME_SUFFIX', 'BOT_ID', 'TEAMS_APP_ID']);
+    expect(placeholdersIn(manifestText)).toEqual([
+      'APP_NAME_SUFFIX', 'APP_VERSION', 'BOT_ID',
+      'DEVELOPER_NAME', 'DEVELOPER_PRIVACY_URL', 'DEVELOPER_TERMS_OF_USE_URL', 'DEVELOPER_WEBSITE_URL',
+      'TEAMS_APP_ID',
+    ]);
     expect(ENV_FILES).toEqual(expect.arrayContaining(['.env.dev', '.env.local']));
     for (const envFile of ENV_FILES) {
       const env = parseEnvFile(path.join(ENV_DIR, envFile));
       for (const name of placeholdersIn(manifestText)) expect([envFile, name, name in env]).toEqual([envFile, name, true]);
     }
+  });
+
+  test('per-county values (publisher, its pages, app id, version) come from env/.env.*, not literals', () => {
+    const raw = JSON.parse(manifestText) as { id: string; version: string; developer: Record<string, string> };
+    expect(raw.id).toBe('${{TEAMS_APP_ID}}');
+    expect(raw.version).toBe('${{APP_VERSION}}');
+    expect(raw.developer).toEqual({
+      name: '${{DEVELOPER_NAME}}',
+      websiteUrl: '${{DEVELOPER_WEBSITE_URL}}',
+      privacyUrl: '${{DEVELOPER_PRIVACY_URL}}',
+      termsOfUseUrl: '${{DEVELOPER_TERMS_OF_USE_URL}}',
+    });
+    // No address of anyone's in the package itself (the schema's URL aside).
+    expect(manifestText.replace(/"\$schema": "[^"]*"/, '')).not.toMatch(/https?:\/\//);
+    expect(manifestText).not.toMatch(/example\.fi/);
+  });
+
+  test.each(ENV_FILES)('env/%s gives the publisher, https pages and a version', (envFile) => {
+    const env = parseEnvFile(path.join(ENV_DIR, envFile));
+    expect(env.APP_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(env.DEVELOPER_NAME?.trim()).toBeTruthy();
+    for (const name of ['DEVELOPER_WEBSITE_URL', 'DEVELOPER_PRIVACY_URL', 'DEVELOPER_TERMS_OF_USE_URL']) {
+      expect([name, new URL(env[name]).protocol]).toEqual([name, 'https:']);
+    }
+    const built = resolvedManifest(envFile);
+    expect(built.version).toBe(env.APP_VERSION);
+  });
+
+  test('publish refuses sample publisher pages and accepts a county\'s own (scripts/check-publisher.cjs)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { publisherProblems } = require(path.join(ROOT, 'scripts', 'check-publisher.cjs')) as {
+      publisherProblems(values: Record<string, string>): string[];
+    };
+    const names = ['DEVELOPER_NAME', 'DEVELOPER_WEBSITE_URL', 'DEVELOPER_PRIVACY_URL', 'DEVELOPER_TERMS_OF_USE_URL'];
+    const sample = parseEnvFile(path.join(ENV_DIR, '.env.dev'));
+    const fromSample = Object.fromEntries(names.map((n) => [n, sample[n]]));
+    expect(publisherProblems(fromSample)).toEqual([
+      expect.stringMatching(/^DEVELOPER_WEBSITE_URL is an example address/),
+      expect.stringMatching(/^DEVELOPER_PRIVACY_URL is an example address/),
+      expect.stringMatching(/^DEVELOPER_TERMS_OF_USE_URL is an example address/),
+    ]);
+    expect(publisherProblems({ ...fromSample, DEVELOPER_WEBSITE_URL: 'http://www.pirha.fi', DEVELOPER_PRIVACY_URL: '${{DEVELOPER_PRIVACY_URL}}', DEVELOPER_TERMS_OF_USE_URL: 'https://www.example.fi/ehdot' })).toEqual([
+      expect.stringMatching(/^DEVELOPER_WEBSITE_URL must be an https/),
+      'DEVELOPER_PRIVACY_URL is not set',
+      expect.stringMatching(/^DEVELOPER_TERMS_OF_USE_URL is an example address/),
+    ]);
+    expect(publisherProblems({
+      DEVELOPER_NAME: 'Pirkanmaan hyvinvointialue',
+      DEVELOPER_WEBSITE_URL: 'https://www.pirha.fi',
+      DEVELOPER_PRIVACY_URL: 'https://www.pirha.fi/tietosuoja',
+      DEVELOPER_TERMS_OF_USE_URL: 'https://www.pirha.fi/kayttoehdot',
+    })).toEqual([]);
   });
 
   test.each(ENV_FILES)('is valid against the Teams schema when built for env/%s', (envFile) => {

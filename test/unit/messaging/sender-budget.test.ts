@@ -1,0 +1,118 @@
+import { expect, test } from '@jest/globals';
+import { createLogger } from '../../../src/log';
+import { AppBudget } from '../../../src/messaging/appBudget';
+import { RateLimiter } from '../../../src/messaging/limits';
+import { OutboxSender } from '../../../src/messaging/sender';
+import type { OutboxItem, OutboxRepo } from '../../../src/store/outbox';
+import type { RateToken } from '../../../src/store/rateTokens';
+
+// With the app-wide budget shared through the database (src/messaging/appBudget.ts), each
+// request needs a token of its own and must start inside it: a token the sender got too late
+// (a busy event loop) is thrown away, never used, or requests could crowd Teams' window.
+
+function item(key: string, conversationId: string, now: number): OutboxItem {
+  return {
+    _id: key, key, conversationId, op: 'send', activity: { type: 'message', text: key }, status: 'sending', attempts: 0,
+    nextAttemptAt: new Date(now), leaseSeq: 1, createdAt: new Date(now), lockedBy: 'me', lockedUntil: new Date(now + 60_000),
+  };
+}
+
+test('each request starts inside a token of its own; a token it is too late for is not used', async () => {
+  const now = 1_000_000;
+  let served = false;
+  const sent: string[] = [];
+  const outbox = {
+    claimBatch: async () => {
+      if (served) return [];
+      served = true;
+      return [item('k1', 'c1', now), item('k2', 'c2', now)];
+    },
+    markSent: async (key: string) => {
+      sent.push(key);
+      return true;
+    },
+    release: async () => true,
+    idle: async () => sent.length === 2,
+    counts: async () => ({}),
+    pruneLeases: async () => 0,
+    recoverUnqueued: async () => 0,
+  } as unknown as OutboxRepo;
+  const tokens: RateToken[] = [
+    { at: now - 100, until: now - 50 }, // its time has passed
+    { at: now, until: now + 30 },
+    { at: now, until: now + 30 },
+  ];
+  const handed: RateToken[] = [];
+  const appBudget: AppBudget = {
+    take: async () => {
+      const t = tokens.shift() ?? null;
+      if (t) handed.push(t);
+      return t;
+    },
+  };
+  const starts: number[] = [];
+  const sender = new OutboxSender({
+    outbox,
+    conversations: {
+      get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never,
+      markUnreachable: async () => undefined,
+    },
+    transport: {
+      send: async () => {
+        starts.push(now);
+        return { activityId: `a${starts.length}` };
+      },
+      update: async () => undefined,
+    },
+    log: createLogger('silent'),
+    limiter: new RateLimiter({ app: [] }),
+    appBudget,
+    clock: () => now,
+    idleMs: 60_000,
+  });
+  sender.start();
+  await sender.drain(5_000);
+  await sender.stop();
+  expect(sent.sort()).toEqual(['k1', 'k2']);
+  expect(handed).toHaveLength(3); // the stale token was taken and thrown away
+  expect(starts).toHaveLength(2);
+  expect(tokens).toHaveLength(0);
+});
+
+test('no token in time: the item is handed back with its place kept, not sent', async () => {
+  const now = 1_000_000;
+  let served = false;
+  const released: string[] = [];
+  const outbox = {
+    claimBatch: async () => {
+      if (served) return [];
+      served = true;
+      return [item('k1', 'c1', now)];
+    },
+    markSent: async () => true,
+    release: async (key: string) => {
+      released.push(key);
+      return true;
+    },
+    idle: async () => released.length === 1,
+    pruneLeases: async () => 0,
+    recoverUnqueued: async () => 0,
+  } as unknown as OutboxRepo;
+  let sends = 0;
+  const sender = new OutboxSender({
+    outbox,
+    conversations: { get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never, markUnreachable: async () => undefined },
+    transport: { send: async () => ({ activityId: String(++sends) }), update: async () => undefined },
+    log: createLogger('silent'),
+    limiter: new RateLimiter({ app: [] }),
+    appBudget: { take: async () => null },
+    clock: () => now,
+    idleMs: 60_000,
+  });
+  sender.start();
+  await sender.drain(5_000);
+  await sender.stop();
+  expect(released).toEqual(['k1']);
+  expect(sends).toBe(0);
+  expect(sender.stats.deferred).toBe(1);
+});
