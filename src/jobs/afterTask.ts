@@ -8,6 +8,7 @@ import { requestFeedback } from '../services/feedback';
 import { message, whenText, whereText } from '../services/views';
 import { dailyCron } from './digest';
 import { JobDefinition } from './scheduler';
+import { OPEN_ORDER_STATUSES, statusesAllowing } from '../domain/orderLifecycle';
 
 const DAY = 86_400_000;
 const NUDGE_AFTER = 2 * DAY;
@@ -20,7 +21,7 @@ export function feedbackJob(deps: ServiceDeps): JobDefinition {
     cron: '*/5 * * * *',
     async run(ctx) {
       const now = ctx.now();
-      for (const order of await deps.store.orders.endedBy(['offering', 'filled'], now)) {
+      for (const order of await deps.store.orders.endedBy(statusesAllowing('complete'), now)) {
         await requestFeedback(deps, order, now);
       }
       // A nudge two days after the request, a second two days after the first, then never again.
@@ -70,7 +71,7 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
       if (!channel) return;
       const horizon = new Date(now.getTime() + deps.config.unfilledAlertDays * DAY);
       const loc = coordinatorsLocale(deps, channel);
-      for (const order of await deps.store.orders.startingBetween(['new', 'offering'], now, horizon)) {
+      for (const order of await deps.store.orders.startingBetween(OPEN_ORDER_STATUSES, now, horizon)) {
         const taken = await deps.store.assignments.countLive(order._id);
         const days = Math.ceil((order.startsAt.getTime() - now.getTime()) / DAY);
         const text = t(loc, 'reminder.unfilled', { number: order._id, title: plainText(order.title), days, taken, seats: order.seats });

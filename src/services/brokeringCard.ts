@@ -8,6 +8,7 @@ import { ServiceDeps } from './deps';
 import { coordinatorsLocale } from './notify';
 import { matchContext } from './ranking';
 import { message, taskFacts } from './views';
+import { isOpenOrder } from '../domain/orderLifecycle';
 
 /** The coordinators' card of an order: details, status and the ranked suggestions. */
 export function brokeringCard(
@@ -18,7 +19,7 @@ export function brokeringCard(
 ): AdaptiveCard {
   const facts = taskFacts(order, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, forCoordinator: true });
   facts.push({ label: t(locale, 'label.status'), value: `${t(locale, `status.${order.status}` as MessageKey)} · ${t(locale, 'seats.of', { taken: o.taken, seats: order.seats })}` });
-  const open = ['new', 'offering'].includes(order.status);
+  const open = isOpenOrder(order.status);
   const top = Math.min(deps.config.waveSize, o.suggestions.length);
   const data: Record<string, unknown> = {
     heading: t(locale, 'order.heading.brokering'),

@@ -7,6 +7,7 @@ import { ServiceDeps } from './deps';
 import { feedbackDigestFacts } from './feedback';
 import { reportDeadlineFacts } from './fees';
 import { whenText } from './views';
+import { OPEN_ORDER_STATUSES } from '../domain/orderLifecycle';
 
 const DAY = 86_400_000;
 
@@ -21,7 +22,7 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale):
   const dayAfterTomorrow = new Date(now.getTime() + 2 * DAY);
   const [newOrders, unfilled, upcoming, openOffers, pendingExperts, unreachableUsers, activeExperts, counts, closedUnfilled, feedbackFacts, deadlineFacts] = await Promise.all([
     s.orders.createdSince(new Date(now.getTime() - DAY)),
-    s.orders.startingBetween(['new', 'offering'], now, undefined, 50),
+    s.orders.startingBetween(OPEN_ORDER_STATUSES, now, undefined, 50),
     s.assignments.acceptedStartingIn(new Date(`${today}T00:00:00Z`), dayAfterTomorrow),
     s.offers.countOpen(),
     s.experts.countPending(),

@@ -6,6 +6,7 @@ import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { acceptedExpertViews, message, orderSummaryCard } from './views';
+import { isLiveOrder } from '../domain/orderLifecycle';
 
 /**
  * The language of cards posted to (and updated in) the coordinators' channel: the one the
@@ -26,7 +27,7 @@ export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale
     notice: o.notice,
     noticeColor: 'Good',
     experts,
-    canCancel: ['new', 'offering', 'filled'].includes(order.status),
+    canCancel: isLiveOrder(order.status),
     taken: assignments.length,
   });
 }

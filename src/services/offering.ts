@@ -1,6 +1,6 @@
 import { plainText } from '../cards/plainText';
 import { renderCard } from '../cards/render';
-import { canTransition } from '../domain/orderLifecycle';
+import { canTransition, isOpenOrder, statusesAllowing } from '../domain/orderLifecycle';
 import { fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
@@ -36,7 +36,7 @@ export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'tooClo
 export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<WaveResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
-  if (!order || !['new', 'offering'].includes(order.status) || order.startsAt <= now) return { sent: 0, wave: 0, none: 'closed' };
+  if (!order || !isOpenOrder(order.status) || order.startsAt <= now) return { sent: 0, wave: 0, none: 'closed' };
   // An offer sent now would have expired already (offers close some hours before the start):
   // none is sent, and the coordinator is told the task is too close to offer.
   if (offerExpired(order, undefined, now)) return { sent: 0, wave: 0, none: 'tooClose' };
@@ -234,7 +234,7 @@ async function announceSeats(deps: ServiceDeps, order: OrderDoc, now: Date): Pro
   if (live.length === 0) return order;
   const mark = `${order._id}:${Math.max(...live.map((a) => a.createdAt.getTime()))}`;
   if (live.length >= order.seats) {
-    const current = (await deps.store.orders.moveStatus(order._id, ['offering'], 'filled', now)) ?? { ...order, status: 'filled' as const };
+    const current = (await deps.store.orders.moveStatus(order._id, statusesAllowing('seatTaken'), 'filled', now)) ?? { ...order, status: 'filled' as const };
     await Promise.all([onFilled(deps, current, `order-filled:${mark}`), brokeringUpdate(deps, current)]);
     return current;
   }

@@ -8,6 +8,7 @@ import { brokeringCardFor, brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, orderSummaryFor } from './notify';
 import { withdraw } from './offering';
 import { message } from './views';
+import { isLiveOrder } from '../domain/orderLifecycle';
 
 // GDPR art. 15 (`my data`) and art. 17 (erasure), by id only: what is stored about a person is
 // found through their Entra object id and the records that carry it, never by searching
@@ -197,7 +198,7 @@ async function rerenderWaiting(deps: ServiceDeps, linkedOrderIds: string[]): Pro
  */
 async function refreshOpenOrderCards(deps: ServiceDeps, linkedOrderIds: string[]): Promise<void> {
   for (const order of await deps.store.orders.byIds(linkedOrderIds)) {
-    if (!['new', 'offering', 'filled'].includes(order.status)) continue;
+    if (!isLiveOrder(order.status)) continue;
     if (await deps.store.outbox.has(`brokering:${order._id}`)) await brokeringUpdate(deps, order);
   }
 }

@@ -1,7 +1,8 @@
 import { Collection, Db } from 'mongodb';
+import type { AssignmentStatus } from '../domain/types';
 import { isDuplicateKey, upsertRetryingLostInsert } from './duplicates';
 
-export type AssignmentStatus = 'accepted' | 'cancelled' | 'done';
+export type { AssignmentStatus };
 
 export interface StoredFee {
   feeCents: number;

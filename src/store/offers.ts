@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, Db } from 'mongodb';
+import type { OfferStatus } from '../domain/types';
 import { insertIgnoringDuplicates, isDuplicateKey } from './duplicates';
 import { groupCommit } from './batching';
 
-export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'cancelled' | 'withdrawn';
+export type { OfferStatus };
 
 /** An invitation to one expert for one order. Declining costs nothing, ever. */
 export interface OfferDoc {

@@ -1,10 +1,11 @@
 import { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from './duplicates';
 import type { OrderInput } from '../domain/orderForm';
+import type { OrderStatus } from '../domain/types';
 import { parseOrderNumber } from '../domain/orderNumber';
 import { copyDoc, singleFlight } from './batching';
 
-export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled' | 'unfilled';
+export type { OrderStatus };
 export type OrderMode = OrderInput['mode'];
 
 /** What the professional fills in on the order form, after validation (src/domain/orderForm.ts). */
@@ -141,9 +142,9 @@ export class OrderRepo {
   }
 
   /** Compare-and-set of the status: only one of two racing decisions wins. */
-  async moveStatus(id: string, from: OrderStatus[], to: OrderStatus, now: Date, extra: Partial<OrderDoc> = {}): Promise<OrderDoc | null> {
+  async moveStatus(id: string, from: readonly OrderStatus[], to: OrderStatus, now: Date, extra: Partial<OrderDoc> = {}): Promise<OrderDoc | null> {
     return this.col.findOneAndUpdate(
-      { _id: id, status: { $in: from } },
+      { _id: id, status: { $in: [...from] } },
       { $set: { ...extra, status: to, updatedAt: now } },
       { returnDocument: 'after' },
     );
@@ -243,20 +244,20 @@ export class OrderRepo {
   }
 
   /** Orders of these statuses that start at or before `startsBy`: what the wave job looks after. */
-  startingBy(statuses: OrderStatus[], startsBy: Date): Promise<OrderDoc[]> {
-    return this.col.find({ status: { $in: statuses }, startsAt: { $lte: startsBy } }).toArray();
+  startingBy(statuses: readonly OrderStatus[], startsBy: Date): Promise<OrderDoc[]> {
+    return this.col.find({ status: { $in: [...statuses] }, startsAt: { $lte: startsBy } }).toArray();
   }
 
   /** Orders of these statuses that start after `after` and not later than `until` (when given), soonest first. */
-  startingBetween(statuses: OrderStatus[], after: Date, until?: Date, limit?: number): Promise<OrderDoc[]> {
+  startingBetween(statuses: readonly OrderStatus[], after: Date, until?: Date, limit?: number): Promise<OrderDoc[]> {
     const startsAt = until ? { $gt: after, $lte: until } : { $gt: after };
-    const found = this.col.find({ status: { $in: statuses }, startsAt }).sort({ startsAt: 1 });
+    const found = this.col.find({ status: { $in: [...statuses] }, startsAt }).sort({ startsAt: 1 });
     return (limit ? found.limit(limit) : found).toArray();
   }
 
   /** Orders of these statuses whose end is at or before `endsBy`: tasks that have taken place. */
-  endedBy(statuses: OrderStatus[], endsBy: Date): Promise<OrderDoc[]> {
-    return this.col.find({ status: { $in: statuses }, endsAt: { $lte: endsBy } }).toArray();
+  endedBy(statuses: readonly OrderStatus[], endsBy: Date): Promise<OrderDoc[]> {
+    return this.col.find({ status: { $in: [...statuses] }, endsAt: { $lte: endsBy } }).toArray();
   }
 
   /** Orders placed since `since`, oldest first. */

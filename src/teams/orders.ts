@@ -18,6 +18,7 @@ import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { hasOperatorKeys } from './input';
 import { isCoordinator, requireCoordinator } from './roles';
+import { isLiveOrder } from '../domain/orderLifecycle';
 
 const orderIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}$/);
 /** The one-time id of an order form card (a v4 UUID, lower case as randomUUID makes it). */
@@ -65,7 +66,7 @@ async function myOrdersCard(deps: RouteDeps, aad: string, locale: Locale): Promi
   return renderCard('my-orders', locale, {
     orders: orders.map((o) => ({
       number: o._id, title: plainText(o.title), when: whenText(o, deps.config.timeZone), statusText: statusText(o, locale),
-      canCancel: ['new', 'offering', 'filled'].includes(o.status),
+      canCancel: isLiveOrder(o.status),
     })),
   });
 }
