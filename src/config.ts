@@ -95,6 +95,8 @@ export const envSchema = z
     FEEDBACK_RETENTION_DAYS: positiveInt(365, 3650),
     DIGEST_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('08:00'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Benchmarks only (npm run bench sets it): count database commands (docs/performance.md). */
+    BENCH_STATS: z.enum(['0', '1']).default('0'),
     /**
      * On SIGTERM: how long requests, deliveries and jobs in progress may take to finish before
      * the process exits anyway. Below the platform's own limit (Kubernetes terminationGracePeriodSeconds,
@@ -150,6 +152,8 @@ export interface Config {
   unfilledAlertDays: number;
   feedbackRetentionDays: number;
   logLevel: Env['LOG_LEVEL'];
+  /** BENCH_STATS=1: the database counts its commands for `npm run bench`; off in production. */
+  benchStats: boolean;
   /** On SIGTERM, the most time given to work in progress (seconds). */
   shutdownGraceSeconds: number;
 }
@@ -207,6 +211,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       unfilledAlertDays: e.UNFILLED_ALERT_DAYS,
       feedbackRetentionDays: e.FEEDBACK_RETENTION_DAYS,
       logLevel: e.LOG_LEVEL,
+      benchStats: e.BENCH_STATS === '1',
       shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     },
   };

@@ -31,6 +31,8 @@ export async function spawnHost({ mode, env = {}, overrides = {}, logFile, timeo
       BENCH_OVERRIDES: JSON.stringify(overrides),
       PORT: '0',
       LOG_LEVEL: 'info',
+      // The database counts its commands (src/store/db.ts); read with the host's `dbCommands`.
+      BENCH_STATS: '1',
       // services/fees.ts finds the tariff relative to its build directory (dist/); this build is elsewhere.
       FEE_TARIFF_FILE: path.join(root, 'config', 'fee-tariff.json'),
       ...env,
@@ -252,6 +254,31 @@ export async function pool(count, concurrency, deadline, task) {
 export const round = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? x : Math.round(x * 10 ** d) / 10 ** d);
 
 // ---------------------------------------------------------------- CPU accounting
+
+/**
+ * The host process's own CPU (process.cpuUsage(), user + system) and, for the app, its
+ * database command counts, read together: `const m = await meter(host); …; const d = await m();`
+ * gives { cpuMs, commands, byCommand } over the interval.
+ */
+export async function hostMeter(host) {
+  const [cpu0, db0] = await Promise.all([host.call('cpu'), host.call('dbCommands')]);
+  return async () => {
+    const [cpu1, db1] = await Promise.all([host.call('cpu'), host.call('dbCommands')]);
+    const cpuMs = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
+    const byCommand = {};
+    let commands = 0;
+    for (const [k, n] of Object.entries(db1 ?? {})) {
+      const d = n - (db0?.[k] ?? 0);
+      if (d > 0) { byCommand[k] = d; commands += d; }
+    }
+    return { cpuMs, commands: db1 ? commands : null, byCommand };
+  };
+}
+
+/** Commands by `<command> <collection>`, most first, as one short line. */
+export function commandsText(byCommand, per = 1) {
+  return Object.entries(byCommand).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${round(n / per, 2)}`).join(', ');
+}
 
 /** CPU seconds (user + system) a process has used so far, from /proc; null where unavailable. */
 export function cpuSeconds(pid) {

@@ -40,6 +40,23 @@ function profileDatabase() {
 }
 if (process.env.BENCH_PROFILE_DB === '1') profileDatabase();
 
+/**
+ * BENCH_CPU_PROF=<dir>: `profileStart` / `profileStop { file }` take a V8 CPU profile of just the
+ * timed part (in-process inspector session), written to <dir>/<file>.cpuprofile.
+ */
+let profiler;
+async function profileStart() {
+  const inspector = require('node:inspector');
+  profiler = new inspector.Session();
+  profiler.connect();
+  const post = (m, p) => new Promise((resolve, reject) => profiler.post(m, p, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  return post;
+}
+let profilePost;
+
 async function startApp() {
   const { parseConfig } = require(path.join(build, 'config.js'));
   const { startBot } = require(path.join(build, 'index.js'));
@@ -61,6 +78,12 @@ async function startApp() {
   return {
     port: bot.port,
     stats: () => ({ ...bot.sender.stats }),
+    // BENCH_STATS=1 (spawnHost sets it): the database's command counts (src/store/db.ts).
+    dbCommands: () => bot.database.commandCounts(),
+    // The handler's own cost is measured with the outbox sender stopped (its deliveries are
+    // the fan-out's figures), then it is started again.
+    pauseSender: () => bot.sender.stop(),
+    resumeSender: () => bot.sender.start(),
     drain: (ms) => bot.sender.drain(ms),
     stop: () => bot.stop(),
   };
@@ -88,7 +111,7 @@ async function startEcho() {
     await adapter.process(req, res, logic);
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { port: server.address().port, stats: () => ({}), drain: async () => {}, stop: async () => server.close() };
+  return { port: server.address().port, stats: () => ({}), dbCommands: () => ({}), pauseSender: async () => {}, resumeSender: () => {}, drain: async () => {}, stop: async () => server.close() };
 }
 
 async function main() {
@@ -108,6 +131,36 @@ async function main() {
           break;
         case 'stats':
           result = h.stats();
+          break;
+        case 'cpu':
+          // This process's CPU (user + system, µs): the bot's or the echo bot's own.
+          result = process.cpuUsage();
+          break;
+        case 'profileStart':
+          if (process.env.BENCH_CPU_PROF) profilePost = await profileStart();
+          result = !!profilePost;
+          break;
+        case 'profileStop': {
+          if (!profilePost) { result = null; break; }
+          const { profile } = await profilePost('Profiler.stop');
+          profiler.disconnect();
+          profilePost = undefined;
+          const fs = require('node:fs');
+          fs.mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true });
+          result = path.join(process.env.BENCH_CPU_PROF, `${msg.file}.cpuprofile`);
+          fs.writeFileSync(result, JSON.stringify(profile));
+          break;
+        }
+        case 'dbCommands':
+          result = h.dbCommands();
+          break;
+        case 'pauseSender':
+          await h.pauseSender();
+          result = true;
+          break;
+        case 'resumeSender':
+          h.resumeSender();
+          result = true;
           break;
         case 'dbProfile':
           result = Object.fromEntries([...dbProfile.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }]));

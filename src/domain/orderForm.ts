@@ -119,6 +119,8 @@ export function parseOrderForm(raw: unknown, opts: { catalog: Catalog; now: Date
     if (!f.link) add('link', 'required');
     else if (!isHttpsUrl(f.link)) add('link', 'https');
   }
+  // The orderer must be reachable: a name alone would show the expert "–" as the contact.
+  if (!f.contactPhone && !f.contactEmail) add('contactPhone', 'contactWay');
   if (f.contactEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(f.contactEmail)) add('contactEmail', 'email');
   if (f.contactPhone && !/^\+?[0-9 ()-]{5,40}$/.test(f.contactPhone)) add('contactPhone', 'phone');
   if (Object.keys(errors).length > 0 || !startsAt) return { ok: false, errors };

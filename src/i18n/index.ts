@@ -1,12 +1,21 @@
+import { IntlMessageFormat } from 'intl-messageformat';
 import en from './en.json';
 import fi from './fi.json';
 import sv from './sv.json';
 
 export type Locale = 'fi' | 'sv' | 'en';
 export type MessageKey = keyof typeof fi;
+export type MessageParams = Record<string, string | number>;
 
 /** Finnish is the source language; the other catalogs must have exactly its keys (tested). */
 export const catalogs: Record<Locale, Record<MessageKey, string>> = { fi, sv, en };
+
+/**
+ * The Intl locale of each language: Finland's Swedish (sv-FI: "13.00", "1 234,5") and British
+ * English (day before month, 24-hour clock), as the people in a Finnish wellbeing services
+ * county read them.
+ */
+export const INTL_LOCALE: Record<Locale, string> = { fi: 'fi-FI', sv: 'sv-FI', en: 'en-GB' };
 
 /**
  * Picks the user-interface language from a Teams activity locale such as "sv-FI" or "en-US".
@@ -17,10 +26,34 @@ export function pickLocale(activityLocale: string | undefined | null, fallback: 
   return lang === 'fi' || lang === 'sv' || lang === 'en' ? lang : fallback;
 }
 
-/** Looks up a message and fills `{name}` placeholders. */
-export function t(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
-  const text = catalogs[locale][key] ?? catalogs.fi[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, p: string) => (p in params ? String(params[p]) : m));
+/**
+ * Compiled messages by language and key. Parsing an ICU message costs far more than
+ * formatting it, and the catalogs never change at run time, so each is parsed once.
+ */
+const compiled = new Map<string, IntlMessageFormat>();
+
+export function compile(locale: Locale, key: MessageKey): IntlMessageFormat {
+  const cacheKey = `${locale}\u0000${key}`;
+  let mf = compiled.get(cacheKey);
+  if (!mf) {
+    const source = catalogs[locale][key] ?? catalogs.fi[key] ?? key;
+    // ignoreTag: "<name>" in a usage hint is text, not rich-text markup.
+    mf = new IntlMessageFormat(source, INTL_LOCALE[locale], undefined, { ignoreTag: true });
+    compiled.set(cacheKey, mf);
+  }
+  return mf;
+}
+
+/**
+ * A message in the reader's language. Messages are ICU MessageFormat: `{name}` is filled
+ * from `params`; `{count, plural, one {# tehtävä} other {# tehtävää}}` picks the grammatical
+ * form by the number (Finnish, Swedish and English each by their own plural rules);
+ * `{amount, number}` writes a number the local way (decimal comma in fi and sv). A missing
+ * parameter throws: a half-filled sentence must not reach a user (the i18n tests format every
+ * message with its parameters).
+ */
+export function t(locale: Locale, key: MessageKey, params: MessageParams = {}): string {
+  return String(compile(locale, key).format(params));
 }
 
 export interface Strings {
@@ -31,9 +64,10 @@ const sections = new Map<string, Strings>();
 
 /**
  * All messages whose keys start with `prefix.`, nested by their dots ("cmd.help" becomes
- * `{ cmd: { help } }`): the strings a card template binds as `${t.cmd.help}`. Built once per
- * language and prefix (every card rendered asks for its section; the catalogs never change),
- * and frozen, since every caller shares it.
+ * `{ cmd: { help } }`): the strings a card template binds as `${t.cmd.help}`. Messages without
+ * parameters are formatted (ICU quoting resolved); a message with parameters is bound as its
+ * source, since a template cannot fill it — code formats those with `t()`. Built once per
+ * language and prefix, and frozen, since every caller shares it.
  */
 export function section(locale: Locale, prefix: string): Strings {
   const key = `${locale}\u0000${prefix}`;
@@ -57,7 +91,26 @@ function buildSection(locale: Locale, prefix: string): Strings {
       const next = node[part];
       node = typeof next === 'object' ? next : (node[part] = {});
     }
-    node[parts[parts.length - 1]] = v;
+    node[parts[parts.length - 1]] = hasArguments(locale, k as MessageKey) ? v : t(locale, k as MessageKey);
   }
   return out;
+}
+
+/** The names of a message's parameters (plural and select arguments included). */
+export function argumentNames(locale: Locale, key: MessageKey): string[] {
+  const names = new Set<string>();
+  const walk = (els: unknown[]): void => {
+    for (const el of els as { type: number; value?: string; options?: Record<string, { value: unknown[] }>; children?: unknown[] }[]) {
+      // Element types of @formatjs/icu-messageformat-parser: 0 literal, 7 pound, 8 tag.
+      if (el.type !== 0 && el.type !== 7 && typeof el.value === 'string') names.add(el.value);
+      if (el.options) for (const o of Object.values(el.options)) walk(o.value);
+      if (el.children) walk(el.children);
+    }
+  };
+  walk(compile(locale, key).getAst() as unknown[]);
+  return [...names].sort();
+}
+
+function hasArguments(locale: Locale, key: MessageKey): boolean {
+  return argumentNames(locale, key).length > 0;
 }

@@ -62,7 +62,7 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
           const conv = (await deps.store.conversations.personalOf(aad)) ?? (who === 'orderer' ? await deps.store.conversations.get(order.conversationId) : null);
           if (!conv) continue;
           const loc = pickLocale(conv.locale, deps.config.defaultLocale);
-          const text = t(loc, 'reminder.dayBefore', { when: whenText(order, tz), number: order._id, title: plainText(order.title), where: whereText(order, loc) });
+          const text = t(loc, 'reminder.dayBefore', { when: whenText(order, tz, loc), number: order._id, title: plainText(order.title), where: whereText(order, loc) });
           const key = who === 'expert' ? `reminder:day-before:${a._id}` : `reminder:day-before:${order._id}:orderer`;
           await deps.postman.post([{ key, conversationId: conv._id, activity: message(renderCard('notice', loc, { text, tone: 'default' })) }]);
         }

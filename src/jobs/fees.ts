@@ -5,6 +5,7 @@ import { euros, decimalHours } from '../domain/feeSummary';
 import { FeeTariff } from '../domain/fees';
 import { finnishDate, periodLabel, previousPeriod } from '../domain/payPeriods';
 import { t } from '../i18n';
+import { formatMonth } from '../i18n/format';
 import { ServiceDeps } from '../services/deps';
 import { PAY_DELAY_GOAL_DAYS, settlePeriod } from '../services/fees';
 import { message } from '../services/views';

@@ -3,6 +3,7 @@ import { plainText } from '../cards/plainText';
 import { fairness } from '../domain/fairness';
 import { localParts } from '../domain/time';
 import { Locale, t } from '../i18n';
+import { formatDate } from '../i18n/format';
 import { ServiceDeps } from './deps';
 import { feedbackDigestFacts } from './feedback';
 import { reportDeadlineFacts } from './fees';
@@ -35,10 +36,12 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale):
     reportDeadlineFacts(deps, now, locale),
   ]);
   const unreachableExperts = await s.experts.byIds(unreachableUsers);
+  // Who was assigned: the coordinators' channel is where they plan, so names belong there.
+  const assigned = new Map((await s.experts.byIds([...new Set(upcoming.map((a) => a.expertId))])).map((e) => [e._id, e.displayName]));
   const upcomingOrders = new Map((await s.orders.byIds([...new Set(upcoming.map((a) => a.orderId))])).map((o) => [o._id, o]));
   const fair = fairness(activeExperts.map((id) => counts.get(id) ?? 0));
   return renderCard('digest', locale, {
-    date: today.split('-').reverse().map(Number).join('.'),
+    date: formatDate(locale, now, tz),
     summary: [
       { label: t(locale, 'digest.pendingOffers'), value: String(openOffers) },
       { label: t(locale, 'digest.pendingExperts'), value: String(pendingExperts) },
@@ -46,13 +49,24 @@ export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale):
       ...feedbackFacts,
       ...deadlineFacts,
     ],
-    newOrders: newOrders.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${whenText(o, tz)}` })),
+    newOrders: newOrders.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${whenText(o, tz, locale)}` })),
     unfilled: unfilled.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${t(locale, 'digest.daysToStart', { days: Math.ceil((o.startsAt.getTime() - now.getTime()) / DAY) })}` })),
     upcoming: upcoming.map((a) => {
       const o = upcomingOrders.get(a.orderId);
-      return { text: o ? `${o._id} · ${plainText(o.title)} · ${whenText(o, tz)}` : a.orderId };
+      const who = plainText(assigned.get(a.expertId) ?? '–');
+      return { text: o ? `${o._id} · ${plainText(o.title)} · ${whenText(o, tz, locale)} · ${who}` : `${a.orderId} · ${who}` };
     }),
     unreachable: unreachableExperts.map((e) => ({ text: plainText(e.displayName) })),
-    fairnessText: t(locale, 'digest.fairnessText', { experts: fair.experts, assignments: fair.assignments, max: fair.max, min: fair.min, gini: fair.gini.toFixed(2) }),
+    fairnessText: t(locale, 'digest.fairnessText', { experts: fair.experts, assignments: fair.assignments, max: fair.max, min: fair.min }),
+    fairnessScore: t(locale, 'digest.fairnessScore', { level: fairnessLevel(fair.gini), gini: fair.gini }),
   });
+}
+
+/**
+ * The Gini coefficient of tasks per expert in words: below 0.2 the tasks are spread evenly,
+ * below 0.4 fairly evenly (a few experts with more is normal for a small pool), above that
+ * unevenly — worth a look at who is never offered anything.
+ */
+export function fairnessLevel(gini: number): 'even' | 'fair' | 'uneven' {
+  return gini < 0.2 ? 'even' : gini < 0.4 ? 'fair' : 'uneven';
 }

@@ -24,7 +24,7 @@ export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackR
     : [];
   const defaults = { tookPlace: 'yes', actualMinutes: order.durationMinutes, goalsMet: '', useful: '', howItWent: '', text: '', orderAgain: 'false', debrief: 'false', travelKm: '', ticketEuros: '', anonymousText: '' };
   return renderCard(card, locale, {
-    task: `${order._id} · ${plainText(order.title)} · ${whenText(order, deps.config.timeZone)}`,
+    task: `${order._id} · ${plainText(order.title)} · ${whenText(order, deps.config.timeZone, locale)}`,
     orderId: order._id,
     answered: !!o.stored,
     stored,

@@ -16,9 +16,14 @@ export function coordinatorsLocale(deps: Pick<ServiceDeps, 'config'>, channel: {
   return pickLocale(channel?.locale, deps.config.defaultLocale);
 }
 
-/** The orderer's view of an order; accepted experts' contacts only in their 1:1 chat. */
-export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale: Locale, o: { heading: string; notice?: string; withContacts: boolean }): Promise<AdaptiveCard> {
-  const assignments = (await deps.store.assignments.ofOrder(order._id)).filter((a) => a.status === 'accepted');
+/**
+ * The orderer's view of an order; accepted experts' contacts only in their 1:1 chat. `fresh`:
+ * the order was placed by this very request and is still 'new' (not offered yet), so it has no
+ * seats taken to read.
+ */
+export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale: Locale, o: { heading: string; notice?: string; withContacts: boolean; fresh?: boolean }): Promise<AdaptiveCard> {
+  const none = o.fresh && order.status === 'new';
+  const assignments = none ? [] : (await deps.store.assignments.ofOrder(order._id)).filter((a) => a.status === 'accepted');
   const experts = o.withContacts ? acceptedExpertViews(await deps.store.experts.byIds(assignments.map((a) => a.expertId))) : [];
   return orderSummaryCard(order, locale, {
     catalog: deps.catalog,
@@ -29,6 +34,7 @@ export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale
     experts,
     canCancel: isLiveOrder(order.status),
     taken: assignments.length,
+    lateCancelHours: deps.config.lateCancelHours,
   });
 }
 

@@ -185,10 +185,13 @@ export type AcceptResult =
  */
 export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: string): Promise<AcceptResult> {
   const now = deps.now();
-  const offer = await deps.store.offers.get(offerId);
+  // The offer's id names its order (OfferRepo.idOf): both are read at once, one round trip.
+  // The order is used only once the offer says whose it is and of which order.
+  const named = offerId.slice(0, Math.max(0, offerId.lastIndexOf(':')));
+  const [offer, guessed] = await Promise.all([deps.store.offers.get(offerId), named ? deps.store.orders.get(named) : Promise.resolve(null)]);
   if (!offer) return { kind: 'notFound' };
   if (offer.expertId !== actorAad) return { kind: 'notYours' };
-  const order = await deps.store.orders.get(offer.orderId);
+  const order = guessed?._id === offer.orderId ? guessed : await deps.store.orders.get(offer.orderId);
   if (!order) return { kind: 'notFound' };
   if (order.status === 'cancelled') return { kind: 'closed', order, state: 'cancelled' };
   if (order.status === 'done' || order.status === 'unfilled' || offerExpired(order, undefined, now)) {
@@ -206,8 +209,9 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   const claim = await deps.store.assignments.claimSeat(order, actorAad, now);
   if (claim.kind === 'full') {
     // Not awaited: the answer does not depend on it, and if it is lost the seat winner's
-    // closeOpen closes this offer anyway (its card then gets the same "filled" update).
-    deps.store.offers.markFilled(offerId, now).catch((error: Error) => deps.log.warn({ offerId, err: error.name }, 'could not mark a late offer filled'));
+    // closeOpen closes this offer anyway (its card then gets the same "filled" update). Only an
+    // open offer changes (a late click on a closed one would be a write that changes nothing).
+    if (offer.status === 'open') deps.store.offers.markFilled(offerId, now).catch((error: Error) => deps.log.warn({ offerId, err: error.name }, 'could not mark a late offer filled'));
     return { kind: 'filled', order };
   }
   // Won, or held already: a repeated click (a double click, an old card) runs the same steps,
@@ -238,7 +242,7 @@ async function announceSeats(deps: ServiceDeps, order: OrderDoc, now: Date): Pro
     await Promise.all([onFilled(deps, current, `order-filled:${mark}`), brokeringUpdate(deps, current)]);
     return current;
   }
-  const taken = { name: '', taken: live.length, seats: order.seats };
+  const taken = { taken: live.length, seats: order.seats };
   await Promise.all([notifyOrderer(deps, order, 'order.seatTakenNotice', taken, `seat-taken:${mark}`), brokeringUpdate(deps, order)]);
   return order;
 }
@@ -267,7 +271,7 @@ async function onFilled(deps: ServiceDeps, order: OrderDoc, noticeKey: string): 
     const closed = await deps.store.offers.closeOpen(order._id, 'filled', deps.now());
     await deps.postman.post(await closedOfferCards(deps, order, closed, 'filled'));
   };
-  await Promise.all([closeCards(), notifyOrderer(deps, order, 'order.filledNotice', {}, noticeKey)]);
+  await Promise.all([closeCards(), notifyOrderer(deps, order, 'order.filledNotice', { count: order.seats }, noticeKey)]);
 }
 
 export async function declineOffer(deps: ServiceDeps, offerId: string, actorAad: string, reason?: string): Promise<AcceptResult | { kind: 'declined'; order: OrderDoc }> {
@@ -280,6 +284,9 @@ export async function declineOffer(deps: ServiceDeps, offerId: string, actorAad:
   if (!after) return { kind: 'closed', order, state: offer.status };
   // A decline is never held against anyone: it is not counted anywhere in ranking.
   await maybeNextWave(deps, order._id);
+  // The coordinators see each answer as it comes (with the reason, meant for them), and, when
+  // nobody suitable is left, that they must act. Keyed by the answer: a repeat sends nothing new.
+  await brokeringUpdate(deps, (await deps.store.orders.get(order._id)) ?? order, undefined, { key: `declined:${offerId}` });
   return { kind: 'declined', order };
 }
 
@@ -332,7 +339,7 @@ async function reportAbsence(deps: ServiceDeps, order: OrderDoc, expertId: strin
   if (channel) {
     const locale = coordinatorsLocale(deps, channel);
     const name = plainText((await deps.store.experts.get(expertId))?.displayName ?? '');
-    const text = t(locale, 'order.absentNotice', { name, number: order._id, title: plainText(order.title), when: whenText(order, deps.config.timeZone) });
+    const text = t(locale, 'order.absentNotice', { name, number: order._id, title: plainText(order.title), when: whenText(order, deps.config.timeZone, locale) });
     await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
   }
   return { kind: 'absent', order };

@@ -51,10 +51,11 @@ async function place(
     }),
     formatOrderNumber,
   );
-  if (form) await deps.store.orders.linkForm(form.claimId, order._id);
+  // The claim is linked to the order when all is done (one write, not two): a submit that dies
+  // before that leaves the order findable by its form id (repeatedSubmit finds and links it).
   deps.log.info({ orderId: order._id, mode: deps.config.brokeringMode }, 'order placed');
   await afterPlacing(deps, order, true);
-  if (form) await deps.store.orders.markFormPlaced(form.claimId, deps.now());
+  if (form) await deps.store.orders.markFormPlaced(form.claimId, deps.now(), order._id);
   // Only a first wave (auto mode) changes the order after it was stored.
   return deps.config.brokeringMode === 'auto' ? ((await deps.store.orders.get(order._id)) ?? order) : order;
 }
@@ -167,7 +168,7 @@ async function answerRepeat(deps: ServiceDeps, order: OrderDoc, claim: FormClaim
   // claim is old, so that a double click never races the first submit's wave.
   if (claim && !claim.placedAt && deps.now().getTime() - claim.at.getTime() >= FORM_CLAIM_STALE_MS) {
     await afterPlacing(deps, order, false);
-    await deps.store.orders.markFormPlaced(claim._id, deps.now());
+    await deps.store.orders.markFormPlaced(claim._id, deps.now(), order._id);
     order = (await deps.store.orders.get(order._id)) ?? order;
   }
   deps.log.info({ orderId: order._id }, 'order form submitted again; answered with the order placed before');
@@ -221,7 +222,7 @@ async function afterCancelling(deps: ServiceDeps, order: OrderDoc, now: Date): P
     items.push({
       key: `cancel-notice:${order._id}:${a.expertId}`,
       conversationId: conv._id,
-      activity: message(renderCard('notice', locale, { text: `${order._id} · ${plainText(order.title)} (${whenText(order, deps.config.timeZone)}): ${text}`, tone: 'attention' })),
+      activity: message(renderCard('notice', locale, { text: `${order._id} · ${plainText(order.title)} (${whenText(order, deps.config.timeZone, locale)}): ${text}`, tone: 'attention' })),
     });
   }
   await deps.postman.post(items);

@@ -1,8 +1,9 @@
 import { plainText } from '../cards/plainText';
 import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
+import { teamsCalendarLink } from '../domain/calendar';
 import { Catalog, labelOf } from '../domain/catalog';
-import { localParts } from '../domain/time';
 import { Locale, MessageKey, t } from '../i18n';
+import { formatDuration, formatWhen } from '../i18n/format';
 import { ExpertDoc } from '../store/experts';
 import { OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
@@ -16,12 +17,9 @@ export interface Fact {
   value: string;
 }
 
-export function whenText(order: Pick<OrderDoc, 'startsAt' | 'durationMinutes'>, timeZone: string): string {
-  const p = localParts(order.startsAt, timeZone);
-  const [y, m, d] = p.date.split('-').map(Number);
-  const h = Math.floor(order.durationMinutes / 60);
-  const min = order.durationMinutes % 60;
-  return `${d}.${m}.${y} ${p.time} (${h ? `${h} h ` : ''}${min ? `${min} min` : ''}`.trim() + ')';
+/** "to 10.12.2026 klo 13.00 (1 h 30 min)" in the reader's language. */
+export function whenText(order: Pick<OrderDoc, 'startsAt' | 'durationMinutes'>, timeZone: string, locale: Locale): string {
+  return `${formatWhen(locale, order.startsAt, timeZone)} (${formatDuration(locale, order.durationMinutes)})`;
 }
 
 export function whereText(order: OrderDoc, locale: Locale): string {
@@ -31,9 +29,9 @@ export function whereText(order: OrderDoc, locale: Locale): string {
   return place;
 }
 
-export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog; timeZone: string; feeText?: string; forCoordinator?: boolean }): Fact[] {
+export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog; timeZone: string; feeText?: string; forCoordinator?: boolean; withLink?: boolean }): Fact[] {
   const facts: Fact[] = [
-    { label: t(locale, 'label.when'), value: whenText(order, o.timeZone) },
+    { label: t(locale, 'label.when'), value: whenText(order, o.timeZone, locale) },
     { label: t(locale, 'label.where'), value: whereText(order, locale) },
     { label: t(locale, 'label.taskType'), value: labelOf(o.catalog.taskTypes, order.taskType, locale) },
     { label: t(locale, 'label.themes'), value: order.themes.map((id) => labelOf(o.catalog.themes, id, locale)).join(', ') },
@@ -42,12 +40,21 @@ export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog
   ];
   if (order.goal) facts.push({ label: t(locale, 'label.goal'), value: plainText(order.goal) });
   if (o.feeText) facts.push({ label: t(locale, 'label.fee'), value: o.feeText });
+  // The remote link is the way in: shown to those the task is theirs (o.withLink), and to
+  // the coordinators, who may need to pass it on.
+  if (order.link && (o.withLink || o.forCoordinator) && order.mode !== 'onsite') facts.push({ label: t(locale, 'label.link'), value: order.link });
   if (o.forCoordinator) {
     facts.push({ label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) });
     facts.push({ label: t(locale, 'label.costCentre'), value: plainText(order.costCentre) });
     if (order.noteToCoordinator) facts.push({ label: t(locale, 'label.note'), value: plainText(order.noteToCoordinator) });
   }
   return facts;
+}
+
+/** "Tarjottu kokemusasiantuntijoille · 1/2 paikkaa täytetty"; a new order without the count. */
+export function statusText(order: Pick<OrderDoc, 'status' | 'seats'>, taken: number, locale: Locale): string {
+  const status = t(locale, `status.${order.status}` as MessageKey);
+  return order.status === 'new' && taken === 0 ? status : `${status} · ${t(locale, 'seats.of', { taken, seats: order.seats })}`;
 }
 
 export function contactText(c: { phone?: string; email?: string }): string {
@@ -72,16 +79,48 @@ export function offerCard(
           { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) },
         ]
       : [];
-  return renderCard('offer', locale, {
+  const data: Record<string, unknown> = {
+    heading: t(locale, `offerHeading.${state}` as MessageKey),
     title: plainText(order.title),
     description: plainText(order.description),
-    facts: [...taskFacts(order, locale, { ...o, feeText: o.feeText }), ...(o.extraFacts ?? [])],
+    // The order number and the ordering unit: what the expert quotes when calling about it.
+    facts: [
+      { label: t(locale, 'label.number'), value: order._id },
+      ...taskFacts(order, locale, { ...o, feeText: o.feeText, withLink: state === 'accepted' }),
+      { label: t(locale, 'label.costCentre'), value: plainText(order.costCentre) },
+      ...(o.extraFacts ?? []),
+    ],
     state,
     stateText: o.stateText ?? (state === 'open' ? '' : t(locale, `offer.state.${state}` as MessageKey)),
     stateColor: STATE_COLOR[state] ?? 'Default',
     contactFacts,
     offerId,
     orderId: order._id,
+  };
+  if (state === 'accepted') {
+    data.calendarUrl = calendarUrl(order, locale);
+    data.calendarTitle = t(locale, 'calendar.add');
+  }
+  return renderCard('offer', locale, data);
+}
+
+/**
+ * What cancelling means, asked before it is done: free until the deadline of the 24-hour rule
+ * (src/domain/orderLifecycle.ts cancellationTerms), after it the experts who took the task are
+ * paid. Said by the deadline, not by "now", so an old card stays true.
+ */
+export function cancelTerms(order: Pick<OrderDoc, 'startsAt'>, locale: Locale, timeZone: string, lateCancelHours: number): string {
+  const deadline = new Date(order.startsAt.getTime() - lateCancelHours * 3_600_000);
+  return t(locale, 'order.cancelTerms', { deadline: formatWhen(locale, deadline, timeZone) });
+}
+
+/** The "Add to calendar" link of a task: its number and title, time, and place or remote link. */
+export function calendarUrl(order: OrderDoc, locale: Locale): string {
+  return teamsCalendarLink({
+    subject: `${order._id} ${order.title}`,
+    startsAt: order.startsAt,
+    endsAt: order.endsAt,
+    content: [whereText(order, locale), order.mode !== 'onsite' ? order.link : undefined].filter(Boolean).join('\n'),
   });
 }
 
@@ -99,13 +138,19 @@ export function acceptedExpertViews(experts: ExpertDoc[]): AcceptedExpertView[] 
 export function orderSummaryCard(
   order: OrderDoc,
   locale: Locale,
-  o: { catalog: Catalog; timeZone: string; heading: string; notice?: string; noticeColor?: string; experts: AcceptedExpertView[]; canCancel: boolean; taken: number },
+  o: { catalog: Catalog; timeZone: string; heading: string; notice?: string; noticeColor?: string; experts: AcceptedExpertView[]; canCancel: boolean; taken: number; lateCancelHours: number },
 ): AdaptiveCard {
-  const facts = taskFacts(order, locale, o);
-  facts.push({ label: t(locale, 'label.status'), value: `${t(locale, `status.${order.status}` as MessageKey)} · ${t(locale, 'seats.of', { taken: o.taken, seats: order.seats })}` });
+  const facts = taskFacts(order, locale, { ...o, withLink: true });
+  facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
   const data: Record<string, unknown> = {
     heading: o.heading, number: order._id, title: plainText(order.title), facts, experts: o.experts, canCancel: o.canCancel,
+    expertsHeading: t(locale, 'order.expertsHeading', { count: o.experts.length }),
+    cancelText: cancelTerms(order, locale, o.timeZone, o.lateCancelHours),
   };
+  if (o.taken > 0 && (order.status === 'offering' || order.status === 'filled')) {
+    data.calendarUrl = calendarUrl(order, locale);
+    data.calendarTitle = t(locale, 'calendar.add');
+  }
   if (o.notice) {
     data.notice = o.notice;
     data.noticeColor = o.noticeColor ?? 'Default';

@@ -72,11 +72,27 @@ export type SeatClaim =
 /** How long a seat seen taken is answered as taken without asking the database (see claimSeat). */
 const SEAT_SEEN_MS = 2000;
 
+/**
+ * How long the counts of recent assignments per expert (a ranking key only: who had fewer tasks
+ * lately comes first) are reused. Every order placed and every wave ranks the experts, and the
+ * count is an aggregation over 90 days of assignments. Any change of assignments made through
+ * this process drops them at once; one made by another instance is counted here at most this much
+ * later. Nothing else is decided by the counts (who may be offered what is read fresh).
+ */
+export const RECENT_COUNTS_REUSE_MS = 30_000;
+
 export class AssignmentRepo {
   private readonly col: Collection<AssignmentDoc>;
   private readonly withdrawals: Collection<WithdrawalDoc>;
   /** Seats this process saw taken or is taking, with when: for the bursts of accepts claimSeat answers. */
   private readonly seen = new Map<string, { holder: Promise<AssignmentDoc | null>; at: number }>();
+  /** The last recent-assignment counts, by the start of the window they counted (see RECENT_COUNTS_REUSE_MS). */
+  private recent: { since: number; counts: Promise<Map<string, number>> } | null = null;
+
+  /** Assignments changed through this process: the reused counts are dropped. */
+  private changed(): void {
+    this.recent = null;
+  }
 
   constructor(db: Db) {
     this.col = db.collection<AssignmentDoc>('assignments');
@@ -141,6 +157,7 @@ export class AssignmentRepo {
   private async takeSeat(doc: AssignmentDoc): Promise<{ won: boolean; holder: AssignmentDoc | null }> {
     try {
       await this.col.insertOne(doc);
+      this.changed();
       return { won: true, holder: doc };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
@@ -186,6 +203,7 @@ export class AssignmentRepo {
     );
     const r = await this.col.deleteOne({ _id, expertId, status: 'accepted' });
     this.seen.delete(_id);
+    this.changed();
     return { record, first: r.deletedCount === 1 };
   }
 
@@ -218,6 +236,7 @@ export class AssignmentRepo {
   /** The order's accepted assignments are done: the task took place (feedback is asked next). */
   async markDone(orderId: string, now: Date): Promise<void> {
     await this.col.updateMany({ orderId, status: 'accepted' }, { $set: { status: 'done', updatedAt: now } });
+    this.changed();
   }
 
   /**
@@ -278,6 +297,7 @@ export class AssignmentRepo {
   async cancelAll(orderId: string, feePayable: boolean, now: Date): Promise<AssignmentDoc[]> {
     const live = await this.col.find({ orderId, status: 'accepted' }).toArray();
     await this.col.updateMany({ orderId, status: 'accepted' }, { $set: { status: 'cancelled', feePayable, updatedAt: now } });
+    this.changed();
     return live;
   }
 
@@ -301,7 +321,28 @@ export class AssignmentRepo {
   }
 
   /** Assignments per expert since `since`; fair rotation counts work agreed or done, never declines. */
+  /**
+   * Accepted and done assignments per expert starting from `since` (now − 90 days for ranking).
+   * Reused for RECENT_COUNTS_REUSE_MS of `since` (the window moves with the clock the caller
+   * dates it by) unless assignments changed through this process meanwhile; concurrent callers
+   * share one aggregation. Each caller gets a map of its own.
+   */
   async countsSince(since: Date): Promise<Map<string, number>> {
+    const at = since.getTime();
+    const kept = this.recent;
+    if (!kept || Math.abs(at - kept.since) >= RECENT_COUNTS_REUSE_MS) {
+      const counts = this.aggregateCountsSince(since);
+      const entry = { since: at, counts };
+      this.recent = entry;
+      counts.catch(() => {
+        if (this.recent === entry) this.recent = null;
+      });
+      return new Map(await counts);
+    }
+    return new Map(await kept.counts);
+  }
+
+  private async aggregateCountsSince(since: Date): Promise<Map<string, number>> {
     const rows = await this.col
       .aggregate<{ _id: string; n: number }>([
         { $match: { startsAt: { $gte: since }, status: { $in: ['accepted', 'done'] } } },
@@ -328,6 +369,7 @@ export class AssignmentRepo {
    */
   async pseudonymize(expertId: string, pseudonym: string): Promise<void> {
     await this.col.updateMany({ expertId }, { $set: { expertId: pseudonym } });
+    this.changed();
     await this.withdrawals.updateMany({ expertId }, { $set: { expertId: pseudonym } });
     for (const seat of this.seen.keys()) this.seen.delete(seat);
   }

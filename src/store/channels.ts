@@ -68,11 +68,33 @@ export class ChannelRepo {
     if (ch.tenantId) value.tenantId = ch.tenantId;
     const set: Partial<SettingDoc> = { value, updatedAt: now, updatedBy: byAadObjectId };
     if (locale) set.locale = locale;
+    this.channelRead = null;
     await upsertRetryingLostInsert(() => this.settings.updateOne({ _id: 'coordinatorsChannel' }, { $set: set }, { upsert: true }));
+    // A read that began while this was written must not answer callers after it.
+    this.channelRead = null;
   }
 
-  /** The coordinators' channel with the language its cards are posted in (one read by _id). */
+  /**
+   * The coordinators' channel with the language its cards are posted in (one read by _id).
+   * Callers at the same time share one read (every order placed reads it; so does every role
+   * check): nothing is kept after the read ends, so a change made anywhere is seen by every read
+   * that starts after it; a change made here is seen by every caller after it returns.
+   */
   async coordinatorsChannel(): Promise<CoordinatorsChannel | null> {
+    let read = this.channelRead;
+    if (!read) {
+      const started = (read = this.readCoordinatorsChannel().finally(() => {
+        if (this.channelRead === started) this.channelRead = null;
+      }));
+      this.channelRead = started;
+    }
+    const channel = await read;
+    return channel && { ...channel };
+  }
+
+  private channelRead: Promise<CoordinatorsChannel | null> | null = null;
+
+  private async readCoordinatorsChannel(): Promise<CoordinatorsChannel | null> {
     const doc = await this.settings.findOne({ _id: 'coordinatorsChannel' });
     const value = doc?.value as { conversationId: string; teamId: string; tenantId?: string } | undefined;
     if (!value) return null;

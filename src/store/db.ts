@@ -1,8 +1,17 @@
-import { Db, MongoClient, MongoClientOptions } from 'mongodb';
+import { CommandStartedEvent, Db, MongoClient, MongoClientOptions } from 'mongodb';
+
+/** Database commands sent so far, by `<command> <collection>` (BENCH_STATS only). */
+export type CommandCounts = Record<string, number>;
 
 export interface Database {
   client: MongoClient;
   db: Db;
+  /**
+   * Commands sent since the start, counted by the driver's command monitoring when opened with
+   * `countCommands` (the benchmarks' BENCH_STATS=1); null otherwise. Off in production: the
+   * driver then builds no monitoring events at all.
+   */
+  commandCounts(): CommandCounts | null;
   /** True when the server answers a ping within the timeout; never throws. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -14,9 +23,18 @@ export interface Database {
  * Short selection timeouts make an unreachable database fail fast (a card action must
  * answer within Teams' invoke time) instead of hanging.
  */
-export function openDatabase(uri: string, dbName: string): Database {
-  const client = new MongoClient(uri, driverOptions(uri));
+export function openDatabase(uri: string, dbName: string, opts: { countCommands?: boolean } = {}): Database {
+  const client = new MongoClient(uri, { ...driverOptions(uri), monitorCommands: !!opts.countCommands });
   const db = client.db(dbName);
+  let counts: Map<string, number> | null = null;
+  if (opts.countCommands) {
+    const tally = (counts = new Map());
+    client.on('commandStarted', (e: CommandStartedEvent) => {
+      const target = e.command[e.commandName];
+      const key = typeof target === 'string' ? `${e.commandName} ${target}` : e.commandName;
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+    });
+  }
   // The driver reconnects by itself once it has connected, but a failed first connection
   // leaves the client closed; keep trying until the database is there.
   let closing = false;
@@ -30,6 +48,7 @@ export function openDatabase(uri: string, dbName: string): Database {
   return {
     client,
     db,
+    commandCounts: () => (counts ? Object.fromEntries(counts) : null),
     async ping(timeoutMs = 1500) {
       let timer: NodeJS.Timeout | undefined;
       try {

@@ -234,8 +234,9 @@ export class OrderRepo {
     await this.forms.updateOne({ _id: claimId }, { $set: { orderId } });
   }
 
-  async markFormPlaced(claimId: string, now: Date): Promise<void> {
-    await this.forms.updateOne({ _id: claimId }, { $set: { placedAt: now } });
+  /** The form's order is placed and everything after it is queued: the claim is linked to it and marked, in one write. */
+  async markFormPlaced(claimId: string, now: Date, orderId: string): Promise<void> {
+    await this.forms.updateOne({ _id: claimId }, { $set: { orderId, placedAt: now } });
   }
 
   /** The order placed from a form: a scan, only for a repeated submit whose claim lost its link. */

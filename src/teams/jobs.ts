@@ -39,7 +39,7 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
     await say(c, t(localeOf(c), 'error.forbidden'), 'attention');
     return false;
   };
-  const run = async (c: TurnContext, job: string, opts: { key?: string; params?: Record<string, string> }) => {
+  const run = async (c: TurnContext, job: string, opts: { key?: string; params?: Record<string, string>; label?: string }) => {
     const loc = localeOf(c);
     if (!(await coordinatorOnly(c, `run ${job}`))) return;
     let outcome: string;
@@ -51,7 +51,8 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
     }
     const key = outcome === 'done' ? 'job.done' : outcome === 'already-done' ? 'job.alreadyDone' : outcome === 'running-elsewhere' ? 'job.runningElsewhere' : 'job.failed';
     const name = jobName(loc, job);
-    await say(c, t(loc, key, { job: opts.key ? `${name} ${opts.key}` : name }), outcome === 'done' || outcome === 'already-done' ? 'good' : 'attention');
+    // The period in words ("10/2026"), never the run's key.
+    await say(c, t(loc, key, { job: opts.label ? `${name} ${opts.label}` : name }), outcome === 'done' || outcome === 'already-done' ? 'good' : 'attention');
   };
 
   for (const [command, job] of RUN_NOW) app.message(commandPattern(command), (c) => run(c, job, {}));
@@ -70,7 +71,7 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
       await say(c, t(loc, 'fees.notEnded', { period: periodLabel(period) }), 'attention');
       return;
     }
-    await run(c, 'fees', { key: period.id, params: { period: period.id } });
+    await run(c, 'fees', { key: period.id, params: { period: period.id }, label: periodLabel(period) });
   });
 
   app.message(commandPattern('moveTime', true), async (c) => {

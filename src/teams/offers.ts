@@ -14,6 +14,10 @@ import { optionalText } from './input';
 import { strip } from './orders';
 
 const offerIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}:[0-9a-f-]{36}$/);
+// Built once, not per click (every Accept of a race parses with the same schema).
+const acceptSchema = z.object({ offerId: offerIdSchema }).strict();
+const declineSchema = z.object({ offerId: offerIdSchema, reason: optionalText(500) }).strict();
+const withdrawSchema = z.object({ orderId: z.string().regex(/^T-\d{4}-\d{4,6}$/) }).strict();
 
 export function registerOfferRoutes(app: Application<TurnState>, deps: RouteDeps): void {
   const locale = (c: TurnContext) => localeOf(c, deps.config.defaultLocale);
@@ -22,7 +26,7 @@ export function registerOfferRoutes(app: Application<TurnState>, deps: RouteDeps
 
   app.adaptiveCards.actionExecute('offer.accept', async (c, _s, data) => {
     const loc = locale(c);
-    const parsed = z.object({ offerId: offerIdSchema }).strict().safeParse(strip(data));
+    const parsed = acceptSchema.safeParse(strip(data));
     const { aadObjectId } = actorOf(c);
     if (!parsed.success || !aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
     const r = await acceptOffer(deps, parsed.data.offerId, aadObjectId);
@@ -44,7 +48,7 @@ export function registerOfferRoutes(app: Application<TurnState>, deps: RouteDeps
 
   app.adaptiveCards.actionExecute('offer.decline', async (c, _s, data) => {
     const loc = locale(c);
-    const parsed = z.object({ offerId: offerIdSchema, reason: optionalText(500) }).strict().safeParse(strip(data));
+    const parsed = declineSchema.safeParse(strip(data));
     const { aadObjectId } = actorOf(c);
     if (!parsed.success || !aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
     const r = await declineOffer(deps, parsed.data.offerId, aadObjectId, parsed.data.reason);
@@ -56,7 +60,7 @@ export function registerOfferRoutes(app: Application<TurnState>, deps: RouteDeps
 
   app.adaptiveCards.actionExecute('assignment.withdraw', async (c, _s, data) => {
     const loc = locale(c);
-    const parsed = z.object({ orderId: z.string().regex(/^T-\d{4}-\d{4,6}$/) }).strict().safeParse(strip(data));
+    const parsed = withdrawSchema.safeParse(strip(data));
     const { aadObjectId } = actorOf(c);
     if (!parsed.success || !aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
     const r = await withdraw(deps, parsed.data.orderId, aadObjectId);

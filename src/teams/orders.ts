@@ -11,7 +11,7 @@ import { cancelOrder, mayPlaceOrder, placeOrder, placeOrderOnce, statusText } fr
 import { brokeringCardFor } from '../services/brokeringCard';
 import { orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
-import { whenText } from '../services/views';
+import { cancelTerms, whenText } from '../services/views';
 import { actorOf, localeOf, scopeOf, str } from './activity';
 import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
@@ -23,6 +23,9 @@ import { isLiveOrder } from '../domain/orderLifecycle';
 const orderIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}$/);
 /** The one-time id of an order form card (a v4 UUID, lower case as randomUUID makes it). */
 const formIdSchema = z.string().length(36).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+// Card action schemas, built once rather than per click.
+const orderActionSchema = z.object({ orderId: orderIdSchema }).strict();
+const offerToSchema = z.object({ orderId: orderIdSchema, expertId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
 
 /**
  * The order form card. Each rendering gets a one-time form id in its submit action's data
@@ -65,8 +68,9 @@ async function myOrdersCard(deps: RouteDeps, aad: string, locale: Locale): Promi
   const orders = await deps.store.orders.ofOrderer(aad);
   return renderCard('my-orders', locale, {
     orders: orders.map((o) => ({
-      number: o._id, title: plainText(o.title), when: whenText(o, deps.config.timeZone), statusText: statusText(o, locale),
+      number: o._id, title: plainText(o.title), when: whenText(o, deps.config.timeZone, locale), statusText: statusText(o, locale),
       canCancel: isLiveOrder(o.status),
+      cancelText: cancelTerms(o, locale, deps.config.timeZone, deps.config.lateCancelHours),
     })),
   });
 }
@@ -81,7 +85,8 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
       await reply(c, noticeCard(t(locale(c), 'order.notPersonal'), 'attention'));
       return;
     }
-    await reply(c, orderForm(deps, locale(c), {}));
+    // The contact person is usually the orderer: their Teams name is filled in, to change if not.
+    await reply(c, orderForm(deps, locale(c), { contactName: c.activity.from?.name ?? '' }));
   });
 
   app.message(commandPattern('myOrders'), async (c) => {
@@ -123,6 +128,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
       heading: t(loc, 'order.heading.placed'),
       notice: t(loc, deps.config.brokeringMode === 'auto' ? 'order.placedAuto' : 'order.placedCoordinator'),
       withContacts: false,
+      fresh: r.kind === 'placed',
     });
   });
 
@@ -130,7 +136,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     // A coordinator may cancel from the channel card: answer in the channel's language there.
     const loc = await replyLocaleOf(c, deps);
     const { aadObjectId } = actorOf(c);
-    const parsed = z.object({ orderId: orderIdSchema }).strict().safeParse(strip(data));
+    const parsed = orderActionSchema.safeParse(strip(data));
     if (!parsed.success || !aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
     const r = await cancelOrder(deps, parsed.data.orderId, { aadObjectId, isCoordinator: await isCoordinator(c, deps) });
     if (r.kind === 'forbidden') {
@@ -151,7 +157,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     if (!(await requireCoordinator(c, deps, top ? 'order.offerTop' : 'order.offerTo'))) {
       return noticeCard(t(loc, 'error.forbidden'), 'attention');
     }
-    const schema = top ? z.object({ orderId: orderIdSchema }).strict() : z.object({ orderId: orderIdSchema, expertId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
+    const schema = top ? orderActionSchema : offerToSchema;
     const parsed = schema.safeParse(strip(data));
     if (!parsed.success) return noticeCard(t(loc, 'error.badInput'), 'attention');
     const { orderId } = parsed.data;
@@ -159,7 +165,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const r = await offerWave(deps, orderId, expertId ? { expertIds: [expertId] } : {});
     const order = await deps.store.orders.get(orderId);
     if (!order) return noticeCard(t(loc, 'order.notFound'), 'attention');
-    const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave, when: whenText(order, deps.config.timeZone) }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
+    const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave, when: whenText(order, deps.config.timeZone, loc) }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
     return brokeringCardFor(deps, order, loc, notice);
   };
   app.adaptiveCards.actionExecute('order.offerTop', (c, _s, data) => offerTo(c, data, true));

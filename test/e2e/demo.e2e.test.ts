@@ -88,7 +88,7 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
   await aino.fillInput('Kohderyhmä', 'Hoitohenkilöstö');
   await aino.fillInput('Kustannuspaikka', 'KP-1234');
   await aino.fillInput('Yhteyshenkilö', 'Aino Ammattilainen');
-  await aino.fillInput('Puhelin', '050 555 1234');
+  await aino.fillInput('Puhelin (tai sähköposti)', '050 555 1234');
   await shot(aino, '1-aino-order-form');
   expect((await aino.clickAction('Lähetä tilaus'))?.status).toBe(200);
   const placed = await aino.waitForCardText('Tilaus vastaanotettu');
@@ -144,6 +144,6 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
   // (The help card mentions "palkkioyhteenveto" too: the summary is the card with Eero's line.)
   const fees = await kaisa.waitForCardText(/Palkkioyhteenveto[\s\S]*Eero Kokemusasiantuntija/);
   await shot(kaisa, '12-kaisa-fees');
-  expect(await fees.textContent()).toMatch(/Eero Kokemusasiantuntija: 1 kpl, 1,50 h, palkkio \d+,\d\d €/);
-  expect(await fees.textContent()).toMatch(/KP-1234: 1 kpl, 1,50 h/);
+  expect(await fees.textContent()).toMatch(/Eero Kokemusasiantuntija: toimeksiantoja 1, 1,50 h, palkkiot \d+,\d\d €/);
+  expect(await fees.textContent()).toMatch(/KP-1234: toimeksiantoja 1, 1,50 h/);
 }, 600000);

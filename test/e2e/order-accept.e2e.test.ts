@@ -78,7 +78,7 @@ test('a professional orders in the Playground and the expert accepts the offer i
   await p.fillInput('Target group', 'Hoitohenkilöstö');
   await p.fillInput('Cost centre', 'KP-1234');
   await p.fillInput('Contact person', 'Aino Ammattilainen');
-  await p.fillInput('Phone', '050 555 1234');
+  await p.fillInput('Phone (or e-mail)', '050 555 1234');
   await p.screenshot(path.join(ARTIFACTS, 'e2e-1-order-form.png'));
   const submitted = await p.clickAction('Send the order');
   expect(submitted?.status).toBe(200);

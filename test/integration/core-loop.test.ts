@@ -1,3 +1,4 @@
+import { t } from '../../src/i18n';
 import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
@@ -82,7 +83,7 @@ test('register → approve → order → offers → accept → filled, with the 
   // Coordinator mode: the order waits in the channel until a coordinator sends it.
   expect((await h.bot.store.orders.get(orderId))!.status).toBe('new');
   const brokering = cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA)));
-  expect(text(brokering)).toMatch(/lähetetty 2 kokemusasiantuntijalle/);
+  expect(text(brokering)).toContain(t('fi', 'order.offersSent', { count: 2, wave: 1 }));
   // The card now lists whom the task was offered to, and how each offer stands.
   expect(text(brokering)).toContain('Tarjottu');
   expect(text(brokering)).toMatch(/Eero[^]*odottaa vastausta/);
@@ -287,10 +288,10 @@ test('cancel early is free; cancel late keeps the fee payable; only the orderer 
   cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId: lateId, expertId: e2.aad }, CHANNEL, CHANNEL_DATA)));
   cardOf(await h.post(execute(h, e2, 'offer.accept', { offerId: `${lateId}:${e2.aad}` })));
   const res2 = cardOf(await h.post(execute(h, coordinator, 'order.cancel', { orderId: lateId }, CHANNEL, CHANNEL_DATA)));
-  expect(text(res2)).toContain('palkkio maksetaan');
+  expect(text(res2)).toContain(t('fi', 'order.cancelledLateNotice', { hours: 24 }));
   expect(await h.bot.store.assignments.of(lateId, e2.aad)).toMatchObject({ status: 'cancelled', feePayable: true });
   await h.bot.sender.drain(10000);
-  expect(h.connector.sentTo(e2.personal).map(text).join()).toContain('palkkio maksetaan silti');
+  expect(h.connector.sentTo(e2.personal).map(text).join()).toContain(t('fi', 'offer.state.cancelledPaid', { hours: 24 }));
 });
 
 test('50 concurrent accepts on a one-seat order give exactly one assignment, and every loser is answered', async () => {

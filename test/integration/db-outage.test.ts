@@ -1,3 +1,4 @@
+import { t } from '../../src/i18n';
 import { decisionData } from '../support/experts';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -80,7 +81,7 @@ beforeAll(async () => {
   expect(text(cardOf(await h.post(execute(h, coordinator, 'expert.approve', await decisionData(h, expert)))))).toContain('Hyväksytty');
   const placed = text(cardOf(await h.post(execute(h, orderer, 'order.submit', orderForm('Ennen katkoa')))));
   const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }))))).toMatch(/lähetetty 1/);
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }))))).toContain(t('fi', 'order.offersSent', { count: 1, wave: 1 }));
   offerId = `${orderId}:${expert.aad}`;
   await h.bot.sender.drain(15_000);
 }, 90_000);

@@ -1,4 +1,8 @@
+import { t } from '../../src/i18n';
+import { buildDigest } from '../../src/services/digest';
+import { activeExpert } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
+import { orderFormData } from '../support/orders';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, MENTION, personalMessage, text, user } from '../support/teams';
 
 const coordinator = user('Kaisa Koordinaattori');
@@ -21,18 +25,19 @@ test('digest now posts the digest once per run to the coordinators channel, with
   const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', {
     themes: 'mental-health', taskType: 'talk', title: 'Koosteeseen tuleva tilaus', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60',
     mode: 'remote', municipality: '', address: '', link: 'https://teams.example/x', targetGroup: 'Hoitajat', audienceSize: '', seats: '2', language: 'fi',
-    costCentre: 'K1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+    costCentre: 'K1', contactName: 'Aino', contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   }))));
   const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
   h.connector.reset();
   await h.post(channelMessage('kooste nyt'));
   await h.bot.sender.drain(10000);
   const posted = h.connector.sentTo(CHANNEL.id).map(text);
-  const digest = posted.find((p) => p.includes('Päivän kooste'));
+  const digest = posted.find((p) => p.includes(t('fi', 'digest.title')) && p.includes(t('fi', 'digest.fairness')));
   expect(digest).toBeDefined();
   expect(digest).toContain(orderId);
   expect(digest).toContain('Koosteeseen tuleva tilaus');
-  expect(digest).toMatch(/Gini \d\.\d\d/);
+  expect(digest).toMatch(/Tasapuolisuus: [a-zäö ]+ \(\d,\d\d\)\. Luku 0 tarkoittaa/);
+  expect(digest).not.toMatch(/Gini|daily-digest/);
   expect(posted.some((p) => p.includes('Valmis: päivän kooste.'))).toBe(true);
   expect(await h.bot.store.jobRuns.recent('daily-digest', 5)).toHaveLength(1);
 });
@@ -44,4 +49,16 @@ test('only coordinators can run jobs', async () => {
   await h.connector.waitFor(() => h.connector.sentTo(stranger.personal).length === 1);
   expect(text(h.connector.sentTo(stranger.personal)[0])).toContain('ei ole oikeutta');
   expect(await h.bot.store.jobRuns.recent('daily-digest', 5)).toHaveLength(1);
+});
+
+test("the digest names who was assigned to tomorrow's task", async () => {
+  const professional = user('Aino');
+  await h.post(personalMessage(h, professional, 'ohje'));
+  const expert = await activeExpert(h, coordinator, 'Eero Esimerkki');
+  const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', orderFormData({ title: 'Huomisen tehtävä' }, 1)))));
+  const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
+  await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }, CHANNEL, CHANNEL_DATA));
+  expect(text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId: `${orderId}:${expert.aad}` }))))).toContain(t('fi', 'offerHeading.accepted'));
+  const digest = text(await buildDigest(h.bot.deps, new Date(), 'fi'));
+  expect(digest).toMatch(new RegExp(`${orderId} · Huomisen tehtävä · [a-z]{2} \\d+\\.\\d+\\.\\d{4} klo \\d\\d\\.\\d\\d \\(1 h 30 min\\) · Eero Esimerkki`));
 });

@@ -24,7 +24,7 @@ function form(): Record<string, string> {
   return {
     themes: 'mental-health', taskType: 'talk', title: 'Katkon aikana', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'remote',
     municipality: '', address: '', link: 'https://teams.example/x', targetGroup: 'x', audienceSize: '', seats: '1', language: 'fi', costCentre: 'K', contactName: 'Aino',
-    contactPhone: '', contactEmail: '', noteToCoordinator: '',
+    contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   };
 }
 

@@ -1,3 +1,4 @@
+import { t } from '../../src/i18n';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { computeFee, tariffFor } from '../../src/domain/fees';
@@ -126,7 +127,7 @@ test('October: wages per income type, travel apart, the late cancellation and th
 
   // Settled once: asking again changes nothing.
   await h.post(channelMessage(h, coordinator, 'palkkiot 2026-10'));
-  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes('Jo ajettu tälle jaksolle'))).toBe(true);
+  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes(t('fi', 'job.alreadyDone', { job: `${t('fi', 'jobs.name.fees')} 10/2026` })))).toBe(true);
 });
 
 test('answers after October was settled are not lost: they become adjustment rows (+/−) of November, marked as such', async () => {

@@ -36,13 +36,14 @@ let world: FuzzWorld;
  *    (src/teams/references.ts) — checked for an invariant below instead;
  *  - processedActivities: every message/event id is recorded for redelivery detection;
  *  - outbox, outboxLeases: privacy.requestErasure posts a card to the coordinators' channel
- *    through the outbox, and the sender leases and sends it;
+ *    through the outbox, and the sender leases and sends it; rateTokens: each send takes a
+ *    token of the app-wide budget shared by all instances;
  *  - jobRuns: the scheduler's every-minute wave job records its runs while the fuzz runs;
  *  - teamChannels: a channel activity refreshes its channel's updatedAt, and a
  *    well-formed channelCreated/Deleted event records that channel — checked below;
  *  - erasureRequests: compared exactly against the valid requests sent (below).
  */
-const WRITTEN_BY_VALID = new Set(['conversations', 'processedActivities', 'outbox', 'outboxOutcomes', 'outboxDue', 'outboxBodies', 'outboxLeases', 'jobRuns', 'teamChannels', 'erasureRequests']);
+const WRITTEN_BY_VALID = new Set(['conversations', 'processedActivities', 'outbox', 'outboxOutcomes', 'outboxDue', 'outboxBodies', 'outboxLeases', 'rateTokens', 'jobRuns', 'teamChannels', 'erasureRequests']);
 
 type Doc = Record<string, unknown>;
 

@@ -1,3 +1,4 @@
+import { t } from '../../src/i18n';
 import { waveJob } from '../../src/jobs/waves';
 import { JobContext } from '../../src/jobs/scheduler';
 import { activeExpert, startForJobTests } from '../support/experts';
@@ -24,7 +25,7 @@ async function placeOrder(title: string): Promise<string> {
   const form = {
     themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
     durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
-    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   };
   return /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professional, 'order.submit', form)))))![0];
 }
@@ -95,13 +96,13 @@ test('a coordinator sending the order also finishes a cut-short wave first', asy
   await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
   await h.bot.store.offers.createWave(orderId, [experts[2].aad], 1, now);
   const res = text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))));
-  expect(res).toMatch(/lähetetty 1 kokemusasiantuntijalle \(aalto 1\)/);
+  expect(res).toContain(t('fi', 'order.offersSent', { count: 1, wave: 1 }));
   expect(await offerCards(experts[2], orderId)).toHaveLength(1);
 });
 
 test("each expert's offer card carries that expert's own offer id (a wave renders its card once per language)", async () => {
   const orderId = await placeOrder('Oma tarjous');
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/lähetetty 3/);
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toContain(t('fi', 'order.offersSent', { count: 3, wave: 1 }));
   const offered = await h.bot.store.offers.ofOrder(orderId);
   expect(offered).toHaveLength(3);
   for (const offer of offered) {
@@ -137,7 +138,7 @@ test('a wave cut short while its offers were being stored is finished whole: eve
 
 test('an accept cut short right after its seat insert is finished by the wave job: the order fills, the holder keeps the seat, everyone is told once', async () => {
   const orderId = await placeOrder('Kesken jäänyt hyväksyntä');
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/lähetetty 3/);
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toContain(t('fi', 'order.offersSent', { count: 3, wave: 1 }));
   const offered = await h.bot.store.offers.ofOrder(orderId);
   const holder = experts.find((e) => e.aad === offered[0].expertId)!;
   const others = experts.filter((e) => e !== holder && offered.some((o) => o.expertId === e.aad));
@@ -153,7 +154,7 @@ test('an accept cut short right after its seat insert is finished by the wave jo
   const statuses = Object.fromEntries((await h.bot.store.offers.ofOrder(orderId)).map((o) => [o.expertId, o.status]));
   expect(statuses[holder.aad]).toBe('accepted');
   for (const e of others) expect(statuses[e.aad]).toBe('filled');
-  const filledNotices = () => h.connector.sentTo(professional.personal).map(text).filter((s) => s.includes('Kaikki paikat on täytetty') && s.includes(orderId));
+  const filledNotices = () => h.connector.sentTo(professional.personal).map(text).filter((s) => s.includes(t('fi', 'order.filledNotice', { count: order.seats })) && s.includes(orderId));
   expect(filledNotices()).toHaveLength(1);
   // Only the others' cards turned "filled"; the holder's did not.
   const filledCards = (u: User) => h.connector.calls.filter((c) => c.method === 'PUT' && c.conversationId === u.personal && text(c.body).includes('Tehtävä on jo täytetty'));
@@ -177,19 +178,19 @@ test('two coordinators sending the same order at once send one wave, and each is
   expect(offered).toBeGreaterThan(0);
   // The click that lost the wave says so, or, if the wave was still on its way when it looked,
   // finishes it (keyed cards: nothing is sent twice) and reports it as sent.
-  const sent = `Tarjous lähetetty ${offered} kokemusasiantuntijalle (aalto 1)`;
-  for (const a of answers) expect(a.includes(sent) || a.includes('Aalto 1 lähti juuri toisesta painalluksesta')).toBe(true);
+  const sent = t('fi', 'order.offersSent', { count: offered, wave: 1 });
+  for (const a of answers) expect(a.includes(sent) || a.includes(t('fi', 'order.noOffersSent.raced', { wave: 1 }))).toBe(true);
   expect(answers.some((a) => a.includes(sent))).toBe(true);
   for (const e of experts) expect((await offerCards(e, orderId)).length).toBeLessThanOrEqual(1);
   // Everyone free has the offer now: sending again sends nothing, and says why.
   const again = text(cardOf(await send()));
-  expect(again).toContain('Tarjouksia ei lähetetty: sopivia vapaita kokemusasiantuntijoita');
+  expect(again).toContain(t('fi', 'order.noOffersSent.nobody'));
   expect(await h.bot.store.offers.wavesSent(orderId)).toBe(1);
 });
 
 test('a cancellation cut short right after the status moved, and not clicked again, is finished by the wave job', async () => {
   const orderId = await placeOrder('Kesken jäänyt peruutus');
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/Tarjous lähetetty [1-9]/);
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/Tarjous lähetettiin ([1-9]|yhdelle)/);
   const offered = await h.bot.store.offers.ofOrder(orderId);
   const holder = experts.find((e) => e.aad === offered[0].expertId)!;
   expect(text(cardOf(await h.post(execute(h, holder, 'offer.accept', { offerId: `${orderId}:${holder.aad}` }))))).toContain('Tehtävä on sinun');
@@ -208,7 +209,7 @@ test('a cancellation cut short right after the status moved, and not clicked aga
 
 test('a withdrawal cut short right after the seat was freed, and not clicked again, is finished by the wave job', async () => {
   const orderId = await placeOrder('Kesken jäänyt vetäytyminen');
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/Tarjous lähetetty [1-9]/);
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))))).toMatch(/Tarjous lähetettiin ([1-9]|yhdelle)/);
   const first = (await h.bot.store.offers.ofOrder(orderId))[0].expertId;
   const holder = experts.find((e) => e.aad === first)!;
   expect(text(cardOf(await h.post(execute(h, holder, 'offer.accept', { offerId: `${orderId}:${holder.aad}` }))))).toContain('Tehtävä on sinun');

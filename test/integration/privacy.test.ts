@@ -85,7 +85,7 @@ test('why <expert> <order> lists the filters for a coordinator and is logged as 
   const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', {
     themes: 'substance-use', taskType: 'talk', title: 'Päihdeteema', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'onsite',
     municipality: 'Tampere', address: 'Katu 1', link: '', targetGroup: 'Hoitajat', audienceSize: '', seats: '1', language: 'fi', costCentre: 'K1',
-    contactName: 'Tilaaja', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+    contactName: 'Tilaaja', contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   }))));
   const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
   h.connector.reset();

@@ -73,7 +73,7 @@ test('orders still unfilled UNFILLED_ALERT_DAYS before the start alert the coord
   await h.bot.sender.drain(10000);
   const alerts = mentions(CHANNEL.id, 'T-2026-7103');
   expect(alerts).toHaveLength(1);
-  expect(alerts[0]).toContain('(0/1)');
+  expect(alerts[0]).toContain('(0/1 paikkaa täytetty)');
   expect(mentions(CHANNEL.id, 'T-2026-7104')).toHaveLength(0);
   expect(mentions(CHANNEL.id, 'T-2026-7105')).toHaveLength(0);
 });

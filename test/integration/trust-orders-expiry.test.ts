@@ -1,3 +1,4 @@
+import { t } from '../../src/i18n';
 import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
 import { orderFormData } from '../support/orders';
@@ -42,7 +43,7 @@ async function placeOrderStartingIn(ms: number, title: string): Promise<string> 
 
 test('an offer accepted after it expired (a replayed click) is refused: no seat, and the card says it expired', async () => {
   const orderId = await placeOrderStartingIn(3 * HOUR, 'Vanhentuva tarjous');
-  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }, CHANNEL, CHANNEL_DATA))))).toContain('Tarjous lähetetty 1');
+  expect(text(cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: expert.aad }, CHANNEL, CHANNEL_DATA))))).toContain(t('fi', 'order.offersSent', { count: 1, wave: 1 }));
   const offerId = `${orderId}:${expert.aad}`;
   expect((await h.bot.store.offers.get(offerId))?.status).toBe('open');
 

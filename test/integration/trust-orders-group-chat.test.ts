@@ -1,3 +1,4 @@
+import { t } from '../../src/i18n';
 import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
 import { orderFormData } from '../support/orders';
@@ -46,7 +47,7 @@ test('the group chat gets no expert name: a 1:1 chat with the orderer is opened,
 
   // The orderer heard both in private: the contacts when the seat was taken, then the withdrawal.
   const privately = h.connector.sentTo(personal!._id).map(text).filter((s) => s.includes(orderId));
-  expect(privately.some((s) => s.includes('Kaikki paikat on täytetty') && s.includes('Eero Esimerkki') && s.includes('040 123 4567'))).toBe(true);
+  expect(privately.some((s) => s.includes(t('fi', 'order.filledNotice', { count: 1 })) && s.includes('Eero Esimerkki') && s.includes('040 123 4567'))).toBe(true);
   expect(privately.some((s) => s.includes('Eero Esimerkki perui osallistumisensa'))).toBe(true);
   // The group chat got the order's own answer card only, never a name.
   const inGroup = h.connector.sentTo(group.id).map(text).join('\n');

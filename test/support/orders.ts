@@ -12,7 +12,7 @@ export function orderFormData(overrides: Record<string, string> = {}, daysAhead 
     themes: 'mental-health', taskType: 'talk', title: 'Kokemuspuheenvuoro', description: 'Kokemuspuheenvuoro henkilöstölle.', goal: '',
     date: formDate(daysAhead), time: '13:00', durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet',
     targetGroup: 'Hoitohenkilöstö', audienceSize: '', seats: '1', language: 'fi', costCentre: 'KP-1234',
-    contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+    contactName: 'Aino', contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
     ...overrides,
   };
 }

@@ -59,7 +59,7 @@ test("the expert's offer card shows the orderer's typed title, description and c
 test("the orderer's summary shows an expert's typed name and introduction as plain text", () => {
   const expert = { _id: 'e', displayName: `${BOLD} ${NAME}`, description: `Minusta: ${LINK}`, phone: '040 1', email: 'a_b@example.fi' } as unknown as ExpertDoc;
   const card = orderSummaryCard(order, 'fi', {
-    catalog: DEFAULT_CATALOG, timeZone: 'Europe/Helsinki', heading: 'Tilaus', experts: acceptedExpertViews([expert]), canCancel: false, taken: 1,
+    catalog: DEFAULT_CATALOG, timeZone: 'Europe/Helsinki', heading: 'Tilaus', experts: acceptedExpertViews([expert]), canCancel: false, taken: 1, lateCancelHours: 24,
   });
   const all = texts(card);
   expect(all).toContain(`\\*\\*bold\\*\\* ${NAME}`);

@@ -82,10 +82,10 @@ describe('parseOrderForm: a valid full form', () => {
   });
 
   test('optional fields may be left out or empty', () => {
-    const v = valueOf(without('goal', 'audienceSize', 'contactPhone', 'contactEmail', 'noteToCoordinator', 'link'));
+    const v = valueOf(without('goal', 'audienceSize', 'contactPhone', 'noteToCoordinator', 'link'));
     expect(v.goal).toBeUndefined();
     expect(v.audienceSize).toBeUndefined();
-    expect(v.contact).toEqual({ name: 'Tiina Tilaaja', phone: undefined, email: undefined });
+    expect(v.contact).toEqual({ name: 'Tiina Tilaaja', phone: undefined, email: 'tiina.tilaaja@example.fi' });
     expect(valueOf(form({ audienceSize: '', goal: '   ' })).goal).toBeUndefined();
   });
 
@@ -297,6 +297,15 @@ describe('parseOrderForm: hostile or malformed input', () => {
   });
   test('too many themes in an array is rejected', () => {
     expect(parseOrderForm(form({ themes: Array(51).fill('youth') }), opts).ok).toBe(false);
+  });
+  test('the orderer must be reachable: a phone or an e-mail, either will do', () => {
+    expect(errorsOf(without('contactPhone', 'contactEmail'))).toEqual({ contactPhone: 'order.error.contactWay' });
+    expect(errorsOf(form({ contactPhone: '', contactEmail: '' }))).toEqual({ contactPhone: 'order.error.contactWay' });
+    expect(valueOf(form({ contactEmail: '' })).contact.phone).toBe('+358 40 123 4567');
+    expect(valueOf(form({ contactPhone: '' })).contact.email).toBe('tiina.tilaaja@example.fi');
+  });
+  test('a 5-minute task is refused with the allowed range, not changed to 15', () => {
+    expect(errorsOf(form({ durationMinutes: '5' }))).toEqual({ durationMinutes: 'order.error.duration' });
   });
   test('a bad e-mail and a bad phone number', () => {
     expect(errorsOf(form({ contactEmail: 'tiina@', contactPhone: 'call me' }))).toEqual({

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { activeExpert, startForJobTests } from '../support/experts';
+import { Harness } from '../support/harness';
+import { cardOf, CHANNEL, CHANNEL_DATA, execute, text, user } from '../support/teams';
+
+// What an order submit and a late Accept click cost the database (BENCH_STATS=1 counts the bot's commands; see
+// docs/performance.md): the offer and its order, read together, and nothing written.
+const coordinator = user('Kaisa Koordinaattori');
+const professional = user('Aino Ammattilainen');
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startForJobTests(__filename, coordinator, professional, { WAVE_SIZE: '3', BENCH_STATS: '1' });
+}, 30000);
+afterAll(() => h.stop());
+
+test('a click on an offer already filled reads the offer and the order, writes nothing, and says the task is taken', async () => {
+  const experts = [];
+  for (const n of ['Eero', 'Liisa', 'Ville']) experts.push(await activeExpert(h, coordinator, n));
+  const d = new Date(Date.now() + 5 * 86_400_000);
+  const form = {
+    themes: 'mental-health', taskType: 'talk', title: 'Myöhäinen klikkaus', description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
+    durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
+    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '',
+  };
+  const orderId = /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professional, 'order.submit', form)))))![0];
+  await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA));
+  const won = text(cardOf(await h.post(execute(h, experts[0], 'offer.accept', { offerId: `${orderId}:${experts[0].aad}` }))));
+  expect(won).toContain('Tehtävä on sinun');
+  await h.bot.sender.drain(10000);
+  expect((await h.bot.store.offers.get(`${orderId}:${experts[1].aad}`))?.status).toBe('filled');
+
+  const before = { ...h.bot.database.commandCounts() };
+  const late = text(cardOf(await h.post(execute(h, experts[1], 'offer.accept', { offerId: `${orderId}:${experts[1].aad}` }))));
+  await new Promise((r) => setImmediate(r));
+  const after = h.bot.database.commandCounts() ?? {};
+  const sent = Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
+  expect(late).toContain('ehdittiin jo täyttää');
+  // The seat is known taken (this process saw it, or its insert fails): no offer write.
+  expect(sent['update offers']).toBeUndefined();
+  expect(sent['find offers']).toBe(1);
+  expect(sent['find orders']).toBe(1);
+});
+
+test('an order submit links and marks its form claim in one write and reads no seats of the order it just placed', async () => {
+  const d = new Date(Date.now() + 6 * 86_400_000);
+  const form = {
+    themes: 'mental-health', taskType: 'talk', title: 'Laskettu tilaus', description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
+    durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
+    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '', contactEmail: '', noteToCoordinator: '', formId: randomUUID(),
+  };
+  const before = { ...h.bot.database.commandCounts() };
+  const card = text(cardOf(await h.post(execute(h, professional, 'order.submit', form))));
+  const after = h.bot.database.commandCounts() ?? {};
+  const sent = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  expect(card).toMatch(/T-\d{4}-\d{4}/);
+  expect(sent('update orderForms')).toBe(1);
+  // Only the ranking's read of who is busy then; the orderer's card has no seats to read.
+  expect(sent('find assignments')).toBe(1);
+  const claim = (await h.bot.store.orders.formClaims(form.formId))[0];
+  expect(claim).toMatchObject({ orderId: /T-\d{4}-\d{4}/.exec(card)![0], placedAt: expect.any(Date) });
+});

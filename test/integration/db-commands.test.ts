@@ -1,0 +1,94 @@
+import { parseConfig } from '../../src/config';
+import { AssignmentRepo, RECENT_COUNTS_REUSE_MS } from '../../src/store/assignments';
+import { ChannelRepo } from '../../src/store/channels';
+import { openDatabase, Database } from '../../src/store/db';
+import { testConfig } from '../support/harness';
+
+// The benchmarks' database command counts (BENCH_STATS=1, docs/performance.md): counted by the
+// driver's command monitoring, exact per command and collection, and off unless asked for.
+let counted: Database;
+let plain: Database;
+
+beforeAll(() => {
+  const config = testConfig(__filename);
+  counted = openDatabase(config.mongodbUri, config.mongodbDb, { countCommands: true });
+  plain = openDatabase(config.mongodbUri, config.mongodbDb);
+});
+
+afterAll(async () => {
+  await counted.db.dropDatabase().catch(() => undefined);
+  await Promise.all([counted.close(), plain.close()]);
+});
+
+test('counts each command by name and collection', async () => {
+  const before = counted.commandCounts() ?? {};
+  await counted.db.collection('things').insertOne({ _id: 'a' } as never);
+  await counted.db.collection('things').findOne({ _id: 'a' } as never);
+  await counted.db.collection('things').findOne({ _id: 'b' } as never);
+  const after = counted.commandCounts() ?? {};
+  expect((after['insert things'] ?? 0) - (before['insert things'] ?? 0)).toBe(1);
+  expect((after['find things'] ?? 0) - (before['find things'] ?? 0)).toBe(2);
+});
+
+test('is off unless asked for (production)', async () => {
+  await plain.db.collection('things').findOne({});
+  expect(plain.commandCounts()).toBeNull();
+  expect(plain.client.options.monitorCommands).toBe(false);
+});
+
+test('BENCH_STATS=1 switches it on; the default is off', () => {
+  const base = { MONGODB_URI: 'mongodb://127.0.0.1:1/' };
+  const on = parseConfig({ ...base, BENCH_STATS: '1' });
+  const off = parseConfig(base);
+  expect(on.ok && on.config.benchStats).toBe(true);
+  expect(off.ok && off.config.benchStats).toBe(false);
+});
+
+describe('reads shared or reused to save commands (docs/performance.md)', () => {
+  const count = (before: Record<string, number>, key: string) => (counted.commandCounts()?.[key] ?? 0) - (before[key] ?? 0);
+
+  test('concurrent reads of the coordinators\' channel are one command; a change is seen by every read after it', async () => {
+    const channels = new ChannelRepo(counted.db);
+    const at = new Date('2026-12-01T10:00:00Z');
+    await channels.setCoordinatorsChannel({ conversationId: '19:a@thread.tacv2', teamId: 't' }, 'x', at, 'fi');
+    const before = { ...counted.commandCounts() };
+    const read = await Promise.all(Array.from({ length: 10 }, () => channels.coordinatorsChannel()));
+    expect(count(before, 'find settings')).toBe(1);
+    expect(read.every((c) => c?.conversationId === '19:a@thread.tacv2')).toBe(true);
+    // Each caller gets its own copy.
+    read[0]!.conversationId = 'changed';
+    expect(read[1]!.conversationId).toBe('19:a@thread.tacv2');
+    // Nothing is kept after the read: a change made elsewhere (another instance) is seen at once.
+    await counted.db.collection('settings').updateOne({ _id: 'coordinatorsChannel' } as never, { $set: { 'value.conversationId': '19:b@thread.tacv2' } });
+    expect((await channels.coordinatorsChannel())?.conversationId).toBe('19:b@thread.tacv2');
+    // A change made here while a read is in flight: callers after it see the change.
+    const inFlight = channels.coordinatorsChannel();
+    await channels.setCoordinatorsChannel({ conversationId: '19:c@thread.tacv2', teamId: 't' }, 'x', at, 'fi');
+    expect((await channels.coordinatorsChannel())?.conversationId).toBe('19:c@thread.tacv2');
+    await inFlight;
+  });
+
+  test('recent-assignment counts are reused briefly, and dropped when a seat is taken here', async () => {
+    const assignments = new AssignmentRepo(counted.db);
+    const now = new Date('2026-12-01T10:00:00Z');
+    const since = (ms: number) => new Date(now.getTime() + ms - 90 * 86_400_000);
+    const order = (id: string) => ({ _id: id, seats: 1, startsAt: new Date('2026-12-05T10:00:00Z'), endsAt: new Date('2026-12-05T11:00:00Z') });
+    await assignments.claimSeat(order('T-2026-0001'), 'e1', now);
+    const before = { ...counted.commandCounts() };
+    expect((await assignments.countsSince(since(0))).get('e1')).toBe(1);
+    const again = await assignments.countsSince(since(RECENT_COUNTS_REUSE_MS - 1));
+    expect(count(before, 'aggregate assignments')).toBe(1);
+    // Callers cannot change each other's counts.
+    again.set('e1', 99);
+    expect((await assignments.countsSince(since(1000))).get('e1')).toBe(1);
+    expect(count(before, 'aggregate assignments')).toBe(1);
+    // A seat taken through this process is counted at once.
+    await assignments.claimSeat(order('T-2026-0002'), 'e1', now);
+    expect((await assignments.countsSince(since(2000))).get('e1')).toBe(2);
+    expect(count(before, 'aggregate assignments')).toBe(2);
+    // Older than the reuse time: read again (a change by another instance is counted by then).
+    await counted.db.collection('assignments').insertOne({ ...order('T-2026-0003'), _id: 'T-2026-0003#1', orderId: 'T-2026-0003', expertId: 'e1', seat: 1, status: 'accepted', createdAt: now, updatedAt: now } as never);
+    expect((await assignments.countsSince(since(2000 + RECENT_COUNTS_REUSE_MS))).get('e1')).toBe(3);
+    expect(count(before, 'aggregate assignments')).toBe(3);
+  });
+});

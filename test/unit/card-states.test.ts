@@ -1,0 +1,254 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { AdaptiveCard, CARDS_DIR, renderCard } from '../../src/cards/render';
+import { DEFAULT_CATALOG } from '../../src/domain/catalog';
+import { catalogs, Locale, section, Strings } from '../../src/i18n';
+import { brokeringCard, brokeringOutlook, OfferedView } from '../../src/services/brokeringCard';
+import { offerCard, orderSummaryCard } from '../../src/services/views';
+import { ServiceDeps } from '../../src/services/deps';
+import { OfferStatus } from '../../src/store/offers';
+import { OrderDoc, OrderStatus } from '../../src/store/orders';
+import { validateCard } from '../support/card-validation';
+
+const LOCALES: Locale[] = ['fi', 'sv', 'en'];
+const OFFER_STATES: OfferStatus[] = ['open', 'accepted', 'declined', 'expired', 'filled', 'cancelled', 'withdrawn'];
+const ORDER_STATES: OrderStatus[] = ['new', 'offering', 'filled', 'done', 'cancelled', 'unfilled'];
+const TZ = 'Europe/Helsinki';
+const EXPERT_ID = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+const deps = { catalog: DEFAULT_CATALOG, config: { timeZone: TZ, waveSize: 3 } } as unknown as ServiceDeps;
+
+function order(status: OrderStatus, over: Partial<OrderDoc> = {}): OrderDoc {
+  const startsAt = new Date('2026-12-10T11:00:00Z');
+  return {
+    _id: 'T-2026-0042', themes: ['mental-health'], taskType: 'talk', title: 'Puheenvuoro', description: 'Kuvaus', goal: 'Tavoite',
+    startsAt, endsAt: new Date(startsAt.getTime() + 90 * 60_000), durationMinutes: 90, mode: 'hybrid', municipality: 'Tampere', address: 'Katu 1',
+    link: 'https://teams.example/meet', targetGroup: 'Hoitajat', audienceSize: 40, seats: 2, language: 'fi', costCentre: 'KP-1',
+    contact: { name: 'Aino', phone: '0401234567' }, orderer: { aadObjectId: 'aad-orderer', name: 'Aino Ammattilainen' },
+    conversationId: 'a:personal', status, createdAt: startsAt, updatedAt: startsAt, ...over,
+  };
+}
+
+/** What a person reads on a card: texts, titles, fact labels and values — not ids in action data. */
+function visibleTexts(card: unknown): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown, key?: string): void => {
+    if (typeof node === 'string') {
+      if (['text', 'title', 'value', 'label', 'placeholder', 'errorMessage', 'fallbackText', 'altText'].includes(key ?? '')) out.push(node);
+      return;
+    }
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, key));
+    if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) if (k !== 'data' && k !== 'url' && k !== 'choices' || k === 'choices') walk(v, k === 'choices' ? 'choices' : k);
+    }
+  };
+  walk(card);
+  return out;
+}
+
+/** English words that have no business in a Finnish or Swedish card ("expert" is Swedish too), and internal names. */
+const ENGLISH = /\b(the|and|of|offer|order|wave|seat|seats|experts|pending|accepted|declined|filled|open|offering|unfilled|undefined|null|NaN|true|false|Gini|Done)\b/i;
+const INTERNAL = /daily-digest|monthly-fees|\baalto\b|\{|\}|\$\{|[0-9a-f]{8}-[0-9a-f]{4}-|aad-|a:personal|T-2026-0042:/i;
+
+function expectReadable(card: AdaptiveCard, locale: Locale, what: string): void {
+  expect([what, validateCard(card)]).toEqual([what, []]);
+  for (const text of visibleTexts(card)) {
+    expect([what, text, INTERNAL.test(text)]).toEqual([what, text, false]);
+    if (locale !== 'en') expect([what, locale, text, ENGLISH.test(text.replace(/https:\/\/\S+/g, ''))]).toEqual([what, locale, text, false]);
+  }
+}
+
+const data = (card: AdaptiveCard) => JSON.stringify(card);
+
+describe.each(LOCALES)('every card in every state, in %s', (locale) => {
+  test.each(OFFER_STATES)('the offer card, %s', (state) => {
+    const card = offerCard(order('offering'), `T-2026-0042:${EXPERT_ID}`, state, locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: '50 €' });
+    expectReadable(card, locale, `offer ${state}`);
+  });
+
+  test.each(ORDER_STATES)("the orderer's card, %s", (status) => {
+    const taken = status === 'filled' || status === 'done' ? 2 : status === 'offering' ? 1 : 0;
+    const experts = Array.from({ length: taken }, (_, i) => ({ name: `Asiantuntija ${i + 1}`, contact: '040 123', description: 'Esittely' }));
+    const card = orderSummaryCard(order(status), locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'x', experts, canCancel: true, taken, lateCancelHours: 24 });
+    expectReadable(card, locale, `order-summary ${status}`);
+  });
+
+  const offered: OfferedView[] = [
+    { name: 'Eero', status: 'declined', declineReason: 'Sairastan' },
+    { name: 'Outi', status: 'open' },
+    { name: 'Ville', status: 'accepted' },
+  ];
+  test.each(ORDER_STATES)("the coordinators' card, %s", (status) => {
+    for (const suggestions of [[], [{ expertId: EXPERT_ID, name: 'Mirja', recent: 1 }]]) {
+      for (const answers of [[], offered, offered.filter((o) => o.status !== 'open')]) {
+        const card = brokeringCard(deps, order(status), locale, { suggestions, offered: answers, taken: status === 'filled' ? 2 : 1 });
+        expectReadable(card, locale, `order-brokering ${status} ${suggestions.length} ${answers.length}`);
+      }
+    }
+  });
+
+  test('every text, with its parameters as the ICU source', () => {
+    const walk = (s: Strings, path: string): void => {
+      for (const [k, v] of Object.entries(s)) {
+        if (typeof v === 'object') walk(v, `${path}.${k}`);
+        // A message with parameters is bound as its ICU source: its argument names are not text.
+        else if (locale !== 'en') expect([`${path}.${k}`, ENGLISH.test(v.replace(/\{\s*\w+\s*(,\s*\w+\s*,?)?/g, '{'))]).toEqual([`${path}.${k}`, false]);
+      }
+    };
+    for (const prefix of new Set(Object.keys(catalogs.fi).map((k) => k.split('.')[0]))) walk(section(locale, prefix), prefix);
+  });
+});
+
+describe("the coordinators' card follows the order's state", () => {
+  const card = (status: OrderStatus, o: Partial<Parameters<typeof brokeringCard>[3]> = {}) =>
+    brokeringCard(deps, order(status), 'fi', { suggestions: [], offered: [], taken: 0, ...o });
+
+  test('its title says where the order stands', () => {
+    expect(data(card('new'))).toContain('"Uusi tilaus välitettäväksi"');
+    expect(data(card('filled', { taken: 2 }))).toContain('"Tilaus täytetty"');
+    expect(data(card('cancelled'))).toContain('"Tilaus peruttu"');
+    expect(data(card('filled', { taken: 2 }))).not.toContain('Uusi tilaus');
+    expect(data(card('cancelled'))).not.toContain('Uusi tilaus');
+  });
+
+  test('no offering actions on a filled or cancelled order; no "nobody left" on top of "offer sent"', () => {
+    const suggestions = [{ expertId: EXPERT_ID, name: 'Mirja', recent: 0 }];
+    for (const status of ['filled', 'cancelled', 'done', 'unfilled'] as const) {
+      expect(data(card(status, { suggestions, taken: status === 'filled' ? 2 : 0 }))).not.toContain('order.offerTop');
+    }
+    const sent = card('offering', { offered: [{ name: 'Outi', status: 'open' }], notice: 'Tarjous lähetettiin yhdelle kokemusasiantuntijalle (1. kierros).' });
+    expect(data(sent)).toContain('Kaikille sopiville on jo tarjottu. Odotetaan vastauksia.');
+    expect(data(sent)).not.toContain('ei ole enää jäljellä');
+  });
+
+  test('a decline shows at once, with its reason marked for the coordinators only', () => {
+    const c = card('offering', { offered: [{ name: 'Eero', status: 'declined', declineReason: 'Sairastan' }] });
+    expect(data(c)).toContain('ei tällä kertaa. Syy (vain koordinaattoreille): Sairastan');
+  });
+
+  test('nobody suitable left: said plainly, with what the coordinator can do', () => {
+    const c = card('offering', { offered: [{ name: 'Eero', status: 'declined' }], taken: 1 });
+    expect(data(c)).toContain('Sopivia kokemusasiantuntijoita ei ole enää jäljellä, ja yksi paikka on vielä vapaana.');
+    expect(data(c)).toContain('Voit soittaa');
+  });
+
+  test.each([
+    ['new', 1, [], 0, 'suggestions'],
+    ['offering', 0, [{ status: 'open' }], 0, 'waiting'],
+    ['offering', 0, [{ status: 'declined' }], 1, 'nobodyLeft'],
+    ['offering', 0, [], 0, 'nobodyLeft'],
+    ['offering', 3, [], 2, 'closed'],
+    ['filled', 3, [], 2, 'closed'],
+    ['cancelled', 3, [], 0, 'closed'],
+  ] as const)('outlook of a %s order with %i suggestions: %#', (status, suggestions, offered, taken, expected) => {
+    expect(brokeringOutlook(status, suggestions, offered as unknown as { status: OfferStatus }[], taken, 2)).toBe(expected);
+  });
+});
+
+describe("the expert's offer card follows the offer's state", () => {
+  const card = (state: OfferStatus, locale: Locale = 'fi') => offerCard(order('offering'), `T-2026-0042:${EXPERT_ID}`, state, locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: '50 €' });
+
+  test('its title changes with the state; the order number and cost centre are on it', () => {
+    expect(data(card('open'))).toContain('Tehtävätarjous – vastaaminen on vapaaehtoista');
+    expect(data(card('accepted'))).toContain('"Tehtäväsi"');
+    expect(data(card('filled'))).not.toContain('vastaaminen on vapaaehtoista');
+    expect(data(card('open'))).toContain('{"title":"Tilausnumero","value":"T-2026-0042"}');
+    expect(data(card('open'))).toContain('{"title":"Kustannuspaikka","value":"KP-1"}');
+  });
+
+  test('the remote link and Add to calendar only once the task is the expert\'s', () => {
+    expect(data(card('open'))).not.toContain('teams.example/meet');
+    expect(data(card('open'))).not.toContain('Action.OpenUrl');
+    const accepted = card('accepted');
+    expect(data(accepted)).toContain('{"title":"Etäyhteys","value":"https://teams.example/meet"}');
+    const open = (accepted.body as { type: string; actions?: { type: string; title: string; url: string }[] }[]).flatMap((b) => b.actions ?? []).find((a) => a.type === 'Action.OpenUrl')!;
+    expect(open.title).toBe('Lisää kalenteriin');
+    const url = new URL(open.url);
+    expect(url.origin + url.pathname).toBe('https://teams.microsoft.com/l/meeting/new');
+    expect(url.searchParams.get('subject')).toBe('T-2026-0042 Puheenvuoro');
+    expect(url.searchParams.get('startTime')).toBe('2026-12-10T11:00:00.000Z');
+    expect(url.searchParams.get('endTime')).toBe('2026-12-10T12:30:00.000Z');
+    expect(url.searchParams.get('content')).toBe('Katu 1, Tampere tai etänä\nhttps://teams.example/meet');
+    expect(open.url).not.toContain('+');
+    expect(data(card('accepted', 'sv'))).toContain('Lägg till i kalendern');
+  });
+});
+
+describe("the orderer's card", () => {
+  const card = (status: OrderStatus, taken: number, experts = taken) =>
+    orderSummaryCard(order(status), 'fi', { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'Tilauksesi', experts: Array.from({ length: experts }, () => ({ name: 'Eero', contact: '040', description: '' })), canCancel: true, taken, lateCancelHours: 24 });
+
+  test('a new order does not say "0/2"; one taken says 1/2', () => {
+    expect(data(card('new', 0))).not.toMatch(/0\/2/);
+    expect(data(card('new', 0))).toContain('"Odottaa koordinaattoria"');
+    expect(data(card('offering', 1))).toContain('Tarjottu kokemusasiantuntijoille · 1/2 paikkaa täytetty');
+  });
+
+  test('the contacts heading agrees with the number of experts', () => {
+    expect(data(card('offering', 1))).toContain('"Kokemusasiantuntijan yhteystiedot"');
+    expect(data(card('filled', 2))).toContain('"Kokemusasiantuntijoiden yhteystiedot"');
+  });
+
+  test('the calendar button once someone has taken the task, not on a cancelled order', () => {
+    expect(data(card('new', 0))).not.toContain('Lisää kalenteriin');
+    expect(data(card('filled', 2))).toContain('Lisää kalenteriin');
+    expect(data(card('cancelled', 0))).not.toContain('Lisää kalenteriin');
+  });
+});
+
+test('the digest template shows the fairness in words', () => {
+  const card = renderCard('digest', 'fi', { date: '10.12.2026', summary: [], newOrders: [], unfilled: [], upcoming: [], unreachable: [], fairnessText: 'a', fairnessScore: 'Tasapuolisuus: tasainen (0,12).' });
+  expect(data(card)).toContain('Tasapuolisuus: tasainen (0,12).');
+});
+
+describe('cancel asks once, saying what it means', () => {
+  type Node = { type?: string; verb?: string; title?: string; text?: string; card?: { body: Node[]; actions: Node[] }; actions?: Node[]; body?: Node[] };
+  const showCards = (card: unknown): Node[] => {
+    const out: Node[] = [];
+    const walk = (n: unknown): void => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (!n || typeof n !== 'object') return;
+      if ((n as Node).type === 'Action.ShowCard') out.push(n as Node);
+      Object.values(n).forEach(walk);
+    };
+    walk(card);
+    return out;
+  };
+  const summary = orderSummaryCard(order('filled'), 'fi', { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'Tilauksesi', experts: [], canCancel: true, taken: 2, lateCancelHours: 24 });
+
+  test("the orderer's Cancel opens the terms and a confirm button; the cancel itself is behind it", () => {
+    const [ask] = showCards(summary);
+    expect(ask.title).toBe('Peruuta tilaus');
+    expect(ask.card!.body[0].text).toBe('Peruutus on maksuton ke 9.12.2026 klo 13.00 asti. Sen jälkeen tehtävän jo ottaneille kokemusasiantuntijoille maksetaan palkkio. Kaikille tehtävään liittyville kerrotaan peruutuksesta.');
+    expect(ask.card!.actions[0]).toMatchObject({ type: 'Action.Execute', verb: 'order.cancel', title: 'Kyllä, peruuta tilaus', data: { orderId: 'T-2026-0042' } });
+    // No cancel outside the confirmation.
+    const direct = JSON.stringify({ ...summary, body: (summary.body as Node[]).map((b) => ({ ...b, actions: (b.actions ?? []).filter((a) => a.type !== 'Action.ShowCard') })) });
+    expect(direct).not.toContain('order.cancel');
+  });
+
+  test('my orders: the same question per order, in Swedish too', () => {
+    const card = renderCard('my-orders', 'sv', { orders: [{ number: 'T-2026-0042', title: 'x', when: 'y', statusText: 'z', canCancel: true, cancelText: 'Avbokningen är kostnadsfri till …' }] });
+    const [ask] = showCards(card);
+    expect(ask.card!.body[0].text).toBe('Avbokningen är kostnadsfri till …');
+    expect(ask.card!.actions[0]).toMatchObject({ verb: 'order.cancel', title: 'Ja, avboka beställningen' });
+  });
+});
+
+test('the order form: the duration has no min/max for Teams to clamp 5 to 15 silently; its range is in the label; contact: phone or e-mail', () => {
+  const template: unknown = JSON.parse(fs.readFileSync(path.join(CARDS_DIR, 'order-form.json'), 'utf8'));
+  const input = (id: string): Record<string, unknown> => {
+    const found: Record<string, unknown>[] = [];
+    const walk = (n: unknown): void => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (!n || typeof n !== 'object') return;
+      if ((n as { id?: string }).id === id) found.push(n as Record<string, unknown>);
+      Object.values(n).forEach(walk);
+    };
+    walk(template);
+    return found[0];
+  };
+  expect(input('durationMinutes')).not.toHaveProperty('min');
+  expect(input('durationMinutes')).not.toHaveProperty('max');
+  expect(input('durationMinutes')).toMatchObject({ isRequired: true, errorMessage: '${t.durationError}' });
+  expect(input('contactPhone')).toMatchObject({ errorMessage: '${t.contactWay}' });
+  expect(section('fi', 'order-form')).toMatchObject({ field: { durationMinutes: 'Kesto minuutteina (15–480)' } });
+});
