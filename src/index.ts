@@ -15,7 +15,8 @@ import { cleanupJob } from './jobs/cleanup';
 import { digestJob } from './jobs/digest';
 import { expertReviewsJob } from './jobs/expertReviews';
 import { feesJob } from './jobs/fees';
-import { DEFAULT_TARIFF_FILE, readTariffFile, reportDeadlineFacts } from './services/fees';
+import { DEFAULT_TARIFF_FILE, readTariffFile } from './services/fees';
+import { reportUndeliverable } from './services/undeliverable';
 import { waveJob } from './jobs/waves';
 import { OutboxSender } from './messaging/sender';
 import { SharedAppBudget } from './messaging/appBudget';
@@ -81,13 +82,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     // per-conversation limits stay in this process, which holds the claim of the item it sends.
     limiter: new RateLimiter({ app: [] }),
     appBudget: new SharedAppBudget({ tokens: store.rateTokens, owner, log }),
-    onPermanentFailure: async (item) => {
-      // A coordinator must know that someone could not be reached (e.g. removed the bot).
-      const channel = await store.channels.coordinatorsChannel();
-      if (!channel || channel.conversationId === item.conversationId) return;
-      const { reportUndeliverable } = await import('./services/undeliverable');
-      await reportUndeliverable(deps, item.conversationId, channel.conversationId);
-    },
+    onPermanentFailure: (item) => reportUndeliverable(deps, item.conversationId),
   });
   const deps: ServiceDeps = {
     config,
@@ -98,14 +93,6 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     now: () => clock.now(),
     rng: Math.random,
     personalChats: transport,
-    digestExtras: async (now, locale) => {
-      const { t } = await import('./i18n');
-      return [
-        { label: t(locale, 'digest.missingFeedback'), value: String(await store.feedback.missingCount()) },
-        { label: t(locale, 'digest.debriefs'), value: String(await store.feedback.debriefsSince(new Date(now.getTime() - 86_400_000))) },
-        ...(await reportDeadlineFacts(deps, now, locale)),
-      ];
-    },
     postman: {
       async post(items) {
         // A large fan-out is queued in slices, waking the sender after each: it starts

@@ -49,6 +49,20 @@ const ALLOWED_FROM: Record<OrderEventType, readonly OrderStatus[]> = {
   closeUnfilled: ['new', 'offering'],
 };
 
+/** Orders still waiting for experts: a wave may go out; the digest and the unfilled alert list them. */
+export const OPEN_ORDER_STATUSES: readonly OrderStatus[] = ALLOWED_FROM.startOffering;
+
+/** Orders not final yet (done, cancelled and unfilled are): they may still be cancelled. */
+export const LIVE_ORDER_STATUSES: readonly OrderStatus[] = ALLOWED_FROM.cancel;
+
+export function isOpenOrder(status: OrderStatus): boolean {
+  return OPEN_ORDER_STATUSES.includes(status);
+}
+
+export function isLiveOrder(status: OrderStatus): boolean {
+  return LIVE_ORDER_STATUSES.includes(status);
+}
+
 /** The statuses from which an event may be taken: what a compare-and-set update matches on. */
 export function statusesAllowing(event: OrderEventType): OrderStatus[] {
   return [...ALLOWED_FROM[event]];

@@ -83,36 +83,9 @@ export interface Order {
   updatedAt: Date;
 }
 
-export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'withdrawn';
+/** 'filled', 'cancelled', 'expired': closed with the order (OfferRepo.closeOpen); declining costs nothing, ever. */
+export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'cancelled' | 'withdrawn';
 
-export interface Offer {
-  id: string;
-  orderId: string;
-  expertId: string;
-  wave: number;
-  status: OfferStatus;
-  /** Optional and never used against anyone: declining needs no reason. */
-  declineReason?: string;
-  createdAt: Date;
-  respondedAt?: Date;
-}
 
-export type AssignmentStatus = 'accepted' | 'withdrawn' | 'cancelled' | 'done';
-
-export interface Assignment {
-  id: string;
-  orderId: string;
-  expertId: string;
-  startsAt: Date;
-  durationMinutes: number;
-  status: AssignmentStatus;
-  /** Set when the order is cancelled: late cancellations keep the fee payable. */
-  feePayable?: boolean;
-  /** What the orderer reported after the task. */
-  outcome?: 'held' | 'cancelled' | 'noShow';
-  confirmedMinutes?: number;
-  travelKm?: number;
-  ticketCents?: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** A seat given back is not a status: the seat is freed and the withdrawal kept apart (store/assignments.ts). */
+export type AssignmentStatus = 'accepted' | 'cancelled' | 'done';

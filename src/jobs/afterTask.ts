@@ -8,6 +8,7 @@ import { requestFeedback } from '../services/feedback';
 import { message, whenText, whereText } from '../services/views';
 import { dailyCron } from './digest';
 import { JobDefinition } from './scheduler';
+import { OPEN_ORDER_STATUSES, statusesAllowing } from '../domain/orderLifecycle';
 
 const DAY = 86_400_000;
 const NUDGE_AFTER = 2 * DAY;
@@ -20,7 +21,7 @@ export function feedbackJob(deps: ServiceDeps): JobDefinition {
     cron: '*/5 * * * *',
     async run(ctx) {
       const now = ctx.now();
-      for (const order of await deps.store.orders.col.find({ status: { $in: ['offering', 'filled'] }, endsAt: { $lte: now } }).toArray()) {
+      for (const order of await deps.store.orders.endedBy(statusesAllowing('complete'), now)) {
         await requestFeedback(deps, order, now);
       }
       // A nudge two days after the request, a second two days after the first, then never again.
@@ -52,8 +53,8 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
       const now = ctx.now();
       const tz = deps.config.timeZone;
       const tomorrow = localParts(new Date(now.getTime() + DAY), tz).date;
-      const window = await deps.store.assignments.col.find({ status: 'accepted', startsAt: { $gt: now, $lt: new Date(now.getTime() + 2 * DAY) } }).toArray();
-      for (const a of window.filter((x) => localParts(x.startsAt, tz).date === tomorrow)) {
+      const window = await deps.store.assignments.acceptedStartingIn(now, new Date(now.getTime() + 2 * DAY));
+      for (const a of window.filter((x) => x.startsAt > now && localParts(x.startsAt, tz).date === tomorrow)) {
         const order = await deps.store.orders.get(a.orderId);
         if (!order) continue;
         for (const [who, aad] of [['expert', a.expertId], ['orderer', order.orderer.aadObjectId]] as const) {
@@ -70,7 +71,7 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
       if (!channel) return;
       const horizon = new Date(now.getTime() + deps.config.unfilledAlertDays * DAY);
       const loc = coordinatorsLocale(deps, channel);
-      for (const order of await deps.store.orders.col.find({ status: { $in: ['new', 'offering'] }, startsAt: { $gt: now, $lte: horizon } }).toArray()) {
+      for (const order of await deps.store.orders.startingBetween(OPEN_ORDER_STATUSES, now, horizon)) {
         const taken = await deps.store.assignments.countLive(order._id);
         const days = Math.ceil((order.startsAt.getTime() - now.getTime()) / DAY);
         const text = t(loc, 'reminder.unfilled', { number: order._id, title: plainText(order.title), days, taken, seats: order.seats });

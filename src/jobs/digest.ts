@@ -25,7 +25,7 @@ export function digestJob(deps: ServiceDeps): JobDefinition {
         return;
       }
       const loc = coordinatorsLocale(deps, channel);
-      const card = await buildDigest(deps, ctx.now(), loc, await deps.digestExtras?.(ctx.now(), loc));
+      const card = await buildDigest(deps, ctx.now(), loc);
       await deps.postman.post([{ key: `digest:${ctx.runKey}`, conversationId: channel.conversationId, activity: message(card) }]);
     },
   };

@@ -3,6 +3,7 @@ import { ServiceDeps } from '../services/deps';
 import { closedOfferCards, finishCutShortWithdrawals, offerWave } from '../services/offering';
 import { closeUnfilled, finishCutShortCancellations } from '../services/orders';
 import { OFFERS_CLOSE_BEFORE_START_HOURS } from '../domain/waves';
+import { LIVE_ORDER_STATUSES } from '../domain/orderLifecycle';
 
 /** Hours before the start when open offers expire: nobody should accept a task too late to prepare. */
 export const EXPIRE_BEFORE_START_HOURS = OFFERS_CLOSE_BEFORE_START_HOURS;
@@ -28,7 +29,7 @@ export function waveJob(deps: ServiceDeps): JobDefinition {
       await finishCutShortWithdrawals(deps, now);
       for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id);
       // One scan for both: orders starting soon (their offers expire) and those started unfilled.
-      for (const order of await deps.store.orders.startingBy(['new', 'offering', 'filled'], soon)) {
+      for (const order of await deps.store.orders.startingBy(LIVE_ORDER_STATUSES, soon)) {
         if (order.status !== 'filled' && order.startsAt.getTime() <= now.getTime() && (await closeUnfilled(deps, order, now))) continue;
         if (order.status === 'new') continue;
         const closed = await deps.store.offers.closeOpen(order._id, 'expired', now);

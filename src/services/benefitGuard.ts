@@ -75,7 +75,7 @@ export async function offerGuardFacts(deps: ServiceDeps, expertId: string, s: Gu
  * get no offer for it. Tasks of the next window are offered again (nothing to undo).
  */
 export async function pausedExperts(deps: ServiceDeps, order: OrderDoc): Promise<Set<string>> {
-  const guards = await deps.store.earningsGuards.col.find({ pauseAtLimit: true, limitCents: { $gt: 0 } }).toArray();
+  const guards = await deps.store.earningsGuards.pausingAtLimit();
   const paused = new Set<string>();
   for (const g of guards) {
     if (pausedByGuard(g, await earnedIn(deps, g._id, g, windowOf(deps, g, order.startsAt)))) paused.add(g._id);

@@ -32,6 +32,4 @@ export interface ServiceDeps {
   personalChats?: PersonalChats;
   now: () => Date;
   rng: () => number;
-  /** Lines other modules add to the daily digest (e.g. missing feedback, debrief requests). */
-  digestExtras?: (now: Date, locale: 'fi' | 'sv' | 'en') => Promise<{ label: string; value: string }[]>;
 }

@@ -5,43 +5,49 @@ import { localParts } from '../domain/time';
 import { Locale, t } from '../i18n';
 import { formatDate } from '../i18n/format';
 import { ServiceDeps } from './deps';
+import { feedbackDigestFacts } from './feedback';
+import { reportDeadlineFacts } from './fees';
 import { whenText } from './views';
+import { OPEN_ORDER_STATUSES } from '../domain/orderLifecycle';
 
 const DAY = 86_400_000;
 
 /**
- * The coordinators' daily digest: what needs attention today. Extra sections (feedback,
- * debriefs) are added by the modules that own that data through `extraFacts`.
+ * The coordinators' daily digest: what needs attention today. The feedback lines and the
+ * fee reports' deadlines come from the services that own that data.
  */
-export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale, extraFacts: { label: string; value: string }[] = []): Promise<AdaptiveCard> {
+export async function buildDigest(deps: ServiceDeps, now: Date, locale: Locale): Promise<AdaptiveCard> {
   const s = deps.store;
   const tz = deps.config.timeZone;
   const today = localParts(now, tz).date;
   const dayAfterTomorrow = new Date(now.getTime() + 2 * DAY);
-  const [newOrders, unfilled, upcoming, openOffers, pendingExperts, unreachableConvs, activeExperts, counts, closedUnfilled] = await Promise.all([
-    s.orders.col.find({ createdAt: { $gte: new Date(now.getTime() - DAY) } }).sort({ createdAt: 1 }).toArray(),
-    s.orders.col.find({ status: { $in: ['new', 'offering'] }, startsAt: { $gt: now } }).sort({ startsAt: 1 }).limit(50).toArray(),
-    s.assignments.col.find({ status: 'accepted', startsAt: { $gte: new Date(`${today}T00:00:00Z`), $lt: dayAfterTomorrow } }).sort({ startsAt: 1 }).toArray(),
-    s.offers.col.countDocuments({ status: 'open' }),
-    s.experts.col.countDocuments({ status: 'pending' }),
-    s.conversations.col.find({ scope: 'personal', reachable: false }).project({ userAadObjectId: 1 }).toArray(),
-    s.experts.col.find({ status: 'active' }).project({ _id: 1 }).toArray(),
+  const [newOrders, unfilled, upcoming, openOffers, pendingExperts, unreachableUsers, activeExperts, counts, closedUnfilled, feedbackFacts, deadlineFacts] = await Promise.all([
+    s.orders.createdSince(new Date(now.getTime() - DAY)),
+    s.orders.startingBetween(OPEN_ORDER_STATUSES, now, undefined, 50),
+    s.assignments.acceptedStartingIn(new Date(`${today}T00:00:00Z`), dayAfterTomorrow),
+    s.offers.countOpen(),
+    s.experts.countPending(),
+    s.conversations.unreachableUsers(),
+    s.experts.activeIds(),
     s.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
     // Orders whose start came with nobody accepted (closed by the wave job): worth a look.
     s.orders.countUnfilledSince(new Date(now.getTime() - DAY)),
+    feedbackDigestFacts(deps, now, locale),
+    reportDeadlineFacts(deps, now, locale),
   ]);
-  const unreachableExperts = await s.experts.byIds(unreachableConvs.map((c) => String(c.userAadObjectId)).filter(Boolean));
+  const unreachableExperts = await s.experts.byIds(unreachableUsers);
   // Who was assigned: the coordinators' channel is where they plan, so names belong there.
   const assigned = new Map((await s.experts.byIds([...new Set(upcoming.map((a) => a.expertId))])).map((e) => [e._id, e.displayName]));
-  const upcomingOrders = new Map((await s.orders.col.find({ _id: { $in: [...new Set(upcoming.map((a) => a.orderId))] } }).toArray()).map((o) => [o._id, o]));
-  const fair = fairness(activeExperts.map((e) => counts.get(String(e._id)) ?? 0));
+  const upcomingOrders = new Map((await s.orders.byIds([...new Set(upcoming.map((a) => a.orderId))])).map((o) => [o._id, o]));
+  const fair = fairness(activeExperts.map((id) => counts.get(id) ?? 0));
   return renderCard('digest', locale, {
     date: formatDate(locale, now, tz),
     summary: [
       { label: t(locale, 'digest.pendingOffers'), value: String(openOffers) },
       { label: t(locale, 'digest.pendingExperts'), value: String(pendingExperts) },
       { label: t(locale, 'digest.closedUnfilled'), value: String(closedUnfilled) },
-      ...extraFacts,
+      ...feedbackFacts,
+      ...deadlineFacts,
     ],
     newOrders: newOrders.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${whenText(o, tz, locale)}` })),
     unfilled: unfilled.map((o) => ({ text: `${o._id} · ${plainText(o.title)} · ${t(locale, 'digest.daysToStart', { days: Math.ceil((o.startsAt.getTime() - now.getTime()) / DAY) })}` })),

@@ -7,6 +7,7 @@ import { FeedbackDoc, FeedbackRepo, FeedbackRole } from '../store/feedback';
 import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { message, whenText } from './views';
+import { statusesAllowing } from '../domain/orderLifecycle';
 
 const SCALE = ['1', '2', '3', '4', '5'];
 const TOOK_PLACE = ['yes', 'cancelled', 'noShow'] as const;
@@ -55,7 +56,7 @@ export async function requestFeedback(deps: ServiceDeps, order: OrderDoc, now: D
     await deps.store.feedback.recordRequest({ _id: key, orderId: order._id, role: target.role, aadObjectId: target.aad.toLowerCase(), conversationId: conv._id, sentAt: now, nudges: 0 });
   }
   await deps.store.assignments.markDone(order._id, now);
-  await deps.store.orders.moveStatus(order._id, ['offering', 'filled'], 'done', now);
+  await deps.store.orders.moveStatus(order._id, statusesAllowing('complete'), 'done', now);
 }
 
 /**
@@ -105,4 +106,13 @@ async function routeDebrief(deps: ServiceDeps, order: OrderDoc, expertId: string
 
 export function monthOf(now: Date, timeZone: string): string {
   return localParts(now, timeZone).date.slice(0, 7);
+}
+
+/** The daily digest's lines about feedback: answers still missing, debriefs asked for in the last day. */
+export async function feedbackDigestFacts(deps: ServiceDeps, now: Date, locale: Locale): Promise<{ label: string; value: string }[]> {
+  const [missing, debriefs] = await Promise.all([deps.store.feedback.missingCount(), deps.store.feedback.debriefsSince(new Date(now.getTime() - 86_400_000))]);
+  return [
+    { label: t(locale, 'digest.missingFeedback'), value: String(missing) },
+    { label: t(locale, 'digest.debriefs'), value: String(debriefs) },
+  ];
 }

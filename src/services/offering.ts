@@ -1,48 +1,20 @@
 import { plainText } from '../cards/plainText';
 import { renderCard } from '../cards/render';
-import { Candidate, rankCandidates } from '../domain/matching';
-import { canTransition } from '../domain/orderLifecycle';
+import { canTransition, isOpenOrder, statusesAllowing } from '../domain/orderLifecycle';
 import { fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
-import { ExpertDoc } from '../store/experts';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { feeText } from './fees-view';
-import { offerGuardFacts, pausedExperts, tellIfPaused } from './benefitGuard';
-import { brokeringUpdate, coordinatorsLocale, notifyOrderer } from './notify';
+import { offerGuardFacts, tellIfPaused } from './benefitGuard';
+import { brokeringUpdate } from './brokeringCard';
+import { coordinatorsLocale, notifyOrderer } from './notify';
+import { rankFor } from './ranking';
 import { message, offerCard, whenText } from './views';
 
 const DAY = 86_400_000;
-
-export function asCandidate(e: ExpertDoc): ExpertDoc & Candidate {
-  return { ...e, id: e._id };
-}
-
-/** Ranked eligible experts for an order, fairest first (matching in src/domain/matching.ts). */
-export async function rankFor(deps: ServiceDeps, order: OrderDoc): Promise<(ExpertDoc & Candidate)[]> {
-  const { ctx, experts } = await matchContext(deps, order);
-  return rankCandidates(experts, order, ctx, deps.rng);
-}
-
-/** `fresh`: the order was stored a moment ago, so nobody has been offered it yet (one read fewer). */
-export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fresh?: boolean } = {}) {
-  const now = deps.now();
-  const [available, busyList, offers, recentAssignments, paused] = await Promise.all([
-    deps.store.experts.available(),
-    deps.store.assignments.overlapping(order.startsAt, order.endsAt),
-    o.fresh ? ([] as OfferDoc[]) : deps.store.offers.ofOrder(order._id),
-    deps.store.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
-    // Experts whose own earnings limit is reached in this task's month or year, with pausing chosen.
-    pausedExperts(deps, order),
-  ]);
-  const experts = paused.size === 0 ? available : available.filter((e) => !paused.has(e._id));
-  const busy = new Map<string, { startsAt: Date; endsAt: Date }[]>();
-  for (const a of busyList) if (a.orderId !== order._id) busy.set(a.expertId, [...(busy.get(a.expertId) ?? []), a]);
-  const ctx = { busy, alreadyOffered: new Set(offers.map((o) => o.expertId)), recentAssignments };
-  return { ctx, experts: experts.map(asCandidate), offers };
-}
 
 /** A wave claimed this recently whose cards are not queued yet is taken to be on its way still. */
 export const WAVE_IN_FLIGHT_MS = 2 * 60_000;
@@ -64,7 +36,7 @@ export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'tooClo
 export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<WaveResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
-  if (!order || !['new', 'offering'].includes(order.status) || order.startsAt <= now) return { sent: 0, wave: 0, none: 'closed' };
+  if (!order || !isOpenOrder(order.status) || order.startsAt <= now) return { sent: 0, wave: 0, none: 'closed' };
   // An offer sent now would have expired already (offers close some hours before the start):
   // none is sent, and the coordinator is told the task is too close to offer.
   if (offerExpired(order, undefined, now)) return { sent: 0, wave: 0, none: 'tooClose' };
@@ -266,7 +238,7 @@ async function announceSeats(deps: ServiceDeps, order: OrderDoc, now: Date): Pro
   if (live.length === 0) return order;
   const mark = `${order._id}:${Math.max(...live.map((a) => a.createdAt.getTime()))}`;
   if (live.length >= order.seats) {
-    const current = (await deps.store.orders.moveStatus(order._id, ['offering'], 'filled', now)) ?? { ...order, status: 'filled' as const };
+    const current = (await deps.store.orders.moveStatus(order._id, statusesAllowing('seatTaken'), 'filled', now)) ?? { ...order, status: 'filled' as const };
     await Promise.all([onFilled(deps, current, `order-filled:${mark}`), brokeringUpdate(deps, current)]);
     return current;
   }

@@ -6,7 +6,8 @@ import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc, OrderRepo } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
-import { brokeringUpdate, notifyOrderer } from './notify';
+import { brokeringUpdate } from './brokeringCard';
+import { notifyOrderer } from './notify';
 import { closedOfferCards, offerWave, updateOfferCard } from './offering';
 import { message, whenText } from './views';
 import { renderCard } from '../cards/render';
@@ -189,7 +190,7 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
   if (!order) return { kind: 'notFound' };
   if (order.orderer.aadObjectId !== actor.aadObjectId && !actor.isCoordinator) return { kind: 'forbidden' };
   const terms = cancellationTerms(order.startsAt, now, deps.config.lateCancelHours);
-  const moved = await deps.store.orders.moveStatus(orderId, ['new', 'offering', 'filled'], 'cancelled', now, { cancelledAt: now, cancelledLate: terms.late });
+  const moved = await deps.store.orders.moveStatus(orderId, statusesAllowing('cancel'), 'cancelled', now, { cancelledAt: now, cancelledLate: terms.late });
   const after = moved ?? (order.status === 'cancelled' ? order : await deps.store.orders.get(orderId));
   if (after?.status !== 'cancelled') return { kind: 'notCancellable', order };
   const affected = await afterCancelling(deps, after, now);

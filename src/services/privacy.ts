@@ -4,9 +4,11 @@ import { Locale, pickLocale, t } from '../i18n';
 import { OrderDoc } from '../store/orders';
 import { ErasurePlan } from '../store/privacy';
 import { ServiceDeps } from './deps';
-import { brokeringCardFor, brokeringUpdate, coordinatorsLocale, orderSummaryFor } from './notify';
+import { brokeringCardFor, brokeringUpdate } from './brokeringCard';
+import { coordinatorsLocale, orderSummaryFor } from './notify';
 import { withdraw } from './offering';
 import { message } from './views';
+import { isLiveOrder } from '../domain/orderLifecycle';
 
 // GDPR art. 15 (`my data`) and art. 17 (erasure), by id only: what is stored about a person is
 // found through their Entra object id and the records that carry it, never by searching
@@ -196,7 +198,7 @@ async function rerenderWaiting(deps: ServiceDeps, linkedOrderIds: string[]): Pro
  */
 async function refreshOpenOrderCards(deps: ServiceDeps, linkedOrderIds: string[]): Promise<void> {
   for (const order of await deps.store.orders.byIds(linkedOrderIds)) {
-    if (!['new', 'offering', 'filled'].includes(order.status)) continue;
+    if (!isLiveOrder(order.status)) continue;
     if (await deps.store.outbox.has(`brokering:${order._id}`)) await brokeringUpdate(deps, order);
   }
 }

@@ -5,13 +5,20 @@ import { ServiceDeps } from './deps';
 import { coordinatorsLocale } from './notify';
 import { message } from './views';
 
-/** Tells the coordinators' channel that a conversation could not be reached (no names in it). */
-export async function reportUndeliverable(deps: ServiceDeps, conversationId: string, channelConversationId: string): Promise<void> {
+/**
+ * A message to `conversationId` will never be delivered (a permanent error, or retries used
+ * up): a coordinator must know that someone could not be reached (e.g. they removed the bot).
+ * Tells the coordinators' channel, with no names in it; nothing when the failed message was
+ * the channel's own (there is nobody else to tell).
+ */
+export async function reportUndeliverable(deps: ServiceDeps, conversationId: string): Promise<void> {
+  const channel = await deps.store.channels.coordinatorsChannel();
+  if (!channel || channel.conversationId === conversationId) return;
+  const channelConversationId = channel.conversationId;
   const conv = await deps.store.conversations.get(conversationId);
   const who = conv?.userAadObjectId ? (await deps.store.experts.get(conv.userAadObjectId))?.displayName : undefined;
   // In the language the coordinators' channel was marked in, like every card posted there.
-  const channel = await deps.store.channels.coordinatorsChannel();
-  const locale = coordinatorsLocale(deps, channel?.conversationId === channelConversationId ? channel : null);
+  const locale = coordinatorsLocale(deps, channel);
   const text = t(locale, 'delivery.unreachable', { who: who === undefined ? (conv?.scope ?? conversationId) : plainText(who) });
   await deps.postman.post([{ key: `unreachable:${conversationId}:${deps.now().getTime()}`, conversationId: channelConversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
 }

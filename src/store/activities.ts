@@ -2,7 +2,7 @@ import { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from './duplicates';
 import { escapeRegex } from './regex';
 
-interface SeenDoc {
+export interface SeenDoc {
   _id: string;
   at: Date;
 }
@@ -12,7 +12,7 @@ interface SeenDoc {
  * unique _id decides; a scheduled clean-up job removes old entries (no TTL indexes here).
  */
 export class ActivityLog {
-  readonly col: Collection<SeenDoc>;
+  private readonly col: Collection<SeenDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<SeenDoc>('processedActivities');

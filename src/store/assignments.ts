@@ -1,7 +1,8 @@
 import { Collection, Db } from 'mongodb';
+import type { AssignmentStatus } from '../domain/types';
 import { isDuplicateKey, upsertRetryingLostInsert } from './duplicates';
 
-export type AssignmentStatus = 'accepted' | 'cancelled' | 'done';
+export type { AssignmentStatus };
 
 export interface StoredFee {
   feeCents: number;
@@ -81,8 +82,8 @@ const SEAT_SEEN_MS = 2000;
 export const RECENT_COUNTS_REUSE_MS = 30_000;
 
 export class AssignmentRepo {
-  readonly col: Collection<AssignmentDoc>;
-  readonly withdrawals: Collection<WithdrawalDoc>;
+  private readonly col: Collection<AssignmentDoc>;
+  private readonly withdrawals: Collection<WithdrawalDoc>;
   /** Seats this process saw taken or is taking, with when: for the bursts of accepts claimSeat answers. */
   private readonly seen = new Map<string, { holder: Promise<AssignmentDoc | null>; at: number }>();
   /** The last recent-assignment counts, by the start of the window they counted (see RECENT_COUNTS_REUSE_MS). */
@@ -302,6 +303,11 @@ export class AssignmentRepo {
 
   inPeriod(from: Date, to: Date): Promise<AssignmentDoc[]> {
     return this.col.find({ startsAt: { $gte: from, $lt: to } }).toArray();
+  }
+
+  /** Accepted assignments (seats held, task not yet done) starting in [from, to), soonest first. */
+  acceptedStartingIn(from: Date, to: Date): Promise<AssignmentDoc[]> {
+    return this.col.find({ status: 'accepted', startsAt: { $gte: from, $lt: to } }).sort({ startsAt: 1 }).toArray();
   }
 
   /** The expert's assignments starting in [from, to) (the benefit guard's earnings). */

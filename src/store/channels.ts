@@ -41,8 +41,8 @@ export interface CoordinatorsChannel {
 }
 
 export class ChannelRepo {
-  readonly channels: Collection<TeamChannelDoc>;
-  readonly settings: Collection<SettingDoc>;
+  private readonly channels: Collection<TeamChannelDoc>;
+  private readonly settings: Collection<SettingDoc>;
 
   constructor(db: Db) {
     this.channels = db.collection<TeamChannelDoc>('teamChannels');

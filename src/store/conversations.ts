@@ -61,7 +61,7 @@ export type ConversationUpsert = Omit<ConversationDoc, 'createdAt' | 'updatedAt'
 
 /** Conversation references of every user, group chat and channel the bot is in. */
 export class ConversationRepo {
-  readonly col: Collection<ConversationDoc>;
+  private readonly col: Collection<ConversationDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<ConversationDoc>('conversations');
@@ -155,6 +155,12 @@ export class ConversationRepo {
     const target = channelOfThread(id);
     this.written.delete(target);
     await this.col.updateOne({ _id: target }, { $set: { reachable: false, updatedAt: now } });
+  }
+
+  /** The people whose 1:1 chat could not be reached (Teams answered that the bot is gone). */
+  async unreachableUsers(): Promise<string[]> {
+    const convs = await this.col.find({ scope: 'personal', reachable: false }).project<{ userAadObjectId?: string }>({ userAadObjectId: 1 }).toArray();
+    return convs.map((c) => String(c.userAadObjectId)).filter(Boolean);
   }
 
   channelsOfTeam(teamId: string): Promise<ConversationDoc[]> {

@@ -15,7 +15,7 @@ export interface EarningsGuardDoc extends GuardSettings {
 }
 
 export class EarningsGuardRepo {
-  readonly col: Collection<EarningsGuardDoc>;
+  private readonly col: Collection<EarningsGuardDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<EarningsGuardDoc>('earningsGuards');
@@ -23,6 +23,11 @@ export class EarningsGuardRepo {
 
   async ensureIndexes(): Promise<void> {
     // Looked up by _id only.
+  }
+
+  /** The guards of experts who chose to be paused when their limit is reached (and set one). */
+  pausingAtLimit(): Promise<EarningsGuardDoc[]> {
+    return this.col.find({ pauseAtLimit: true, limitCents: { $gt: 0 } }).toArray();
   }
 
   get(expertId: string): Promise<EarningsGuardDoc | null> {

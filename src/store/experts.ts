@@ -74,8 +74,8 @@ export interface ExpertDecisionDoc {
 }
 
 export class ExpertRepo {
-  readonly col: Collection<ExpertDoc>;
-  readonly decisions: Collection<ExpertDecisionDoc>;
+  private readonly col: Collection<ExpertDoc>;
+  private readonly decisions: Collection<ExpertDecisionDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<ExpertDoc>('experts');
@@ -84,6 +84,26 @@ export class ExpertRepo {
 
   async ensureIndexes(): Promise<void> {
     await this.col.createIndex({ status: 1, paused: 1 }, { name: 'status_paused' });
+  }
+
+  /** How many new or changed profiles wait for a coordinator's decision. */
+  countPending(): Promise<number> {
+    return this.col.countDocuments({ status: 'pending' });
+  }
+
+  /** The ids of the approved experts (paused or not). */
+  async activeIds(): Promise<string[]> {
+    return (await this.col.find({ status: 'active' }).project<{ _id: string }>({ _id: 1 }).toArray()).map((e) => String(e._id));
+  }
+
+  /**
+   * The first expert whose display name contains `fragment` (case-insensitive): a coordinator's
+   * `why` names the expert. Only the names are read to find them.
+   */
+  async findByNameFragment(fragment: string): Promise<ExpertDoc | null> {
+    const needle = fragment.toLowerCase();
+    const hit = (await this.col.find({}).project<{ _id: string; displayName?: unknown }>({ displayName: 1 }).toArray()).find((e) => String(e.displayName).toLowerCase().includes(needle));
+    return hit ? this.get(String(hit._id)) : null;
   }
 
   get(aadObjectId: string): Promise<ExpertDoc | null> {

@@ -11,7 +11,7 @@ export interface FeeExportDoc {
 }
 
 export class FeeExportRepo {
-  readonly col: Collection<FeeExportDoc>;
+  private readonly col: Collection<FeeExportDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<FeeExportDoc>('feeExports');

@@ -26,8 +26,8 @@ export interface SettlementDoc {
  * paid is rewritten and nothing owed is dropped.
  */
 export class FeeLedgerRepo {
-  readonly lines: Collection<FeeLineDoc>;
-  readonly settlements: Collection<SettlementDoc>;
+  private readonly lines: Collection<FeeLineDoc>;
+  private readonly settlements: Collection<SettlementDoc>;
 
   constructor(db: Db) {
     this.lines = db.collection<FeeLineDoc>('feeLines');

@@ -38,10 +38,10 @@ export interface FeedbackRequestDoc {
 }
 
 export class FeedbackRepo {
-  readonly answers: Collection<FeedbackDoc>;
-  readonly requests: Collection<FeedbackRequestDoc>;
+  private readonly answers: Collection<FeedbackDoc>;
+  private readonly requests: Collection<FeedbackRequestDoc>;
   /** Anonymous expert feedback: only the text and the month, nothing that links to a person. */
-  readonly anonymous: Collection<{ _id: string; month: string; text: string }>;
+  private readonly anonymous: Collection<{ _id: string; month: string; text: string }>;
 
   constructor(db: Db) {
     this.answers = db.collection<FeedbackDoc>('feedback');

@@ -68,7 +68,7 @@ export const runKeyOf = (job: string, key: string): string => `${job}@${key}`;
 const attemptId = (runKey: string, attempt: number): string => `${runKey}#${attempt}`;
 
 export class JobRunRepo {
-  readonly col: Collection<JobRunDoc>;
+  private readonly col: Collection<JobRunDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<JobRunDoc>('jobRuns');

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, Db } from 'mongodb';
+import type { OfferStatus } from '../domain/types';
 import { insertIgnoringDuplicates, isDuplicateKey } from './duplicates';
 import { groupCommit } from './batching';
 
-export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'cancelled' | 'withdrawn';
+export type { OfferStatus };
 
 /** An invitation to one expert for one order. Declining costs nothing, ever. */
 export interface OfferDoc {
@@ -20,7 +21,7 @@ export interface OfferDoc {
 }
 
 export class OfferRepo {
-  readonly col: Collection<OfferDoc>;
+  private readonly col: Collection<OfferDoc>;
 
   private readonly waves: Collection<{ _id: string; orderId: string; at: Date; expertIds?: string[] }>;
 
@@ -100,6 +101,11 @@ export class OfferRepo {
     await this.col.updateMany({ _id: { $in: batch.map((b) => b.id) }, status: 'open' }, { $set: { status: 'filled', respondedAt: batch[0].now } });
     return batch.map(() => undefined);
   });
+
+  /** How many offers wait for an answer, over all orders. */
+  countOpen(): Promise<number> {
+    return this.col.countDocuments({ status: 'open' });
+  }
 
   ofOrder(orderId: string): Promise<OfferDoc[]> {
     return this.col.find({ orderId }).toArray();

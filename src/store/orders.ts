@@ -1,10 +1,11 @@
 import { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from './duplicates';
 import type { OrderInput } from '../domain/orderForm';
+import type { OrderStatus } from '../domain/types';
 import { parseOrderNumber } from '../domain/orderNumber';
 import { copyDoc, singleFlight } from './batching';
 
-export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled' | 'unfilled';
+export type { OrderStatus };
 export type OrderMode = OrderInput['mode'];
 
 /** What the professional fills in on the order form, after validation (src/domain/orderForm.ts). */
@@ -62,9 +63,9 @@ export interface FormClaimDoc {
 export const MAX_FORM_GENERATIONS = 5;
 
 export class OrderRepo {
-  readonly col: Collection<OrderDoc>;
+  private readonly col: Collection<OrderDoc>;
   private readonly hints: Collection<NumberHintDoc>;
-  readonly forms: Collection<FormClaimDoc>;
+  private readonly forms: Collection<FormClaimDoc>;
   /** Per year: the last number-taking insert of this process, so the next waits for it. */
   private readonly lanes = new Map<number, Promise<unknown>>();
   /** Per year: the number this process took last (where its next attempt starts). */
@@ -141,9 +142,9 @@ export class OrderRepo {
   }
 
   /** Compare-and-set of the status: only one of two racing decisions wins. */
-  async moveStatus(id: string, from: OrderStatus[], to: OrderStatus, now: Date, extra: Partial<OrderDoc> = {}): Promise<OrderDoc | null> {
+  async moveStatus(id: string, from: readonly OrderStatus[], to: OrderStatus, now: Date, extra: Partial<OrderDoc> = {}): Promise<OrderDoc | null> {
     return this.col.findOneAndUpdate(
-      { _id: id, status: { $in: from } },
+      { _id: id, status: { $in: [...from] } },
       { $set: { ...extra, status: to, updatedAt: now } },
       { returnDocument: 'after' },
     );
@@ -244,8 +245,25 @@ export class OrderRepo {
   }
 
   /** Orders of these statuses that start at or before `startsBy`: what the wave job looks after. */
-  startingBy(statuses: OrderStatus[], startsBy: Date): Promise<OrderDoc[]> {
-    return this.col.find({ status: { $in: statuses }, startsAt: { $lte: startsBy } }).toArray();
+  startingBy(statuses: readonly OrderStatus[], startsBy: Date): Promise<OrderDoc[]> {
+    return this.col.find({ status: { $in: [...statuses] }, startsAt: { $lte: startsBy } }).toArray();
+  }
+
+  /** Orders of these statuses that start after `after` and not later than `until` (when given), soonest first. */
+  startingBetween(statuses: readonly OrderStatus[], after: Date, until?: Date, limit?: number): Promise<OrderDoc[]> {
+    const startsAt = until ? { $gt: after, $lte: until } : { $gt: after };
+    const found = this.col.find({ status: { $in: [...statuses] }, startsAt }).sort({ startsAt: 1 });
+    return (limit ? found.limit(limit) : found).toArray();
+  }
+
+  /** Orders of these statuses whose end is at or before `endsBy`: tasks that have taken place. */
+  endedBy(statuses: readonly OrderStatus[], endsBy: Date): Promise<OrderDoc[]> {
+    return this.col.find({ status: { $in: [...statuses] }, endsAt: { $lte: endsBy } }).toArray();
+  }
+
+  /** Orders placed since `since`, oldest first. */
+  createdSince(since: Date): Promise<OrderDoc[]> {
+    return this.col.find({ createdAt: { $gte: since } }).sort({ createdAt: 1 }).toArray();
   }
 
   cancelledSince(since: Date): Promise<OrderDoc[]> {

@@ -48,11 +48,11 @@ function byDue(a: DueDoc, b: DueDoc): number {
  * enforced by SQLite itself, and the same protocol is correct on MongoDB.
  */
 export class OutboxRepo {
-  readonly col: Collection<StateDoc>;
-  readonly outcomes: Collection<OutcomeDoc>;
-  readonly due: Collection<DueDoc>;
-  readonly bodies: Collection<BodyDoc>;
-  readonly leases: Collection<LeaseDoc>;
+  private readonly col: Collection<StateDoc>;
+  private readonly outcomes: Collection<OutcomeDoc>;
+  private readonly due: Collection<DueDoc>;
+  private readonly bodies: Collection<BodyDoc>;
+  private readonly leases: Collection<LeaseDoc>;
   /** The last search of the whole queue that found nothing to claim: when, and with which conversations left out. */
   private emptySearch?: { at: number; skipped: Set<string> };
   /** The claims this process holds, by key: whose, which lease, until when, the attempts so far and the last one's error. */

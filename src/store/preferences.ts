@@ -17,7 +17,7 @@ const LOCALES: readonly string[] = ['fi', 'sv', 'en'];
  * answers are kept in this process for CACHE_MS: another instance sees a change within that.
  */
 export class UserPreferenceRepo {
-  readonly col: Collection<UserPreferenceDoc>;
+  private readonly col: Collection<UserPreferenceDoc>;
   private readonly cache = new Map<string, { locale: Locale | undefined; at: number }>();
   static readonly CACHE_MS = 30_000;
   static readonly CACHED = 5_000;

@@ -64,9 +64,9 @@ export interface ErasureClaimDoc {
  * erases and exports its own collections (see src/services/privacy.ts, which runs the steps).
  */
 export class PrivacyRepo {
-  readonly access: Collection<ProfileAccessDoc>;
-  readonly erasures: Collection<ErasureRequestDoc>;
-  readonly claims: Collection<ErasureClaimDoc>;
+  private readonly access: Collection<ProfileAccessDoc>;
+  private readonly erasures: Collection<ErasureRequestDoc>;
+  private readonly claims: Collection<ErasureClaimDoc>;
 
   constructor(db: Db) {
     this.access = db.collection<ProfileAccessDoc>('profileAccessLog');

@@ -17,7 +17,7 @@ interface SlotDoc {
  * 5 at 12:01:00), never more. Old slots go in the nightly clean-up.
  */
 export class RateLimitRepo {
-  readonly col: Collection<SlotDoc>;
+  private readonly col: Collection<SlotDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<SlotDoc>('rateLimitSlots');

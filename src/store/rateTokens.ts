@@ -44,7 +44,7 @@ const KEEP_MS = 10_000;
  * stops at the first number someone else took), so the sequence has no gaps to exploit.
  */
 export class RateTokenRepo {
-  readonly col: Collection<RateTokenDoc>;
+  private readonly col: Collection<RateTokenDoc>;
   /** The highest token number this process has seen (a hint for the next read). */
   private knownMax = -1;
   private lastPrune = 0;

@@ -8,7 +8,8 @@ import { ORDER_FORM_FIELDS, parseOrderForm } from '../domain/orderForm';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, t } from '../i18n';
 import { cancelOrder, mayPlaceOrder, placeOrder, placeOrderOnce, statusText } from '../services/orders';
-import { brokeringCardFor, orderSummaryFor } from '../services/notify';
+import { brokeringCardFor } from '../services/brokeringCard';
+import { orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
 import { cancelTerms, whenText } from '../services/views';
 import { actorOf, localeOf, scopeOf, str } from './activity';
@@ -17,6 +18,7 @@ import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { hasOperatorKeys } from './input';
 import { isCoordinator, requireCoordinator } from './roles';
+import { isLiveOrder } from '../domain/orderLifecycle';
 
 const orderIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}$/);
 /** The one-time id of an order form card (a v4 UUID, lower case as randomUUID makes it). */
@@ -67,7 +69,7 @@ async function myOrdersCard(deps: RouteDeps, aad: string, locale: Locale): Promi
   return renderCard('my-orders', locale, {
     orders: orders.map((o) => ({
       number: o._id, title: plainText(o.title), when: whenText(o, deps.config.timeZone, locale), statusText: statusText(o, locale),
-      canCancel: ['new', 'offering', 'filled'].includes(o.status),
+      canCancel: isLiveOrder(o.status),
       cancelText: cancelTerms(o, locale, deps.config.timeZone, deps.config.lateCancelHours),
     })),
   });

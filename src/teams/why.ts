@@ -3,7 +3,7 @@ import { plainText } from '../cards/plainText';
 import { cardAttachment, noticeCard, renderCard } from '../cards/render';
 import { explainMatch } from '../domain/matching';
 import { MessageKey, t } from '../i18n';
-import { asCandidate, matchContext } from '../services/offering';
+import { asCandidate, matchContext } from '../services/ranking';
 import { guardForCoordinators } from '../services/benefitGuard';
 import { actorOf, localeOf } from './activity';
 import { RouteDeps } from './deps';
@@ -48,14 +48,12 @@ export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): 
       await say(t(loc, m.reason === 'tooLong' ? 'why.tooLong' : 'why.usage'));
       return;
     }
-    const name = m.name.toLowerCase();
     const order = await deps.store.orders.get(m.orderId);
-    const expert = (await deps.store.experts.col.find({}).project({ displayName: 1 }).toArray()).find((e) => String(e.displayName).toLowerCase().includes(name));
-    if (!order || !expert) {
+    const doc = await deps.store.experts.findByNameFragment(m.name);
+    if (!order || !doc) {
       await say(t(loc, 'why.notFound'));
       return;
     }
-    const doc = (await deps.store.experts.get(String(expert._id)))!;
     await deps.store.privacy.logAccess(doc._id, actorOf(c).aadObjectId ?? 'unknown', 'why', deps.now());
     const { ctx } = await matchContext(deps, order);
     const results = explainMatch(asCandidate(doc), order, ctx);

@@ -8,6 +8,7 @@ import { testConfig } from '../support/harness';
 const { freePort } = require('../../scripts/lib/ferretdb.cjs') as { freePort(): Promise<number> };
 import { openPlayground, PlaygroundPage } from './support/playground-page';
 import { startPlaygroundProcess, PlaygroundProcess } from './support/playground-process';
+import { stored } from '../support/db';
 
 // A professional orders and an expert accepts, in the real client. The Playground acts as
 // one user at a time, so it runs twice on the same mock tenant (conversation ids are fixed):
@@ -114,7 +115,7 @@ test('a professional orders in the Playground and the expert accepts the offer i
   expect(await bot.store.assignments.countLive(orderId)).toBe(1);
   // Aino's "filled" card with Eero's contact is queued for her 1:1 chat.
   const ainoChat = await bot.store.conversations.personalOf(aino.aadObjectId);
-  const toAino = await bot.store.outbox.col.find({ conversationId: ainoChat!._id }).toArray();
-  const cards = await bot.store.outbox.bodies.find({ _id: { $in: toAino.map((i) => i._id) } }).toArray();
+  const toAino = await stored({ bot }).outbox.find({ conversationId: ainoChat!._id }).toArray();
+  const cards = await stored({ bot }).outboxBodies.find({ _id: { $in: toAino.map((i) => i._id) } }).toArray();
   expect(cards.some((c) => c.activity.includes('040 765 4321') && c.activity.includes('Eero Kokemusasiantuntija'))).toBe(true);
 }, 150000);

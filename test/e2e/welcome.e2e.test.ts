@@ -9,6 +9,7 @@ import { testConfig } from '../support/harness';
 const { freePort } = require('../../scripts/lib/ferretdb.cjs') as { freePort(): Promise<number> };
 import { openPlayground, PlaygroundPage } from './support/playground-page';
 import { startPlaygroundProcess, PlaygroundProcess } from './support/playground-process';
+import { stored } from '../support/db';
 
 // The real client: Microsoft 365 Agents Playground rendering the bot's cards in headless
 // Chromium. Screenshots go to test-artifacts/ for people to look at. The Playground's client
@@ -46,8 +47,8 @@ test('the personal chat shows the welcome card on installation and the help card
   await page.send('help');
   await page.waitForCardText('Välittäjä – brokering experts by experience');
   await page.screenshot(path.join(ARTIFACTS, 'foundation-personal-help.png'));
-  const stored = await bot.store.conversations.col.countDocuments({ scope: 'personal' });
-  expect(stored).toBe(1);
+  const personal = await stored({ bot }).conversations.countDocuments({ scope: 'personal' });
+  expect(personal).toBe(1);
 }, 120000);
 
 test('a group chat gets the welcome card and answers help', async () => {
@@ -56,7 +57,7 @@ test('a group chat gets the welcome card and answers help', async () => {
   await page.send('ohje');
   await page.waitForCardText('your orders and their status');
   await page.screenshot(path.join(ARTIFACTS, 'foundation-group-help.png'));
-  expect(await bot.store.conversations.col.countDocuments({ scope: 'groupChat' })).toBe(1);
+  expect(await stored({ bot }).conversations.countDocuments({ scope: 'groupChat' })).toBe(1);
 }, 120000);
 
 test('a team channel gets the welcome card, and can become the coordinators channel', async () => {

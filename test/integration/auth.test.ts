@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log';
 import { Activity, fixture } from '../support/activities';
 import { Harness, startHarness, testConfig } from '../support/harness';
 import { channelClaims, generateSigningKey, OpenIdProvider, signJwt, startOpenIdProvider, unsignedJwt } from '../support/jwt';
+import { stored } from '../support/db';
 
 /**
  * With a bot id every POST /api/messages must carry a token the Bot Framework channel
@@ -75,11 +76,11 @@ async function send(activity: Activity, authorization?: string): Promise<{ statu
 
 /** 401, no conversation stored (nor any other), nothing sent to the connector. */
 async function expectRejected(activity: Activity, authorization?: string): Promise<void> {
-  const before = await h.bot.store.conversations.col.countDocuments();
+  const before = await stored(h).conversations.countDocuments();
   const res = await send(activity, authorization);
   expect(res.status).toBe(401);
   expect(await h.bot.store.conversations.get(activity.conversation.id)).toBeNull();
-  expect(await h.bot.store.conversations.col.countDocuments()).toBe(before);
+  expect(await stored(h).conversations.countDocuments()).toBe(before);
   expect(h.connector.calls).toEqual([]);
 }
 

@@ -1,6 +1,7 @@
 import { offerWave } from '../../src/services/offering';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // The expert's own earnings limit, end to end against the real database: set privately in the
 // 1:1 chat, offer cards show the gross fee and the earnings so far, a note from 80 %, offers
@@ -34,7 +35,7 @@ let n = 0;
 async function order(taskType: string, startsAt: Date): Promise<string> {
   const id = `T-2026-${String(8000 + ++n)}`;
   const now = new Date();
-  await h.bot.store.orders.col.insertOne({
+  await stored(h).orders.insertOne({
     _id: id, themes: ['mental-health'], taskType, title: `Tehtävä ${id}`, description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
     targetGroup: 'x', seats: 1, language: 'fi', costCentre: 'KP-1', contact: { name: 'Aino' }, orderer: { aadObjectId: orderer.aad, name: 'Aino' },
     conversationId: orderer.personal, endsAt: new Date(startsAt.getTime() + 90 * 60000), status: 'new', createdAt: now, updatedAt: now,
@@ -106,7 +107,7 @@ test('offer cards show the gross fee and the month so far, a note from 80 %, a p
   // The rest of the month: no offer. The next month: offered again, the month starting from zero.
   const e = await offered('talk', day(20));
   expect(e.card).toBeUndefined();
-  expect(await h.bot.store.offers.col.countDocuments({ orderId: e.id, expertId: anna.aad })).toBe(0);
+  expect(await stored(h).offers.countDocuments({ orderId: e.id, expertId: anna.aad })).toBe(0);
   // A coordinator asking why learns that a limit of her own keeps her from it, and nothing more.
   h.connector.reset();
   await h.post(channelMessage(h, coordinator, `miksi Aalto ${e.id}`));
@@ -121,7 +122,7 @@ test('offer cards show the gross fee and the month so far, a note from 80 %, a p
 });
 
 test('an expert without a limit of their own gets the shared card, with no earnings lines', async () => {
-  await h.bot.store.earningsGuards.col.deleteMany({});
+  await stored(h).earningsGuards.deleteMany({});
   const g = await offered('talk', day(21, 1));
   expect(g.card).toContain('offer.accept');
   expect(g.card).not.toContain('bruttopalkkio');
@@ -130,6 +131,6 @@ test('an expert without a limit of their own gets the shared card, with no earni
 test('coordinators never see the figure or the earnings', async () => {
   const all = [...h.connector.sentTo(CHANNEL.id), ...h.connector.sentTo(coordinator.personal)].map((a) => text((a as { attachments?: unknown }).attachments)).join('\n');
   expect(all).not.toMatch(/100,00|ansioraja|Ansiosi|bruttopalkkio/i);
-  const stored = await h.bot.store.outbox.col.find({ conversationId: { $in: [CHANNEL.id, coordinator.personal] } }).toArray();
-  expect(JSON.stringify(stored)).not.toMatch(/100,00|ansioraja|Ansiosi|bruttopalkkio/i);
+  const queued = await stored(h).outbox.find({ conversationId: { $in: [CHANNEL.id, coordinator.personal] } }).toArray();
+  expect(JSON.stringify(queued)).not.toMatch(/100,00|ansioraja|Ansiosi|bruttopalkkio/i);
 });

@@ -1,4 +1,5 @@
 import { Harness, startHarness } from '../support/harness';
+import { stored } from '../support/db';
 
 let h: Harness;
 beforeAll(async () => {
@@ -7,23 +8,22 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 test('the clean-up job removes old processed activity ids, delivered messages payroll files and order form claims, and keeps recent ones', async () => {
-  const s = h.bot.store;
   const old = new Date(Date.now() - 40 * 86_400_000);
   const now = new Date();
-  await s.activities.col.insertMany([{ _id: 'c|old', at: old }, { _id: 'c|new', at: now }]);
-  await s.feeExports.col.insertMany([
+  await stored(h).processedActivities.insertMany([{ _id: 'c|old', at: old }, { _id: 'c|new', at: now }]);
+  await stored(h).feeExports.insertMany([
     { _id: 'old', month: '2026-09', fileName: 'a.csv', csv: 'x', createdAt: old },
     { _id: 'new', month: '2026-10', fileName: 'b.csv', csv: 'y', createdAt: now },
   ]);
   const longAgo = new Date(Date.now() - 100 * 86_400_000);
-  await s.orders.forms.insertMany([
+  await stored(h).orderForms.insertMany([
     { _id: 'form-old', formId: 'form-old', gen: 0, orderId: 'T-2026-0001', at: longAgo },
     { _id: 'form-new', formId: 'form-new', gen: 0, at: old },
   ]);
   expect(await h.bot.scheduler.runNow('cleanup', { key: 'test' })).toBe('done');
-  expect((await s.activities.col.find().toArray()).map((d) => d._id)).toEqual(['c|new']);
-  expect((await s.feeExports.col.find().toArray()).map((d) => d._id)).toEqual(['new']);
-  expect((await s.orders.forms.find().toArray()).map((d) => d._id)).toEqual(['form-new']);
+  expect((await stored(h).processedActivities.find().toArray()).map((d) => d._id)).toEqual(['c|new']);
+  expect((await stored(h).feeExports.find().toArray()).map((d) => d._id)).toEqual(['new']);
+  expect((await stored(h).orderForms.find().toArray()).map((d) => d._id)).toEqual(['form-new']);
 });
 
 test('free-text feedback goes after FEEDBACK_RETENTION_DAYS (numbers stay); anonymous texts by month; texts a crash left unmoved are moved first', async () => {
@@ -33,7 +33,7 @@ test('free-text feedback goes after FEEDBACK_RETENTION_DAYS (numbers stay); anon
   const expired = new Date(Date.now() - (retention + 40) * DAY);
   const recent = new Date(Date.now() - 5 * DAY);
   const ymd = (d: Date) => d.toISOString().slice(0, 7);
-  await s.feedback.answers.insertMany([
+  await stored(h).feedback.insertMany([
     { _id: 'T-2025-0001:orderer', orderId: 'T-2025-0001', role: 'orderer', answers: { tookPlace: 'yes', actualMinutes: 60, useful: 5 }, text: 'Vanha teksti', createdAt: expired },
     { _id: 'T-2026-0002:orderer', orderId: 'T-2026-0002', role: 'orderer', answers: { tookPlace: 'yes', actualMinutes: 60, useful: 4 }, text: 'Uusi teksti', createdAt: recent },
     {
@@ -41,7 +41,7 @@ test('free-text feedback goes after FEEDBACK_RETENTION_DAYS (numbers stay); anon
       anonymous: { id: 'a-stranded', text: 'Jäi siirtämättä' },
     },
   ]);
-  await s.feedback.anonymous.insertMany([
+  await stored(h).anonymousFeedback.insertMany([
     { _id: 'a-old', month: ymd(expired), text: 'Vanha nimetön' },
     { _id: 'a-new', month: ymd(recent), text: 'Uusi nimetön' },
   ]);
@@ -52,7 +52,7 @@ test('free-text feedback goes after FEEDBACK_RETENTION_DAYS (numbers stay); anon
   expect(old.answers).toMatchObject({ useful: 5, actualMinutes: 60 });
   expect((await s.feedback.get('T-2026-0002:orderer'))!.text).toBe('Uusi teksti');
   expect((await s.feedback.get('T-2026-0003:e1'))!.anonymous).toBeUndefined();
-  expect((await s.feedback.anonymous.find().sort({ _id: 1 }).toArray()).map((d) => [d._id, d.text])).toEqual([
+  expect((await stored(h).anonymousFeedback.find().sort({ _id: 1 }).toArray()).map((d) => [d._id, d.text])).toEqual([
     ['a-new', 'Uusi nimetön'],
     ['a-stranded', 'Jäi siirtämättä'],
   ]);

@@ -1,5 +1,6 @@
 import { Harness, startHarness } from '../support/harness';
 import { channelMessage, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // Time that can pass, locally: a coordinator moves the bot's one clock forward, and everything
 // that decides by time (the scheduler's jobs included) sees it; coordinators run any job now.
@@ -29,7 +30,7 @@ async function filledOrder(id: string, startsInMs: number): Promise<void> {
   const now = h.bot.deps.now();
   const startsAt = new Date(now.getTime() + startsInMs);
   const endsAt = new Date(startsAt.getTime() + 90 * 60000);
-  await h.bot.store.orders.col.insertOne({
+  await stored(h).orders.insertOne({
     _id: id, themes: ['mental-health'], taskType: 'talk', title: `Tehtävä ${id}`, description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
     targetGroup: 'x', seats: 1, language: 'fi', costCentre: 'K1', contact: { name: 'Aino' }, orderer: { aadObjectId: orderer.aad, name: 'Aino' },
     conversationId: orderer.personal, endsAt, status: 'filled', createdAt: now, updatedAt: now,

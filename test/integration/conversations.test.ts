@@ -1,5 +1,6 @@
 import { fixture } from '../support/activities';
 import { startHarness, Harness } from '../support/harness';
+import { stored } from '../support/db';
 
 let h: Harness;
 
@@ -42,7 +43,7 @@ test('every message updates the reference (new service URL) without duplicating 
   expect(after!.locale).toBe('en-US');
   expect(after!.createdAt.getTime()).toBe(before!.createdAt.getTime());
   expect(after!.updatedAt.getTime()).toBeGreaterThanOrEqual(before!.updatedAt.getTime());
-  expect(await h.bot.store.conversations.col.countDocuments({ _id: 'a:1personal-aino' })).toBe(1);
+  expect(await stored(h).conversations.countDocuments({ _id: 'a:1personal-aino' })).toBe(1);
 });
 
 test('personal installation welcomes the user in Swedish and stores the reference', async () => {
@@ -87,8 +88,8 @@ test('installationUpdate and conversationUpdate of a new team arriving together:
     expect(answers.map((r) => r.status)).toEqual([200, 200]);
     await h.connector.waitFor(() => h.connector.sentTo(team).length === 1);
     expect(JSON.stringify(h.connector.sentTo(team)[0])).toContain('Tervetuloa Välittäjään!');
-    expect(await h.bot.store.channels.channels.countDocuments({ _id: team })).toBe(1);
-    expect(await h.bot.store.conversations.col.countDocuments({ _id: team })).toBe(1);
+    expect(await stored(h).teamChannels.countDocuments({ _id: team })).toBe(1);
+    expect(await stored(h).conversations.countDocuments({ _id: team })).toBe(1);
   }
 });
 
@@ -97,7 +98,7 @@ test('concurrent upserts of one new channel all succeed (a lost insert race is r
   for (let n = 0; n < 5; n++) {
     const id = `19:upsert-race-${n}-${Date.now()}@thread.tacv2`;
     await Promise.all(Array.from({ length: 6 }, (_, k) => h.bot.store.channels.recordChannel({ id, teamId: 'team-x', name: `n${k}` }, now)));
-    expect(await h.bot.store.channels.channels.countDocuments({ _id: id })).toBe(1);
+    expect(await stored(h).teamChannels.countDocuments({ _id: id })).toBe(1);
   }
 });
 

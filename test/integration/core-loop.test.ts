@@ -3,6 +3,7 @@ import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
 import { ONSITE, orderFormData } from '../support/orders';
+import { stored } from '../support/db';
 
 // Register → approve → order → offers → accept → filled, withdraw → next wave, cancel,
 // and the accept race, through the real server and the real local database.
@@ -63,7 +64,7 @@ test('an invalid order re-renders the form with errors next to the fields and ev
   expect(s).toContain('Alkamisajan on oltava tulevaisuudessa');
   expect(s).toContain('Linkin on alettava https://');
   expect(s).toContain('Hatanpään valtatie 24');
-  expect(await h.bot.store.orders.col.countDocuments()).toBe(0);
+  expect(await stored(h).orders.countDocuments()).toBe(0);
 });
 
 test('hostile card data is refused and writes nothing', async () => {
@@ -71,7 +72,7 @@ test('hostile card data is refused and writes nothing', async () => {
   expect(text(res)).toContain('eivät kelpaa');
   const res2 = cardOf(await h.post(execute(h, professional, 'order.submit', { ...orderForm(), 'a.b': 'x' })));
   expect(text(res2)).toContain('eivät kelpaa');
-  expect(await h.bot.store.orders.col.countDocuments()).toBe(0);
+  expect(await stored(h).orders.countDocuments()).toBe(0);
 });
 
 test('register → approve → order → offers → accept → filled, with the other offer cards turned "filled" in place', async () => {
@@ -193,7 +194,7 @@ test('after the start, the holder\'s old offer card still says the task is their
   for (const e of [other, expert]) cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId, expertId: e.aad }, CHANNEL, CHANNEL_DATA)));
   expect(text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId: `${orderId}:${expert.aad}` }))))).toContain('Tehtävä on sinun');
   await h.bot.sender.drain(10000);
-  await h.bot.store.orders.col.updateOne({ _id: orderId }, { $set: { startsAt: new Date(Date.now() - 60_000) } });
+  await stored(h).orders.updateOne({ _id: orderId }, { $set: { startsAt: new Date(Date.now() - 60_000) } });
   expect(text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId: `${orderId}:${expert.aad}` }))))).toContain('Tehtävä on sinun');
   expect(text(cardOf(await h.post(execute(h, other, 'offer.accept', { offerId: `${orderId}:${other.aad}` }))))).not.toContain('Tehtävä on sinun');
   expect(await h.bot.store.assignments.countLive(orderId)).toBe(1);
@@ -205,7 +206,7 @@ test('a double-clicked withdrawal frees the seat once: one record, one notice to
   for (const click of clicks) expect(text(cardOf(click))).toContain('Peruit osallistumisesi');
   const later = cardOf(await h.post(execute(h, a, 'assignment.withdraw', { orderId })));
   expect(text(later)).toContain('Peruit osallistumisesi');
-  expect(await h.bot.store.assignments.withdrawals.countDocuments({ orderId })).toBe(1);
+  expect(await stored(h).withdrawals.countDocuments({ orderId })).toBe(1);
   await h.bot.sender.drain(10000);
   const notices = h.connector.sentTo(professional.personal).map(text).filter((t) => t.includes('perui osallistumisensa'));
   expect(notices).toHaveLength(1);
@@ -304,9 +305,9 @@ test('50 concurrent accepts on a one-seat order give exactly one assignment, and
   const cards = results.map((r) => text(cardOf(r)));
   expect(cards.filter((c) => c.includes('Tehtävä on sinun')).length).toBe(1);
   expect(cards.filter((c) => c.includes('ehdittiin jo täyttää')).length).toBe(49);
-  expect(await h.bot.store.assignments.col.countDocuments({ orderId })).toBe(1);
+  expect(await stored(h).assignments.countDocuments({ orderId })).toBe(1);
   // A double click of the winner changes nothing.
   const winner = experts[cards.findIndex((c) => c.includes('Tehtävä on sinun'))];
   await Promise.all([1, 2].map(() => h.post(execute(h, winner, 'offer.accept', { offerId: `${orderId}:${winner.aad}` }))));
-  expect(await h.bot.store.assignments.col.countDocuments({ orderId })).toBe(1);
+  expect(await stored(h).assignments.countDocuments({ orderId })).toBe(1);
 }, 120000);

@@ -5,6 +5,7 @@ import { BotProcess, buildBot, SlowConnector, startBotProcess, waitUntil } from 
 import { testDbName } from '../support/harness';
 import { BOT, cardOf, execute, TENANT, text, user, User } from '../support/teams';
 import { orderFormData } from '../support/orders';
+import { collectionsOf } from '../support/db';
 
 // Requirement: "kill -9 of the bot in the middle of an offer fan-out, then restart: every
 // offer delivered exactly once (outbox)."
@@ -78,13 +79,13 @@ beforeAll(async () => {
   store = createStore(client.db(dbName));
   // Experts and their 1:1 chats, straight into the database (as registration and install leave them).
   const now = new Date();
-  await store.experts.col.insertMany(
+  await collectionsOf(client.db(dbName)).experts.insertMany(
     experts.map((e): ExpertDoc => ({
       _id: e.aad, aadObjectId: e.aad, status: 'active', paused: false, displayName: e.name, themes: [e.theme], taskTypes: ['talk'], municipalities: [],
       remoteOk: true, languages: ['fi'], description: 'Kokemusta.', feePreference: 'fee', createdAt: now, updatedAt: now,
     })),
   );
-  await store.conversations.col.insertMany(
+  await collectionsOf(client.db(dbName)).conversations.insertMany(
     experts.map((e) => ({
       _id: e.personal, scope: 'personal' as const, tenantId: TENANT, userAadObjectId: e.aad, locale: 'fi-FI', reachable: true, createdAt: now, updatedAt: now,
       reference: { bot: BOT, channelId: 'msteams', serviceUrl: connector.url, conversation: { id: e.personal, conversationType: 'personal', tenantId: TENANT }, locale: 'fi-FI', user: { id: e.id, aadObjectId: e.aad } },
@@ -125,7 +126,7 @@ test('kill -9 in the middle of an offer fan-out, restart: every offer delivered 
     placed.push(/T-\d{4}-\d{4}/.exec(card)![0]);
     expect(card).toContain('Tilaus vastaanotettu');
   }
-  expect(await store.outbox.col.countDocuments({ key: /^offer:/ })).toBe(EXPERTS);
+  expect(await collectionsOf(client.db(dbName)).outbox.countDocuments({ key: /^offer:/ })).toBe(EXPERTS);
 
   // The fan-out is under way; at the 45th offer the connector stops answering.
   await waitUntil('45 offers received', () => connector.received.length >= KILL_AT, 30_000, 5);
@@ -134,7 +135,7 @@ test('kill -9 in the middle of an offer fan-out, restart: every offer delivered 
     await waitUntil('accepted offers recorded as sent', async () => {
       if (connector.answering > 0) return false; // an answer still on its way would reopen the window
       const want = acceptedOffers();
-      const sent = await store.outbox.outcomes.countDocuments({ _id: { $in: [...want].map((id) => `offer:${id}`) }, status: 'sent' });
+      const sent = await collectionsOf(client.db(dbName)).outboxOutcomes.countDocuments({ _id: { $in: [...want].map((id) => `offer:${id}`) }, status: 'sent' });
       return sent === want.size;
     }, 15_000, 20);
     first.child.kill('SIGKILL');
@@ -144,7 +145,7 @@ test('kill -9 in the middle of an offer fan-out, restart: every offer delivered 
 
   const acceptedAtKill = [...acceptedOffers()].sort();
   const heldAtKill = connector.held.map((c) => OFFER_ID.exec(JSON.stringify(c.body))?.[1]);
-  const sentAtKill = (await store.outbox.outcomes.find({ status: 'sent' }).project({ _id: 1 }).toArray()).map((d) => String(d._id).slice('offer:'.length)).sort();
+  const sentAtKill = (await collectionsOf(client.db(dbName)).outboxOutcomes.find({ status: 'sent' }).project({ _id: 1 }).toArray()).map((d) => String(d._id).slice('offer:'.length)).sort();
   const countsAtKill = await outboxCounts();
   // In the middle: some delivered, some in flight, most still queued.
   expect(acceptedAtKill.length).toBeGreaterThanOrEqual(KILL_AT - 10);
@@ -183,5 +184,5 @@ test('kill -9 in the middle of an offer fan-out, restart: every offer delivered 
   // The offers in flight at the kill (received, never answered) went out after the restart.
   const acceptedAfter = new Set(connector.accepted.filter((c) => c.receivedAt > killAt).map((c) => OFFER_ID.exec(JSON.stringify(c.body))?.[1]));
   expect(heldAtKill.filter((id) => !acceptedAfter.has(id))).toEqual([]);
-  expect(await store.offers.col.countDocuments()).toBe(EXPERTS);
+  expect(await collectionsOf(client.db(dbName)).offers.countDocuments()).toBe(EXPERTS);
 }, 240_000);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
 import { orderFormData } from '../support/orders';
+import { stored } from '../support/db';
 
 // Requirement: "Database unreachable: /readyz answers 503, card actions answer 'temporarily
 // unavailable, try again' within Teams' invoke time, nothing is half-written; when the
@@ -128,9 +129,9 @@ test('database down: /readyz 503, card actions answer "unavailable, try again" w
     }
   });
   expect(placed).toContain('Tilaus vastaanotettu');
-  expect(await h.bot.store.orders.col.countDocuments({ title: 'Katkon aikana' })).toBe(1);
+  expect(await stored(h).orders.countDocuments({ title: 'Katkon aikana' })).toBe(1);
   expect(text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId }))))).toContain('Tehtävä on sinun');
-  expect(await h.bot.store.assignments.col.countDocuments({ expertId: expert.aad })).toBe(1);
+  expect(await stored(h).assignments.countDocuments({ expertId: expert.aad })).toBe(1);
   // Background work resumes too: the outbox sender delivers the orderer's "filled" notice.
   await h.bot.sender.drain(30_000);
   expect(h.connector.sentTo(orderer.personal).map(text).join('\n')).toContain('Eero Asiantuntija');

@@ -6,6 +6,7 @@ import { BotProcess, buildBot, startBotProcess, waitUntil } from '../support/bot
 import { FakeConnector, TeamsRateLimits } from '../support/connector';
 import { testDbName } from '../support/harness';
 import { BOT, TENANT, user, User } from '../support/teams';
+import { collectionsOf } from '../support/db';
 
 // Issue 12, "Many instances": each process used to keep Teams' per-app limit (50 requests per
 // second) on its own, so three instances could send 150/s and meet 429 storms. Now the budget
@@ -59,7 +60,7 @@ beforeAll(async () => {
   store = createStore(client.db(dbName));
   const now = new Date();
   for (let i = 0; i < ITEMS; i += 500) {
-    await store.conversations.col.insertMany(
+    await collectionsOf(client.db(dbName)).conversations.insertMany(
       experts.slice(i, i + 500).map((e) => ({
         _id: e.personal, scope: 'personal' as const, tenantId: TENANT, userAadObjectId: e.aad, locale: 'fi-FI', reachable: true, createdAt: now, updatedAt: now,
         reference: { bot: BOT, channelId: 'msteams', serviceUrl: connector.url, conversation: { id: e.personal, conversationType: 'personal', tenantId: TENANT }, locale: 'fi-FI', user: { id: e.id, aadObjectId: e.aad } },
@@ -93,7 +94,7 @@ test('three instances fan out 1,000 offers: 0 × 429, none lost, none twice; one
   const keyOf = (c: { body: Record<string, unknown> }) => `offer:fan-out-instances:${String(c.body.text).slice('offer '.length)}`;
   await waitUntil('accepted offers recorded', async () => {
     const accepted = connector.calls.map(keyOf);
-    return (await store.outbox.outcomes.countDocuments({ _id: { $in: accepted }, status: 'sent' })) === accepted.length;
+    return (await collectionsOf(client.db(dbName)).outboxOutcomes.countDocuments({ _id: { $in: accepted }, status: 'sent' })) === accepted.length;
   }, 20_000, 100);
   const victim = bots[1];
   victim.child.kill('SIGKILL');
@@ -118,9 +119,9 @@ test('three instances fan out 1,000 offers: 0 × 429, none lost, none twice; one
   const duplicated = [...perConversation.values()].reduce((a, n) => a + n - 1, 0);
   // Who did what: the first lease of each offer names the process that claimed it first.
   const victimOwner = `${hostname()}#${victim.child.pid}#`;
-  const firstClaims = await store.outbox.leases.find({ _id: { $in: experts.map((_, i) => leaseIdOf(`offer:fan-out-instances:${i}`, 1)) } }).toArray();
+  const firstClaims = await collectionsOf(client.db(dbName)).outboxLeases.find({ _id: { $in: experts.map((_, i) => leaseIdOf(`offer:fan-out-instances:${i}`, 1)) } }).toArray();
   const claimers = new Set(firstClaims.map((l) => String(l.owner).replace(/#[0-9a-f]+$/, '')));
-  const outcomes = await store.outbox.outcomes.find({ _id: /^offer:fan-out-instances:/ }).toArray();
+  const outcomes = await collectionsOf(client.db(dbName)).outboxOutcomes.find({ _id: /^offer:fan-out-instances:/ }).toArray();
   const victimClaimed = new Set(firstClaims.filter((l) => String(l.owner).startsWith(victimOwner)).map((l) => l.key));
   const takenOver = outcomes.filter((o) => victimClaimed.has(o._id) && o.leaseSeq > 1).length;
   process.stdout.write(

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // The database goes away: card actions answer "temporarily unavailable" in place and fast,
 // nothing is half-written, and work resumes when it is back, without a restart.
@@ -57,5 +58,5 @@ test('with the database down a card action answers "temporarily unavailable" wit
     if (!placed.includes('Tilaus vastaanotettu')) await new Promise((r) => setTimeout(r, 500));
   }
   expect(placed).toContain('Tilaus vastaanotettu');
-  expect(await h.bot.store.orders.col.countDocuments({ title: 'Katkon aikana' })).toBe(1);
+  expect(await stored(h).orders.countDocuments({ title: 'Katkon aikana' })).toBe(1);
 }, 60000);

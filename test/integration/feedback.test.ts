@@ -2,6 +2,7 @@ import { feedbackJob } from '../../src/jobs/afterTask';
 import { JobContext } from '../../src/jobs/scheduler';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 const coordinator = user('Kaisa Koordinaattori');
 const orderer = user('Aino Ammattilainen');
@@ -14,7 +15,7 @@ const DAY = 24 * HOUR;
 async function order(id: string, startsAt: Date): Promise<void> {
   const now = new Date();
   const endsAt = new Date(startsAt.getTime() + 90 * 60000);
-  await h.bot.store.orders.col.insertOne({
+  await stored(h).orders.insertOne({
     _id: id, themes: ['mental-health'], taskType: 'talk', title: `Tehtävä ${id}`, description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
     targetGroup: 'x', seats: 1, language: 'fi', costCentre: 'K1', contact: { name: 'Aino' }, orderer: { aadObjectId: orderer.aad, name: 'Aino' },
     conversationId: orderer.personal, endsAt, status: 'filled', createdAt: now, updatedAt: now,
@@ -81,33 +82,33 @@ test('only the orderer answers the orderer card, once; the confirmed duration go
   const bad = text(cardOf(await h.post(execute(h, orderer, 'feedback.orderer', { ...ORDERER_ANSWER, goalsMet: '9', actualMinutes: '9999' }))));
   expect(bad).toContain('Tuntematon valinta');
   expect(bad).toContain('Arvo ei ole sallituissa rajoissa');
-  expect(await h.bot.store.feedback.answers.countDocuments({ orderId: { $in: ['T-2026-7001', 'T-2026-7009'] }, role: 'orderer' })).toBe(0);
+  expect(await stored(h).feedback.countDocuments({ orderId: { $in: ['T-2026-7001', 'T-2026-7009'] }, role: 'orderer' })).toBe(0);
   expect((await h.bot.store.assignments.of('T-2026-7001', expert.aad))!.confirmedMinutes).toBeUndefined();
 
   expect(text(cardOf(await h.post(execute(h, orderer, 'feedback.orderer', ORDERER_ANSWER))))).toContain('Kiitos palautteesta');
   const again = cardOf(await h.post(execute(h, orderer, 'feedback.orderer', { ...ORDERER_ANSWER, actualMinutes: '30', tookPlace: 'noShow' })));
   expect(text(again)).toContain('"value":"75"');
   expect(text(again)).not.toContain('"verb":"feedback.orderer"');
-  expect(await h.bot.store.feedback.answers.countDocuments({ orderId: 'T-2026-7001', role: 'orderer' })).toBe(1);
+  expect(await stored(h).feedback.countDocuments({ orderId: 'T-2026-7001', role: 'orderer' })).toBe(1);
   expect(await h.bot.store.assignments.of('T-2026-7001', expert.aad)).toMatchObject({ confirmedMinutes: 75, outcome: 'held' });
 });
 
 test('the expert card: others refused, a double submit stores once, the debrief request is queued to the coordinators at once, anonymous text has no link', async () => {
   for (const u of [other, orderer]) expect(text(cardOf(await h.post(execute(h, u, 'feedback.expert', EXPERT_ANSWER))))).toContain('toiselle henkilölle');
   expect(text(cardOf(await h.post(execute(h, expert, 'feedback.expert', { ...EXPERT_ANSWER, travelKm: '-5' }))))).toContain('Arvo ei ole sallituissa rajoissa');
-  expect(await h.bot.store.feedback.answers.countDocuments({ role: 'expert' })).toBe(0);
-  expect(await h.bot.store.feedback.anonymous.countDocuments()).toBe(0);
+  expect(await stored(h).feedback.countDocuments({ role: 'expert' })).toBe(0);
+  expect(await stored(h).anonymousFeedback.countDocuments()).toBe(0);
 
   h.connector.reset();
   const both = await Promise.all([1, 2].map(() => h.post(execute(h, expert, 'feedback.expert', EXPERT_ANSWER))));
   for (const res of both) expect(text(cardOf(res))).toContain('Kiitos!');
   // Queued while the click was answered, not left for the next digest.
-  expect(await h.bot.store.outbox.col.countDocuments({ conversationId: CHANNEL.id, key: { $regex: '^debrief:T-2026-7001:' } })).toBe(1);
+  expect(await stored(h).outbox.countDocuments({ conversationId: CHANNEL.id, key: { $regex: '^debrief:T-2026-7001:' } })).toBe(1);
   await h.bot.sender.drain(10000);
   expect(h.connector.sentTo(CHANNEL.id).map(text).filter((s) => s.includes('Eero toivoo jälkipuintia tehtävästä T-2026-7001'))).toHaveLength(1);
-  expect(await h.bot.store.feedback.answers.countDocuments({ orderId: 'T-2026-7001', role: 'expert' })).toBe(1);
+  expect(await stored(h).feedback.countDocuments({ orderId: 'T-2026-7001', role: 'expert' })).toBe(1);
   expect(await h.bot.store.assignments.of('T-2026-7001', expert.aad)).toMatchObject({ travelKm: 12 });
-  const anon = await h.bot.store.feedback.anonymous.find().toArray();
+  const anon = await stored(h).anonymousFeedback.find().toArray();
   expect(anon).toHaveLength(1);
   expect(Object.keys(anon[0]).sort()).toEqual(['_id', 'month', 'text']);
   expect(anon[0].month).toMatch(/^\d{4}-\d{2}$/);
@@ -120,7 +121,7 @@ test('missing feedback is nudged two days after the request and two days after t
   h.connector.reset();
   const start = Date.now();
   await feedbackJob(h.bot.deps).run(at(new Date(start)));
-  const nudges = async (who: string) => h.bot.store.outbox.col.countDocuments({ key: { $regex: `^feedback-nudge:T-2026-7003:${who}:` } });
+  const nudges = async (who: string) => stored(h).outbox.countDocuments({ key: { $regex: `^feedback-nudge:T-2026-7003:${who}:` } });
   const runAt = async (days: number) => {
     await feedbackJob(h.bot.deps).run(at(new Date(start + days * DAY)));
     return [await nudges('orderer'), await nudges(expert.aad)];
@@ -142,7 +143,7 @@ test('an answer stored just before a crash still takes effect when the card is s
   await feedbackJob(h.bot.deps).run(at(new Date()));
   // The process died right after storing each answer, before applying it.
   const createdAt = new Date();
-  await h.bot.store.feedback.answers.insertMany([
+  await stored(h).feedback.insertMany([
     { _id: 'T-2026-7005:orderer', orderId: 'T-2026-7005', role: 'orderer', answers: { tookPlace: 'yes', actualMinutes: 70, goalsMet: 4, useful: 4, orderAgain: true }, createdAt },
     {
       _id: `T-2026-7005:${expert.aad}`, orderId: 'T-2026-7005', role: 'expert', expertId: expert.aad, debrief: true, createdAt,
@@ -150,7 +151,7 @@ test('an answer stored just before a crash still takes effect when the card is s
     },
   ]);
   expect((await h.bot.store.assignments.of('T-2026-7005', expert.aad))!.confirmedMinutes).toBeUndefined();
-  const anonymousBefore = await h.bot.store.feedback.anonymous.countDocuments();
+  const anonymousBefore = await stored(h).anonymousFeedback.countDocuments();
   h.connector.reset();
 
   for (let click = 0; click < 2; click++) {
@@ -159,8 +160,8 @@ test('an answer stored just before a crash still takes effect when the card is s
   }
   // The stored answers took effect, not the values of the later submits.
   expect(await h.bot.store.assignments.of('T-2026-7005', expert.aad)).toMatchObject({ confirmedMinutes: 70, outcome: 'held', travelKm: 7, ticketCents: 350 });
-  expect(await h.bot.store.feedback.anonymous.countDocuments()).toBe(anonymousBefore + 1);
-  expect(await h.bot.store.feedback.anonymous.findOne({ _id: 'b4a1c7de-0d3e-4e7a-9a55-5b6c7d8e9f00' })).toMatchObject({ text: 'Kahvi loppui' });
+  expect(await stored(h).anonymousFeedback.countDocuments()).toBe(anonymousBefore + 1);
+  expect(await stored(h).anonymousFeedback.findOne({ _id: 'b4a1c7de-0d3e-4e7a-9a55-5b6c7d8e9f00' })).toMatchObject({ text: 'Kahvi loppui' });
   expect((await h.bot.store.feedback.get(`T-2026-7005:${expert.aad}`))!.anonymous).toBeUndefined();
   await h.bot.sender.drain(10000);
   expect(h.connector.sentTo(CHANNEL.id).map(text).filter((s) => s.includes('jälkipuintia tehtävästä T-2026-7005'))).toHaveLength(1);

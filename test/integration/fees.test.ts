@@ -7,6 +7,7 @@ import { outcomeOf, reportDeadlineFacts, settlePeriod } from '../../src/services
 import { FeedbackRepo } from '../../src/store/feedback';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // Two pay periods built in the real database and settled by `palkkiot 2026-10` and
 // `palkkiot 2026-11`, with answers that arrive after October was settled. The payroll files
@@ -35,12 +36,12 @@ async function buildMonths(): Promise<void> {
     await s.experts.saveProfile(u.aad, { displayName: u.name, themes: ['mental-health'], taskTypes: TASKS, municipalities: ['Tampere'], remoteOk: true, languages: ['fi'], description: 'x', feePreference: pref }, now);
   }
   const add = async (id: string, task: string, who: { aad: string }, startsAt: Date, costCentre: string, extra: Record<string, unknown>) => {
-    await s.orders.col.insertOne({
+    await stored(h).orders.insertOne({
       _id: id, themes: ['mental-health'], taskType: task, title: `Tehtävä ${id}`, description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
       targetGroup: 'x', seats: 1, language: 'fi', costCentre, contact: { name: 'x' }, orderer: { aadObjectId: orderer.aad, name: 'Aino' }, conversationId: orderer.personal,
       endsAt: new Date(startsAt.getTime() + 90 * 60000), status: 'done', createdAt: now, updatedAt: now,
     });
-    await s.assignments.col.insertOne({ _id: `${id}#1`, orderId: id, expertId: who.aad, seat: 1, startsAt, endsAt: startsAt, status: 'done', createdAt: now, updatedAt: now, ...extra } as never);
+    await stored(h).assignments.insertOne({ _id: `${id}#1`, orderId: id, expertId: who.aad, seat: 1, startsAt, endsAt: startsAt, status: 'done', createdAt: now, updatedAt: now, ...extra } as never);
   };
   const oct = (day: number) => new Date(Date.UTC(2026, 9, day, 9, 0));
   await add('T-2026-0001', 'co-development', anna, oct(3), 'KP-100', { confirmedMinutes: 95, outcome: 'held' });
@@ -62,7 +63,7 @@ async function settle(period: string): Promise<{ card: string; csv: string }> {
   await h.post(channelMessage(h, coordinator, `palkkiot ${period}`));
   await h.bot.sender.drain(10000);
   const card = h.connector.sentTo(CHANNEL.id).map(text).find((x) => x.includes('Palkkioyhteenveto')) ?? '';
-  const file = await h.bot.store.feeExports.col.find({ month: period }).sort({ createdAt: -1 }).limit(1).next();
+  const file = await stored(h).feeExports.find({ month: period }).sort({ createdAt: -1 }).limit(1).next();
   return { card, csv: file?.csv ?? '' };
 }
 
@@ -152,8 +153,8 @@ test('answers after October was settled are not lost: they become adjustment row
 
   // Reconciliation: for every assignment, what the ledger paid over both periods is what its
   // record is owed now, line for line in total.
-  const lines = await h.bot.store.feeLedger.lines.find({}).toArray();
-  const assignments = await h.bot.store.assignments.col.find({}).toArray();
+  const lines = await stored(h).feeLines.find({}).toArray();
+  const assignments = await stored(h).assignments.find({}).toArray();
   let owedTotal = 0;
   for (const a of assignments) {
     const order = (await h.bot.store.orders.get(a.orderId))!;
@@ -166,7 +167,7 @@ test('answers after October was settled are not lost: they become adjustment row
     expect(a.answerPendingAt).toBeUndefined();
     owedTotal += owedCents;
   }
-  expect(cents((await h.bot.store.feeExports.col.findOne({ month: '2026-10' }))!.csv) + cents(csv)).toBe(owedTotal);
+  expect(cents((await stored(h).feeExports.findOne({ month: '2026-10' }))!.csv) + cents(csv)).toBe(owedTotal);
   expect(owedTotal).toBe(26017 + 5000 + 500);
 });
 
@@ -194,14 +195,14 @@ test('a month the expert marked as volunteer work pays no fee at settlement; the
   const now = new Date();
   await s.earningsGuards.save(anna.aad, { per: 'month', pauseAtLimit: false, volunteerMonths: ['2026-12'] }, now);
   const startsAt = new Date(Date.UTC(2026, 11, 3, 9));
-  await s.orders.col.insertOne({
+  await stored(h).orders.insertOne({
     _id: 'T-2026-0011', themes: ['mental-health'], taskType: 'training', title: 'x', description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
     targetGroup: 'x', seats: 1, language: 'fi', costCentre: 'KP-100', contact: { name: 'x' }, orderer: { aadObjectId: orderer.aad, name: 'Aino' }, conversationId: orderer.personal,
     endsAt: startsAt, status: 'done', createdAt: now, updatedAt: now,
   });
-  await s.assignments.col.insertOne({ _id: 'T-2026-0011#1', orderId: 'T-2026-0011', expertId: anna.aad, seat: 1, startsAt, endsAt: startsAt, status: 'done', confirmedMinutes: 90, outcome: 'held', travelKm: 8, createdAt: now, updatedAt: now });
+  await stored(h).assignments.insertOne({ _id: 'T-2026-0011#1', orderId: 'T-2026-0011', expertId: anna.aad, seat: 1, startsAt, endsAt: startsAt, status: 'done', confirmedMinutes: 90, outcome: 'held', travelKm: 8, createdAt: now, updatedAt: now });
   const r = await settlePeriod(h.bot.deps, '2026-12', new Date('2027-01-02T06:00:00Z'));
   expect(r.ok && r.lines.filter((l) => l.assignmentId === 'T-2026-0011#1').map((l) => [l.kind, l.cents, l.hundredths])).toEqual([['fee', 0, 150], ['travelKm', 200, 0]]);
-  expect((await s.assignments.col.findOne({ _id: 'T-2026-0011#1' }))!.fee).toMatchObject({ feePreference: 'volunteer', settledIn: '2026-12' });
+  expect((await stored(h).assignments.findOne({ _id: 'T-2026-0011#1' }))!.fee).toMatchObject({ feePreference: 'volunteer', settledIn: '2026-12' });
   expect(r.ok && r.csv).toBe(`\uFEFF${HEADER}7.1.2027;2026-12;Aalto Anna;${anna.aad};Kilometrikorvaus;;Matkakorvaus, km;KP-100;1;0,00;8,00;2,00;\r\n`);
 });

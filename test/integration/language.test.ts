@@ -1,6 +1,7 @@
 import { UserPreferenceRepo } from '../../src/store/preferences';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, User, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // A user's own language: chosen with `kieli suomi` (any of the three words with any of the three
 // languages), `kieli` alone or the help card's button; stored per user; without a choice the
@@ -27,7 +28,7 @@ test('without a choice the client locale decides, and an unsupported one falls b
   expect(await ask(u, 'help', 'en-US')).toContain(TITLE.en);
   expect(await ask(u, 'help', 'fi-FI')).toContain(TITLE.fi);
   expect(await ask(u, 'help', 'de-DE')).toContain(TITLE.sv);
-  expect(await h.bot.store.preferences.col.findOne({ _id: u.aad })).toBeNull();
+  expect(await stored(h).userPreferences.findOne({ _id: u.aad })).toBeNull();
 });
 
 test('`kieli suomi` in an English client: answered in Finnish from then on, stored by the user\'s id', async () => {
@@ -36,7 +37,7 @@ test('`kieli suomi` in an English client: answered in Finnish from then on, stor
   expect(await ask(u, 'kieli suomi')).toContain('Puhun sinulle nyt suomea');
   expect(await ask(u, 'help')).toContain(TITLE.fi);
   expect(await ask(u, 'order')).toContain('Tilaa kokemusasiantuntija');
-  expect((await h.bot.store.preferences.col.findOne({ _id: u.aad }))?.locale).toBe('fi');
+  expect((await stored(h).userPreferences.findOne({ _id: u.aad }))?.locale).toBe('fi');
   // Stored, not only remembered by this process: another instance reads the same choice.
   expect(await new UserPreferenceRepo(h.bot.database.db).localeOf(u.aad)).toBe('fi');
   // Later messages to the user's 1:1 chat (offers, reminders, feedback) follow it too.
@@ -50,7 +51,7 @@ test.each([
 ] as const)('%s sets %s at once', async (words, locale) => {
   const u = user('Eero');
   await ask(u, words, locale === 'en' ? 'fi-FI' : 'en-US');
-  expect((await h.bot.store.preferences.col.findOne({ _id: u.aad }))?.locale).toBe(locale);
+  expect((await stored(h).userPreferences.findOne({ _id: u.aad }))?.locale).toBe(locale);
   expect(await ask(u, 'help', locale === 'en' ? 'fi-FI' : 'en-US')).toContain(TITLE[locale]);
 });
 
@@ -61,7 +62,7 @@ test('`kieli` alone (or an unknown language) offers the three languages as butto
     expect(card).toContain('Millä kielellä puhun sinulle?');
     for (const l of ['fi', 'sv', 'en']) expect(card).toContain(`"verb":"language.set","data":{"locale":"${l}"}`);
   }
-  expect(await h.bot.store.preferences.col.findOne({ _id: u.aad })).toBeNull();
+  expect(await stored(h).userPreferences.findOne({ _id: u.aad })).toBeNull();
   // A button of that card: the card turns into the confirmation, in the chosen language.
   const click = { ...execute(h, u, 'language.set', { locale: 'en' }), locale: 'fi-FI' };
   expect(text(cardOf(await h.post(click as never)))).toContain('I now speak English with you');
@@ -76,7 +77,7 @@ test('the help card\'s language button turns the card into the help in the chose
   const card = text(cardOf(await h.post({ ...execute(h, u, 'language.set', { locale: 'sv', then: 'help' }), locale: 'en-US' } as never)));
   expect(card).toContain(TITLE.sv);
   expect(card).toContain('Jag talar nu svenska med dig');
-  expect((await h.bot.store.preferences.col.findOne({ _id: u.aad }))?.locale).toBe('sv');
+  expect((await stored(h).userPreferences.findOne({ _id: u.aad }))?.locale).toBe('sv');
 });
 
 test('a forged or broken choice is refused and stores nothing', async () => {
@@ -84,7 +85,7 @@ test('a forged or broken choice is refused and stores nothing', async () => {
   for (const data of [{ locale: 'de' }, { locale: 'fi', extra: 'x' }, { locale: { $ne: null } }, {}]) {
     expect(text(cardOf(await h.post({ ...execute(h, u, 'language.set', data), locale: 'fi-FI' } as never)))).toContain('eivät kelpaa');
   }
-  expect(await h.bot.store.preferences.col.findOne({ _id: u.aad })).toBeNull();
+  expect(await stored(h).userPreferences.findOne({ _id: u.aad })).toBeNull();
 });
 
 test('a coordinator\'s choice is the language the coordinators\' channel is marked in', async () => {

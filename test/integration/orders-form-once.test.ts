@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
 import { ONSITE, orderFormData } from '../support/orders';
+import { stored } from '../support/db';
 
 // An order form card is placed at most once: a double click, or a retry after a failure
 // half-way, answers with the order placed before and creates nothing.
@@ -22,7 +23,7 @@ function orderForm(title: string, formId?: string): Record<string, string> {
 }
 
 const numberIn = (card: unknown) => /T-\d{4}-\d{4}/.exec(text(card))?.[0];
-const ordersTitled = (title: string) => h.bot.store.orders.col.countDocuments({ title });
+const ordersTitled = (title: string) => stored(h).orders.countDocuments({ title });
 
 /** The form id hidden in the submit action of a rendered order form card. */
 function formIdOf(card: unknown): string {

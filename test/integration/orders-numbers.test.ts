@@ -5,6 +5,7 @@ import { placeOrder } from '../../src/services/orders';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
 import { orderFormData } from '../support/orders';
+import { stored } from '../support/db';
 
 // Order numbers under load: the sequence is decided by unique inserts of the order itself,
 // not by a counter ($inc is read-then-write on FerretDB 1.x, so two racers could share a value).
@@ -40,7 +41,7 @@ test('20 concurrent placements of the year\'s first orders: 20 orders, 20 distin
   expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
   const numbers = results.map((r) => (r as PromiseFulfilledResult<{ _id: string }>).value._id);
   expect([...numbers].sort()).toEqual(Array.from({ length: 20 }, (_, i) => numbered(i + 1)));
-  expect(await h.bot.store.orders.col.countDocuments()).toBe(20);
+  expect(await stored(h).orders.countDocuments()).toBe(20);
 }, 120000);
 
 test('20 concurrent order form submits over HTTP: 20 more orders, numbers 21-40, every submit answered with its number', async () => {
@@ -51,8 +52,8 @@ test('20 concurrent order form submits over HTTP: 20 more orders, numbers 21-40,
   expect(numbers.every(Boolean)).toBe(true);
   expect(new Set(numbers).size).toBe(20);
   expect([...numbers].sort()).toEqual(Array.from({ length: 20 }, (_, i) => numbered(i + 21)));
-  const stored = await h.bot.store.orders.col.find({}, { projection: { _id: 1 } }).toArray();
-  expect(stored.map((o) => o._id).sort()).toEqual(Array.from({ length: 40 }, (_, i) => numbered(i + 1)));
+  const kept = await stored(h).orders.find({}, { projection: { _id: 1 } }).toArray();
+  expect(kept.map((o) => o._id).sort()).toEqual(Array.from({ length: 40 }, (_, i) => numbered(i + 1)));
   // The hint is kept up (it may lag behind, never run ahead).
   const hint = await h.bot.database.db.collection('orderNumberHints').findOne({ _id: `order-${year()}` as never });
   expect(hint?.seq).toBeGreaterThan(20);
@@ -68,5 +69,5 @@ test('a lagging or missing hint only costs retries: the next number is still the
   await h.bot.database.db.collection('orderNumberHints').deleteMany({});
   const b = /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professionals[1], 'order.submit', orderForm('Ilman vihjettä'))))))?.[0];
   expect(b).toBe(numbered(42));
-  expect(await h.bot.store.orders.col.countDocuments()).toBe(42);
+  expect(await stored(h).orders.countDocuments()).toBe(42);
 });

@@ -5,6 +5,7 @@ import { buildDigest } from '../../src/services/digest';
 import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
+import { stored } from '../support/db';
 
 // An order whose start comes with nobody accepted is closed as 'unfilled': open offer cards
 // turn "expired" in place, the orderer is told in their chat, and it leaves the jobs' work lists.
@@ -34,8 +35,8 @@ async function placeOrder(title: string, seats = 1): Promise<string> {
 
 /** Moves an order's start to `startsAt` (as if time had passed). */
 async function startAt(orderId: string, startsAt: Date): Promise<void> {
-  await h.bot.store.orders.col.updateOne({ _id: orderId }, { $set: { startsAt, endsAt: new Date(startsAt.getTime() + 90 * MIN) } });
-  await h.bot.store.assignments.col.updateMany({ orderId }, { $set: { startsAt } });
+  await stored(h).orders.updateOne({ _id: orderId }, { $set: { startsAt, endsAt: new Date(startsAt.getTime() + 90 * MIN) } });
+  await stored(h).assignments.updateMany({ orderId }, { $set: { startsAt } });
 }
 
 function ctx(now = new Date()): JobContext {
@@ -92,7 +93,7 @@ test('at the start with nobody accepted: unfilled, offers expired in place, the 
 }, 120000);
 
 test('an unfilled order is final: not cancellable, no further waves, no feedback; shown as such in my orders and the digest', async () => {
-  const orderId = (await h.bot.store.orders.col.findOne({ title: 'Kukaan ei ehtinyt' }))!._id;
+  const orderId = (await stored(h).orders.findOne({ title: 'Kukaan ei ehtinyt' }))!._id;
   expect(text(cardOf(await h.post(execute(h, professional, 'order.cancel', { orderId }))))).toContain('Tilausta ei voi enää peruuttaa');
   const mine = h.connector.calls.length;
   await h.post(personalMessage(h, professional, 'omat tilaukset'));

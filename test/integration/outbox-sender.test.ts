@@ -9,6 +9,7 @@ import { OutboxItem, OutboxRepo } from '../../src/store/outbox';
 import { createAdapter } from '../../src/teams/adapter';
 import { ConnectorCall, FakeConnector } from '../support/connector';
 import { testConfig, testDbName } from '../support/harness';
+import { Collections, collectionsOf } from '../support/db';
 
 // The sender end to end: real database, real TeamsAdapter (local mode: no app id, plain-http
 // loopback service URL) and BotTransport, talking to the stand-in Bot Connector.
@@ -17,6 +18,7 @@ type Injected = { status: number; headers?: Record<string, string> };
 let client: MongoClient;
 let db: Db;
 let outbox: OutboxRepo;
+let raw: Collections;
 let conversations: ConversationRepo;
 let connector: FakeConnector;
 let transport: BotTransport;
@@ -36,6 +38,7 @@ beforeAll(async () => {
   db = client.db(testDbName(__filename));
   await db.dropDatabase();
   outbox = new OutboxRepo(db);
+  raw = collectionsOf(db);
   conversations = new ConversationRepo(db);
   await outbox.ensureIndexes();
   await conversations.ensureIndexes();
@@ -47,7 +50,7 @@ afterAll(async () => {
   await client.close();
 });
 beforeEach(async () => {
-  for (const col of [outbox.col, outbox.outcomes, outbox.due, outbox.bodies]) await col.deleteMany({});
+  for (const col of [raw.outbox, raw.outboxOutcomes, raw.outboxDue, raw.outboxBodies]) await col.deleteMany({});
   connector.reset();
   attempts = [];
   inject = undefined;
@@ -246,7 +249,7 @@ test('(f) two instances, each with its own connection and outbox, deliver every 
     await Promise.all([one.drain(20_000), two.drain(20_000)]);
     expect(texts(connector.calls).sort()).toEqual(items.map((i) => i.key).sort());
     expect(one.stats.sent + two.stats.sent).toBe(40);
-    expect(await outbox.outcomes.countDocuments({ _id: { $in: items.map((i) => i.key) }, status: 'sent' })).toBe(40);
+    expect(await raw.outboxOutcomes.countDocuments({ _id: { $in: items.map((i) => i.key) }, status: 'sent' })).toBe(40);
     await two.stop();
   } finally {
     await secondClient.close();

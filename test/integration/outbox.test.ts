@@ -1,10 +1,13 @@
 import { MongoClient } from 'mongodb';
 import { OutboxRepo } from '../../src/store/outbox';
 import { testConfig, testDbName } from '../support/harness';
+import { Collections, collectionsOf } from '../support/db';
 
 // The outbox's own guarantees, against the real local database (no sender, no connector).
 let client: MongoClient;
 let outbox: OutboxRepo;
+/** The outbox's collections through the driver, to set up what a crash leaves and check what was stored. */
+let raw: Collections;
 const t0 = new Date('2025-03-01T10:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
 /** One due item, for tests that take one at a time. */
@@ -16,17 +19,18 @@ beforeAll(async () => {
   const db = client.db(testDbName(__filename));
   await db.dropDatabase();
   outbox = new OutboxRepo(db);
+  raw = collectionsOf(db);
   await outbox.ensureIndexes();
 });
 afterAll(() => client.close());
 beforeEach(async () => {
-  for (const col of [outbox.col, outbox.outcomes, outbox.due, outbox.bodies, outbox.leases]) await col.deleteMany({});
+  for (const col of [raw.outbox, raw.outboxOutcomes, raw.outboxDue, raw.outboxBodies, raw.outboxLeases]) await col.deleteMany({});
 });
 
 test('enqueue: a key already queued is a no-op, in one batch or across calls', async () => {
   expect(await outbox.enqueue([{ key: 'offer:1', conversationId: 'c1', activity: card }, { key: 'offer:1', conversationId: 'c1', activity: card }], t0)).toBe(1);
   expect(await outbox.enqueue([{ key: 'offer:1', conversationId: 'c1', activity: card }, { key: 'offer:2', conversationId: 'c1', activity: card }], t0)).toBe(1);
-  expect(await outbox.col.countDocuments()).toBe(2);
+  expect(await raw.outbox.countDocuments()).toBe(2);
   expect(await outbox.counts()).toEqual({ pending: 2, sending: 0, sent: 0, failed: 0 });
 });
 
@@ -73,7 +77,7 @@ test('an expired lease makes a "sending" item claimable again; a live one does n
 test('a claimer that died right after its lease insert delays the item by one lease, not forever', async () => {
   await outbox.enqueue([{ key: 'k', conversationId: 'c', activity: {} }], t0);
   const item = await outbox.get('k');
-  await outbox.leases.insertOne({ _id: `${item!.key}:1`, key: item!.key, seq: 1, owner: 'dead', at: t0, until: at(1000) }); // its claimer stopped here
+  await raw.outboxLeases.insertOne({ _id: `${item!.key}:1`, key: item!.key, seq: 1, owner: 'dead', at: t0, until: at(1000) }); // its claimer stopped here
   expect(await claimOne(outbox, 'me', at(500), 1000)).toBeNull(); // maybe still in progress
   expect(await claimOne(outbox, 'me', at(1000), 1000)).toMatchObject({ key: 'k', lockedBy: 'me', leaseSeq: 2 });
 });
@@ -101,17 +105,17 @@ test('an update item is claimable like any other (the sender makes it wait for i
 });
 
 test('leases older than the retention are pruned; newer ones stay', async () => {
-  await outbox.leases.deleteMany({});
+  await raw.outboxLeases.deleteMany({});
   await outbox.enqueue([{ key: 'a', conversationId: 'c', activity: {} }, { key: 'b', conversationId: 'c', activity: {} }], t0);
   await claimOne(outbox, 'me', t0, 1000);
   await claimOne(outbox, 'me', at(5000), 1000);
   expect(await outbox.pruneLeases(at(1))).toBe(1);
-  expect(await outbox.leases.countDocuments()).toBe(1);
+  expect(await raw.outboxLeases.countDocuments()).toBe(1);
 });
 
 test('an enqueue interrupted between the record and its queue entry is queued again by recoverUnqueued', async () => {
   await outbox.enqueue([{ key: 'half', conversationId: 'c', activity: { text: 'x' } }], t0);
-  await outbox.due.deleteMany({}); // the enqueuer died here
+  await raw.outboxDue.deleteMany({}); // the enqueuer died here
   expect(await claimOne(outbox, 'me', at(1), 1000)).toBeNull();
   expect(await outbox.enqueue([{ key: 'half', conversationId: 'c', activity: { text: 'x' } }], t0)).toBe(0); // a re-run does not see it as new
   expect(await outbox.recoverUnqueued(at(2))).toBe(1);
@@ -123,11 +127,11 @@ test('an outcome recorded just before a crash (its queue entry not yet removed) 
   await outbox.enqueue([{ key: 'done2', conversationId: 'c', activity: {} }], t0);
   const item = await claimOne(outbox, 'dead', t0, 1000);
   // What markSent writes first, and then the process died before removing the entry:
-  await outbox.outcomes.insertOne({ _id: item!.key, status: 'sent', sentActivityId: 'a2', sentAt: at(1), attempts: 1, leaseSeq: 1, at: at(1) });
+  await raw.outboxOutcomes.insertOne({ _id: item!.key, status: 'sent', sentActivityId: 'a2', sentAt: at(1), attempts: 1, leaseSeq: 1, at: at(1) });
   expect(await claimOne(outbox, 'live', at(500), 1000)).toBeNull(); // the dead claim's lease still runs
-  expect(await outbox.due.countDocuments()).toBe(1);
+  expect(await raw.outboxDue.countDocuments()).toBe(1);
   expect(await claimOne(outbox, 'live', at(1000), 1000)).toBeNull(); // taken over, found finished, dropped
-  expect(await outbox.due.countDocuments()).toBe(0);
+  expect(await raw.outboxDue.countDocuments()).toBe(0);
   expect(await outbox.get('done2')).toMatchObject({ status: 'sent', sentActivityId: 'a2' });
   expect(await outbox.markSent(item!.key, 'dead', 'late', at(1001))).toBe(false);
 });
@@ -147,7 +151,7 @@ test('across instances: a claim taken over after its lease ran out can no longer
   expect(await there.markFailed('y', 'there', 'http 403')).toBe(true);
   expect(await outbox.get('x')).toMatchObject({ status: 'sent', sentActivityId: 'act-x', leaseSeq: 2 });
   expect(await outbox.get('y')).toMatchObject({ status: 'failed', lastError: 'http 403' });
-  expect(await outbox.due.countDocuments()).toBe(0);
+  expect(await raw.outboxDue.countDocuments()).toBe(0);
 });
 
 test('a long queue for a conversation left out is not searched whole on every claim; an item for another one is found at once', async () => {
@@ -191,9 +195,9 @@ test('clean-up: delivered records after 30 days, activities a day after their it
   const item = await claimOne(outbox, 'me', t0, 1000);
   await outbox.markSent(item!.key, 'me', 'a1', t0);
   expect(await outbox.removeSentBefore(at(-1), at(3_600_000))).toBe(0); // an hour later: all kept
-  expect(await outbox.bodies.countDocuments()).toBe(2);
+  expect(await raw.outboxBodies.countDocuments()).toBe(2);
   expect(await outbox.removeSentBefore(at(-1), at(2 * 86_400_000))).toBe(0);
-  expect((await outbox.bodies.find().toArray()).map((b) => b._id)).toEqual(['waiting']);
+  expect((await raw.outboxBodies.find().toArray()).map((b) => b._id)).toEqual(['waiting']);
   expect(await outbox.removeSentBefore(at(1), at(31 * 86_400_000))).toBe(1);
   expect(await outbox.get('old')).toBeNull();
   expect(await outbox.get('waiting')).toMatchObject({ status: 'pending' });
@@ -213,7 +217,7 @@ test('deliveries recorded at the same moment are recorded together, each only by
   expect(results).toEqual([...mine.map(() => true), false, false]);
   for (const [n, item] of mine.entries()) expect(await outbox.get(item.key)).toMatchObject({ status: 'sent', sentActivityId: `act-${n}`, attempts: 1 });
   for (const item of theirs) expect(await outbox.get(item.key)).toMatchObject({ status: 'sending', lockedBy: 'them' });
-  expect((await outbox.due.find().toArray()).map((d) => d._id).sort()).toEqual(theirs.map((i) => i.key).sort());
+  expect((await raw.outboxDue.find().toArray()).map((d) => d._id).sort()).toEqual(theirs.map((i) => i.key).sort());
 });
 
 test('batch claims racing for the same items: every item has exactly one owner', async () => {
@@ -232,9 +236,9 @@ test('an entry queued again from a stale read (the record finished meanwhile) is
   await outbox.enqueue([{ key: 'raced', conversationId: 'c', activity: {} }], t0);
   const item = await claimOne(outbox, 'a', t0, 1000);
   expect(await outbox.markSent(item!.key, 'a', 'act-1', at(1))).toBe(true);
-  await outbox.due.insertOne({ _id: 'raced', conversationId: 'c', op: 'send', attempts: 0, at: at(2), leaseSeq: 0, recovered: true, createdAt: t0 });
+  await raw.outboxDue.insertOne({ _id: 'raced', conversationId: 'c', op: 'send', attempts: 0, at: at(2), leaseSeq: 0, recovered: true, createdAt: t0 });
   // (its first lease number is taken, so it is claimable once that lease has run out)
   expect(await claimOne(outbox, 'b', at(5000), 1000)).toBeNull();
-  expect(await outbox.due.countDocuments()).toBe(0);
+  expect(await raw.outboxDue.countDocuments()).toBe(0);
   expect(await outbox.get('raced')).toMatchObject({ status: 'sent', sentActivityId: 'act-1' });
 });

@@ -2,6 +2,7 @@ import { personalData } from '../../src/services/privacy';
 import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 const coordinator = user('Kaisa Koordinaattori');
 let h: Harness;
@@ -43,14 +44,14 @@ test('only coordinators approve experts; the refusal changes nothing', async () 
   expect(text(res)).toContain('ei ole oikeutta');
   expect((await h.bot.store.experts.get(u.aad))!.status).toBe('pending');
   // Posting the approval card to the coordinators is a recorded read of the profile.
-  expect(await h.bot.store.privacy.access.countDocuments({ expertId: u.aad, purpose: 'approval' })).toBe(1);
+  expect(await stored(h).profileAccessLog.countDocuments({ expertId: u.aad, purpose: 'approval' })).toBe(1);
 });
 
 test('my data exports everything; erasure after a coordinator confirms keeps de-identified fee records', async () => {
   const u = user('Poistettava');
   await h.post(personalMessage(h, u, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, u, 'expert.saveProfile', PROFILE)));
-  await h.bot.store.assignments.col.insertOne({
+  await stored(h).assignments.insertOne({
     _id: 'T-2026-9999#1', orderId: 'T-2026-9999', expertId: u.aad, seat: 1, startsAt: new Date(), endsAt: new Date(), status: 'done', createdAt: new Date(), updatedAt: new Date(),
   });
   h.connector.reset();
@@ -66,7 +67,7 @@ test('my data exports everything; erasure after a coordinator confirms keeps de-
   const done = cardOf(await h.post(execute(h, coordinator, 'privacy.confirmErasure', { userId: u.aad }, CHANNEL, CHANNEL_DATA)));
   expect(text(done)).toContain('Tiedot on poistettu');
   expect(await h.bot.store.experts.get(u.aad)).toBeNull();
-  const fee = await h.bot.store.assignments.col.findOne({ _id: 'T-2026-9999#1' });
+  const fee = await stored(h).assignments.findOne({ _id: 'T-2026-9999#1' });
   expect(fee!.expertId).toMatch(/^erased-/);
   const dump = JSON.stringify(await personalData(h.bot.deps, u.aad));
   expect(dump).not.toContain('Poistettava');
@@ -93,5 +94,5 @@ test('why <expert> <order> lists the filters for a coordinator and is logged as 
   const why = text(h.connector.sentTo(CHANNEL.id).pop());
   expect(why).toContain('✗ ei täyty'); // theme does not match
   expect(why).toContain('Ei sovi tähän tilaukseen');
-  expect(await h.bot.store.privacy.access.countDocuments({ expertId: u.aad, purpose: 'why' })).toBe(1);
+  expect(await stored(h).profileAccessLog.countDocuments({ expertId: u.aad, purpose: 'why' })).toBe(1);
 });

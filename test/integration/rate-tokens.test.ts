@@ -3,6 +3,7 @@ import { RateToken, RateTokenRepo, TokenRules } from '../../src/store/rateTokens
 import { SharedAppBudget } from '../../src/messaging/appBudget';
 import { createLogger } from '../../src/log';
 import { testDbName } from '../support/harness';
+import { collectionsOf } from '../support/db';
 
 // The app-wide rate budget shared by the instances (src/store/rateTokens.ts), on the real local
 // database: several claimers at once, as several processes would be (each repository object
@@ -21,8 +22,13 @@ afterAll(async () => {
   await client.close();
 });
 
+/** A test's database of its own (repositories of several instances share it). */
+const dbOf = (name: string) => client.db(`${dbName}_${name}`.slice(0, 63));
+/** The tokens as stored, read through the driver. */
+const storedTokens = (name: string) => collectionsOf(dbOf(name)).rateTokens;
+
 async function freshRepos(n: number, name: string): Promise<RateTokenRepo[]> {
-  const db = client.db(`${dbName}_${name}`.slice(0, 63));
+  const db = dbOf(name);
   await db.dropDatabase();
   const repos = Array.from({ length: n }, () => new RateTokenRepo(db));
   await repos[0].ensureIndexes();
@@ -50,7 +56,7 @@ test('three claimers at once: one gap-free sequence, each token once, no second 
     claims.forEach((c, k) => got[k].push(...c.tokens));
     now += 100;
   }
-  const tokens = await repos[0].col.find({}).sort({ _id: 1 }).toArray();
+  const tokens = await storedTokens('three').find({}).sort({ _id: 1 }).toArray();
   expect(tokens.length).toBeGreaterThan(150);
   expect(tokens.map((t) => t._id)).toEqual(tokens.map((_, i) => i)); // no gaps, no number twice
   expect(new Set(tokens.map((t) => t.owner)).size).toBe(3); // shared, not taken by one
@@ -76,16 +82,16 @@ test('a claimer whose view is stale continues the sequence and waits for the win
   expect(full).toEqual({ tokens: [], nextAt: t0 + VALID_MS + RULES.windowMs + RULES.wireMs });
   const later = await b.claim('b', full.nextAt!, 5, VALID_MS, RULES);
   expect(later.tokens.map((t) => t.at)).toEqual(Array(5).fill(full.nextAt));
-  expect(await b.col.countDocuments({ owner: 'b', _id: { $gte: 50, $lt: 55 } })).toBe(5);
+  expect(await storedTokens('stale').countDocuments({ owner: 'b', _id: { $gte: 50, $lt: 55 } })).toBe(5);
   // Long after, the old tokens go, but never the newest: the sequence continues from them.
   expect(await a.prune(t0 + 60_000, RULES.limit)).toBe(0); // 55 tokens: all among the newest 2 × 50 + 1
   for (let i = 0; i < 5; i++) await a.claim('a', t0 + 60_000 + i * 2000, 50, VALID_MS, RULES);
   expect(await a.prune(t0 + 120_000, RULES.limit)).toBeGreaterThan(0);
-  const left = await a.col.find({}).sort({ _id: 1 }).toArray();
+  const left = await storedTokens('stale').find({}).sort({ _id: 1 }).toArray();
   const max = left[left.length - 1]._id;
   expect(left[0]._id).toBe(max - 2 * RULES.limit);
   expect((await b.claim('b', t0 + 120_000, 1, VALID_MS, RULES)).tokens).toHaveLength(1);
-  expect(await b.col.countDocuments({ _id: max + 1, owner: 'b' })).toBe(1);
+  expect(await storedTokens('stale').countDocuments({ _id: max + 1, owner: 'b' })).toBe(1);
 });
 
 test('SharedAppBudget: a burst of 50 at once, then waits for the window, and says when none comes in time', async () => {
@@ -107,7 +113,7 @@ test('SharedAppBudget: a burst of 50 at once, then waits for the window, and say
   const firstUntil = first[0]!.until;
   // The window is full until a second after the first tokens' validity: too late for this deadline…
   expect(await budget.take(now + 100)).toBeNull();
-  expect(await repo.col.countDocuments()).toBe(50); // nothing claimed ahead
+  expect(await storedTokens('budget').countDocuments()).toBe(50); // nothing claimed ahead
   // …but not for this one: it waits (on the injected clock) and gets one then.
   const next = await budget.take(now + 2000);
   expect(next!.at).toBe(firstUntil + 1000 + 10);

@@ -4,6 +4,7 @@ import { localParts, zonedTimeToUtc } from '../../src/domain/time';
 import { createLogger } from '../../src/log';
 import { Harness, startHarness } from '../support/harness';
 import { CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 const coordinator = user('Kaisa Koordinaattori');
 const orderer = user('Aino Ammattilainen');
@@ -21,7 +22,7 @@ function noonIn(days: number): Date {
 async function order(id: string, startsAt: Date, status: 'filled' | 'offering', expertId?: string): Promise<void> {
   const now = new Date();
   const endsAt = new Date(startsAt.getTime() + 90 * 60000);
-  await h.bot.store.orders.col.insertOne({
+  await stored(h).orders.insertOne({
     _id: id, themes: ['mental-health'], taskType: 'talk', title: `Tehtävä ${id}`, description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
     targetGroup: 'x', seats: 1, language: 'fi', costCentre: 'K1', contact: { name: 'Aino' }, orderer: { aadObjectId: orderer.aad, name: 'Aino' },
     conversationId: orderer.personal, endsAt, status, createdAt: now, updatedAt: now,

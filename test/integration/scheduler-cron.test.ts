@@ -11,7 +11,7 @@ test('start() fires a six-field every-second job through node-cron, once per sec
   const before = timeouts();
   const client = await new MongoClient(process.env.TEST_MONGODB_URI!).connect();
   const repo = new JobRunRepo(client.db(testDbName(__filename)));
-  await repo.col.db.dropDatabase();
+  await client.db(testDbName(__filename)).dropDatabase();
   await repo.ensureIndexes();
   const s = new Scheduler({ repo, timeZone: 'Europe/Helsinki', log: createLogger('silent') });
   const fired: string[] = [];

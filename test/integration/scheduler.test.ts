@@ -3,6 +3,7 @@ import { createLogger } from '../../src/log';
 import { JobContext, LeaseLostError, RunOutcome, Scheduler, SchedulerOptions } from '../../src/jobs/scheduler';
 import { JobRunRepo } from '../../src/store/jobRuns';
 import { testDbName } from '../support/harness';
+import { collectionsOf } from '../support/db';
 
 // Every "instance" has a client (connection pool) and an owner of its own, as separate bot
 // processes would; they share one database.
@@ -23,10 +24,12 @@ async function instance(opts: Partial<SchedulerOptions> = {}): Promise<{ s: Sche
 }
 
 let repo: JobRunRepo;
+/** The job runs as stored, read through the driver (the first instance's connection). */
+const storedRuns = () => collectionsOf(clients[0].db(testDbName(__filename))).jobRuns;
 
 beforeAll(async () => {
   const { repo: r } = await instance();
-  await r.col.db.dropDatabase();
+  await clients[0].db(testDbName(__filename)).dropDatabase();
   await r.ensureIndexes();
   repo = r;
 });
@@ -123,7 +126,7 @@ test('a run whose owner died is resumed by exactly one of several instances afte
   expect(outcomes).toEqual(['done']);
   expect(seen).toEqual([{ attempt: 2, progress: { done: 3 } }]);
   expect(sent).toEqual(['digest:2026-11-22:conv-3']);
-  expect(await repo.col.countDocuments({ runKey: 'digest-dead@2026-11-22T06:00:00.000Z' })).toBe(2);
+  expect(await storedRuns().countDocuments({ runKey: 'digest-dead@2026-11-22T06:00:00.000Z' })).toBe(2);
 });
 
 test('a job running longer than its lease keeps renewing it and is not taken over', async () => {
@@ -155,7 +158,7 @@ test('a job running longer than its lease keeps renewing it and is not taken ove
   expect(aborted).toBe(false);
   expect(runs).toBe(1);
   expect(new Set(others)).toEqual(new Set(['running-elsewhere']));
-  expect(await repo.col.countDocuments({ runKey: 'long@2026-11-22T06:00:00.000Z' })).toBe(1);
+  expect(await storedRuns().countDocuments({ runKey: 'long@2026-11-22T06:00:00.000Z' })).toBe(1);
 });
 
 test('a job whose run was taken over is told to stop and cannot checkpoint any more', async () => {
@@ -165,7 +168,7 @@ test('a job whose run was taken over is told to stop and cannot checkpoint any m
     name: 'usurped',
     run: async (ctx) => {
       // As if another instance had judged this owner dead and claimed the next attempt.
-      await repo.col.insertOne({ ...(await repo.latest(ctx.runKey))!, _id: `${ctx.runKey}#2`, attempt: 2, owner: 'other' });
+      await storedRuns().insertOne({ ...(await repo.latest(ctx.runKey))!, _id: `${ctx.runKey}#2`, attempt: 2, owner: 'other' });
       while (!ctx.signal.aborted) await sleep(20);
       error = await ctx.checkpoint({ done: 1 }).catch((e: unknown) => e);
       throw ctx.signal.reason;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CommandStartedEvent, MongoClient } from 'mongodb';
 import { AssignmentRepo } from '../../src/store/assignments';
 import { testConfig, testDbName } from '../support/harness';
+import { collectionsOf } from '../support/db';
 
 // Seats against the real local database: a burst of accepts asks the database once per seat
 // and process, and a seat freed through this process is free at once.
@@ -24,6 +25,8 @@ afterAll(async () => {
   await other.close();
 });
 
+/** The seats as stored, read through the driver. */
+const assignments = () => collectionsOf(client.db(testDbName(__filename))).assignments;
 const order = (seats = 1) => ({ _id: `T-2026-${Math.floor(Math.random() * 9000) + 1000}`, seats, startsAt: new Date(Date.now() + 86_400_000), endsAt: new Date(Date.now() + 90_000_000) });
 
 test('30 accepts at once on a one-seat order: one winner, 29 told it is full, one seat insert', async () => {
@@ -35,7 +38,7 @@ test('30 accepts at once on a one-seat order: one winner, 29 told it is full, on
   expect(claims.filter((c) => c.kind === 'won')).toHaveLength(1);
   expect(claims.filter((c) => c.kind === 'full')).toHaveLength(29);
   expect(inserts).toBe(1);
-  expect(await repo.col.countDocuments({ orderId: o._id })).toBe(1);
+  expect(await assignments().countDocuments({ orderId: o._id })).toBe(1);
   // The winner clicking again is told the seat is theirs.
   const winner = claims.find((c) => c.kind === 'won')!;
   if (winner.kind !== 'won') throw new Error('no winner');
@@ -63,7 +66,7 @@ test('another instance sees a seat its neighbour freed within the memo time, and
   // Both instances at once, ten clicks each: two seats, two winners, across the instances.
   const claims = await Promise.all(experts.map((e, i) => (i % 2 ? here : there).claimSeat(o, e, t)));
   expect(claims.filter((c) => c.kind === 'won')).toHaveLength(2);
-  expect(await here.col.countDocuments({ orderId: o._id })).toBe(2);
+  expect(await assignments().countDocuments({ orderId: o._id })).toBe(2);
   const winners = claims.flatMap((c) => (c.kind === 'won' ? [c.assignment] : []));
   // One winner withdraws on 'there'; 'here' saw both seats taken: within the memo time it still
   // answers "full" without asking the database, and once the memo time is over it finds the free seat.
@@ -73,5 +76,5 @@ test('another instance sees a seat its neighbour freed within the memo time, and
   expect((await here.claimSeat(o, late, later(1999))).kind).toBe('full');
   expect(inserts).toBe(0);
   expect((await here.claimSeat(o, late, later(2000))).kind).toBe('won');
-  expect(await here.col.countDocuments({ orderId: o._id })).toBe(2);
+  expect(await assignments().countDocuments({ orderId: o._id })).toBe(2);
 });

@@ -9,6 +9,7 @@ import { BotProcess, buildBot, SlowConnector, startBotProcess, waitUntil } from 
 import { testDbName } from '../support/harness';
 import { BOT, cardOf, execute, personalMessage, TENANT, text, user, User } from '../support/teams';
 import { orderFormData } from '../support/orders';
+import { collectionsOf } from '../support/db';
 
 // Requirement (issue 12): "on SIGTERM /readyz answers 503 at once, in-flight requests finish, job
 // leases and outbox claims are released, then exit".
@@ -64,13 +65,13 @@ beforeAll(async () => {
   await client.db(dbName).dropDatabase();
   store = createStore(client.db(dbName));
   const now = new Date();
-  await store.experts.col.insertMany(
+  await collectionsOf(client.db(dbName)).experts.insertMany(
     experts.map((e): ExpertDoc => ({
       _id: e.aad, aadObjectId: e.aad, status: 'active', paused: false, displayName: e.name, themes: ['mental-health'], taskTypes: ['talk'], municipalities: [],
       remoteOk: true, languages: ['fi'], description: 'Kokemusta.', feePreference: 'fee', createdAt: now, updatedAt: now,
     })),
   );
-  await store.conversations.col.insertMany(
+  await collectionsOf(client.db(dbName)).conversations.insertMany(
     experts.map((e) => ({
       _id: e.personal, scope: 'personal' as const, tenantId: TENANT, userAadObjectId: e.aad, locale: 'fi-FI', reachable: true, createdAt: now, updatedAt: now,
       reference: { bot: BOT, channelId: 'msteams', serviceUrl: connector.url, conversation: { id: e.personal, conversationType: 'personal', tenantId: TENANT }, locale: 'fi-FI', user: { id: e.id, aadObjectId: e.aad } },
@@ -88,10 +89,10 @@ afterAll(async () => {
 
 /** Outbox items whose latest lease (above the queue entry's leaseSeq) has not run out: claimed by someone. */
 async function liveClaims(now: Date): Promise<string[]> {
-  const due = await store.outbox.due.find({}).toArray();
+  const due = await collectionsOf(client.db(dbName)).outboxDue.find({}).toArray();
   const claimed: string[] = [];
   for (const d of due) {
-    const lease = await store.outbox.leases.findOne({ _id: leaseIdOf(d._id, d.leaseSeq + 1) });
+    const lease = await collectionsOf(client.db(dbName)).outboxLeases.findOne({ _id: leaseIdOf(d._id, d.leaseSeq + 1) });
     if (lease && (lease.until?.getTime() ?? 0) > now.getTime()) claimed.push(d._id);
   }
   return claimed;
@@ -107,7 +108,7 @@ test('SIGTERM: /readyz 503 at once, the request in flight finishes, outbox claim
     body: JSON.stringify(execute(serviceUrl, orderer, 'order.submit', orderFormData({ title: 'Mielenterveysviikko' }, 7))),
   });
   expect(text(cardOf({ status: res.status, body: (await res.json()) as unknown }))).toContain('Tilaus vastaanotettu');
-  expect(await store.outbox.col.countDocuments({ key: /^offer:/ })).toBe(EXPERTS);
+  expect(await collectionsOf(client.db(dbName)).outbox.countDocuments({ key: /^offer:/ })).toBe(EXPERTS);
 
   // A user's request in flight: the bot's reply to "ohje" waits for the connector.
   connector.holdIf = (call) => call.conversationId === orderer.personal;

@@ -4,6 +4,7 @@ import { decisionData, expertProfile } from '../support/experts';
 import { startHarness, Harness } from '../support/harness';
 import { orderFormData } from '../support/orders';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // The bot driven with the payload shapes real Teams sends (test/fixtures/teams, README there),
 // not the Playground's: a team install names the General channel only, a channel message
@@ -49,9 +50,9 @@ test('a team install (General only), then the coordinators channel marked from a
   expect(newPosts(KOORD)).toHaveLength(0);
   expect(await h.bot.store.channels.coordinatorsChannel()).toMatchObject({ conversationId: KOORD, teamId: GENERAL, locale: 'fi', tenantId: TENANT });
   // The channel is stored under its own id, addressed to the channel; threads are not stored.
-  const stored = await h.bot.store.conversations.col.findOne({ _id: KOORD });
-  expect(stored).toMatchObject({ scope: 'channel', teamId: GENERAL, tenantId: TENANT, reachable: true, reference: { conversation: { id: KOORD, conversationType: 'channel' } } });
-  expect(await h.bot.store.conversations.col.countDocuments({ _id: thread })).toBe(0);
+  const channel = await stored(h).conversations.findOne({ _id: KOORD });
+  expect(channel).toMatchObject({ scope: 'channel', teamId: GENERAL, tenantId: TENANT, reachable: true, reference: { conversation: { id: KOORD, conversationType: 'channel' } } });
+  expect(await stored(h).conversations.countDocuments({ _id: thread })).toBe(0);
 
   // An expert registers in their 1:1 chat: the approval card is a new post in Koordinaattorit.
   const expert = user('Eero Kokemusasiantuntija');
@@ -63,7 +64,7 @@ test('a team install (General only), then the coordinators channel marked from a
   expect(approval.created).toMatchObject({ isGroup: true, tenantId: TENANT, channelData: { channel: { id: KOORD }, tenant: { id: TENANT } } });
   expect(text(approval.body)).toContain('Uusi kokemusasiantuntija odottaa hyväksyntää');
   expect(text(approval.body)).toContain('Eero');
-  const failed = await h.bot.store.outbox.col.countDocuments({ status: 'failed' });
+  const failed = await stored(h).outbox.countDocuments({ status: 'failed' });
   expect(failed).toBe(0);
 
   // Kaisa approves on that card: Teams sends the click from the thread the post started.
@@ -114,7 +115,7 @@ test('an order placed in a group chat: its card is a new post in the coordinator
   const updates = h.connector.calls.filter((c) => c.method === 'PUT' && c.activityId === postId);
   expect(updates.length).toBeGreaterThanOrEqual(1);
   expect(updates.every((c) => c.conversationId === `${KOORD};messageid=${postId}`)).toBe(true);
-  expect(await h.bot.store.outbox.col.countDocuments({ status: 'failed' })).toBe(0);
+  expect(await stored(h).outbox.countDocuments({ status: 'failed' })).toBe(0);
 });
 
 test('a reply in a channel thread is answered in that thread', async () => {
@@ -157,7 +158,7 @@ test('a thread of a stored channel is reached through the channel; a channel sto
   expect(thread).toMatchObject({ _id: `${KOORD};messageid=42`, scope: 'channel', reference: { conversation: { id: `${KOORD};messageid=42` } } });
   const old = '19:0a0b0c0d0e0f40a1b2c3d4e5f6a7b8c9@thread.tacv2';
   const at = new Date();
-  await repo.col.insertOne({
+  await stored(h).conversations.insertOne({
     _id: `${old};messageid=17`, scope: 'channel', teamId: GENERAL, reachable: true, createdAt: at, updatedAt: at,
     reference: { bot: { id: '28:b' }, channelId: 'msteams', serviceUrl: h.connector.url, conversation: { id: `${old};messageid=17`, conversationType: 'channel' } },
   });
@@ -168,5 +169,5 @@ test('a thread of a stored channel is reached through the channel; a channel sto
 test('a deleted channel is no longer posted to', async () => {
   await h.post(teamsPayload('conversation-update-channel-deleted', h.connector.url));
   expect((await h.bot.store.conversations.get(KOORD))!.reachable).toBe(false);
-  expect((await h.bot.store.channels.channels.findOne({ _id: KOORD }))!.deleted).toBe(true);
+  expect((await stored(h).teamChannels.findOne({ _id: KOORD }))!.deleted).toBe(true);
 });

@@ -6,6 +6,7 @@ import { JobContext } from '../../src/jobs/scheduler';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, User, user } from '../support/teams';
 import { orderFormData } from '../support/orders';
+import { stored } from '../support/db';
 
 // Right to be forgotten: after a coordinator confirms, no document in any collection holds the
 // expert's id or name. Fee records stay for accounting, under the pseudonym only.
@@ -65,10 +66,10 @@ test('after erasure no collection holds the expert id or name; fees and feedback
   const order = (await h.bot.store.orders.get(orderId))!;
   await feedbackJob(h.bot.deps).run(at(new Date(order.endsAt.getTime() + 60 * 60_000)));
   await h.bot.sender.drain(15_000);
-  expect(await h.bot.store.feedback.requests.countDocuments({ aadObjectId: expert.aad })).toBe(1);
+  expect(await stored(h).feedbackRequests.countDocuments({ aadObjectId: expert.aad })).toBe(1);
   cardOf(await h.post(execute(h, orderer, 'feedback.orderer', { orderId, tookPlace: 'yes', actualMinutes: '60', goalsMet: '4', useful: '5', text: `${NAME} kertoi hyvin`, orderAgain: 'true' })));
   cardOf(await h.post(execute(h, expert, 'feedback.expert', { orderId, tookPlace: 'yes', actualMinutes: '60', travelKm: '12', ticketEuros: '', howItWent: '3', text: 'Raskas aihe', debrief: 'true', anonymousText: '' })));
-  expect(await h.bot.store.feedback.answers.countDocuments({ _id: `${orderId}:${expert.aad}` })).toBe(1);
+  expect(await stored(h).feedback.countDocuments({ _id: `${orderId}:${expert.aad}` })).toBe(1);
   await h.bot.sender.drain(15_000);
   expect((await documentsContaining([expert.aad, NAME])).length).toBeGreaterThan(5);
 
@@ -84,19 +85,19 @@ test('after erasure no collection holds the expert id or name; fees and feedback
   // item 1; docs/privacy.md). It stays exactly as the orderer wrote it.
   const left = await documentsContaining([expert.aad, NAME]);
   expect(left.map((d) => d.collection)).toEqual(['feedback']);
-  expect(await h.bot.store.feedback.answers.findOne({ _id: `${orderId}:orderer` })).toMatchObject({ text: `${NAME} kertoi hyvin` });
+  expect(await stored(h).feedback.findOne({ _id: `${orderId}:orderer` })).toMatchObject({ text: `${NAME} kertoi hyvin` });
 
   // Accounting keeps the task and its fee inputs, de-identified under one pseudonym.
-  const assignment = (await h.bot.store.assignments.col.findOne({ orderId }))!;
+  const assignment = (await stored(h).assignments.findOne({ orderId }))!;
   expect(assignment.expertId).toMatch(/^erased-[0-9a-f-]{36}$/);
   expect(assignment.travelKm).toBe(12);
   const pseudonym = assignment.expertId;
-  const answer = (await h.bot.store.feedback.answers.findOne({ _id: `${orderId}:${pseudonym}` }))!;
+  const answer = (await stored(h).feedback.findOne({ _id: `${orderId}:${pseudonym}` }))!;
   expect(answer).toMatchObject({ expertId: pseudonym, role: 'expert', debrief: true });
   expect(answer.text).toBeUndefined();
-  expect(await h.bot.store.feedback.answers.countDocuments({ _id: `${orderId}:orderer` })).toBe(1);
-  expect(await h.bot.store.feedback.requests.countDocuments({ _id: `${orderId}:orderer` })).toBe(1);
-  expect(await h.bot.store.privacy.erasures.findOne({ _id: pseudonym })).toMatchObject({ status: 'erased', confirmedBy: coordinator.aad });
+  expect(await stored(h).feedback.countDocuments({ _id: `${orderId}:orderer` })).toBe(1);
+  expect(await stored(h).feedbackRequests.countDocuments({ _id: `${orderId}:orderer` })).toBe(1);
+  expect(await stored(h).erasureRequests.findOne({ _id: pseudonym })).toMatchObject({ status: 'erased', confirmedBy: coordinator.aad });
   // A second confirmation finds nothing left to erase.
   expect(text(cardOf(await h.post(execute(h, coordinator, 'privacy.confirmErasure', { userId: expert.aad }, CHANNEL, CHANNEL_DATA))))).not.toContain('Tiedot on poistettu');
 }, 120_000);
@@ -106,12 +107,12 @@ test('two confirmations at once (a double click) erase under one pseudonym and s
   await h.post(personalMessage(h, twin, 'ohje'));
   // Fee records to de-identify: past tasks of the person.
   const past = new Date('2026-01-15T10:00:00Z');
-  await h.bot.store.assignments.col.insertMany([1, 2, 3, 4, 5].map((n) => ({
+  await stored(h).assignments.insertMany([1, 2, 3, 4, 5].map((n) => ({
     _id: `T-2026-900${n}#1`, orderId: `T-2026-900${n}`, expertId: twin.aad, seat: 1, startsAt: past, endsAt: past, status: 'accepted', createdAt: past, updatedAt: past,
   })) as never[]);
   cardOf(await h.post(execute(h, twin, 'privacy.requestErasure', {})));
   await h.bot.sender.drain(15_000);
-  const erasedBefore = await h.bot.store.privacy.erasures.countDocuments({ status: 'erased' });
+  const erasedBefore = await stored(h).erasureRequests.countDocuments({ status: 'erased' });
   h.connector.reset();
 
   const confirm = () => h.post(execute(h, coordinator, 'privacy.confirmErasure', { userId: twin.aad }, CHANNEL, CHANNEL_DATA));
@@ -123,11 +124,11 @@ test('two confirmations at once (a double click) erase under one pseudonym and s
   expect(said.some((t) => t.includes('Tiedot on poistettu'))).toBe(true);
   await h.bot.sender.drain(15_000);
 
-  const pseudonyms = await h.bot.store.assignments.col.distinct('expertId', { orderId: { $regex: '^T-2026-900' } });
+  const pseudonyms = await stored(h).assignments.distinct('expertId', { orderId: { $regex: '^T-2026-900' } });
   expect(pseudonyms).toHaveLength(1);
   expect(pseudonyms[0]).toMatch(/^erased-[0-9a-f-]{36}$/);
-  expect(await h.bot.store.privacy.erasures.countDocuments({ status: 'erased' })).toBe(erasedBefore + 1);
-  expect(await h.bot.store.privacy.erasures.countDocuments({ _id: pseudonyms[0] })).toBe(1);
+  expect(await stored(h).erasureRequests.countDocuments({ status: 'erased' })).toBe(erasedBefore + 1);
+  expect(await stored(h).erasureRequests.countDocuments({ _id: pseudonyms[0] })).toBe(1);
   expect(h.connector.sentTo(twin.personal)).toHaveLength(1);
   expect(await documentsContaining([twin.aad, 'Tuula Tuplaklikkaus'])).toEqual([]);
 }, 60_000);

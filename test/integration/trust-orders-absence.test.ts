@@ -4,6 +4,7 @@ import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
 import { orderFormData } from '../support/orders';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, text, user, User } from '../support/teams';
+import { stored } from '../support/db';
 
 // After the task has started, "withdraw" is no longer a seat given back: it is "I could not
 // come", recorded on the expert's seat (no fee, no travel), reported to the coordinators, and
@@ -54,7 +55,7 @@ test('withdrawing after the start is reported as "could not come": the seat stay
   expect((await h.bot.store.orders.get(orderId))!.status).toBe('filled');
   expect((await h.bot.store.offers.get(`${orderId}:${absent.aad}`))!.status).toBe('accepted');
   expect(await h.bot.store.offers.wavesSent(orderId)).toBe(waves);
-  expect(await h.bot.store.assignments.withdrawals.countDocuments({ orderId })).toBe(0);
+  expect(await stored(h).withdrawals.countDocuments({ orderId })).toBe(0);
 
   // A repeated click answers the same and reports nothing twice.
   expect(text(cardOf(await h.post(execute(h, absent, 'assignment.withdraw', { orderId }))))).toContain('Kirjasimme, ettet päässyt paikalle');

@@ -3,6 +3,7 @@ import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
 import { orderFormData } from '../support/orders';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, text, user, User } from '../support/teams';
+import { stored } from '../support/db';
 
 // Offers close 2 hours before the task starts. An expired offer cannot be accepted however
 // its click is replayed (the card says it expired); no offer is sent that would expire at
@@ -85,9 +86,9 @@ test('a coordinator sending offers for a task within 2 hours sends none and is t
 }, 30_000);
 
 test('an order starting within 2 hours is refused by the form with a clear message; nothing is saved', async () => {
-  const before = await h.bot.store.orders.col.countDocuments({});
+  const before = await stored(h).orders.countDocuments({});
   const card = text(cardOf(await h.post(execute(h, professional, 'order.submit', orderFormData({ title: 'Heti', ...startFields(new Date(now().getTime() + 90 * 60_000)) })))));
   expect(card).toContain('Tehtävä alkaa liian pian');
   expect(card).not.toMatch(/T-\d{4}-\d{4}/);
-  expect(await h.bot.store.orders.col.countDocuments({})).toBe(before);
+  expect(await stored(h).orders.countDocuments({})).toBe(before);
 });

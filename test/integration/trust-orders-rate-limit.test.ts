@@ -3,6 +3,7 @@ import { RateLimitRepo } from '../../src/store/rateLimits';
 import { startHarness, Harness, testDbName } from '../support/harness';
 import { orderFormData } from '../support/orders';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // One user may place ORDER_SUBMITS_PER_MINUTE orders a minute (5 by default); the sixth gets
 // its form back with a clear message and nothing is stored. The slots are unique inserts in the
@@ -24,7 +25,7 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 const submit = async (who = hasty, title = 'Tilaus') => text(cardOf(await h.post(execute(h, who, 'order.submit', orderFormData({ title })))));
-const ordersOf = (who = hasty) => h.bot.store.orders.col.countDocuments({ 'orderer.aadObjectId': who.aad });
+const ordersOf = (who = hasty) => stored(h).orders.countDocuments({ 'orderer.aadObjectId': who.aad });
 
 test('five orders a minute are placed; the sixth is refused with the form as typed, and nothing is stored', async () => {
   for (let i = 1; i <= 5; i++) expect(await submit(hasty, `Tilaus ${i}`)).toMatch(/T-\d{4}-\d{4}/);

@@ -6,6 +6,7 @@ import { decisionData, expertProfile, startForJobTests } from '../support/expert
 import { Harness } from '../support/harness';
 import { orderFormData } from '../support/orders';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, User, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // Issue 11, items 1, 5, 7 and 14: erasure and `my data` follow ids, never text.
 //  1. Erasure touches only records that refer to the person by id and the person's own fields:
@@ -68,8 +69,8 @@ async function documentsContaining(needles: string[]): Promise<{ collection: str
 /** Waiting outbox items with their activity, by key. */
 async function waitingBodies(): Promise<Map<string, { conversationId: string; activity: string }>> {
   const out = new Map<string, { conversationId: string; activity: string }>();
-  for (const due of await h.bot.store.outbox.due.find({}).toArray()) {
-    const body = await h.bot.store.outbox.bodies.findOne({ _id: due._id });
+  for (const due of await stored(h).outboxDue.find({}).toArray()) {
+    const body = await stored(h).outboxBodies.findOne({ _id: due._id });
     out.set(due._id, { conversationId: due.conversationId, activity: body?.activity ?? '' });
   }
   return out;
@@ -94,18 +95,18 @@ test('item 1: erasing people named `a`, `0` and `Anna` changes nothing of anybod
       csv: `\uFEFFKokemusasiantuntija;Tunniste;Toimeksiantoja;Tunnit;Palkkio (€);Matkakorvaus (€);Yhteensä (€)\r\nHanna Virtanen;${randomUUID()};2;3,0;120,50;10,00;130,50\r\n`,
     },
   };
-  await h.bot.store.feedback.answers.insertOne(others.feedback as never);
-  await h.bot.store.feedback.anonymous.insertOne(others.anonymous);
-  await h.bot.store.feeExports.col.insertOne(others.payroll);
+  await stored(h).feedback.insertOne(others.feedback as never);
+  await stored(h).anonymousFeedback.insertOne(others.anonymous);
+  await stored(h).feeExports.insertOne(others.payroll);
   // A message for someone else waiting in the outbox (a reminder due tomorrow).
   const waitingKey = `reminder:test:${randomUUID()}`;
   const waitingActivity = message(noticeCard('Hanna, tervetuloa huomenna klo 13.00; matkakorvaus 0,50 €', 'good'));
   await h.bot.store.outbox.enqueue([{ key: waitingKey, conversationId: orderer.personal, activity: waitingActivity, notBefore: new Date(now.getTime() + 86_400_000) }], now);
   const snapshot = async () => JSON.stringify([
-    await h.bot.store.feedback.answers.findOne({ _id: others.feedback._id }),
-    await h.bot.store.feedback.anonymous.findOne({ _id: others.anonymous._id }),
-    await h.bot.store.feeExports.col.findOne({ _id: others.payroll._id }),
-    await h.bot.store.outbox.bodies.findOne({ _id: waitingKey }, { projection: { activity: 1 } }),
+    await stored(h).feedback.findOne({ _id: others.feedback._id }),
+    await stored(h).anonymousFeedback.findOne({ _id: others.anonymous._id }),
+    await stored(h).feeExports.findOne({ _id: others.payroll._id }),
+    await stored(h).outboxBodies.findOne({ _id: waitingKey }, { projection: { activity: 1 } }),
   ]);
   const before = await snapshot();
 
@@ -114,10 +115,10 @@ test('item 1: erasing people named `a`, `0` and `Anna` changes nothing of anybod
     await h.post(personalMessage(h, u, 'ilmoittaudu'));
     cardOf(await h.post(execute(h, u, 'expert.saveProfile', { ...expertProfile(name), description: 'Kokemusta.' })));
     // The person's own free text (as an expert answering feedback) is theirs, and goes.
-    await h.bot.store.feedback.answers.insertOne({ _id: `T-2026-0501:${u.aad}`, orderId: 'T-2026-0501', role: 'expert', expertId: u.aad, answers: { howItWent: 4 }, text: 'oma teksti', createdAt: now } as never);
+    await stored(h).feedback.insertOne({ _id: `T-2026-0501:${u.aad}`, orderId: 'T-2026-0501', role: 'expert', expertId: u.aad, answers: { howItWent: 4 }, text: 'oma teksti', createdAt: now } as never);
     expect(await requestAndConfirm(u)).toContain('Tiedot on poistettu');
     expect(await h.bot.store.experts.get(u.aad)).toBeNull();
-    const own = await h.bot.store.feedback.answers.find({ orderId: 'T-2026-0501', expertId: { $regex: '^erased-' } }).toArray();
+    const own = await stored(h).feedback.find({ orderId: 'T-2026-0501', expertId: { $regex: '^erased-' } }).toArray();
     expect(own.length).toBeGreaterThan(0);
     for (const doc of own) expect(doc.text).toBeUndefined();
     expect(await documentsContaining([u.aad])).toEqual([]);
@@ -125,10 +126,10 @@ test('item 1: erasing people named `a`, `0` and `Anna` changes nothing of anybod
 
   // Byte for byte as their writers left them.
   expect(await snapshot()).toBe(before);
-  const file = await h.bot.store.feeExports.col.findOne({ _id: others.payroll._id });
+  const file = await stored(h).feeExports.findOne({ _id: others.payroll._id });
   expect(file!.csv).toContain('Hanna Virtanen');
   expect(file!.csv).toContain('120,50;10,00;130,50');
-  expect(JSON.parse((await h.bot.store.outbox.bodies.findOne({ _id: waitingKey }))!.activity)).toEqual(JSON.parse(JSON.stringify(waitingActivity)));
+  expect(JSON.parse((await stored(h).outboxBodies.findOne({ _id: waitingKey }))!.activity)).toEqual(JSON.parse(JSON.stringify(waitingActivity)));
   await h.bot.store.outbox.eraseItemsOf([waitingKey], []); // not due until tomorrow: the other tests drain the outbox
 }, 120_000);
 
@@ -144,7 +145,7 @@ test('items 1 and 7: an erased expert\'s future seat is released as a withdrawal
     cardOf(await h.post(execute(h, coordinator, 'order.offerTo', { orderId: openOrderId, expertId: anna.aad }, CHANNEL, CHANNEL_DATA)));
   }
   await h.bot.sender.drain(20_000);
-  const cardUpdatesBefore = (await h.bot.store.outbox.col.find({ _id: { $regex: `^brokering:${openOrderId}:update:` } }).toArray()).length;
+  const cardUpdatesBefore = (await stored(h).outbox.find({ _id: { $regex: `^brokering:${openOrderId}:update:` } }).toArray()).length;
   // Messages stay waiting in the outbox from here on: the orderer's card with Anna's contacts,
   // the coordinators' card with her name.
   await h.bot.sender.stop();
@@ -154,13 +155,13 @@ test('items 1 and 7: an erased expert\'s future seat is released as a withdrawal
 
   // A fee of Anna's settled in February, in the payroll file waiting for a coordinator; January's has no row of hers.
   const feb = new Date('2026-02-10T10:00:00Z');
-  await h.bot.store.assignments.col.insertOne({
+  await stored(h).assignments.insertOne({
     _id: 'T-2026-0700#1', orderId: 'T-2026-0700', expertId: anna.aad, seat: 1, startsAt: feb, endsAt: feb, status: 'done', createdAt: feb, updatedAt: feb,
     fee: { feeCents: 5000, travelCents: 0, totalCents: 5000, hours: 1, tariffVersion: 't', computedAt: feb },
   });
   const febFile = { _id: randomUUID(), month: '2026-02', fileName: 'palkkiot-2026-02.csv', csv: `\uFEFFx\r\n${NAME};${anna.aad};1;1,0;50,00;0,00;50,00\r\n`, createdAt: new Date() };
   const janFile = { _id: randomUUID(), month: '2026-01', fileName: 'palkkiot-2026-01.csv', csv: '\uFEFFx\r\nMuu Henkilö;id;1;1,0;50,00;0,00;50,00\r\n', createdAt: new Date() };
-  await h.bot.store.feeExports.col.insertMany([febFile, janFile]);
+  await stored(h).feeExports.insertMany([febFile, janFile]);
 
   // Another expert joins after the seat was taken: the next wave is theirs.
   const hanna = await expertWithContacts('Hanna Toinen', '040 555 0202', 'hanna@example.fi');
@@ -170,7 +171,7 @@ test('items 1 and 7: an erased expert\'s future seat is released as a withdrawal
   // 7: the seat is free again, kept only as a withdrawal under the pseudonym; the order is open and offered on.
   const seats = await h.bot.store.assignments.ofOrder(orderId);
   expect(seats).toEqual([]);
-  const withdrawals = await h.bot.store.assignments.withdrawals.find({ orderId }).toArray();
+  const withdrawals = await stored(h).withdrawals.find({ orderId }).toArray();
   expect(withdrawals).toHaveLength(1);
   expect(withdrawals[0].expertId).toMatch(/^erased-[0-9a-f-]{36}$/);
   expect((await h.bot.store.orders.get(orderId))!.status).toBe('offering');
@@ -188,7 +189,7 @@ test('items 1 and 7: an erased expert\'s future seat is released as a withdrawal
   // The coordinators' card of the open order she was offered is updated, without her.
   const cardUpdates = [...waiting.keys()].filter((k) => k.startsWith(`brokering:${openOrderId}:update:`));
   expect(cardUpdates.length).toBeGreaterThan(0);
-  expect((await h.bot.store.outbox.col.find({ _id: { $regex: `^brokering:${openOrderId}:update:` } }).toArray()).length).toBeGreaterThan(cardUpdatesBefore);
+  expect((await stored(h).outbox.find({ _id: { $regex: `^brokering:${openOrderId}:update:` } }).toArray()).length).toBeGreaterThan(cardUpdatesBefore);
   // The payroll file with her row is withdrawn and the coordinators told how to get a new one; January's stays.
   expect(await h.bot.store.feeExports.get(febFile._id)).toBeNull();
   expect(await h.bot.store.feeExports.get(janFile._id)).toEqual(janFile);
@@ -222,7 +223,7 @@ test('item 5: an erasure cut short anywhere (also by an older version, after the
 
     if (interruption === 'profile deleted by an older version') {
       // What a kill -9 right after the profile delete left behind.
-      await h.bot.store.experts.col.deleteOne({ _id: u.aad });
+      await stored(h).experts.deleteOne({ _id: u.aad });
     } else {
       expect(await erasePerson(h.bot.deps, u.aad, coordinator.aad, { stopAfter: interruption })).toMatchObject({ complete: false });
       expect(await h.bot.store.privacy.request(u.aad)).not.toBeNull();
@@ -246,16 +247,16 @@ test('item 14: `my data` shows feedback answers (as expert and as orderer), feed
   await h.post(personalMessage(h, u, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, u, 'expert.saveProfile', expertProfile('Tietojen Katsoja'))));
   const at = new Date();
-  await h.bot.store.feedback.answers.insertOne({ _id: `T-2026-0601:${u.aad}`, orderId: 'T-2026-0601', role: 'expert', expertId: u.aad, answers: { howItWent: 4 }, text: 'Asiantuntijana kirjoitettu', createdAt: at } as never);
-  await h.bot.store.feedback.requests.insertOne({ _id: `T-2026-0601:${u.aad}`, orderId: 'T-2026-0601', role: 'expert', aadObjectId: u.aad, conversationId: u.personal, sentAt: at, nudges: 0 });
+  await stored(h).feedback.insertOne({ _id: `T-2026-0601:${u.aad}`, orderId: 'T-2026-0601', role: 'expert', expertId: u.aad, answers: { howItWent: 4 }, text: 'Asiantuntijana kirjoitettu', createdAt: at } as never);
+  await stored(h).feedbackRequests.insertOne({ _id: `T-2026-0601:${u.aad}`, orderId: 'T-2026-0601', role: 'expert', aadObjectId: u.aad, conversationId: u.personal, sentAt: at, nudges: 0 });
   // An order the person placed, and their answer as its orderer (keyed by the order only).
-  await h.bot.store.orders.col.insertOne({
+  await stored(h).orders.insertOne({
     _id: 'T-2026-0602', orderer: { aadObjectId: u.aad, name: 'Tietojen Katsoja' }, conversationId: u.personal, title: 'Oma tilaus',
     startsAt: at, endsAt: at, status: 'done', createdAt: at, updatedAt: at,
   } as never);
-  await h.bot.store.feedback.answers.insertOne({ _id: 'T-2026-0602:orderer', orderId: 'T-2026-0602', role: 'orderer', answers: { useful: 5 }, text: 'Tilaajana kirjoitettu', createdAt: at } as never);
+  await stored(h).feedback.insertOne({ _id: 'T-2026-0602:orderer', orderId: 'T-2026-0602', role: 'orderer', answers: { useful: 5 }, text: 'Tilaajana kirjoitettu', createdAt: at } as never);
   // Someone else's answer to the same kind of card is not theirs.
-  await h.bot.store.feedback.answers.insertOne({ _id: 'T-2026-0603:orderer', orderId: 'T-2026-0603', role: 'orderer', answers: { useful: 1 }, text: 'Jonkun muun teksti', createdAt: at } as never);
+  await stored(h).feedback.insertOne({ _id: 'T-2026-0603:orderer', orderId: 'T-2026-0603', role: 'orderer', answers: { useful: 1 }, text: 'Jonkun muun teksti', createdAt: at } as never);
   cardOf(await h.post(execute(h, u, 'privacy.requestErasure', {})));
 
   await h.bot.sender.drain(20_000);

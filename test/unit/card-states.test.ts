@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AdaptiveCard, CARDS_DIR, renderCard } from '../../src/cards/render';
 import { DEFAULT_CATALOG } from '../../src/domain/catalog';
 import { catalogs, Locale, section, Strings } from '../../src/i18n';
-import { brokeringCard, brokeringOutlook, OfferedView } from '../../src/services/notify';
+import { brokeringCard, brokeringOutlook, OfferedView } from '../../src/services/brokeringCard';
 import { offerCard, orderSummaryCard } from '../../src/services/views';
 import { ServiceDeps } from '../../src/services/deps';
 import { OfferStatus } from '../../src/store/offers';

@@ -1,6 +1,6 @@
 import { plainText } from '../../../src/cards/plainText';
 import { DEFAULT_CATALOG } from '../../../src/domain/catalog';
-import { brokeringCard } from '../../../src/services/notify';
+import { brokeringCard } from '../../../src/services/brokeringCard';
 import { acceptedExpertViews, offerCard, orderSummaryCard } from '../../../src/services/views';
 import type { ServiceDeps } from '../../../src/services/deps';
 import type { ExpertDoc } from '../../../src/store/experts';

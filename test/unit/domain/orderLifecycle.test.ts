@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import {
   OrderEvent, OrderEventType, OrderState, OrderStatus, canTransition, cancellationTerms, endOf, statusesAllowing, transition,
+  OPEN_ORDER_STATUSES, LIVE_ORDER_STATUSES, isOpenOrder, isLiveOrder,
 } from '../../../src/domain/orderLifecycle';
 
 const H = 3600_000;
@@ -195,5 +196,17 @@ describe('cancellationTerms (KAP rule)', () => {
   test('the older call shape (start, now, hours) gives the same answers', () => {
     expect(cancellationTerms(START, before(24 * H - MIN), 24)).toEqual({ late: true, feePayable: true });
     expect(cancellationTerms(START, before(30 * H), 48)).toEqual(cancellationTerms(o, before(30 * H), { lateCancelHours: 48 }));
+  });
+});
+
+describe('named status sets (what services, jobs and routes ask instead of listing statuses)', () => {
+  const ALL: OrderStatus[] = ['new', 'offering', 'filled', 'done', 'cancelled', 'unfilled'];
+  test('open orders wait for experts: new and offering, the statuses a wave may start from', () => {
+    expect([...OPEN_ORDER_STATUSES].sort()).toEqual(['new', 'offering']);
+    expect(ALL.filter(isOpenOrder)).toEqual(ALL.filter((s) => canTransition(s, 'startOffering')));
+  });
+  test('live orders are not final: new, offering and filled, the statuses a cancel may start from', () => {
+    expect([...LIVE_ORDER_STATUSES].sort()).toEqual(['filled', 'new', 'offering']);
+    expect(ALL.filter(isLiveOrder)).toEqual(ALL.filter((s) => canTransition(s, 'cancel')));
   });
 });

@@ -1,0 +1,42 @@
+import { Candidate, rankCandidates } from '../domain/matching';
+import { ExpertDoc } from '../store/experts';
+import { OfferDoc } from '../store/offers';
+import { OrderDoc } from '../store/orders';
+import { pausedExperts } from './benefitGuard';
+import { ServiceDeps } from './deps';
+
+/**
+ * Who may be offered an order, and in which order: the experts with what matching
+ * (src/domain/matching.ts) needs to know about them. Used by the waves (offering.ts), the
+ * coordinators' card (brokeringCard.ts) and a coordinator's `why` (src/teams/why.ts).
+ */
+
+const DAY = 86_400_000;
+
+export function asCandidate(e: ExpertDoc): ExpertDoc & Candidate {
+  return { ...e, id: e._id };
+}
+
+/** Ranked eligible experts for an order, fairest first (matching in src/domain/matching.ts). */
+export async function rankFor(deps: ServiceDeps, order: OrderDoc): Promise<(ExpertDoc & Candidate)[]> {
+  const { ctx, experts } = await matchContext(deps, order);
+  return rankCandidates(experts, order, ctx, deps.rng);
+}
+
+/** `fresh`: the order was stored a moment ago, so nobody has been offered it yet (one read fewer). */
+export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fresh?: boolean } = {}) {
+  const now = deps.now();
+  const [available, busyList, offers, recentAssignments, paused] = await Promise.all([
+    deps.store.experts.available(),
+    deps.store.assignments.overlapping(order.startsAt, order.endsAt),
+    o.fresh ? ([] as OfferDoc[]) : deps.store.offers.ofOrder(order._id),
+    deps.store.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
+    // Experts whose own earnings limit is reached in this task's month or year, with pausing chosen.
+    pausedExperts(deps, order),
+  ]);
+  const experts = paused.size === 0 ? available : available.filter((e) => !paused.has(e._id));
+  const busy = new Map<string, { startsAt: Date; endsAt: Date }[]>();
+  for (const a of busyList) if (a.orderId !== order._id) busy.set(a.expertId, [...(busy.get(a.expertId) ?? []), a]);
+  const ctx = { busy, alreadyOffered: new Set(offers.map((o) => o.expertId)), recentAssignments };
+  return { ctx, experts: experts.map(asCandidate), offers };
+}
