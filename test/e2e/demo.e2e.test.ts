@@ -140,6 +140,13 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
   await kaisa.waitForCardText(/Päivän kooste \d/);
   await shot(kaisa, '11-kaisa-digest');
   const month = localParts(new Date(Date.now() + 86_400_000), 'Europe/Helsinki').date.slice(0, 7);
+  // A pay period is settled once it has ended: the clock moves on to the 2nd of the next month
+  // (at most 31 days from two days after today, whatever today is).
+  const [y, m] = month.split('-').map(Number);
+  const target = Date.UTC(m === 12 ? y + 1 : y, m === 12 ? 0 : m, 2, 12);
+  const days = Math.ceil((target - (Date.now() + 2 * 86_400_000)) / 86_400_000);
+  await kaisa.send(`siirrä aikaa ${days} vrk`);
+  await kaisa.waitForText(new RegExp(`Kello siirtyi ${days} vrk eteenpäin`));
   await kaisa.send(`palkkiot ${month}`);
   // (The help card mentions "palkkioyhteenveto" too: the summary is the card with Eero's line.)
   const fees = await kaisa.waitForCardText(/Palkkioyhteenveto[\s\S]*Eero Kokemusasiantuntija/);
