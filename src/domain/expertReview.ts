@@ -13,15 +13,20 @@
  *   the draft makes it the served profile; rejecting it drops it and the approved one stays.
  */
 
-export interface ReviewedProfile {
+export type ExpertStatus = 'pending' | 'active' | 'rejected';
+export type ExpertLanguage = 'fi' | 'sv' | 'en' | 'other';
+
+/** What an expert fills in on the profile card: the version a coordinator reviews. */
+export interface ExpertProfile {
   displayName: string;
+  /** How the orderer of an accepted task reaches the expert (shown only then). */
   phone?: string;
   email?: string;
   themes: string[];
   taskTypes: string[];
   municipalities: string[];
   remoteOk: boolean;
-  languages: string[];
+  languages: ExpertLanguage[];
   description: string;
   training?: { organisation: string; year: number };
   feePreference: 'fee' | 'volunteer';
@@ -34,8 +39,8 @@ const PROFILE_FIELDS = [
   'displayName', 'phone', 'email', 'themes', 'taskTypes', 'municipalities', 'remoteOk', 'languages', 'description', 'training', 'feePreference',
 ] as const;
 
-export interface ReviewState<P extends ReviewedProfile> {
-  status: 'pending' | 'active' | 'rejected';
+export interface ReviewState<P extends ExpertProfile> {
+  status: ExpertStatus;
   version?: number;
   draft?: { profile: P; version: number; submittedAt: Date };
 }
@@ -44,17 +49,17 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-export function profileOf<P extends ReviewedProfile>(doc: P): P {
+export function profileOf<P extends ExpertProfile>(doc: P): P {
   const out: Record<string, unknown> = {};
   for (const k of PROFILE_FIELDS) if (doc[k] !== undefined) out[k] = doc[k];
   return out as unknown as P;
 }
 
-export function sameProfile(a: ReviewedProfile, b: ReviewedProfile): boolean {
+export function sameProfile(a: ExpertProfile, b: ExpertProfile): boolean {
   return PROFILE_FIELDS.every((k) => same(a[k], b[k]));
 }
 
-export function visibleChanged(a: ReviewedProfile, b: ReviewedProfile): boolean {
+export function visibleChanged(a: ExpertProfile, b: ExpertProfile): boolean {
   return VISIBLE_FIELDS.some((k) => !same(a[k], b[k]));
 }
 
@@ -64,14 +69,14 @@ export function versionOf(doc: { version?: number }): number {
 }
 
 /** The version waiting for a coordinator, if any: a pending profile, or an active one's draft. */
-export function reviewOf<P extends ReviewedProfile>(doc: P & ReviewState<P>): { profile: P; version: number; kind: 'new' | 'changes' } | null {
+export function reviewOf<P extends ExpertProfile>(doc: P & ReviewState<P>): { profile: P; version: number; kind: 'new' | 'changes' } | null {
   if (doc.status === 'pending') return { profile: profileOf(doc), version: versionOf(doc), kind: 'new' };
   if (doc.status === 'active' && doc.draft) return { profile: doc.draft.profile, version: doc.draft.version, kind: 'changes' };
   return null;
 }
 
 /** What the expert last submitted (the draft if one waits): what their own card and form show. */
-export function latestOf<P extends ReviewedProfile>(doc: P & ReviewState<P>): P {
+export function latestOf<P extends ExpertProfile>(doc: P & ReviewState<P>): P {
   return doc.status === 'active' && doc.draft ? doc.draft.profile : profileOf(doc);
 }
 
@@ -96,7 +101,7 @@ export interface EditPlan<P> {
 }
 
 /** What saving `next` over the stored profile does. */
-export function planEdit<P extends ReviewedProfile>(before: P & ReviewState<P>, next: P): EditPlan<P> {
+export function planEdit<P extends ExpertProfile>(before: P & ReviewState<P>, next: P): EditPlan<P> {
   const version = versionOf(before);
   if (before.status !== 'active') {
     if (sameProfile(profileOf(before), next) && before.status === 'pending') return { outcome: 'unchanged', version };

@@ -1,26 +1,10 @@
 import { Collection, Db, Filter } from 'mongodb';
-import { EditOutcome, EditPlan, planEdit, reviewOf } from '../domain/expertReview';
+import { EditOutcome, EditPlan, ExpertLanguage, ExpertProfile, ExpertStatus, planEdit, reviewOf } from '../domain/expertReview';
 import { copyDoc, singleFlight } from './batching';
 import { insertIgnoringDuplicates } from './duplicates';
 
-export type ExpertStatus = 'pending' | 'active' | 'rejected';
-export type ExpertLanguage = 'fi' | 'sv' | 'en' | 'other';
-
-/** What an expert fills in on the profile card. */
-export interface ExpertProfile {
-  displayName: string;
-  /** How the orderer of an accepted task reaches the expert (shown only then). */
-  phone?: string;
-  email?: string;
-  themes: string[];
-  taskTypes: string[];
-  municipalities: string[];
-  remoteOk: boolean;
-  languages: ExpertLanguage[];
-  description: string;
-  training?: { organisation: string; year: number };
-  feePreference: 'fee' | 'volunteer';
-}
+// The profile is the domain's (domain/expertReview.ts); re-exported for the store's users.
+export type { ExpertLanguage, ExpertProfile, ExpertStatus };
 
 /** An expert of the bank. Themes are health data (GDPR art. 9): shown only to coordinators. */
 export interface ExpertDoc extends ExpertProfile {

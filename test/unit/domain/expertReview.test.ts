@@ -1,10 +1,10 @@
-import { planEdit, ReviewedProfile, reviewOf, ReviewState } from '../../../src/domain/expertReview';
+import { planEdit, ExpertProfile, reviewOf, ReviewState } from '../../../src/domain/expertReview';
 
-const base: ReviewedProfile = {
+const base: ExpertProfile = {
   displayName: 'Eeva', phone: '040 123 4567', themes: ['mental-health'], taskTypes: ['talk'], municipalities: ['Tampere'],
   remoteOk: true, languages: ['fi'], description: 'Kokemusta.', feePreference: 'fee',
 };
-type Doc = ReviewedProfile & ReviewState<ReviewedProfile>;
+type Doc = ExpertProfile & ReviewState<ExpertProfile>;
 const doc = (o: Partial<Doc> = {}): Doc => ({ ...base, status: 'active', version: 3, ...o });
 
 describe('planEdit', () => {
