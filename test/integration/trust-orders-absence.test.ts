@@ -25,9 +25,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h.stop());
 
+/** The order form's date and time inputs for a start at `at`, as typed in Helsinki. */
 function startFields(at: Date): { date: string; time: string } {
-  const time = at.toLocaleTimeString('fi-FI', { timeZone: 'Europe/Helsinki', hour: '2-digit', minute: '2-digit', hour12: false }).replace('.', ':');
-  return { date: at.toLocaleDateString('sv-SE', { timeZone: 'Europe/Helsinki' }), time };
+  return localParts(at, 'Europe/Helsinki');
 }
 
 test('withdrawing after the start is reported as "could not come": the seat stays, no new wave, the coordinators are told once, no fee is paid', async () => {

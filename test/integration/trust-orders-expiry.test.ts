@@ -1,3 +1,4 @@
+import { localParts } from '../../src/domain/time';
 import { t } from '../../src/i18n';
 import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
@@ -29,9 +30,9 @@ beforeEach(() => {
 });
 
 /** The order form's date and time fields (Helsinki wall clock) of an instant. */
+/** The order form's date and time inputs for a start at `at`, as typed in Helsinki. */
 function startFields(at: Date): { date: string; time: string } {
-  const time = at.toLocaleTimeString('fi-FI', { timeZone: 'Europe/Helsinki', hour: '2-digit', minute: '2-digit', hour12: false }).replace('.', ':');
-  return { date: at.toLocaleDateString('sv-SE', { timeZone: 'Europe/Helsinki' }), time };
+  return localParts(at, 'Europe/Helsinki');
 }
 
 async function placeOrderStartingIn(ms: number, title: string): Promise<string> {
