@@ -285,7 +285,7 @@ test('erasure: the expert\'s earnings limit and language choice go, settled payr
     kind: 'fee', incomeType: 'meetingFee', cents: 3000, hundredths: 150, kmHundredths: 0,
   } as never], new Date());
 
-  const mine = await personalDataOf(u.aad);
+  const mine = await personalData(h.bot.deps, u.aad);
   expect(mine.feeLines as unknown[]).toHaveLength(1);
   expect(mine.earningsLimit).toMatchObject({ limitCents: 50_000 });
   expect(mine.preferences).toMatchObject({ locale: 'sv' });
@@ -297,7 +297,3 @@ test('erasure: the expert\'s earnings limit and language choice go, settled payr
   expect(kept[0].expertId).toMatch(/^erased-/);
   expect(kept[0].cents).toBe(3000);
 }, 60_000);
-
-async function personalDataOf(aad: string): Promise<Record<string, unknown>> {
-  return personalData(h.bot.deps, aad);
-}
