@@ -84,10 +84,17 @@ export class ExpertRepo {
    * The first expert whose display name contains `fragment` (case-insensitive): a coordinator's
    * `why` names the expert. Only the names are read to find them.
    */
-  async findByNameFragment(fragment: string): Promise<ExpertDoc | null> {
-    const needle = fragment.toLowerCase();
-    const hit = (await this.col.find({}).project<{ _id: string; displayName?: unknown }>({ displayName: 1 }).toArray()).find((e) => String(e.displayName).toLowerCase().includes(needle));
-    return hit ? this.get(String(hit._id)) : null;
+  /**
+   * The experts whose whole name is `name` (case and spacing aside): a coordinator's `why`
+   * names one person, and a part of a name ("Anna" in "Hanna") must not open — and log a read
+   * of — someone else's profile. More than one means the name is ambiguous.
+   */
+  async withName(name: string): Promise<ExpertDoc[]> {
+    const wanted = normalName(name);
+    const ids = (await this.col.find({}).project<{ _id: string; displayName?: unknown }>({ displayName: 1 }).toArray())
+      .filter((e) => normalName(String(e.displayName ?? '')) === wanted)
+      .map((e) => String(e._id));
+    return ids.length ? this.byIds(ids) : [];
   }
 
   get(aadObjectId: string): Promise<ExpertDoc | null> {
@@ -256,6 +263,10 @@ export class ExpertRepo {
     await this.col.deleteOne({ _id: id });
     await this.decisions.deleteMany({ expertId: id });
   }
+}
+
+function normalName(s: string): string {
+  return s.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 function decisionId(expertId: string, version: number): string {

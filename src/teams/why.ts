@@ -48,12 +48,16 @@ export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): 
       await say(t(loc, m.reason === 'tooLong' ? 'why.tooLong' : 'why.usage'));
       return;
     }
-    const order = await deps.store.orders.get(m.orderId);
-    const doc = await deps.store.experts.findByNameFragment(m.name);
-    if (!order || !doc) {
+    const [order, named] = await Promise.all([deps.store.orders.get(m.orderId), deps.store.experts.withName(m.name)]);
+    if (!order || named.length === 0) {
       await say(t(loc, 'why.notFound'));
       return;
     }
+    if (named.length > 1) {
+      await say(t(loc, 'why.ambiguous', { count: named.length }));
+      return;
+    }
+    const doc = named[0];
     await deps.store.privacy.logAccess(doc._id, actorOf(c).aadObjectId ?? 'unknown', 'why', deps.now());
     const { ctx } = await matchContext(deps, order);
     const results = explainMatch(asCandidate(doc), order, ctx);

@@ -110,7 +110,7 @@ test('offer cards show the gross fee and the month so far, a note from 80 %, a p
   expect(await stored(h).offers.countDocuments({ orderId: e.id, expertId: anna.aad })).toBe(0);
   // A coordinator asking why learns that a limit of her own keeps her from it, and nothing more.
   h.connector.reset();
-  await h.post(channelMessage(h, coordinator, `miksi Aalto ${e.id}`));
+  await h.post(channelMessage(h, coordinator, `miksi Aalto Anna ${e.id}`));
   // The cards only (the activities around them carry ports and ids that may hold any digits).
   const why = h.connector.sentTo(CHANNEL.id).map((a) => text((a as { attachments?: unknown }).attachments)).join();
   expect(why).toContain('Oma ansioraja');

@@ -89,7 +89,7 @@ test('why <expert> <order> lists the filters for a coordinator and is logged as 
   }))));
   const orderId = /T-\d{4}-\d{4}/.exec(placed)![0];
   h.connector.reset();
-  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: `<at>Välittäjä</at> why selitettävä ${orderId}`, entities: [{ type: 'mention', text: '<at>Välittäjä</at>', mentioned: { id: '28:00000000-0000-0000-0000-00000000b07', name: 'Välittäjä' } }] } as never);
+  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: `<at>Välittäjä</at> why Selitettävä ${orderId}`, entities: [{ type: 'mention', text: '<at>Välittäjä</at>', mentioned: { id: '28:00000000-0000-0000-0000-00000000b07', name: 'Välittäjä' } }] } as never);
   // The order's own card may be updated in the channel meanwhile ("nobody suitable left").
   const whyCard = () => h.connector.sentTo(CHANNEL.id).map(text).find((s) => s.includes('Ei sovi tähän tilaukseen'));
   await h.connector.waitFor(() => whyCard() !== undefined);
@@ -97,4 +97,15 @@ test('why <expert> <order> lists the filters for a coordinator and is logged as 
   expect(why).toContain('✗ ei täyty'); // theme does not match
   expect(why).toContain('Ei sovi tähän tilaukseen');
   expect(await stored(h).profileAccessLog.countDocuments({ expertId: u.aad, purpose: 'why' })).toBe(1);
+});
+
+test('why finds an expert by the whole name only: a part of someone else\'s name opens no profile and logs no read', async () => {
+  const hanna = user('Hanna Osanimi');
+  await h.post(personalMessage(h, hanna, 'ilmoittaudu'));
+  cardOf(await h.post(execute(h, hanna, 'expert.saveProfile', { ...PROFILE, displayName: 'Hanna Osanimi' })));
+  h.connector.reset();
+  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: '<at>Välittäjä</at> why Anna T-2026-0001', entities: [{ type: 'mention', text: '<at>Välittäjä</at>', mentioned: { id: '28:00000000-0000-0000-0000-00000000b07', name: 'Välittäjä' } }] } as never);
+  await h.connector.waitFor(() => h.connector.sentTo(CHANNEL.id).length >= 1);
+  expect(text(h.connector.sentTo(CHANNEL.id).pop())).toContain('ei löytynyt');
+  expect(await stored(h).profileAccessLog.countDocuments({ expertId: hanna.aad, purpose: 'why' })).toBe(0);
 });
