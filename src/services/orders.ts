@@ -4,6 +4,7 @@ import { cancellationTerms, statusesAllowing } from '../domain/orderLifecycle';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc, OrderRepo } from '../store/orders';
+import { OfferRepo } from '../store/offers';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { brokeringUpdate } from './brokeringCard';
@@ -217,7 +218,7 @@ async function afterCancelling(deps: ServiceDeps, order: OrderDoc, now: Date): P
     if (!conv) continue;
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
     const text = late ? t(locale, 'offer.state.cancelledPaid', { hours: deps.config.lateCancelHours }) : t(locale, 'offer.state.cancelled');
-    const update = await updateOfferCard(deps, order, `${order._id}:${a.expertId}`, a.expertId, 'cancelled', text, at);
+    const update = await updateOfferCard(deps, order, OfferRepo.idOf(order._id, a.expertId), a.expertId, 'cancelled', text, at);
     if (update) items.push(update);
     items.push({
       key: `cancel-notice:${order._id}:${a.expertId}`,
