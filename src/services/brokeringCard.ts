@@ -8,7 +8,7 @@ import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { coordinatorsLocale } from './notify';
 import { matchContext } from './ranking';
-import { message, statusText, taskFacts } from './views';
+import { message, shortNoticeText, statusText, taskFacts } from './views';
 
 /** What the coordinators' card says about finding experts for an order still open. */
 export type BrokeringOutlook = 'suggestions' | 'waiting' | 'nobodyLeft' | 'closed';
@@ -53,6 +53,9 @@ export function brokeringCard(
     data.notice = o.notice;
     data.noticeColor = 'Default';
   }
+  // While experts are still being sought: a task starting soon needs the coordinators first.
+  const short = isOpenOrder(order.status) ? shortNoticeText(order, deps.now(), deps.config.shortNoticeHours, locale) : undefined;
+  if (short) data.shortNotice = short;
   return renderCard('order-brokering', locale, data);
 }
 

@@ -117,7 +117,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
     let json = rendered.get(locale);
     if (json === undefined) {
       json = JSON.stringify(offerCard({ ...order, status: 'offering' }, OFFER_ID_SLOT, 'open', locale, {
-        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps),
+        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours,
       }));
       rendered.set(locale, json);
     }
@@ -133,7 +133,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
     const guard = guards.get(offer.expertId.toLowerCase());
     const card = guard
       ? offerCard({ ...order, status: 'offering' }, offer._id, 'open', locale, {
-          catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps),
+          catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours,
           extraFacts: await offerGuardFacts(deps, guard._id, guard, order, locale, guarded.get(guard._id)?.feePreference === 'volunteer'),
         })
       : cardFor(locale, offer._id);
@@ -148,7 +148,7 @@ export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerI
   if (!conv) return null;
   const locale = pickLocale(conv.locale, deps.config.defaultLocale);
   const card = offerCard(order, offerId, state, locale, {
-    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), stateText,
+    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours, stateText,
   });
   return { key: `offer-update:${offerId}:${state}:${at}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
 }
@@ -166,7 +166,7 @@ export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, close
     const conv = chats.get(o.expertId.toLowerCase());
     if (!conv) return [];
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
-    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps) });
+    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours });
     return [{ key: `offer-update:${o._id}:${state}:${at}`, conversationId: conv._id, op: 'update' as const, updateOf: `offer:${o._id}`, activity: message(card) }];
   });
 }

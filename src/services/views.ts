@@ -2,6 +2,7 @@ import { plainText } from '../cards/plainText';
 import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
 import { teamsCalendarLink } from '../domain/calendar';
 import { Catalog, labelOf } from '../domain/catalog';
+import { offerExpiry } from '../domain/waves';
 import { Locale, MessageKey, t } from '../i18n';
 import { formatDuration, formatWhen } from '../i18n/format';
 import { ExpertDoc } from '../store/experts';
@@ -45,6 +46,8 @@ export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog
   if (order.link && (o.withLink || o.forCoordinator) && order.mode !== 'onsite') facts.push({ label: t(locale, 'label.link'), value: order.link });
   if (o.forCoordinator) {
     facts.push({ label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) });
+    // The coordinators may need to call whoever ordered: the contact person the form named.
+    facts.push(...contactFacts(order.contact, locale));
     facts.push({ label: t(locale, 'label.costCentre'), value: plainText(order.costCentre) });
     if (order.noteToCoordinator) facts.push({ label: t(locale, 'label.note'), value: plainText(order.noteToCoordinator) });
   }
@@ -61,24 +64,52 @@ export function contactText(c: { phone?: string; email?: string }): string {
   return plainText([c.phone, c.email].filter(Boolean).join(' · ')) || '–';
 }
 
+/**
+ * A contact person's name, phone and e-mail, one labelled row each. The cards show facts as
+ * wrapping text rows (not a FactSet, whose values Teams cuts off): a long e-mail address wraps.
+ */
+export function contactFacts(c: { name: string; phone?: string; email?: string }, locale: Locale): Fact[] {
+  const facts: Fact[] = [{ label: t(locale, 'label.contact'), value: plainText(c.name) }];
+  if (c.phone) facts.push({ label: t(locale, 'label.phone'), value: plainText(c.phone) });
+  if (c.email) facts.push({ label: t(locale, 'label.email'), value: plainText(c.email) });
+  return facts;
+}
+
+/**
+ * "Lyhyellä varoitusajalla: alkaa 2 päivän kuluttua" when a task still to come starts within
+ * `shortNoticeHours` of `now` (SHORT_NOTICE_HOURS; 0: never). Hours under a day, else whole
+ * days rounded; the exact start is on the same card ("Aika"), so a card read later still has it.
+ */
+export function shortNoticeText(order: Pick<OrderDoc, 'startsAt'>, now: Date, shortNoticeHours: number, locale: Locale): string | undefined {
+  const ms = order.startsAt.getTime() - now.getTime();
+  if (shortNoticeHours <= 0 || ms <= 0 || ms > shortNoticeHours * 3_600_000) return undefined;
+  return ms < 86_400_000
+    ? t(locale, 'shortNotice.startsIn', { unit: 'hours', n: Math.floor(ms / 3_600_000) })
+    : t(locale, 'shortNotice.startsIn', { unit: 'days', n: Math.round(ms / 86_400_000) });
+}
+
 const STATE_COLOR: Partial<Record<OfferStatus, string>> = { accepted: 'Good', filled: 'Default', cancelled: 'Attention', expired: 'Default' };
 
-/** The expert's offer card in every state; the orderer's contact only once accepted. */
+/**
+ * The expert's offer card in every state; the orderer's contact only once accepted. An open
+ * offer says by when to answer (offers close some hours before the start: domain/waves.ts) and
+ * whether the task is at short notice; an expired one says when answers closed. `now` is when
+ * the card is made.
+ */
 export function offerCard(
   order: OrderDoc,
   offerId: string,
   state: OfferStatus,
   locale: Locale,
-  o: { catalog: Catalog; timeZone: string; feeText: string; stateText?: string; extraFacts?: Fact[] },
+  o: { catalog: Catalog; timeZone: string; feeText: string; now: Date; shortNoticeHours: number; stateText?: string; extraFacts?: Fact[] },
 ): AdaptiveCard {
-  const contactFacts: Fact[] =
+  const contact: Fact[] =
     state === 'accepted'
-      ? [
-          { label: t(locale, 'label.contact'), value: plainText(order.contact.name) },
-          { label: '', value: contactText(order.contact) },
-          { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) },
-        ]
+      ? [...contactFacts(order.contact, locale), { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) }]
       : [];
+  const closesAt = offerExpiry(order);
+  const closed = o.now.getTime() >= closesAt.getTime();
+  const deadline = formatWhen(locale, closesAt, o.timeZone);
   const data: Record<string, unknown> = {
     heading: t(locale, `offerHeading.${state}` as MessageKey),
     title: plainText(order.title),
@@ -91,12 +122,17 @@ export function offerCard(
       ...(o.extraFacts ?? []),
     ],
     state,
-    stateText: o.stateText ?? (state === 'open' ? '' : t(locale, `offer.state.${state}` as MessageKey)),
+    stateText: o.stateText ?? (state === 'open' ? '' : state === 'expired' && closed ? t(locale, 'offer.state.expiredAt', { deadline }) : t(locale, `offer.state.${state}` as MessageKey)),
     stateColor: STATE_COLOR[state] ?? 'Default',
-    contactFacts,
+    contactFacts: contact,
     offerId,
     orderId: order._id,
   };
+  if (state === 'open' && !closed) {
+    data.answerBy = t(locale, 'offer.answerBy', { deadline });
+    const short = shortNoticeText(order, o.now, o.shortNoticeHours, locale);
+    if (short) data.shortNotice = short;
+  }
   if (state === 'accepted') {
     data.calendarUrl = calendarUrl(order, locale);
     data.calendarTitle = t(locale, 'calendar.add');

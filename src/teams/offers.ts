@@ -22,7 +22,7 @@ const withdrawSchema = z.object({ orderId: z.string().regex(/^T-\d{4}-\d{4,6}$/)
 export function registerOfferRoutes(app: Application<TurnState>, deps: RouteDeps): void {
   const locale = (c: TurnContext) => localeOf(c, deps.config.defaultLocale);
   const card = (order: OrderDoc, offerId: string, state: OfferStatus, loc: Locale, stateText?: string): AdaptiveCard =>
-    offerCard(order, offerId, state, loc, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, loc, deps), stateText });
+    offerCard(order, offerId, state, loc, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, loc, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours, stateText });
 
   app.adaptiveCards.actionExecute('offer.accept', async (c, _s, data) => {
     const loc = locale(c);
