@@ -114,6 +114,6 @@ describe('a 5-minute duration is refused, never changed', () => {
   test('a mistake behind "More details" opens it', () => {
     const card = orderForm(deps, 'fi', { ...submit, durationMinutes: '90', seats: '9' }, { seats: 'order.error.outOfRange' }, FORM_ID);
     expect(layout(card).more.isVisible).toBe(true);
-    expect(JSON.stringify(layout(card).more)).toContain('Arvo ei ole sallituissa rajoissa');
+    expect(JSON.stringify(layout(card).more)).toContain('Luku on liian pieni tai liian suuri.');
   });
 });
