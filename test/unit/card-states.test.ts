@@ -197,7 +197,7 @@ describe("the orderer's card", () => {
 
   test('a new order does not say "0/2"; one taken says 1/2', () => {
     expect(data(card('new', 0))).not.toMatch(/0\/2/);
-    expect(data(card('new', 0))).toContain('"Odottaa koordinaattoria"');
+    expect(data(card('new', 0))).toContain('"Odottaa koordinaattoreita"');
     expect(data(card('offering', 1))).toContain('Tarjottu kokemusasiantuntijoille · 1/2 paikkaa täytetty');
   });
 
