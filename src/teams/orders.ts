@@ -113,7 +113,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const loc = locale(c);
     const { aadObjectId } = actorOf(c);
     if (!aadObjectId) return noticeCard(t(loc, 'error.forbidden'), 'attention');
-    if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return orderForm(deps, loc, {}, { form: 'order.error.badInput' });
+    if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return orderForm(deps, loc, { contactName: c.activity.from?.name ?? '' }, { form: 'order.error.badInput' });
     const { verb: _v, formId: rawFormId, ...fields } = data as Record<string, unknown>;
     // Cards sent before form ids existed have none: those are placed as before (no repeat check).
     const formId = rawFormId === undefined ? undefined : formIdSchema.safeParse(rawFormId);
