@@ -1,4 +1,5 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
+import { FormValues } from '../cards/views';
 import { plainText } from '../cards/plainText';
 import { coordinatorsLocale } from './notify';
 import { localParts } from '../domain/time';
@@ -12,7 +13,7 @@ import { statusesAllowing } from '../domain/orderLifecycle';
 const SCALE = ['1', '2', '3', '4', '5'];
 const TOOK_PLACE = ['yes', 'cancelled', 'noShow'] as const;
 
-export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackRole, locale: Locale, o: { stored?: FeedbackDoc | null; values?: Record<string, unknown>; errors?: Record<string, string> } = {}): AdaptiveCard {
+export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackRole, locale: Locale, o: { stored?: FeedbackDoc | null; values?: FormValues; errors?: Record<string, string> } = {}): AdaptiveCard {
   const card = role === 'orderer' ? 'feedback-orderer' : 'feedback-expert';
   const errors: Record<string, string> = {};
   for (const [f, key] of Object.entries(o.errors ?? {})) errors[f] = t(locale, key as MessageKey);

@@ -7,12 +7,11 @@ import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
-import { feeText } from './fees-view';
 import { offerGuardFacts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, notifyOrderer } from './notify';
 import { rankFor } from './ranking';
-import { message, offerCard, whenText } from './views';
+import { cardContext, message, offerCard, whenText } from './views';
 
 const DAY = 86_400_000;
 
@@ -109,6 +108,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
   const items: NewOutboxItem[] = [];
   const chats = await deps.store.conversations.personalOfMany(offers.map((o) => o.expertId));
   const rendered = new Map<string, string>();
+  const ctx = cardContext(deps);
   // An expert who keeps an earnings limit of their own gets a card of their own: the task's
   // gross fee and what they have earned so far (private to them; the others share one render).
   const guards = await deps.store.earningsGuards.many(offers.map((o) => o.expertId));
@@ -116,9 +116,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
   const cardFor = (locale: ReturnType<typeof pickLocale>, offerId: string) => {
     let json = rendered.get(locale);
     if (json === undefined) {
-      json = JSON.stringify(offerCard({ ...order, status: 'offering' }, OFFER_ID_SLOT, 'open', locale, {
-        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours,
-      }));
+      json = JSON.stringify(offerCard({ ...order, status: 'offering' }, OFFER_ID_SLOT, 'open', locale, ctx));
       rendered.set(locale, json);
     }
     return JSON.parse(json.split(OFFER_ID_SLOT).join(JSON.stringify(offerId).slice(1, -1))) as ReturnType<typeof offerCard>;
@@ -132,8 +130,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
     const guard = guards.get(offer.expertId.toLowerCase());
     const card = guard
-      ? offerCard({ ...order, status: 'offering' }, offer._id, 'open', locale, {
-          catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours,
+      ? offerCard({ ...order, status: 'offering' }, offer._id, 'open', locale, ctx, {
           extraFacts: await offerGuardFacts(deps, guard._id, guard, order, locale, guarded.get(guard._id)?.feePreference === 'volunteer'),
         })
       : cardFor(locale, offer._id);
@@ -147,9 +144,7 @@ export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerI
   const conv = await deps.store.conversations.personalOf(expertId);
   if (!conv) return null;
   const locale = pickLocale(conv.locale, deps.config.defaultLocale);
-  const card = offerCard(order, offerId, state, locale, {
-    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours, stateText,
-  });
+  const card = offerCard(order, offerId, state, locale, cardContext(deps), { stateText });
   return { key: `offer-update:${offerId}:${state}:${at}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
 }
 
@@ -162,11 +157,12 @@ export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerI
 export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, closed: { _id: string; expertId: string }[], state: OfferStatus, at = deps.now().getTime()): Promise<NewOutboxItem[]> {
   if (closed.length === 0) return [];
   const chats = await deps.store.conversations.personalOfMany(closed.map((o) => o.expertId));
+  const ctx = cardContext(deps);
   return closed.flatMap((o) => {
     const conv = chats.get(o.expertId.toLowerCase());
     if (!conv) return [];
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
-    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours });
+    const card = offerCard(order, o._id, state, locale, ctx);
     return [{ key: `offer-update:${o._id}:${state}:${at}`, conversationId: conv._id, op: 'update' as const, updateOf: `offer:${o._id}`, activity: message(card) }];
   });
 }

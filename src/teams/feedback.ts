@@ -6,7 +6,7 @@ import { applyAnswer, feedbackCard } from '../services/feedback';
 import { FeedbackRepo, FeedbackRole } from '../store/feedback';
 import { actorOf, localeOf } from './activity';
 import { RouteDeps } from './deps';
-import { optionalText, parseCardData, toggle } from './input';
+import { echoedValues, optionalText, parseCardData, toggle } from './input';
 
 const num = (min: number, max: number) =>
   z.union([z.string().max(12), z.number()]).optional().transform((v, ctx) => {
@@ -48,7 +48,7 @@ export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteD
         return feedbackCard(deps, order, role, loc, { stored: existing });
       }
       const parsed = role === 'orderer' ? parseCardData(ordererSchema, data, 'feedback') : parseCardData(expertSchema, data, 'feedback');
-      if (!parsed.ok) return feedbackCard(deps, order, role, loc, { values: data as Record<string, unknown>, errors: parsed.errors });
+      if (!parsed.ok) return feedbackCard(deps, order, role, loc, { values: echoedValues(data), errors: parsed.errors });
       const v = parsed.value as z.infer<typeof expertSchema> & z.infer<typeof ordererSchema>;
       const minutes = v.actualMinutes ?? order.durationMinutes;
       const answers: Record<string, string | number | boolean> = { tookPlace: v.tookPlace, actualMinutes: minutes };

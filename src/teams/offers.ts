@@ -3,9 +3,8 @@ import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { AdaptiveCard, noticeCard } from '../cards/render';
 import { Locale, t } from '../i18n';
-import { feeText } from '../services/fees-view';
 import { acceptOffer, declineOffer, withdraw } from '../services/offering';
-import { offerCard } from '../services/views';
+import { cardContext, offerCard } from '../services/views';
 import { OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { actorOf, localeOf } from './activity';
@@ -22,7 +21,7 @@ const withdrawSchema = z.object({ orderId: z.string().regex(/^T-\d{4}-\d{4,6}$/)
 export function registerOfferRoutes(app: Application<TurnState>, deps: RouteDeps): void {
   const locale = (c: TurnContext) => localeOf(c, deps.config.defaultLocale);
   const card = (order: OrderDoc, offerId: string, state: OfferStatus, loc: Locale, stateText?: string): AdaptiveCard =>
-    offerCard(order, offerId, state, loc, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, loc, deps), now: deps.now(), shortNoticeHours: deps.config.shortNoticeHours, stateText });
+    offerCard(order, offerId, state, loc, cardContext(deps), { stateText });
 
   app.adaptiveCards.actionExecute('offer.accept', async (c, _s, data) => {
     const loc = locale(c);

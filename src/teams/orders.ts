@@ -4,6 +4,7 @@ import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
+import { FormValues } from '../cards/views';
 import { ORDER_FORM_FIELDS, parseOrderForm } from '../domain/orderForm';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, t } from '../i18n';
@@ -41,14 +42,14 @@ export const ORDER_FORM_MORE_DETAILS = ['goal', 'seats', 'audienceSize', 'langua
  * its submit action's data (kept when the same form is shown again with errors): submitting it
  * twice places one order.
  */
-export function orderForm(deps: RouteDeps, locale: Locale, values: Record<string, unknown>, errors: Record<string, string> = {}, formId: string = randomUUID()): AdaptiveCard {
+export function orderForm(deps: RouteDeps, locale: Locale, values: FormValues, errors: Record<string, string> = {}, formId: string = randomUUID()): AdaptiveCard {
   const c = deps.catalog;
   const shown: Record<string, string> = {};
   for (const [field, key] of Object.entries(errors)) shown[field] = t(locale, key as MessageKey);
   if (Object.keys(errors).length && !shown.form) shown.form = t(locale, 'order.error.fix');
   const tomorrow = localParts(new Date(deps.now().getTime() + 86_400_000), deps.config.timeZone).date;
-  const defaults: Record<string, unknown> = { date: tomorrow, time: '13:00', durationMinutes: 90, mode: 'onsite', seats: 1, language: locale, audienceSize: '' };
-  const filled: Record<string, unknown> = {};
+  const defaults: FormValues = { date: tomorrow, time: '13:00', durationMinutes: 90, mode: 'onsite', seats: 1, language: locale, audienceSize: '' };
+  const filled: Record<string, string | number> = {};
   for (const f of ORDER_FORM_FIELDS) filled[f] = values[f] ?? defaults[f] ?? '';
   // A choice's value is text: "2", not 2.
   filled.seats = String(filled.seats);
@@ -68,8 +69,8 @@ export function orderForm(deps: RouteDeps, locale: Locale, values: Record<string
   });
 }
 
-function typedValues(data: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function typedValues(data: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
   if (!data || typeof data !== 'object') return out;
   for (const f of ORDER_FORM_FIELDS) {
     const v = (data as Record<string, unknown>)[f];

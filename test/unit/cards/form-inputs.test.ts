@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CARDS_DIR, renderCard } from '../../../src/cards/render';
+import { CARD_NAMES, CardDataByName, CardName } from '../../../src/cards/views';
 import { Locale } from '../../../src/i18n';
+import { CARD_SAMPLES } from '../../fixtures/cards/samples';
 
 // Every input of every card template, inputs inside Action.ShowCard cards included: a person
 // using a screen reader hears the label, and a client that refuses a submit (a required field
@@ -10,7 +12,6 @@ import { Locale } from '../../../src/i18n';
 type Node = Record<string, unknown>;
 const LOCALES: Locale[] = ['fi', 'sv', 'en'];
 const templates = fs.readdirSync(CARDS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
-const samplesDir = path.join(__dirname, '..', '..', 'fixtures', 'cards');
 
 /** Every Input.* element in a card (template or rendered), wherever it is nested. */
 function inputsOf(card: unknown): Node[] {
@@ -50,10 +51,13 @@ test.each(templates)('every input of the %s template has a label, and an errorMe
   expect(inputsOf(template(name)).flatMap(inputProblems)).toEqual([]);
 });
 
-describe.each(templates.filter((name) => inputsOf(template(name)).length > 0))('%s rendered', (name) => {
-  test.each(LOCALES)('in %s: every label and error message is a text, not a missing string', (locale) => {
-    const sample = JSON.parse(fs.readFileSync(path.join(samplesDir, `${name}.json`), 'utf8')) as Record<string, unknown>;
-    const inputs = inputsOf(renderCard(name, locale, sample));
+/** Every sample of a card with inputs: [card, state]. */
+const samples = CARD_NAMES.filter((name) => inputsOf(template(name)).length > 0).flatMap((name) => Object.keys(CARD_SAMPLES[name]).map((state) => [name, state] as [CardName, string]));
+const sampleOf = <N extends CardName>(name: N, state: string): CardDataByName[N] => CARD_SAMPLES[name][state];
+
+describe.each(LOCALES)('rendered in %s', (locale) => {
+  test.each(samples)('%s (%s): every label and error message is a text, not a missing string', (name, state) => {
+    const inputs = inputsOf(renderCard(name, locale, sampleOf(name, state)));
     for (const input of inputs) {
       expect([input.id, inputProblems(input)]).toEqual([input.id, []]);
       expect([input.id, String(input.label)]).not.toEqual([input.id, expect.stringMatching(/\$\{|undefined/)]);

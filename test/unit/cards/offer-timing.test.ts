@@ -27,7 +27,7 @@ function order(status: OrderStatus = 'offering', over: Partial<OrderDoc> = {}): 
 }
 
 const offer = (state: OfferStatus, now: Date, locale: Locale = 'fi', shortNoticeHours = 48) =>
-  offerCard(order(), 'T-2026-0042:e', state, locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: '50 €', now, shortNoticeHours });
+  offerCard(order(), 'T-2026-0042:e', state, locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: () => '50 €', now: () => now, shortNoticeHours });
 
 /** The visible texts of a card. */
 function texts(card: unknown): string[] {
@@ -148,7 +148,8 @@ describe("the coordinators' card", () => {
 });
 
 test("the orderer's card: no FactSet, the remote link wraps", () => {
-  const c = orderSummaryCard(order('filled'), 'fi', { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'Tilauksesi', experts: [{ name: 'Eero', contact: `040 1 · ${LONG_EMAIL}`, description: '' }], canCancel: true, taken: 1, lateCancelHours: 24 });
+  const ctx = { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: () => '50 €', now: () => before(7 * 24 * H), shortNoticeHours: 48 };
+  const c = orderSummaryCard(order('filled'), 'fi', ctx, { heading: 'Tilauksesi', experts: [{ name: 'Eero', contact: `040 1 · ${LONG_EMAIL}`, description: '' }], canCancel: true, taken: 1, lateCancelHours: 24 });
   expect(validateCard(c)).toEqual([]);
   expect(JSON.stringify(c)).not.toContain('FactSet');
   expect(textBlock(c, 'https://teams.example/meet')).toMatchObject({ wrap: true });
