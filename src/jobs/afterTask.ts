@@ -5,6 +5,7 @@ import { localParts, zonedTimeToUtc } from '../domain/time';
 import { pickLocale, t } from '../i18n';
 import { ServiceDeps } from '../services/deps';
 import { requestFeedback } from '../services/feedback';
+import { coordinatorAlert } from '../services/handlers';
 import { message, whenText, whereText } from '../services/views';
 import { dailyCron } from './digest';
 import { JobDefinition } from './scheduler';
@@ -90,7 +91,8 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
         const taken = await deps.store.assignments.countLive(order._id);
         const days = Math.ceil((order.startsAt.getTime() - now.getTime()) / DAY);
         const text = t(loc, 'reminder.unfilled', { number: order._id, title: plainText(order.title), days, taken, seats: order.seats });
-        await deps.postman.post([{ key: `reminder:unfilled:${order._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', loc, { text, tone: 'attention' })) }]);
+        // The coordinator who took the order on is @mentioned: it needs them now.
+        await deps.postman.post([{ key: `reminder:unfilled:${order._id}`, conversationId: channel.conversationId, activity: message(await coordinatorAlert(deps, order._id, loc, text)) }]);
       }
     },
   };

@@ -11,6 +11,7 @@ import { feeText } from './fees-view';
 import { offerGuardFacts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, notifyOrderer } from './notify';
+import { coordinatorAlert } from './handlers';
 import { rankFor } from './ranking';
 import { message, offerCard, whenText } from './views';
 
@@ -340,7 +341,7 @@ async function reportAbsence(deps: ServiceDeps, order: OrderDoc, expertId: strin
     const locale = coordinatorsLocale(deps, channel);
     const name = plainText((await deps.store.experts.get(expertId))?.displayName ?? '');
     const text = t(locale, 'order.absentNotice', { name, number: order._id, title: plainText(order.title), when: whenText(order, deps.config.timeZone, locale) });
-    await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
+    await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(await coordinatorAlert(deps, order._id, locale, text)) }]);
   }
   return { kind: 'absent', order };
 }

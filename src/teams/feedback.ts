@@ -2,9 +2,12 @@ import { Application, TurnState } from './sdk';
 import { z } from 'zod';
 import { noticeCard } from '../cards/render';
 import { t } from '../i18n';
-import { applyAnswer, feedbackCard } from '../services/feedback';
+import { applyAnswer, feedbackCard, takeDebrief } from '../services/feedback';
 import { FeedbackRepo, FeedbackRole } from '../store/feedback';
-import { actorOf, localeOf } from './activity';
+import { actorOf, localeOf, str } from './activity';
+import { replyLocaleOf } from './channels';
+import { strip } from './orders';
+import { requireCoordinator } from './roles';
 import { RouteDeps } from './deps';
 import { optionalText, parseCardData, toggle } from './input';
 
@@ -23,8 +26,23 @@ const common = { orderId: z.string().regex(/^T-\d{4}-\d{4,6}$/), tookPlace: z.en
 const ordererSchema = z.object({ ...common, goalsMet: scale, useful: scale, orderAgain: toggle }).strict();
 const expertSchema = z.object({ ...common, howItWent: scale, travelKm: num(0, 2000), ticketEuros: num(0, 1000), debrief: toggle, anonymousText: optionalText(2000) }).strict();
 
+const debriefActionSchema = z.object({ orderId: z.string().regex(/^T-\d{4}-\d{4,6}$/), expertId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
+
 /** Feedback cards: identity from the activity; each card answered once, then shown as stored. */
 export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteDeps): void {
+  // "I'll call" on a debrief request in the coordinators' channel: coordinators only; the
+  // taker is who clicked (from the activity), never anyone named in the card's data.
+  app.adaptiveCards.actionExecute('feedback.takeDebrief', async (c, _s, data) => {
+    const loc = await replyLocaleOf(c, deps);
+    if (!(await requireCoordinator(c, deps, 'feedback.takeDebrief'))) return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    const parsed = debriefActionSchema.safeParse(strip(data));
+    const actor = actorOf(c);
+    if (!parsed.success || !actor.aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
+    const r = await takeDebrief(deps, parsed.data.orderId, parsed.data.expertId, { aadObjectId: actor.aadObjectId, userId: str(c.activity.from?.id), name: str(c.activity.from?.name) ?? '' }, loc);
+    if (r.kind === 'notFound') return noticeCard(t(loc, 'debrief.notFound'), 'attention');
+    return r.card;
+  });
+
   for (const role of ['orderer', 'expert'] as FeedbackRole[]) {
     app.adaptiveCards.actionExecute(`feedback.${role}`, async (c, _s, data) => {
       const loc = localeOf(c, deps.config.defaultLocale);

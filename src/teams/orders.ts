@@ -11,6 +11,7 @@ import { cancelOrder, mayPlaceOrder, placeOrder, placeOrderOnce, statusText } fr
 import { brokeringCardFor } from '../services/brokeringCard';
 import { orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
+import { rememberOrderHandler } from '../services/handlers';
 import { cancelTerms, whenText } from '../services/views';
 import { actorOf, localeOf, scopeOf, str } from './activity';
 import { replyLocaleOf } from './channels';
@@ -163,6 +164,9 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const { orderId } = parsed.data;
     const expertId = 'expertId' in parsed.data ? (parsed.data.expertId as string) : undefined;
     const r = await offerWave(deps, orderId, expertId ? { expertIds: [expertId] } : {});
+    // The coordinator whose click sent offers takes the order on: its alerts @mention them.
+    const actor = actorOf(c);
+    if (r.sent > 0 && actor.aadObjectId) await rememberOrderHandler(deps, orderId, { aadObjectId: actor.aadObjectId, userId: str(c.activity.from?.id), name: str(c.activity.from?.name) ?? '' });
     const order = await deps.store.orders.get(orderId);
     if (!order) return noticeCard(t(loc, 'order.notFound'), 'attention');
     const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave, when: whenText(order, deps.config.timeZone, loc) }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
