@@ -1,4 +1,5 @@
 import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
+import { ExpertProfileCardData, TextColor } from '../cards/views';
 import { labelOf } from '../domain/catalog';
 import { latestOf, reviewOf } from '../domain/expertReview';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
@@ -25,7 +26,7 @@ type CardDeps = Pick<ServiceDeps, 'catalog'>;
 export interface ProfileCardOptions {
   heading: string;
   notice?: string;
-  noticeColor?: string;
+  noticeColor?: TextColor;
   forOwner?: boolean;
   /** Approve / reject buttons for this version (only while it is the one under review). */
   decisionVersion?: number;
@@ -38,7 +39,7 @@ export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile
     ? t(locale, 'expert.status.changesPending')
     : doc.status === 'active' && doc.paused ? t(locale, 'expert.status.paused') : t(locale, `expert.status.${doc.status}` as MessageKey);
   const place = [...shown.municipalities, ...(shown.remoteOk ? [t(locale, 'expert.remote')] : [])].join(', ') || t(locale, 'expert.none');
-  const data: Record<string, unknown> = {
+  const data: ExpertProfileCardData = {
     heading: o.heading,
     displayName: shown.displayName,
     description: shown.description,
@@ -64,12 +65,12 @@ export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile
 }
 
 /** The expert's own view: what they last submitted, with their actions. */
-export function ownProfileCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: string }): AdaptiveCard {
+export function ownProfileCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: TextColor }): AdaptiveCard {
   return profileCard(deps, doc, latestOf(doc), locale, { heading: t(locale, 'expert.heading.own'), forOwner: true, notice: notice?.text, noticeColor: notice?.color });
 }
 
 /** The coordinators' card of the version under review (decision buttons bound to it), or of the profile as it stands. */
-export function reviewCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: string }): AdaptiveCard {
+export function reviewCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: TextColor }): AdaptiveCard {
   const review = reviewOf(doc);
   const heading = t(locale, review?.kind === 'changes' ? 'expert.heading.changes' : 'expert.heading.approval');
   return profileCard(deps, doc, review?.profile ?? latestOf(doc), locale, { heading, decisionVersion: review?.version, notice: notice?.text, noticeColor: notice?.color });

@@ -1,4 +1,5 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
+import { FormValues } from '../cards/views';
 import { plainText } from '../cards/plainText';
 import { coordinatorsLocale } from './notify';
 import { localParts } from '../domain/time';
@@ -11,12 +12,12 @@ import { Coordinator, mentionOf, orderHandler } from './handlers';
 import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { message, whenText } from './views';
-import { statusesAllowing } from '../domain/orderLifecycle';
+import { statusMove } from '../domain/orderLifecycle';
 
 const SCALE = ['1', '2', '3', '4', '5'];
 const TOOK_PLACE = ['yes', 'cancelled', 'noShow'] as const;
 
-export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackRole, locale: Locale, o: { stored?: FeedbackDoc | null; values?: Record<string, unknown>; errors?: Record<string, string> } = {}): AdaptiveCard {
+export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackRole, locale: Locale, o: { stored?: FeedbackDoc | null; values?: FormValues; errors?: Record<string, string> } = {}): AdaptiveCard {
   const card = role === 'orderer' ? 'feedback-orderer' : 'feedback-expert';
   const errors: Record<string, string> = {};
   for (const [f, key] of Object.entries(o.errors ?? {})) errors[f] = t(locale, key as MessageKey);
@@ -60,7 +61,7 @@ export async function requestFeedback(deps: ServiceDeps, order: OrderDoc, now: D
     await deps.store.feedback.recordRequest({ _id: key, orderId: order._id, role: target.role, aadObjectId: target.aad.toLowerCase(), conversationId: conv._id, sentAt: now, nudges: 0 });
   }
   await deps.store.assignments.markDone(order._id, now);
-  await deps.store.orders.moveStatus(order._id, statusesAllowing('complete'), 'done', now);
+  await deps.store.orders.moveStatus(order._id, ...statusMove('complete'), now);
 }
 
 /**

@@ -5,7 +5,7 @@ import { ConversationDoc } from '../store/conversations';
 import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
-import { acceptedExpertViews, message, orderSummaryCard } from './views';
+import { acceptedExpertViews, cardContext, message, orderSummaryCard } from './views';
 import { coordinatorAlert } from './handlers';
 import { isLiveOrder } from '../domain/orderLifecycle';
 
@@ -26,9 +26,7 @@ export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale
   const none = o.fresh && order.status === 'new';
   const assignments = none ? [] : (await deps.store.assignments.ofOrder(order._id)).filter((a) => a.status === 'accepted');
   const experts = o.withContacts ? acceptedExpertViews(await deps.store.experts.byIds(assignments.map((a) => a.expertId))) : [];
-  return orderSummaryCard(order, locale, {
-    catalog: deps.catalog,
-    timeZone: deps.config.timeZone,
+  return orderSummaryCard(order, locale, cardContext(deps), {
     heading: o.heading,
     notice: o.notice,
     noticeColor: 'Good',

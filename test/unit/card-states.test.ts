@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AdaptiveCard, CARDS_DIR, renderCard } from '../../src/cards/render';
+import { CardContext } from '../../src/cards/views';
 import { DEFAULT_CATALOG } from '../../src/domain/catalog';
 import { catalogs, Locale, section, Strings } from '../../src/i18n';
 import { brokeringCard, brokeringOutlook, OfferedView } from '../../src/services/brokeringCard';
@@ -15,6 +16,8 @@ const OFFER_STATES: OfferStatus[] = ['open', 'accepted', 'declined', 'expired', 
 const ORDER_STATES: OrderStatus[] = ['new', 'offering', 'filled', 'done', 'cancelled', 'unfilled'];
 const TZ = 'Europe/Helsinki';
 const EXPERT_ID = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+/** The card context of these tests: the default catalog, Helsinki time, a fixed fee line. */
+const CTX: CardContext = { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: () => '50 €' };
 const deps = { catalog: DEFAULT_CATALOG, config: { timeZone: TZ, waveSize: 3 } } as unknown as ServiceDeps;
 
 function order(status: OrderStatus, over: Partial<OrderDoc> = {}): OrderDoc {
@@ -61,14 +64,14 @@ const data = (card: AdaptiveCard) => JSON.stringify(card);
 
 describe.each(LOCALES)('every card in every state, in %s', (locale) => {
   test.each(OFFER_STATES)('the offer card, %s', (state) => {
-    const card = offerCard(order('offering'), `T-2026-0042:${EXPERT_ID}`, state, locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: '50 €' });
+    const card = offerCard(order('offering'), `T-2026-0042:${EXPERT_ID}`, state, locale, CTX);
     expectReadable(card, locale, `offer ${state}`);
   });
 
   test.each(ORDER_STATES)("the orderer's card, %s", (status) => {
     const taken = status === 'filled' || status === 'done' ? 2 : status === 'offering' ? 1 : 0;
     const experts = Array.from({ length: taken }, (_, i) => ({ name: `Asiantuntija ${i + 1}`, contact: '040 123', description: 'Esittely' }));
-    const card = orderSummaryCard(order(status), locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'x', experts, canCancel: true, taken, lateCancelHours: 24 });
+    const card = orderSummaryCard(order(status), locale, CTX, { heading: 'x', experts, canCancel: true, taken, lateCancelHours: 24 });
     expectReadable(card, locale, `order-summary ${status}`);
   });
 
@@ -145,7 +148,7 @@ describe("the coordinators' card follows the order's state", () => {
 });
 
 describe("the expert's offer card follows the offer's state", () => {
-  const card = (state: OfferStatus, locale: Locale = 'fi') => offerCard(order('offering'), `T-2026-0042:${EXPERT_ID}`, state, locale, { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: '50 €' });
+  const card = (state: OfferStatus, locale: Locale = 'fi') => offerCard(order('offering'), `T-2026-0042:${EXPERT_ID}`, state, locale, CTX);
 
   test('its title changes with the state; the order number and cost centre are on it', () => {
     expect(data(card('open'))).toContain('Tehtävätarjous – vastaaminen on vapaaehtoista');
@@ -175,7 +178,7 @@ describe("the expert's offer card follows the offer's state", () => {
 
 describe("the orderer's card", () => {
   const card = (status: OrderStatus, taken: number, experts = taken) =>
-    orderSummaryCard(order(status), 'fi', { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'Tilauksesi', experts: Array.from({ length: experts }, () => ({ name: 'Eero', contact: '040', description: '' })), canCancel: true, taken, lateCancelHours: 24 });
+    orderSummaryCard(order(status), 'fi', CTX, { heading: 'Tilauksesi', experts: Array.from({ length: experts }, () => ({ name: 'Eero', contact: '040', description: '' })), canCancel: true, taken, lateCancelHours: 24 });
 
   test('a new order does not say "0/2"; one taken says 1/2', () => {
     expect(data(card('new', 0))).not.toMatch(/0\/2/);
@@ -213,7 +216,7 @@ describe('cancel asks once, saying what it means', () => {
     walk(card);
     return out;
   };
-  const summary = orderSummaryCard(order('filled'), 'fi', { catalog: DEFAULT_CATALOG, timeZone: TZ, heading: 'Tilauksesi', experts: [], canCancel: true, taken: 2, lateCancelHours: 24 });
+  const summary = orderSummaryCard(order('filled'), 'fi', CTX, { heading: 'Tilauksesi', experts: [], canCancel: true, taken: 2, lateCancelHours: 24 });
 
   test("the orderer's Cancel opens the terms and a confirm button; the cancel itself is behind it", () => {
     const [ask] = showCards(summary);
