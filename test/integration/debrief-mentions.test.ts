@@ -171,3 +171,27 @@ test('an absence after the start @mentions the coordinator who took the order on
   expect(JSON.stringify(card.body)).toContain('<at>Ville Välittäjä</at> Mirja Malli ilmoitti');
   expect(card.msteams).toEqual({ entities: [{ type: 'mention', text: '<at>Ville Välittäjä</at>', mentioned: { id: ville.id, name: 'Ville Välittäjä' } }] });
 }, 30_000);
+
+test('an orderer who cannot be reached: the coordinators\' alert @mentions the coordinator who took the order on', async () => {
+  const liisa = await activeExpert(h, ville, 'Liisa Lahtinen');
+  const orderer = user('Olli Ordeeraaja');
+  const group = { conversationType: 'groupChat', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', id: '19:ryhma-mentions@thread.v2', isGroup: true };
+  h.connector.respond = (call) => (call.path === '/v3/conversations' && !call.conversationId ? { status: 403, body: { error: { code: 'BotNotInConversationRoster', message: 'not installed' } } } : undefined);
+  try {
+    const placed = text(cardOf(await h.post(execute(h, orderer, 'order.submit', orderFormData({ title: 'Ryhmästä' }, 6), group))));
+    const orderId = /T-\d{4}-\d{4,6}/.exec(placed)![0];
+    cardOf(await click(ville, 'order.offerTo', { orderId, expertId: liisa.aad }));
+    await h.bot.sender.drain(10000);
+    h.connector.reset();
+    cardOf(await h.post(execute(h, liisa, 'offer.accept', { offerId: `${orderId}:${liisa.aad}` })));
+    await h.bot.sender.drain(10000);
+    const alert = channelCards().find((c) => c.method === 'POST' && c.json.includes(`Tilauksen ${orderId}`) && c.json.includes('ei voitu avata'))!;
+    const card = cardIn(alert.body);
+    expect(JSON.stringify(card.body)).toContain(`<at>Ville Välittäjä</at> Tilauksen ${orderId}`);
+    expect(card.msteams).toEqual({ entities: [{ type: 'mention', text: '<at>Ville Välittäjä</at>', mentioned: { id: ville.id, name: 'Ville Välittäjä' } }] });
+    // The group chat hears no name, and mentions nobody.
+    expect(h.connector.sentTo(group.id).map(text).join()).not.toMatch(/<at>|Liisa/);
+  } finally {
+    h.connector.respond = undefined;
+  }
+}, 30_000);
