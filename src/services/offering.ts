@@ -1,5 +1,4 @@
 import { plainText } from '../cards/plainText';
-import { renderCard } from '../cards/render';
 import { acceptRefusal, canTransition, mayOffer, statusMove } from '../domain/orderLifecycle';
 import { ACCEPT_FROM, fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
