@@ -1,5 +1,6 @@
 import type { Catalog } from '../domain/catalog';
-import type { Locale, OfferStatus, Order } from '../domain/types';
+import type { Order } from '../domain/orderLifecycle';
+import type { Locale, OfferStatus } from '../domain/types';
 
 /**
  * The data each card template of cards/ is rendered with: one view per template, named after

@@ -8,7 +8,7 @@ import { FeedbackDoc, FeedbackRepo, FeedbackRole } from '../store/feedback';
 import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { message, whenText } from './views';
-import { statusesAllowing } from '../domain/orderLifecycle';
+import { statusMove } from '../domain/orderLifecycle';
 
 const SCALE = ['1', '2', '3', '4', '5'];
 const TOOK_PLACE = ['yes', 'cancelled', 'noShow'] as const;
@@ -57,7 +57,7 @@ export async function requestFeedback(deps: ServiceDeps, order: OrderDoc, now: D
     await deps.store.feedback.recordRequest({ _id: key, orderId: order._id, role: target.role, aadObjectId: target.aad.toLowerCase(), conversationId: conv._id, sentAt: now, nudges: 0 });
   }
   await deps.store.assignments.markDone(order._id, now);
-  await deps.store.orders.moveStatus(order._id, statusesAllowing('complete'), 'done', now);
+  await deps.store.orders.moveStatus(order._id, ...statusMove('complete'), now);
 }
 
 /**

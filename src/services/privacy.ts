@@ -1,4 +1,5 @@
 import { noticeCard, renderCard } from '../cards/render';
+import { ORDER_NUMBER_SOURCE } from '../domain/orderNumber';
 import { localParts } from '../domain/time';
 import { Locale, pickLocale, t } from '../i18n';
 import { OrderDoc } from '../store/orders';
@@ -157,13 +158,14 @@ function farewellKey(pseudonym: string): string {
   return `erased:${pseudonym}`;
 }
 
+const N = ORDER_NUMBER_SOURCE;
 /** The kinds of waiting message about an order that show experts' names or contacts, by key. */
 const ORDER_MESSAGES: { pattern: RegExp; kind: 'brokering' | 'seatTaken' | 'filled' | 'withdrawn' | 'unfilled' }[] = [
-  { pattern: /^brokering:(T-\d{4}-\d+)(?::update:\d+)?$/, kind: 'brokering' },
-  { pattern: /^seat-taken:(T-\d{4}-\d+):\d+$/, kind: 'seatTaken' },
-  { pattern: /^order-filled:(T-\d{4}-\d+):\d+$/, kind: 'filled' },
-  { pattern: /^withdrawn:((T-\d{4}-\d+)#\d+@\d+)$/, kind: 'withdrawn' },
-  { pattern: /^order-unfilled:(T-\d{4}-\d+)$/, kind: 'unfilled' },
+  { pattern: new RegExp(`^brokering:(${N})(?::update:\\d+)?$`), kind: 'brokering' },
+  { pattern: new RegExp(`^seat-taken:(${N}):\\d+$`), kind: 'seatTaken' },
+  { pattern: new RegExp(`^order-filled:(${N}):\\d+$`), kind: 'filled' },
+  { pattern: new RegExp(`^withdrawn:((${N})#\\d+@\\d+)$`), kind: 'withdrawn' },
+  { pattern: new RegExp(`^order-unfilled:(${N})$`), kind: 'unfilled' },
 ];
 
 /**

@@ -1,12 +1,11 @@
 import { Application, TurnState } from './sdk';
 import { z } from 'zod';
-import { noticeCard } from '../cards/render';
-import { t } from '../i18n';
 import { applyAnswer, feedbackCard } from '../services/feedback';
 import { FeedbackRepo, FeedbackRole } from '../store/feedback';
-import { actorOf, localeOf } from './activity';
+import { actorOf } from './activity';
 import { RouteDeps } from './deps';
 import { echoedValues, optionalText, parseCardData, toggle } from './input';
+import { orderNumberSchema, refusalCard, userLocale } from './kit';
 
 const num = (min: number, max: number) =>
   z.union([z.string().max(12), z.number()]).optional().transform((v, ctx) => {
@@ -19,7 +18,7 @@ const num = (min: number, max: number) =>
     return n;
   });
 const scale = z.enum(['1', '2', '3', '4', '5']);
-const common = { orderId: z.string().regex(/^T-\d{4}-\d{4,6}$/), tookPlace: z.enum(['yes', 'cancelled', 'noShow']), actualMinutes: num(0, 600), text: optionalText(2000) };
+const common = { orderId: orderNumberSchema, tookPlace: z.enum(['yes', 'cancelled', 'noShow']), actualMinutes: num(0, 600), text: optionalText(2000) };
 const ordererSchema = z.object({ ...common, goalsMet: scale, useful: scale, orderAgain: toggle }).strict();
 const expertSchema = z.object({ ...common, howItWent: scale, travelKm: num(0, 2000), ticketEuros: num(0, 1000), debrief: toggle, anonymousText: optionalText(2000) }).strict();
 
@@ -27,18 +26,18 @@ const expertSchema = z.object({ ...common, howItWent: scale, travelKm: num(0, 20
 export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteDeps): void {
   for (const role of ['orderer', 'expert'] as FeedbackRole[]) {
     app.adaptiveCards.actionExecute(`feedback.${role}`, async (c, _s, data) => {
-      const loc = localeOf(c, deps.config.defaultLocale);
+      const loc = userLocale(c, deps);
       const aad = actorOf(c).aadObjectId;
-      const orderId = typeof (data as { orderId?: unknown })?.orderId === 'string' ? (data as { orderId: string }).orderId : '';
-      const order = /^T-\d{4}-\d{4,6}$/.test(orderId) ? await deps.store.orders.get(orderId) : null;
-      if (!order || !aad) return noticeCard(t(loc, 'error.badInput'), 'attention');
+      const orderId = orderNumberSchema.safeParse((data as { orderId?: unknown } | null)?.orderId);
+      const order = orderId.success ? await deps.store.orders.get(orderId.data) : null;
+      if (!order || !aad) return refusalCard(loc, 'error.badInput');
       // Only the person this card was sent to: the request record names them. That also refuses
       // forged submits before the end, or from an expert whose assignment did not take place.
       const key = FeedbackRepo.keyOf(order._id, role, aad);
       const request = await deps.store.feedback.request(key);
       if (request?.role !== role || request.aadObjectId.toLowerCase() !== aad) {
         deps.log.warn({ action: `feedback.${role}`, orderId }, 'refused: not this card\'s recipient');
-        return noticeCard(t(loc, 'feedback.notYours'), 'attention');
+        return refusalCard(loc, 'feedback.notYours');
       }
       const existing = await deps.store.feedback.get(key);
       if (existing) {

@@ -1,9 +1,8 @@
 import { Application, TurnState } from './sdk';
 import { z } from 'zod';
-import { cardAttachment, noticeCard } from '../cards/render';
 import { t } from '../i18n';
-import { localeOf } from './activity';
 import { RouteDeps } from './deps';
+import { replyNotice, userLocale } from './kit';
 import { isConfiguredCoordinator } from './roles';
 
 const consentSchema = z.object({
@@ -17,15 +16,15 @@ const consentSchema = z.object({
  */
 export function registerFileRoutes(app: Application<TurnState>, deps: RouteDeps): void {
   app.fileConsentAccept(async (c, _state, response) => {
-    const loc = localeOf(c, deps.config.defaultLocale);
+    const loc = userLocale(c, deps);
     const parsed = consentSchema.safeParse(response);
     if (!parsed.success || !parsed.data.uploadInfo || !isConfiguredCoordinator(c, deps)) {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'error.forbidden'), 'attention'))] });
+      await replyNotice(c, t(loc, 'error.forbidden'), 'attention');
       return;
     }
     const file = await deps.store.feeExports.get(parsed.data.context.exportId);
     if (!file) {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'fees.fileGone'), 'attention'))] });
+      await replyNotice(c, t(loc, 'fees.fileGone'), 'attention');
       return;
     }
     const body = Buffer.from(file.csv, 'utf8');
@@ -42,6 +41,6 @@ export function registerFileRoutes(app: Application<TurnState>, deps: RouteDeps)
     deps.log.info({ exportId: file._id, month: file.month }, 'payroll file delivered');
   });
   app.fileConsentDecline(async (c) => {
-    await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(localeOf(c, deps.config.defaultLocale), 'fees.fileDeclined')))] });
+    await replyNotice(c, t(userLocale(c, deps), 'fees.fileDeclined'));
   });
 }

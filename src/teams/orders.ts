@@ -3,7 +3,7 @@ import { plainText } from '../cards/plainText';
 import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
+import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
 import { FormValues } from '../cards/views';
 import { ORDER_FORM_FIELDS, parseOrderForm } from '../domain/orderForm';
 import { localParts } from '../domain/time';
@@ -13,20 +13,20 @@ import { brokeringCardFor } from '../services/brokeringCard';
 import { orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
 import { cancelTerms, whenText } from '../services/views';
-import { actorOf, localeOf, scopeOf, str } from './activity';
+import { actorOf, scopeOf, str } from './activity';
 import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { hasOperatorKeys } from './input';
+import { aadIdSchema, orderNumberSchema, refusalCard, replyCard, replyNotice, strip, userLocale } from './kit';
 import { isCoordinator, requireCoordinator } from './roles';
 import { isLiveOrder } from '../domain/orderLifecycle';
 
-const orderIdSchema = z.string().regex(/^T-\d{4}-\d{4,6}$/);
 /** The one-time id of an order form card (a v4 UUID, lower case as randomUUID makes it). */
 const formIdSchema = z.string().length(36).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 // Card action schemas, built once rather than per click.
-const orderActionSchema = z.object({ orderId: orderIdSchema }).strict();
-const offerToSchema = z.object({ orderId: orderIdSchema, expertId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
+const orderActionSchema = z.object({ orderId: orderNumberSchema }).strict();
+const offerToSchema = z.object({ orderId: orderNumberSchema, expertId: aadIdSchema }).strict();
 
 /**
  * The fields under "More details" on the order form: optional, or with a default that fits most
@@ -91,29 +91,27 @@ async function myOrdersCard(deps: RouteDeps, aad: string, locale: Locale): Promi
 }
 
 export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps): void {
-  const locale = (c: TurnContext) => localeOf(c, deps.config.defaultLocale);
-  const reply = (c: TurnContext, card: AdaptiveCard) => c.sendActivity({ attachments: [cardAttachment(card)] });
 
   app.message(commandPattern('order'), async (c) => {
     if (scopeOf(c) === 'channel') {
       // Orders come from chats; channels are for coordinators. Still, help rather than refuse.
-      await reply(c, noticeCard(t(locale(c), 'order.notPersonal'), 'attention'));
+      await replyNotice(c, t(userLocale(c, deps), 'order.notPersonal'), 'attention');
       return;
     }
     // The contact person is usually the orderer: their Teams name is filled in, to change if not.
-    await reply(c, orderForm(deps, locale(c), { contactName: c.activity.from?.name ?? '' }));
+    await replyCard(c, orderForm(deps, userLocale(c, deps), { contactName: c.activity.from?.name ?? '' }));
   });
 
   app.message(commandPattern('myOrders'), async (c) => {
     const { aadObjectId } = actorOf(c);
     if (!aadObjectId) return;
-    await reply(c, await myOrdersCard(deps, aadObjectId, locale(c)));
+    await replyCard(c, await myOrdersCard(deps, aadObjectId, userLocale(c, deps)));
   });
 
   app.adaptiveCards.actionExecute('order.submit', async (c, _state, data) => {
-    const loc = locale(c);
+    const loc = userLocale(c, deps);
     const { aadObjectId } = actorOf(c);
-    if (!aadObjectId) return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    if (!aadObjectId) return refusalCard(loc, 'error.forbidden');
     if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return orderForm(deps, loc, { contactName: c.activity.from?.name ?? '' }, { form: 'order.error.badInput' });
     const { verb: _v, formId: rawFormId, ...fields } = data as Record<string, unknown>;
     // Cards sent before form ids existed have none: those are placed as before (no repeat check).
@@ -136,7 +134,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const r = formId?.data
       ? await placeOrderOnce(deps, parsed.value, orderer, c.activity.conversation.id, formId.data)
       : { kind: 'placed' as const, order: await placeOrder(deps, parsed.value, orderer, c.activity.conversation.id) };
-    if (r.kind === 'forbidden') return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    if (r.kind === 'forbidden') return refusalCard(loc, 'error.forbidden');
     if (r.kind === 'pending') return noticeCard(t(loc, 'order.stillSaving'), 'default');
     // A repeated submit gets the very card the first one got.
     return orderSummaryFor(deps, r.order, loc, {
@@ -152,14 +150,14 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const loc = await replyLocaleOf(c, deps);
     const { aadObjectId } = actorOf(c);
     const parsed = orderActionSchema.safeParse(strip(data));
-    if (!parsed.success || !aadObjectId) return noticeCard(t(loc, 'error.badInput'), 'attention');
+    if (!parsed.success || !aadObjectId) return refusalCard(loc, 'error.badInput');
     const r = await cancelOrder(deps, parsed.data.orderId, { aadObjectId, isCoordinator: await isCoordinator(c, deps) });
     if (r.kind === 'forbidden') {
       deps.log.warn({ action: 'order.cancel', orderId: parsed.data.orderId }, 'refused: not the orderer or a coordinator');
-      return noticeCard(t(loc, 'error.forbidden'), 'attention');
+      return refusalCard(loc, 'error.forbidden');
     }
-    if (r.kind === 'notFound') return noticeCard(t(loc, 'order.notFound'), 'attention');
-    if (r.kind === 'notCancellable') return noticeCard(t(loc, 'order.cannotCancel'), 'attention');
+    if (r.kind === 'notFound') return refusalCard(loc, 'order.notFound');
+    if (r.kind === 'notCancellable') return refusalCard(loc, 'order.cannotCancel');
     return orderSummaryFor(deps, r.order, loc, {
       heading: t(loc, 'order.heading.status'),
       notice: t(loc, r.late ? 'order.cancelledLateNotice' : 'order.cancelledNotice', { hours: deps.config.lateCancelHours }),
@@ -170,26 +168,19 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
   const offerTo = async (c: TurnContext, data: unknown, top: boolean): Promise<AdaptiveCard> => {
     const loc = await replyLocaleOf(c, deps);
     if (!(await requireCoordinator(c, deps, top ? 'order.offerTop' : 'order.offerTo'))) {
-      return noticeCard(t(loc, 'error.forbidden'), 'attention');
+      return refusalCard(loc, 'error.forbidden');
     }
     const schema = top ? orderActionSchema : offerToSchema;
     const parsed = schema.safeParse(strip(data));
-    if (!parsed.success) return noticeCard(t(loc, 'error.badInput'), 'attention');
+    if (!parsed.success) return refusalCard(loc, 'error.badInput');
     const { orderId } = parsed.data;
     const expertId = 'expertId' in parsed.data ? (parsed.data.expertId as string) : undefined;
     const r = await offerWave(deps, orderId, expertId ? { expertIds: [expertId] } : {});
     const order = await deps.store.orders.get(orderId);
-    if (!order) return noticeCard(t(loc, 'order.notFound'), 'attention');
+    if (!order) return refusalCard(loc, 'order.notFound');
     const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave, when: whenText(order, deps.config.timeZone, loc) }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });
     return brokeringCardFor(deps, order, loc, notice);
   };
   app.adaptiveCards.actionExecute('order.offerTop', (c, _s, data) => offerTo(c, data, true));
   app.adaptiveCards.actionExecute('order.offerTo', (c, _s, data) => offerTo(c, data, false));
-}
-
-/** Action data may echo the verb; nothing else is accepted. */
-export function strip(data: unknown): unknown {
-  if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return null;
-  const { verb: _v, ...rest } = data as Record<string, unknown>;
-  return rest;
 }
