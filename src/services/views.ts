@@ -3,7 +3,7 @@ import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
 import { AcceptedExpertView, CardContext, Fact, OfferCardData, OrderSummaryCardData, TextColor } from '../cards/views';
 import { teamsCalendarLink } from '../domain/calendar';
 import { labelOf } from '../domain/catalog';
-import { OFFERS_CLOSE_BEFORE_START_HOURS, offerExpired } from '../domain/waves';
+import { offerExpiry } from '../domain/waves';
 import { Locale, MessageKey, t } from '../i18n';
 import { formatDuration, formatWhen } from '../i18n/format';
 import { ExpertDoc } from '../store/experts';
@@ -126,9 +126,8 @@ export function offerCard(
     state === 'accepted'
       ? [...contactFacts(order.contact, locale), { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) }]
       : [];
-  // When answers close: the moment offerExpired turns true (domain/waves.ts).
-  const closesAt = new Date(order.startsAt.getTime() - OFFERS_CLOSE_BEFORE_START_HOURS * 3_600_000);
-  const closed = offerExpired(order, undefined, ctx.now());
+  const closesAt = offerExpiry(order);
+  const closed = ctx.now().getTime() >= closesAt.getTime();
   const deadline = formatWhen(locale, closesAt, ctx.timeZone);
   const data: OfferCardData = {
     heading: t(locale, `offerHeading.${state}` as MessageKey),
