@@ -91,6 +91,16 @@ export const envSchema = z
     /** The payment date is this many days after the period's last day (a banking day at the latest). */
     PAYMENT_DAYS_AFTER_PERIOD: z.coerce.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(1).max(60).default(7),
     REMINDER_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('09:00'),
+    /**
+     * How many days before a task its expert and orderer are reminded, e.g. `7,1`. At most 30:
+     * each reminder is sent once by its outbox key, and delivered records are cleaned after 30 days.
+     */
+    REMINDER_DAYS: z
+      .string()
+      .default('7,1')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^\d{1,2}$/, 'each must be a whole number of days, 1 to 30').transform(Number).pipe(z.number().min(1, 'each must be 1 to 30').max(30, 'each must be 1 to 30'))).min(1, 'must name at least one day, e.g. 7,1'))
+      .transform((days) => [...new Set(days)].sort((a, b) => b - a)),
     // At most 30: the alert is sent once per order by its outbox key, and delivered outbox
     // records are cleaned after 30 days; a longer window would alert again after that.
     UNFILLED_ALERT_DAYS: positiveInt(3, 30),
@@ -153,6 +163,8 @@ export interface Config {
   payPeriod: Env['PAY_PERIOD'];
   paymentDaysAfterPeriod: number;
   reminderTime: string;
+  /** Days before a task that reminders go out (REMINDER_DAYS), largest first, no repeats. */
+  reminderDays: number[];
   unfilledAlertDays: number;
   feedbackRetentionDays: number;
   logLevel: Env['LOG_LEVEL'];
@@ -213,6 +225,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       payPeriod: e.PAY_PERIOD,
       paymentDaysAfterPeriod: e.PAYMENT_DAYS_AFTER_PERIOD,
       reminderTime: e.REMINDER_TIME,
+      reminderDays: e.REMINDER_DAYS,
       unfilledAlertDays: e.UNFILLED_ALERT_DAYS,
       feedbackRetentionDays: e.FEEDBACK_RETENTION_DAYS,
       logLevel: e.LOG_LEVEL,

@@ -175,9 +175,29 @@ export interface MyOrderLine {
   cancelText: string;
 }
 
-/** cards/my-orders.json — the orderer's orders. */
+/**
+ * cards/my-orders.json — the orderer's orders. `shared`: the card as posted in a group chat or
+ * channel, showing no order (each person's own view comes by the card's refresh).
+ */
 export interface MyOrdersCardData {
+  shared?: boolean;
   orders: MyOrderLine[];
+}
+
+/**
+ * cards/debrief.json — an expert's debrief request in the coordinators' channel. `attention`:
+ * the @mention tag of the coordinator who took the order on (while nobody took the request);
+ * `status`: nobody yet, or who took it (with their tag); `note`: for the one who clicked only.
+ */
+export interface DebriefCardData {
+  attention?: string;
+  request: string;
+  facts: Fact[];
+  status: string;
+  taken: boolean;
+  note?: string;
+  orderId: string;
+  expertId: string;
 }
 
 /** cards/notice.json — a one-line confirmation, refusal or error. */
@@ -277,6 +297,7 @@ export interface WhyCardData {
 
 /** Each template of cards/ by its file name, with the data it is rendered with. */
 export interface CardDataByName {
+  debrief: DebriefCardData;
   digest: DigestCardData;
   'earnings-guard': EarningsGuardCardData;
   'erasure-request': ErasureRequestCardData;
@@ -301,7 +322,7 @@ export type CardName = keyof CardDataByName;
 
 /** Every template's name; a unit test checks it against the files in cards/. */
 export const CARD_NAMES: readonly CardName[] = Object.keys({
-  digest: 1, 'earnings-guard': 1, 'erasure-request': 1, 'expert-profile-form': 1, 'expert-profile': 1, 'fee-summary': 1,
+  debrief: 1, digest: 1, 'earnings-guard': 1, 'erasure-request': 1, 'expert-profile-form': 1, 'expert-profile': 1, 'fee-summary': 1,
   'feedback-expert': 1, 'feedback-orderer': 1, help: 1, languageChoice: 1, 'my-data': 1, 'my-orders': 1, notice: 1, offer: 1,
   'order-brokering': 1, 'order-form': 1, 'order-summary': 1, why: 1,
 } satisfies Record<CardName, 1>) as CardName[];

@@ -98,3 +98,17 @@ test('short notice: 48 hours by default, configurable, 0 turns the mark off, mor
   expect(!bad.ok && bad.errors[0]).toMatch(/^SHORT_NOTICE_HOURS/);
   expect(parseConfig({ ...base, SHORT_NOTICE_HOURS: 'soon' }).ok).toBe(false);
 });
+
+test('REMINDER_DAYS: 7 and 1 by default; a list is deduplicated, largest first; 0, 31 or words are refused', () => {
+  const days = (v?: string) => {
+    const r = parseConfig(v === undefined ? base : { ...base, REMINDER_DAYS: v });
+    return r.ok ? r.config.reminderDays : r.errors;
+  };
+  expect(days()).toEqual([7, 1]);
+  expect(days('1, 14,1 ,3')).toEqual([14, 3, 1]);
+  expect(days('2')).toEqual([2]);
+  for (const bad of ['0', '31', 'week', '', '1,,x']) {
+    const r = days(bad);
+    expect(Array.isArray(r) && typeof r[0] === 'string' && r[0].startsWith('REMINDER_DAYS:')).toBe(true);
+  }
+});
