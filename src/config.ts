@@ -81,6 +81,8 @@ export const envSchema = z
     WAVE_SIZE: positiveInt(5, 100),
     WAVE_WAIT_MINUTES: positiveInt(120, 10080),
     LATE_CANCEL_HOURS: positiveInt(24, 720),
+    /** A task starting within this many hours is marked "at short notice" on the offer and the coordinators' card; 0 = never. */
+    SHORT_NOTICE_HOURS: positiveInt(48, 720),
     /** Order forms one user may submit per minute, across all instances; 0 = no limit. */
     ORDER_SUBMITS_PER_MINUTE: positiveInt(5, 1000),
     FEE_TARIFF_FILE: optionalText,
@@ -150,6 +152,8 @@ export interface Config {
   waveSize: number;
   waveWaitMinutes: number;
   lateCancelHours: number;
+  /** Tasks starting within this many hours are marked "at short notice" (SHORT_NOTICE_HOURS); 0 = never. */
+  shortNoticeHours: number;
   /** Orders one user may place per minute (ORDER_SUBMITS_PER_MINUTE); 0 = no limit. */
   orderSubmitsPerMinute: number;
   /** Daily digest time (HH:mm, deployment time zone). */
@@ -214,6 +218,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       waveSize: e.WAVE_SIZE,
       waveWaitMinutes: e.WAVE_WAIT_MINUTES,
       lateCancelHours: e.LATE_CANCEL_HOURS,
+      shortNoticeHours: e.SHORT_NOTICE_HOURS,
       orderSubmitsPerMinute: e.ORDER_SUBMITS_PER_MINUTE,
       digestTime: e.DIGEST_TIME,
       feeTariffFile: e.FEE_TARIFF_FILE,

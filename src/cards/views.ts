@@ -12,7 +12,7 @@ import type { Locale, OfferStatus } from '../domain/types';
  * passed through plainText once (src/cards/plainText.ts).
  */
 
-/** One row of a FactSet: a localized label and its value. */
+/** One row of facts: a localized label and its value (a card shows it as two wrapping columns, or a FactSet row). */
 export interface Fact {
   label: string;
   value: string;
@@ -51,6 +51,10 @@ export interface CardContext {
   timeZone: string;
   /** The fee line of a task in the reader's language: the tariff row valid on the task's day. */
   feeText(order: Pick<Order, 'taskType' | 'startsAt'>, locale: Locale): string;
+  /** The time a card is made at: by when to answer, whether an offer has expired, short notice. */
+  now(): Date;
+  /** A task starting within this many hours is "at short notice" (SHORT_NOTICE_HOURS); 0: never. */
+  shortNoticeHours: number;
 }
 
 /** cards/digest.json — the coordinators' daily digest. */
@@ -216,6 +220,10 @@ export interface OfferCardData {
   contactFacts: Fact[];
   offerId: string;
   orderId: string;
+  /** "Vastaa viimeistään …": only while the offer is open. */
+  answerBy?: string;
+  /** "Lyhyellä varoitusajalla: alkaa …": an open offer of a task starting soon. */
+  shortNotice?: string;
   /** Add to calendar: only once the task is the expert's. */
   calendarUrl?: string;
   calendarTitle?: string;
@@ -242,6 +250,8 @@ export interface OrderBrokeringCardData {
   outlookText?: string;
   notice?: string;
   noticeColor?: TextColor;
+  /** "Lyhyellä varoitusajalla: alkaa …": an order still open whose task starts soon. */
+  shortNotice?: string;
 }
 
 /** cards/order-form.json — the order form, empty or refused with the typed values kept. */
@@ -250,7 +260,9 @@ export interface OrderFormCardData {
   formId: string;
   values: FormValues;
   errors: FormErrors;
-  choices: { themes: Choice[]; taskTypes: Choice[]; municipalities: Choice[]; modes: Choice[]; languages: Choice[] };
+  /** Whether "More details" is open: only when the server found a mistake in it. */
+  moreShown: boolean;
+  choices: { themes: Choice[]; taskTypes: Choice[]; municipalities: Choice[]; modes: Choice[]; languages: Choice[]; seats: Choice[] };
 }
 
 /** An accepted expert as the orderer sees them: name, contact, introduction — never themes. */

@@ -9,7 +9,7 @@ import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { coordinatorsLocale } from './notify';
 import { matchContext } from './ranking';
-import { cardContext, message, statusText, taskFacts } from './views';
+import { cardContext, message, shortNoticeText, statusText, taskFacts } from './views';
 
 /** What the coordinators' card says about finding experts for an order still open. */
 export type { BrokeringOutlook } from '../cards/views';
@@ -32,7 +32,8 @@ export function brokeringCard(
   locale: Locale,
   o: { suggestions: { expertId: string; name: string; recent: number }[]; offered?: OfferedView[]; taken: number; notice?: string },
 ): AdaptiveCard {
-  const facts = taskFacts(order, locale, cardContext(deps), { forCoordinator: true });
+  const ctx = cardContext(deps);
+  const facts = taskFacts(order, locale, ctx, { forCoordinator: true });
   facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
   const offered = o.offered ?? [];
   const outlook = brokeringOutlook(order.status, o.suggestions.length, offered, o.taken, order.seats);
@@ -54,6 +55,9 @@ export function brokeringCard(
     data.notice = o.notice;
     data.noticeColor = 'Default';
   }
+  // While experts are still being sought: a task starting soon needs the coordinators first.
+  const short = isOpenOrder(order.status) ? shortNoticeText(order, ctx.now(), ctx.shortNoticeHours, locale) : undefined;
+  if (short) data.shortNotice = short;
   return renderCard('order-brokering', locale, data);
 }
 

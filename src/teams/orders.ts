@@ -30,8 +30,18 @@ const orderActionSchema = z.object({ orderId: orderNumberSchema }).strict();
 const offerToSchema = z.object({ orderId: orderNumberSchema, expertId: aadIdSchema }).strict();
 
 /**
- * The order form card. Each rendering gets a one-time form id in its submit action's data
- * (kept when the same form is shown again with errors): submitting it twice places one order.
+ * The fields under "More details" on the order form: optional, or with a default that fits most
+ * orders (one expert, the orderer's language). Every required field without a default stays in
+ * view: Teams checks hidden required inputs too, and its message would sit where nobody sees it.
+ */
+export const ORDER_FORM_MORE_DETAILS = ['goal', 'seats', 'audienceSize', 'language', 'noteToCoordinator'] as const;
+
+/**
+ * The order form card: what, when, where and who first; the rest behind "More details", a
+ * toggle that only hides them (hidden inputs are still sent with the submit). The section opens
+ * by itself when the server found a mistake in it. Each rendering gets a one-time form id in
+ * its submit action's data (kept when the same form is shown again with errors): submitting it
+ * twice places one order.
  */
 export function orderForm(deps: RouteDeps, locale: Locale, values: FormValues, errors: Record<string, string> = {}, formId: string = randomUUID()): AdaptiveCard {
   const c = deps.catalog;
@@ -42,11 +52,15 @@ export function orderForm(deps: RouteDeps, locale: Locale, values: FormValues, e
   const defaults: FormValues = { date: tomorrow, time: '13:00', durationMinutes: 90, mode: 'onsite', seats: 1, language: locale, audienceSize: '' };
   const filled: Record<string, string | number> = {};
   for (const f of ORDER_FORM_FIELDS) filled[f] = values[f] ?? defaults[f] ?? '';
+  // A choice's value is text: "2", not 2.
+  filled.seats = String(filled.seats);
   return renderCard('order-form', locale, {
     formId,
     values: filled,
     errors: shown,
+    moreShown: ORDER_FORM_MORE_DETAILS.some((f) => f in errors),
     choices: {
+      seats: [1, 2, 3, 4, 5].map((n) => ({ title: String(n), value: String(n) })),
       themes: c.themes.map((x) => ({ title: x.labels[locale], value: x.id })),
       taskTypes: c.taskTypes.map((x) => ({ title: x.labels[locale], value: x.id })),
       municipalities: c.municipalities.map((m) => ({ title: m, value: m })),
@@ -150,7 +164,7 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     const loc = userLocale(c, deps);
     const { aadObjectId } = actorOf(c);
     if (!aadObjectId) return refusalCard(loc, 'error.forbidden');
-    if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return orderForm(deps, loc, {}, { form: 'order.error.badInput' });
+    if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return orderForm(deps, loc, { contactName: c.activity.from?.name ?? '' }, { form: 'order.error.badInput' });
     const { verb: _v, formId: rawFormId, ...fields } = data as Record<string, unknown>;
     // Cards sent before form ids existed have none: those are placed as before (no repeat check).
     const formId = rawFormId === undefined ? undefined : formIdSchema.safeParse(rawFormId);

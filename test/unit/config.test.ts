@@ -87,6 +87,18 @@ test('a bad MONGODB_URI is named but not echoed: it carries the database passwor
   expect(r.errors.join('\n')).not.toContain('S3cret-pass');
 });
 
+test('short notice: 48 hours by default, configurable, 0 turns the mark off, more than 30 days refused', () => {
+  const r = parseConfig(base);
+  expect(r.ok && r.config.shortNoticeHours).toBe(48);
+  const set = parseConfig({ ...base, SHORT_NOTICE_HOURS: '72' });
+  expect(set.ok && set.config.shortNoticeHours).toBe(72);
+  const off = parseConfig({ ...base, SHORT_NOTICE_HOURS: '0' });
+  expect(off.ok && off.config.shortNoticeHours).toBe(0);
+  const bad = parseConfig({ ...base, SHORT_NOTICE_HOURS: '721' });
+  expect(!bad.ok && bad.errors[0]).toMatch(/^SHORT_NOTICE_HOURS/);
+  expect(parseConfig({ ...base, SHORT_NOTICE_HOURS: 'soon' }).ok).toBe(false);
+});
+
 test('REMINDER_DAYS: 7 and 1 by default; a list is deduplicated, largest first; 0, 31 or words are refused', () => {
   const days = (v?: string) => {
     const r = parseConfig(v === undefined ? base : { ...base, REMINDER_DAYS: v });
