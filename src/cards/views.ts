@@ -12,7 +12,7 @@ import type { Locale, OfferStatus } from '../domain/types';
  * passed through plainText once (src/cards/plainText.ts).
  */
 
-/** One row of a FactSet: a localized label and its value. */
+/** One row of facts: a localized label and its value (a card shows it as two wrapping columns, or a FactSet row). */
 export interface Fact {
   label: string;
   value: string;
@@ -51,6 +51,10 @@ export interface CardContext {
   timeZone: string;
   /** The fee line of a task in the reader's language: the tariff row valid on the task's day. */
   feeText(order: Pick<Order, 'taskType' | 'startsAt'>, locale: Locale): string;
+  /** The time a card is made at: by when to answer, whether an offer has expired, short notice. */
+  now(): Date;
+  /** A task starting within this many hours is "at short notice" (SHORT_NOTICE_HOURS); 0: never. */
+  shortNoticeHours: number;
 }
 
 /** cards/digest.json — the coordinators' daily digest. */
@@ -171,9 +175,29 @@ export interface MyOrderLine {
   cancelText: string;
 }
 
-/** cards/my-orders.json — the orderer's orders. */
+/**
+ * cards/my-orders.json — the orderer's orders. `shared`: the card as posted in a group chat or
+ * channel, showing no order (each person's own view comes by the card's refresh).
+ */
 export interface MyOrdersCardData {
+  shared?: boolean;
   orders: MyOrderLine[];
+}
+
+/**
+ * cards/debrief.json — an expert's debrief request in the coordinators' channel. `attention`:
+ * the @mention tag of the coordinator who took the order on (while nobody took the request);
+ * `status`: nobody yet, or who took it (with their tag); `note`: for the one who clicked only.
+ */
+export interface DebriefCardData {
+  attention?: string;
+  request: string;
+  facts: Fact[];
+  status: string;
+  taken: boolean;
+  note?: string;
+  orderId: string;
+  expertId: string;
 }
 
 /** cards/notice.json — a one-line confirmation, refusal or error. */
@@ -196,6 +220,10 @@ export interface OfferCardData {
   contactFacts: Fact[];
   offerId: string;
   orderId: string;
+  /** "Vastaa viimeistään …": only while the offer is open. */
+  answerBy?: string;
+  /** "Lyhyellä varoitusajalla: alkaa …": an open offer of a task starting soon. */
+  shortNotice?: string;
   /** Add to calendar: only once the task is the expert's. */
   calendarUrl?: string;
   calendarTitle?: string;
@@ -222,6 +250,8 @@ export interface OrderBrokeringCardData {
   outlookText?: string;
   notice?: string;
   noticeColor?: TextColor;
+  /** "Lyhyellä varoitusajalla: alkaa …": an order still open whose task starts soon. */
+  shortNotice?: string;
 }
 
 /** cards/order-form.json — the order form, empty or refused with the typed values kept. */
@@ -230,7 +260,9 @@ export interface OrderFormCardData {
   formId: string;
   values: FormValues;
   errors: FormErrors;
-  choices: { themes: Choice[]; taskTypes: Choice[]; municipalities: Choice[]; modes: Choice[]; languages: Choice[] };
+  /** Whether "More details" is open: only when the server found a mistake in it. */
+  moreShown: boolean;
+  choices: { themes: Choice[]; taskTypes: Choice[]; municipalities: Choice[]; modes: Choice[]; languages: Choice[]; seats: Choice[] };
 }
 
 /** An accepted expert as the orderer sees them: name, contact, introduction — never themes. */
@@ -265,6 +297,7 @@ export interface WhyCardData {
 
 /** Each template of cards/ by its file name, with the data it is rendered with. */
 export interface CardDataByName {
+  debrief: DebriefCardData;
   digest: DigestCardData;
   'earnings-guard': EarningsGuardCardData;
   'erasure-request': ErasureRequestCardData;
@@ -289,7 +322,7 @@ export type CardName = keyof CardDataByName;
 
 /** Every template's name; a unit test checks it against the files in cards/. */
 export const CARD_NAMES: readonly CardName[] = Object.keys({
-  digest: 1, 'earnings-guard': 1, 'erasure-request': 1, 'expert-profile-form': 1, 'expert-profile': 1, 'fee-summary': 1,
+  debrief: 1, digest: 1, 'earnings-guard': 1, 'erasure-request': 1, 'expert-profile-form': 1, 'expert-profile': 1, 'fee-summary': 1,
   'feedback-expert': 1, 'feedback-orderer': 1, help: 1, languageChoice: 1, 'my-data': 1, 'my-orders': 1, notice: 1, offer: 1,
   'order-brokering': 1, 'order-form': 1, 'order-summary': 1, why: 1,
 } satisfies Record<CardName, 1>) as CardName[];

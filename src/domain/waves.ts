@@ -33,9 +33,14 @@ export function nextWave<E extends { id: string }>(p: {
  */
 export const OFFERS_CLOSE_BEFORE_START_HOURS = 2;
 
-/** Whether an order's open offers have run out at `now`: some hours before the start, so whoever accepts has time to prepare. */
+/** When an order's open offers expire (the offer card's "answer by"): some hours before the start, so whoever accepts has time to prepare. */
+export function offerExpiry(order: { startsAt: Date }, opts: { expireBeforeStartHours: number } = { expireBeforeStartHours: OFFERS_CLOSE_BEFORE_START_HOURS }): Date {
+  return new Date(order.startsAt.getTime() - opts.expireBeforeStartHours * 3600_000);
+}
+
+/** Whether an order's open offers have run out at `now`. */
 export function offerExpired(order: { startsAt: Date }, opts: { expireBeforeStartHours: number } = { expireBeforeStartHours: OFFERS_CLOSE_BEFORE_START_HOURS }, now: Date): boolean {
-  return now.getTime() >= order.startsAt.getTime() - opts.expireBeforeStartHours * 3600_000;
+  return now.getTime() >= offerExpiry(order, opts).getTime();
 }
 
 /**

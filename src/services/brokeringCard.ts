@@ -9,7 +9,7 @@ import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { coordinatorsLocale } from './notify';
 import { matchContext } from './ranking';
-import { cardContext, message, statusText, taskFacts } from './views';
+import { cardContext, message, shortNoticeText, statusText, taskFacts } from './views';
 
 /** What the coordinators' card says about finding experts for an order still open. */
 export type { BrokeringOutlook } from '../cards/views';
@@ -38,8 +38,9 @@ export function brokeringCard(deps: ServiceDeps, order: OrderDoc, locale: Locale
 }
 
 /** What the coordinators' card shows (brokeringCard renders it). */
-export function brokeringCardData(deps: Pick<ServiceDeps, 'catalog' | 'config' | 'tariffs'>, order: OrderDoc, locale: Locale, o: BrokeringCardOptions): OrderBrokeringCardData {
-  const facts = taskFacts(order, locale, cardContext(deps), { forCoordinator: true });
+export function brokeringCardData(deps: ServiceDeps, order: OrderDoc, locale: Locale, o: BrokeringCardOptions): OrderBrokeringCardData {
+  const ctx = cardContext(deps);
+  const facts = taskFacts(order, locale, ctx, { forCoordinator: true });
   facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
   const offered = o.offered ?? [];
   const outlook = brokeringOutlook(order.status, o.suggestions.length, offered, o.taken, order.seats);
@@ -61,6 +62,9 @@ export function brokeringCardData(deps: Pick<ServiceDeps, 'catalog' | 'config' |
     data.notice = o.notice;
     data.noticeColor = 'Default';
   }
+  // While experts are still being sought: a task starting soon needs the coordinators first.
+  const short = isOpenOrder(order.status) ? shortNoticeText(order, ctx.now(), ctx.shortNoticeHours, locale) : undefined;
+  if (short) data.shortNotice = short;
   return data;
 }
 

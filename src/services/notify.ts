@@ -6,6 +6,7 @@ import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { acceptedExpertViews, cardContext, message, orderSummaryCard } from './views';
+import { coordinatorAlert } from './handlers';
 import { isLiveOrder } from '../domain/orderLifecycle';
 
 /**
@@ -113,7 +114,8 @@ async function tellOrdererUnreached(deps: ServiceDeps, order: OrderDoc, group: C
   if (channel) {
     const cl = coordinatorsLocale(deps, channel);
     const text = t(cl, 'orderer.unreached', { number: order._id, title: plainText(order.title), orderer: plainText(order.orderer.name), notice: t(cl, key, params) });
-    items.push({ key: `${itemKey}:unreached`, conversationId: channel.conversationId, activity: message(renderCard('notice', cl, { text, tone: 'attention' })) });
+    // The coordinator who took the order on is @mentioned: they are the one to pass it on.
+    items.push({ key: `${itemKey}:unreached`, conversationId: channel.conversationId, activity: message(await coordinatorAlert(deps, order._id, cl, text)) });
   }
   await deps.postman.post(items);
 }

@@ -1,5 +1,4 @@
 import { plainText } from '../cards/plainText';
-import { renderCard } from '../cards/render';
 import { acceptRefusal, canTransition, mayOffer, statusMove } from '../domain/orderLifecycle';
 import { ACCEPT_FROM, fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
@@ -10,6 +9,7 @@ import { ServiceDeps } from './deps';
 import { offerGuardFacts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, notifyOrderer } from './notify';
+import { coordinatorAlert } from './handlers';
 import { rankFor } from './ranking';
 import { cardContext, message, offerCard, whenText } from './views';
 
@@ -336,7 +336,7 @@ async function reportAbsence(deps: ServiceDeps, order: OrderDoc, expertId: strin
     const locale = coordinatorsLocale(deps, channel);
     const name = plainText((await deps.store.experts.get(expertId))?.displayName ?? '');
     const text = t(locale, 'order.absentNotice', { name, number: order._id, title: plainText(order.title), when: whenText(order, deps.config.timeZone, locale) });
-    await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
+    await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(await coordinatorAlert(deps, order._id, locale, text)) }]);
   }
   return { kind: 'absent', order };
 }

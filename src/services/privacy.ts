@@ -105,7 +105,11 @@ const STEPS: Record<ErasureStep, (c: StepContext) => Promise<void>> = {
     await deps.store.assignments.pseudonymize(aad, pseudonym);
     await deps.store.feeLedger.pseudonymize(aad, pseudonym);
   },
-  feedback: ({ deps, aad, pseudonym, plan }) => deps.store.feedback.eraseParticipant(aad, pseudonym, plan.placedOrderIds),
+  feedback: async ({ deps, aad, pseudonym, plan }) => {
+    await deps.store.feedback.eraseParticipant(aad, pseudonym, plan.placedOrderIds);
+    // A debrief the person asked for: who took it on is kept no longer than the request.
+    await deps.store.handlers.eraseExpert(aad);
+  },
   orders: ({ deps, aad, pseudonym }) => deps.store.orders.pseudonymizeOrderer(aad, pseudonym),
 
   outbox: async ({ deps, aad, pseudonym, plan }) => {
@@ -139,8 +143,10 @@ const STEPS: Record<ErasureStep, (c: StepContext) => Promise<void>> = {
     await deps.store.activities.forgetConversations(plan.conversationIds);
   },
 
-  access: async ({ deps, aad }) => {
+  access: async ({ deps, aad, pseudonym }) => {
     await deps.store.privacy.eraseAccessOf(aad);
+    // A coordinator's name and Teams id on the orders and debriefs they took on (for @mentions).
+    await deps.store.handlers.eraseCoordinator(aad, pseudonym);
     await deps.store.preferences.eraseUser(aad);
     await deps.store.channels.forgetEditor(aad);
   },
@@ -248,12 +254,13 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string): Prom
     deps.store.conversations.ofUser(aad),
     deps.store.privacy.ofPerson(aad),
   ]);
-  const [feedback, messages, feeLines, earningsLimit, preferences] = await Promise.all([
+  const [feedback, messages, feeLines, earningsLimit, preferences, takenOn] = await Promise.all([
     deps.store.feedback.ofPerson(aad, ordersPlaced.map((o) => o._id)),
     deps.store.outbox.recordsFor(conversations.map((c) => c._id)),
     deps.store.feeLedger.ofExpert(aad),
     deps.store.earningsGuards.get(aad),
     deps.store.preferences.of(aad),
+    deps.store.handlers.ofPerson(aad),
   ]);
   return {
     expertProfile,
@@ -266,6 +273,7 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string): Prom
     preferences,
     feedbackAnswers: feedback.answers,
     feedbackRequests: feedback.requests,
+    takenOnByCoordinator: takenOn,
     erasureRequest: privacy.erasureRequest,
     erasureInProgress: privacy.erasureInProgress,
     conversations,

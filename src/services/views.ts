@@ -3,6 +3,7 @@ import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
 import { AcceptedExpertView, CardContext, Fact, OfferCardData, OrderSummaryCardData, TextColor } from '../cards/views';
 import { teamsCalendarLink } from '../domain/calendar';
 import { labelOf } from '../domain/catalog';
+import { offerExpiry } from '../domain/waves';
 import { Locale, MessageKey, t } from '../i18n';
 import { formatDuration, formatWhen } from '../i18n/format';
 import { ExpertDoc } from '../store/experts';
@@ -19,11 +20,13 @@ import { feeText } from './fees-view';
 export type { AcceptedExpertView, CardContext, Fact } from '../cards/views';
 
 /** The card context of this deployment: its catalog, time zone and tariffs. */
-export function cardContext(deps: Pick<ServiceDeps, 'catalog' | 'config' | 'tariffs'>): CardContext {
+export function cardContext(deps: Pick<ServiceDeps, 'catalog' | 'config' | 'tariffs' | 'now'>): CardContext {
   return {
     catalog: deps.catalog,
     timeZone: deps.config.timeZone,
     feeText: (order, locale) => feeText(order, locale, deps),
+    now: () => deps.now(),
+    shortNoticeHours: deps.config.shortNoticeHours,
   };
 }
 
@@ -42,7 +45,8 @@ export function whereText(order: OrderDoc, locale: Locale): string {
 /**
  * The task's facts as a card shows them. `withFee`: the fee line (the expert's offer);
  * `withLink`: the remote link (the task is the reader's); `forCoordinator`: the link, the
- * orderer, the cost centre and the note to the coordinators.
+ * orderer, the contact person with phone and e-mail, the cost centre and the note to the
+ * coordinators.
  */
 export function taskFacts(order: OrderDoc, locale: Locale, ctx: CardContext, o: { withFee?: boolean; forCoordinator?: boolean; withLink?: boolean } = {}): Fact[] {
   const facts: Fact[] = [
@@ -60,6 +64,8 @@ export function taskFacts(order: OrderDoc, locale: Locale, ctx: CardContext, o: 
   if (order.link && (o.withLink || o.forCoordinator) && order.mode !== 'onsite') facts.push({ label: t(locale, 'label.link'), value: order.link });
   if (o.forCoordinator) {
     facts.push({ label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) });
+    // The coordinators may need to call whoever ordered: the contact person the form named.
+    facts.push(...contactFacts(order.contact, locale));
     facts.push({ label: t(locale, 'label.costCentre'), value: plainText(order.costCentre) });
     if (order.noteToCoordinator) facts.push({ label: t(locale, 'label.note'), value: plainText(order.noteToCoordinator) });
   }
@@ -76,9 +82,38 @@ export function contactText(c: { phone?: string; email?: string }): string {
   return plainText([c.phone, c.email].filter(Boolean).join(' · ')) || '–';
 }
 
+/**
+ * A contact person's name, phone and e-mail, one labelled row each. The cards show facts as
+ * wrapping text rows (not a FactSet, whose values Teams cuts off): a long e-mail address wraps.
+ */
+export function contactFacts(c: { name: string; phone?: string; email?: string }, locale: Locale): Fact[] {
+  const facts: Fact[] = [{ label: t(locale, 'label.contact'), value: plainText(c.name) }];
+  if (c.phone) facts.push({ label: t(locale, 'label.phone'), value: plainText(c.phone) });
+  if (c.email) facts.push({ label: t(locale, 'label.email'), value: plainText(c.email) });
+  return facts;
+}
+
+/**
+ * "Lyhyellä varoitusajalla: alkaa 2 päivän kuluttua" when a task still to come starts within
+ * `shortNoticeHours` of `now` (SHORT_NOTICE_HOURS; 0: never). Hours under a day, else whole
+ * days rounded; the exact start is on the same card ("Aika"), so a card read later still has it.
+ */
+export function shortNoticeText(order: Pick<OrderDoc, 'startsAt'>, now: Date, shortNoticeHours: number, locale: Locale): string | undefined {
+  const ms = order.startsAt.getTime() - now.getTime();
+  if (shortNoticeHours <= 0 || ms <= 0 || ms > shortNoticeHours * 3_600_000) return undefined;
+  return ms < 86_400_000
+    ? t(locale, 'shortNotice.startsIn', { unit: 'hours', n: Math.floor(ms / 3_600_000) })
+    : t(locale, 'shortNotice.startsIn', { unit: 'days', n: Math.round(ms / 86_400_000) });
+}
+
 const STATE_COLOR: Partial<Record<OfferStatus, TextColor>> = { accepted: 'Good', filled: 'Default', cancelled: 'Attention', expired: 'Default' };
 
-/** The expert's offer card in every state; the orderer's contact only once accepted. */
+/**
+ * The expert's offer card in every state; the orderer's contact only once accepted. An open
+ * offer says by when to answer (offers close some hours before the start: domain/waves.ts) and
+ * whether the task is at short notice; an expired one says when answers closed (`ctx.now()`:
+ * when the card is made).
+ */
 export function offerCard(order: OrderDoc, offerId: string, state: OfferStatus, locale: Locale, ctx: CardContext, o: OfferCardOptions = {}): AdaptiveCard {
   return renderCard('offer', locale, offerCardData(order, offerId, state, locale, ctx, o));
 }
@@ -92,14 +127,13 @@ export interface OfferCardOptions {
 
 /** What the offer card shows (offerCard renders it). */
 export function offerCardData(order: OrderDoc, offerId: string, state: OfferStatus, locale: Locale, ctx: CardContext, o: OfferCardOptions = {}): OfferCardData {
-  const contactFacts: Fact[] =
+  const contact: Fact[] =
     state === 'accepted'
-      ? [
-          { label: t(locale, 'label.contact'), value: plainText(order.contact.name) },
-          { label: '', value: contactText(order.contact) },
-          { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) },
-        ]
+      ? [...contactFacts(order.contact, locale), { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) }]
       : [];
+  const closesAt = offerExpiry(order);
+  const closed = ctx.now().getTime() >= closesAt.getTime();
+  const deadline = formatWhen(locale, closesAt, ctx.timeZone);
   const data: OfferCardData = {
     heading: t(locale, `offerHeading.${state}` as MessageKey),
     title: plainText(order.title),
@@ -112,12 +146,17 @@ export function offerCardData(order: OrderDoc, offerId: string, state: OfferStat
       ...(o.extraFacts ?? []),
     ],
     state,
-    stateText: o.stateText ?? (state === 'open' ? '' : t(locale, `offer.state.${state}` as MessageKey)),
+    stateText: o.stateText ?? (state === 'open' ? '' : state === 'expired' && closed ? t(locale, 'offer.state.expiredAt', { deadline }) : t(locale, `offer.state.${state}` as MessageKey)),
     stateColor: STATE_COLOR[state] ?? 'Default',
-    contactFacts,
+    contactFacts: contact,
     offerId,
     orderId: order._id,
   };
+  if (state === 'open' && !closed) {
+    data.answerBy = t(locale, 'offer.answerBy', { deadline });
+    const short = shortNoticeText(order, ctx.now(), ctx.shortNoticeHours, locale);
+    if (short) data.shortNotice = short;
+  }
   if (state === 'accepted') {
     data.calendarUrl = calendarUrl(order, locale);
     data.calendarTitle = t(locale, 'calendar.add');

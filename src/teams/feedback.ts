@@ -1,11 +1,13 @@
 import { Application, TurnState } from './sdk';
 import { z } from 'zod';
-import { applyAnswer, feedbackCard } from '../services/feedback';
+import { applyAnswer, feedbackCard, takeDebrief } from '../services/feedback';
 import { FeedbackRepo, FeedbackRole } from '../store/feedback';
-import { actorOf } from './activity';
+import { actorOf, str } from './activity';
+import { replyLocaleOf } from './channels';
+import { requireCoordinator } from './roles';
 import { RouteDeps } from './deps';
 import { echoedValues, optionalText, parseCardData, toggle } from './input';
-import { orderNumberSchema, refusalCard, userLocale } from './kit';
+import { aadIdSchema, orderNumberSchema, refusalCard, strip, userLocale } from './kit';
 
 const num = (min: number, max: number) =>
   z.union([z.string().max(12), z.number()]).optional().transform((v, ctx) => {
@@ -22,8 +24,23 @@ const common = { orderId: orderNumberSchema, tookPlace: z.enum(['yes', 'cancelle
 const ordererSchema = z.object({ ...common, goalsMet: scale, useful: scale, orderAgain: toggle }).strict();
 const expertSchema = z.object({ ...common, howItWent: scale, travelKm: num(0, 2000), ticketEuros: num(0, 1000), debrief: toggle, anonymousText: optionalText(2000) }).strict();
 
+const debriefActionSchema = z.object({ orderId: orderNumberSchema, expertId: aadIdSchema }).strict();
+
 /** Feedback cards: identity from the activity; each card answered once, then shown as stored. */
 export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteDeps): void {
+  // "I'll call" on a debrief request in the coordinators' channel: coordinators only; the
+  // taker is who clicked (from the activity), never anyone named in the card's data.
+  app.adaptiveCards.actionExecute('feedback.takeDebrief', async (c, _s, data) => {
+    const loc = await replyLocaleOf(c, deps);
+    if (!(await requireCoordinator(c, deps, 'feedback.takeDebrief'))) return refusalCard(loc, 'error.forbidden');
+    const parsed = debriefActionSchema.safeParse(strip(data));
+    const actor = actorOf(c);
+    if (!parsed.success || !actor.aadObjectId) return refusalCard(loc, 'error.badInput');
+    const r = await takeDebrief(deps, parsed.data.orderId, parsed.data.expertId, { aadObjectId: actor.aadObjectId, userId: str(c.activity.from?.id), name: str(c.activity.from?.name) ?? '' }, loc);
+    if (r.kind === 'notFound') return refusalCard(loc, 'debrief.notFound');
+    return r.card;
+  });
+
   for (const role of ['orderer', 'expert'] as FeedbackRole[]) {
     app.adaptiveCards.actionExecute(`feedback.${role}`, async (c, _s, data) => {
       const loc = userLocale(c, deps);

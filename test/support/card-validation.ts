@@ -37,7 +37,9 @@ function unknownProperties(input: unknown, output: unknown, at: string, problems
     if (key === 'data' && at.includes('actions')) continue;
     if (!(key in out)) {
       // An empty list (every action of a card hidden by $when) is valid; the SDK leaves it out.
-      if (!DEFAULT_VALUES.has(value) && !(Array.isArray(value) && value.length === 0)) problems.push(`unknown property ${at}.${key}`);
+      // isVisible: true is a default the SDK leaves out too (an element a template shows again).
+      const isDefault = DEFAULT_VALUES.has(value) || (Array.isArray(value) && value.length === 0) || (key === 'isVisible' && value === true);
+      if (!isDefault) problems.push(`unknown property ${at}.${key}`);
       continue;
     }
     unknownProperties(value, out[key], `${at}.${key}`, problems);

@@ -17,9 +17,11 @@ const OFFER_STATES: OfferStatus[] = ['open', 'accepted', 'declined', 'expired', 
 const ORDER_STATES: OrderStatus[] = ['new', 'offering', 'filled', 'done', 'cancelled', 'unfilled'];
 const TZ = 'Europe/Helsinki';
 const EXPERT_ID = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+/** Nine days before the task of order() below: not at short notice. */
+const NOW = new Date('2026-12-01T10:00:00Z');
 /** The card context of these tests: the default catalog, Helsinki time, a fixed fee line. */
-const CTX: CardContext = { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: () => '50 €' };
-const deps = { catalog: DEFAULT_CATALOG, config: { timeZone: TZ, waveSize: 3 } } as unknown as ServiceDeps;
+const CTX: CardContext = { catalog: DEFAULT_CATALOG, timeZone: TZ, feeText: () => '50 €', now: () => NOW, shortNoticeHours: 48 };
+const deps = { catalog: DEFAULT_CATALOG, now: () => NOW, config: { timeZone: TZ, waveSize: 3, shortNoticeHours: 48 } } as unknown as ServiceDeps;
 
 function order(status: OrderStatus, over: Partial<OrderDoc> = {}): OrderDoc {
   const startsAt = new Date('2026-12-10T11:00:00Z');
@@ -258,5 +260,5 @@ test('the order form: the duration has no min/max for Teams to clamp 5 to 15 sil
   expect(input('durationMinutes')).not.toHaveProperty('max');
   expect(input('durationMinutes')).toMatchObject({ isRequired: true, errorMessage: '${t.durationError}' });
   expect(input('contactPhone')).toMatchObject({ errorMessage: '${t.contactWay}' });
-  expect(section('fi', 'order-form')).toMatchObject({ field: { durationMinutes: 'Kesto minuutteina (15–480)' } });
+  expect(section('fi', 'order-form')).toMatchObject({ field: { durationMinutes: 'Kesto (15–480 min)' } });
 });
