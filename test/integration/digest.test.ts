@@ -4,15 +4,25 @@ import { activeExpert } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { orderFormData } from '../support/orders';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, MENTION, personalMessage, text, user } from '../support/teams';
+import { jobOutcomeText } from '../../src/teams/jobs';
 
 const coordinator = user('Kaisa Koordinaattori');
 let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad });
-  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
 });
 afterAll(() => h.stop());
+
+test('digest now before the coordinators channel is marked says so in words and runs nothing; then the channel is marked', async () => {
+  h.connector.reset();
+  await h.post(personalMessage(h, coordinator, 'kooste nyt'));
+  await h.connector.waitFor(() => h.connector.sentTo(coordinator.personal).length === 1);
+  expect(text(h.connector.sentTo(coordinator.personal)[0])).toContain(t('fi', 'job.outcome.noChannel'));
+  expect(await h.bot.store.jobRuns.recent('daily-digest', 5)).toHaveLength(0);
+  await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: 'koordinaattorikanava' } as never);
+  expect(await h.bot.store.channels.coordinatorsChannel()).not.toBeNull();
+});
 
 function channelMessage(textValue: string, from = coordinator) {
   return { ...execute(h, from, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: `<at>Välittäjä</at> ${textValue}`, entities: MENTION } as never;
@@ -38,7 +48,7 @@ test('digest now posts the digest once per run to the coordinators channel, with
   expect(digest).toContain('Koosteeseen tuleva tilaus');
   expect(digest).toMatch(/Tasapuolisuus: [a-zäö ]+ \(\d,\d\d\)\. Luku 0 tarkoittaa/);
   expect(digest).not.toMatch(/Gini|daily-digest/);
-  expect(posted.some((p) => p.includes('Valmis: päivän kooste.'))).toBe(true);
+  expect(posted.some((p) => p.includes(jobOutcomeText('fi', 'daily-digest', 'done')))).toBe(true);
   expect(await h.bot.store.jobRuns.recent('daily-digest', 5)).toHaveLength(1);
 });
 

@@ -8,6 +8,7 @@ import { FeedbackRepo } from '../../src/store/feedback';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
 import { stored } from '../support/db';
+import { jobOutcomeText } from '../../src/teams/jobs';
 
 // Two pay periods built in the real database and settled by `palkkiot 2026-10` and
 // `palkkiot 2026-11`, with answers that arrive after October was settled. The payroll files
@@ -127,7 +128,7 @@ test('October: wages per income type, travel apart, the late cancellation and th
 
   // Settled once: asking again changes nothing.
   await h.post(channelMessage(h, coordinator, 'palkkiot 2026-10'));
-  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes(t('fi', 'job.alreadyDone', { job: `${t('fi', 'jobs.name.fees')} 10/2026` })))).toBe(true);
+  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes(jobOutcomeText('fi', 'fees', 'already-done', '10/2026')))).toBe(true);
 });
 
 test('answers after October was settled are not lost: they become adjustment rows (+/−) of November, marked as such', async () => {
