@@ -63,7 +63,8 @@ async function settle(period: string): Promise<{ card: string; csv: string }> {
   h.connector.reset();
   await h.post(channelMessage(h, coordinator, `palkkiot ${period}`));
   await h.bot.sender.drain(10000);
-  const card = h.connector.sentTo(CHANNEL.id).map(text).find((x) => x.includes('Palkkioyhteenveto')) ?? '';
+  // The summary card (its title "Palkkioyhteenveto 10/2026"), not the command's reply that names it.
+  const card = h.connector.sentTo(CHANNEL.id).map(text).find((x) => /"text":"Palkkioyhteenveto \d/.test(x)) ?? '';
   const file = await stored(h).feeExports.find({ month: period }).sort({ createdAt: -1 }).limit(1).next();
   return { card, csv: file?.csv ?? '' };
 }
@@ -106,6 +107,12 @@ test('October: wages per income type, travel apart, the late cancellation and th
   expect(card).toContain('Tehtävästä maksuun: mediaani 14 pv, pisin 34 pv. Tavoite enintään 14 pv: toteutuu 4/8 toimeksiannossa.');
   expect(card).toContain('Yhteensä: toimeksiantoja 8, 12,08 h, 260,17 €');
   expect(card).not.toContain('Oikaisut');
+  // The cost centres drawn as bars, the same totals as the lines (a client without charts drops it).
+  const chart = (JSON.parse(card) as { attachments: { content: { body: { type: string; data?: { x: string; y: number }[]; fallback?: unknown }[] } }[] }).attachments[0].content.body.find((b) => b.type === 'Chart.VerticalBar');
+  expect(chart?.fallback).toBe('drop');
+  const bars = Object.fromEntries(chart!.data!.map((p) => [p.x, p.y]));
+  expect(Math.round((bars['KP-100'] + bars['KP-200']) * 100)).toBe(26017);
+  for (const [centre, euros] of Object.entries(bars)) expect(card).toMatch(new RegExp(`${centre}: [^"]*${euros.toFixed(2).replace('.', ',')} €`));
 
   // The file reaches the coordinator's OneDrive through the file consent card, byte for byte.
   const consent = h.connector.sentTo(coordinator.personal).find((a) => text(a).includes('file.consent')) as { attachments: { content: { acceptContext: { exportId: string } } }[] };
