@@ -51,14 +51,10 @@ export function profileStatusText(doc: ExpertDoc, locale: Locale): string {
   return t(locale, doc.paused ? 'expert.status.paused' : 'expert.status.active');
 }
 
-/** A profile as a card: for the expert (own actions) or coordinators (approve / reject one version). */
-export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile, locale: Locale, o: ProfileCardOptions): AdaptiveCard {
-  const c = deps.catalog;
+/** A profile's fields in words (labels of themes, task types, languages, fee): the card's and `my data`'s. */
+export function profileTexts(c: ServiceDeps['catalog'], doc: ExpertDoc, shown: ExpertProfile, locale: Locale) {
   const place = [...shown.municipalities, ...(shown.remoteOk ? [t(locale, 'expert.remote')] : [])].join(', ') || t(locale, 'expert.none');
-  const data: Record<string, unknown> = {
-    heading: o.heading,
-    displayName: shown.displayName,
-    description: shown.description,
+  return {
     statusText: profileStatusText(doc, locale),
     themesText: shown.themes.map((id) => labelOf(c.themes, id, locale)).join(', '),
     taskTypesText: shown.taskTypes.map((id) => labelOf(c.taskTypes, id, locale)).join(', '),
@@ -67,6 +63,16 @@ export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile
     trainingText: shown.training ? `${shown.training.organisation} ${shown.training.year}` : t(locale, 'expert.none'),
     feeText: t(locale, `fee.${shown.feePreference}` as MessageKey),
     contactText: [shown.phone, shown.email].filter(Boolean).join(' · ') || t(locale, 'expert.none'),
+  };
+}
+
+/** A profile as a card: for the expert (own actions) or coordinators (approve / reject one version). */
+export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile, locale: Locale, o: ProfileCardOptions): AdaptiveCard {
+  const data: Record<string, unknown> = {
+    heading: o.heading,
+    displayName: shown.displayName,
+    description: shown.description,
+    ...profileTexts(deps.catalog, doc, shown, locale),
     showDecision: o.decisionVersion !== undefined,
     version: o.decisionVersion ?? 0,
     showOwnerActions: !!o.forOwner,

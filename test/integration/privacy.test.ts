@@ -3,6 +3,7 @@ import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
 import { stored } from '../support/db';
+import { acceptFile } from '../support/files';
 
 const coordinator = user('Kaisa Koordinaattori');
 let h: Harness;
@@ -56,10 +57,21 @@ test('my data exports everything; erasure after a coordinator confirms keeps de-
   });
   h.connector.reset();
   await h.post(personalMessage(h, u, 'omat tiedot'));
-  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length === 1);
-  const exported = text(h.connector.sentTo(u.personal)[0]);
+  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length === 2);
+  const [card, consent] = h.connector.sentTo(u.personal);
+  // The card in words: the theme's name, the task by its order number, local time; no ids.
+  expect(text(card)).toContain('Mielenterveys');
+  expect(text(card)).toMatch(/T-2026-9999 · [a-z]{2} \d+\.\d+\.\d{4} klo \d+\.\d\d · tehty/);
+  expect(text(card)).not.toContain('mental-health');
+  expect(text((card as { attachments: { content: unknown }[] }).attachments[0].content)).not.toContain(u.aad);
+  // The file consent card offers the whole export; accepting uploads it.
+  expect(consent.attachments).toEqual([expect.objectContaining({ contentType: 'application/vnd.microsoft.teams.card.file.consent', name: expect.stringMatching(/^omat-tiedot-\d{4}-\d{2}-\d{2}\.json$/) })]);
+  const exported = (await acceptFile(h, u, consent)).uploaded.toString('utf8');
   expect(exported).toContain('mental-health');
   expect(exported).toContain('T-2026-9999');
+  // The file card follows in the chat.
+  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length === 3);
+  expect(text(h.connector.sentTo(u.personal)[2])).toContain('application/vnd.microsoft.teams.card.file.info');
 
   expect(text(cardOf(await h.post(execute(h, u, 'privacy.confirmErasure', { userId: u.aad }))))).toContain('ei ole oikeutta');
   cardOf(await h.post(execute(h, u, 'privacy.requestErasure', {})));
