@@ -121,3 +121,29 @@ test('why finds an expert by the whole name only: a part of someone else\'s name
   expect(text(h.connector.sentTo(CHANNEL.id).pop())).toContain('ei löytynyt');
   expect(await stored(h).profileAccessLog.countDocuments({ expertId: hanna.aad, purpose: 'why' })).toBe(0);
 });
+
+test("the my-data file is the accepting person's own: the consent card names nobody, and outside a 1:1 chat nothing is uploaded", async () => {
+  const owner = user('Tiedoston Omistaja');
+  await h.post(personalMessage(h, owner, 'ilmoittaudu'));
+  cardOf(await h.post(execute(h, owner, 'expert.saveProfile', { ...PROFILE, displayName: 'Tiedoston Omistaja' })));
+  h.connector.reset();
+  await h.post(personalMessage(h, owner, 'my data'));
+  await h.connector.waitFor(() => h.connector.sentTo(owner.personal).length === 2);
+  const consent = h.connector.sentTo(owner.personal)[1];
+  const attachment = (consent as { attachments: { name: string; content: { acceptContext: unknown } }[] }).attachments[0];
+  expect(attachment.content.acceptContext).toEqual({ file: 'myData' });
+  // The reply follows the chat's language (Finnish here), the file's name too.
+  expect(attachment.name).toMatch(/^omat-tiedot-\d{4}-\d{2}-\d{2}\.json$/);
+
+  // Someone else's click on the same context uploads their own data, not the owner's.
+  const other = user('Toinen Henkilö');
+  await h.post(personalMessage(h, other, 'ohje'));
+  const theirs = (await acceptFile(h, other, consent)).uploaded.toString('utf8');
+  expect(theirs).not.toContain('Tiedoston Omistaja');
+  expect(theirs).not.toContain(owner.aad);
+
+  // In a group chat or channel the file is refused and nothing is uploaded.
+  const inChannel = await acceptFile(h, owner, consent, { conversation: CHANNEL, channelData: CHANNEL_DATA });
+  expect(inChannel.uploaded.length).toBe(0);
+});
+

@@ -5,9 +5,10 @@ import { execute, User } from './teams';
 
 /**
  * Accepts a Teams file consent card as `u` would: a stand-in OneDrive takes the upload, and the
- * bot's fileConsent/invoke is answered. Returns the HTTP status and the bytes uploaded.
+ * bot's fileConsent/invoke is answered (in their 1:1 chat, or the conversation given). Returns
+ * the HTTP status and the bytes uploaded.
  */
-export async function acceptFile(h: Harness, u: User, consent: Record<string, unknown>, name = 'file'): Promise<{ status: number; uploaded: Buffer }> {
+export async function acceptFile(h: Harness, u: User, consent: Record<string, unknown>, o: { name?: string; conversation?: Record<string, unknown>; channelData?: Record<string, unknown> } = {}): Promise<{ status: number; uploaded: Buffer }> {
   const content = (consent as { attachments: { content: { acceptContext: unknown } }[] }).attachments[0].content;
   let uploaded = Buffer.alloc(0);
   const onedrive = http.createServer((req, res) => {
@@ -19,8 +20,8 @@ export async function acceptFile(h: Harness, u: User, consent: Record<string, un
   try {
     const url = `http://127.0.0.1:${(onedrive.address() as AddressInfo).port}/upload`;
     const res = await h.post({
-      ...execute(h, u, 'x', {}), name: 'fileConsent/invoke',
-      value: { type: 'fileUpload', action: 'accept', context: content.acceptContext, uploadInfo: { name, uploadUrl: url, contentUrl: 'https://onedrive.example/f', uniqueId: 'u1' } },
+      ...execute(h, u, 'x', {}, o.conversation, o.channelData), name: 'fileConsent/invoke',
+      value: { type: 'fileUpload', action: 'accept', context: content.acceptContext, uploadInfo: { name: o.name ?? 'file', uploadUrl: url, contentUrl: 'https://onedrive.example/f', uniqueId: 'u1' } },
     } as never);
     return { status: res.status, uploaded };
   } finally {
