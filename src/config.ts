@@ -81,6 +81,8 @@ export const envSchema = z
     WAVE_SIZE: positiveInt(5, 100),
     WAVE_WAIT_MINUTES: positiveInt(120, 10080),
     LATE_CANCEL_HOURS: positiveInt(24, 720),
+    /** A task starting within this many hours is marked "at short notice" on the offer and the coordinators' card; 0 = never. */
+    SHORT_NOTICE_HOURS: positiveInt(48, 720),
     /** Order forms one user may submit per minute, across all instances; 0 = no limit. */
     ORDER_SUBMITS_PER_MINUTE: positiveInt(5, 1000),
     FEE_TARIFF_FILE: optionalText,
@@ -89,6 +91,16 @@ export const envSchema = z
     /** The payment date is this many days after the period's last day (a banking day at the latest). */
     PAYMENT_DAYS_AFTER_PERIOD: z.coerce.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(1).max(60).default(7),
     REMINDER_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm').default('09:00'),
+    /**
+     * How many days before a task its expert and orderer are reminded, e.g. `7,1`. At most 30:
+     * each reminder is sent once by its outbox key, and delivered records are cleaned after 30 days.
+     */
+    REMINDER_DAYS: z
+      .string()
+      .default('7,1')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^\d{1,2}$/, 'each must be a whole number of days, 1 to 30').transform(Number).pipe(z.number().min(1, 'each must be 1 to 30').max(30, 'each must be 1 to 30'))).min(1, 'must name at least one day, e.g. 7,1'))
+      .transform((days) => [...new Set(days)].sort((a, b) => b - a)),
     // At most 30: the alert is sent once per order by its outbox key, and delivered outbox
     // records are cleaned after 30 days; a longer window would alert again after that.
     UNFILLED_ALERT_DAYS: positiveInt(3, 30),
@@ -140,6 +152,8 @@ export interface Config {
   waveSize: number;
   waveWaitMinutes: number;
   lateCancelHours: number;
+  /** Tasks starting within this many hours are marked "at short notice" (SHORT_NOTICE_HOURS); 0 = never. */
+  shortNoticeHours: number;
   /** Orders one user may place per minute (ORDER_SUBMITS_PER_MINUTE); 0 = no limit. */
   orderSubmitsPerMinute: number;
   /** Daily digest time (HH:mm, deployment time zone). */
@@ -149,6 +163,8 @@ export interface Config {
   payPeriod: Env['PAY_PERIOD'];
   paymentDaysAfterPeriod: number;
   reminderTime: string;
+  /** Days before a task that reminders go out (REMINDER_DAYS), largest first, no repeats. */
+  reminderDays: number[];
   unfilledAlertDays: number;
   feedbackRetentionDays: number;
   logLevel: Env['LOG_LEVEL'];
@@ -202,12 +218,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       waveSize: e.WAVE_SIZE,
       waveWaitMinutes: e.WAVE_WAIT_MINUTES,
       lateCancelHours: e.LATE_CANCEL_HOURS,
+      shortNoticeHours: e.SHORT_NOTICE_HOURS,
       orderSubmitsPerMinute: e.ORDER_SUBMITS_PER_MINUTE,
       digestTime: e.DIGEST_TIME,
       feeTariffFile: e.FEE_TARIFF_FILE,
       payPeriod: e.PAY_PERIOD,
       paymentDaysAfterPeriod: e.PAYMENT_DAYS_AFTER_PERIOD,
       reminderTime: e.REMINDER_TIME,
+      reminderDays: e.REMINDER_DAYS,
       unfilledAlertDays: e.UNFILLED_ALERT_DAYS,
       feedbackRetentionDays: e.FEEDBACK_RETENTION_DAYS,
       logLevel: e.LOG_LEVEL,

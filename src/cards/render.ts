@@ -2,6 +2,7 @@ import * as ACData from 'adaptivecards-templating';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Locale, section, Strings } from '../i18n';
+import { CardDataByName, CardName } from './views';
 
 /** Adaptive Card as sent to Teams (the expanded template). */
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
@@ -32,13 +33,14 @@ function template(name: string): ACData.Template {
 }
 
 /**
- * Expands `cards/<name>.json` with `data`, binding the card's localized strings as `t`
- * (messages under the key prefix `stringsPrefix`, by default the card's name).
+ * Expands `cards/<name>.json` with `data` — that template's view (src/cards/views.ts), nothing
+ * else — binding the card's localized strings as `t` (messages under the key prefix
+ * `stringsPrefix`, by default the card's name).
  */
-export function renderCard(
-  name: string,
+export function renderCard<N extends CardName>(
+  name: N,
   locale: Locale,
-  data: Record<string, unknown> = {},
+  data: CardDataByName[N],
   stringsPrefix: string = name,
 ): AdaptiveCard {
   const t: Strings = section(locale, stringsPrefix);

@@ -1,9 +1,36 @@
-import type { Order, OrderStatus } from './types';
+import type { OrderInput } from './orderForm';
+import type { OrderStatus } from './types';
+import { offerExpired } from './waves';
 
 export type { OrderStatus } from './types';
 
 /**
- * The order state machine:
+ * An order as the bot keeps it: what the form said, who ordered it and where, and where it
+ * stands. The store keeps it under its number (store/orders.ts OrderDoc = Order + `_id`).
+ */
+export interface Order extends OrderInput {
+  /** `userId`: the orderer's Teams id (29:…), to open a 1:1 chat with them (services/notify.ts). */
+  orderer: { aadObjectId: string; name: string; userId?: string };
+  /** The chat the order was placed in: where the orderer is told what happens. */
+  conversationId: string;
+  endsAt: Date;
+  status: OrderStatus;
+  /** When the last offer wave went out (the wave job waits WAVE_WAIT_MINUTES after it). */
+  lastWaveAt?: Date;
+  cancelledAt?: Date;
+  /** Cancelled less than the configured hours before the start: fees stay payable. */
+  cancelledLate?: boolean;
+  /** When the order was closed as 'unfilled': its start came with nobody accepted. */
+  unfilledAt?: Date;
+  /** The one-time id of the order form card it was placed from (store/orders.ts claimForm). */
+  formId?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * The order state machine (the services change a status only through statusMove below; the
+ * seats themselves are assignments, store/assignments.ts):
  *   new ──startOffering──▶ offering ──seatTaken (last seat)──▶ filled
  *   filled ──seatReleased──▶ offering        offering|filled ──complete (after the end)──▶ done
  *   new|offering|filled ──cancel──▶ cancelled
@@ -14,32 +41,6 @@ export type { OrderStatus } from './types';
  */
 export type OrderEventType = 'startOffering' | 'seatTaken' | 'seatReleased' | 'cancel' | 'complete' | 'closeUnfilled';
 
-export type OrderEvent =
-  | { type: 'startOffering' }
-  | { type: 'seatTaken'; expertId: string }
-  | { type: 'seatReleased'; expertId: string }
-  | { type: 'cancel' }
-  | { type: 'complete' }
-  | { type: 'closeUnfilled' };
-
-/** Message keys of refused transitions, for the Teams layer to localize. */
-export type OrderTransitionError =
-  | `order.error.cannot.${OrderEventType}`
-  | 'order.error.startInPast'
-  | 'order.error.started'
-  | 'order.error.full'
-  | 'order.error.alreadyAccepted'
-  | 'order.error.notAccepted'
-  | 'order.error.notEnded'
-  | 'order.error.noExperts'
-  | 'order.error.notStarted'
-  | 'order.error.hasExperts';
-
-/** The order fields the state machine reads and writes. */
-export type OrderState = Pick<Order, 'status' | 'seats' | 'acceptedExpertIds' | 'startsAt' | 'durationMinutes' | 'updatedAt'>;
-
-export type TransitionResult<T extends OrderState> = { ok: true; order: T } | { ok: false; error: OrderTransitionError };
-
 const ALLOWED_FROM: Record<OrderEventType, readonly OrderStatus[]> = {
   startOffering: ['new', 'offering'],
   seatTaken: ['offering'],
@@ -47,6 +48,16 @@ const ALLOWED_FROM: Record<OrderEventType, readonly OrderStatus[]> = {
   cancel: ['new', 'offering', 'filled'],
   complete: ['offering', 'filled'],
   closeUnfilled: ['new', 'offering'],
+};
+
+/** Where each event leads (seatTaken: when it takes the last seat; seatReleased: a seat opens again). */
+const LEADS_TO: Record<OrderEventType, OrderStatus> = {
+  startOffering: 'offering',
+  seatTaken: 'filled',
+  seatReleased: 'offering',
+  cancel: 'cancelled',
+  complete: 'done',
+  closeUnfilled: 'unfilled',
 };
 
 /** Orders still waiting for experts: a wave may go out; the digest and the unfilled alert list them. */
@@ -63,7 +74,7 @@ export function isLiveOrder(status: OrderStatus): boolean {
   return LIVE_ORDER_STATUSES.includes(status);
 }
 
-/** The statuses from which an event may be taken: what a compare-and-set update matches on. */
+/** The statuses from which an event may be taken (a query for orders an event is due for). */
 export function statusesAllowing(event: OrderEventType): OrderStatus[] {
   return [...ALLOWED_FROM[event]];
 }
@@ -72,55 +83,51 @@ export function canTransition(status: OrderStatus, event: OrderEventType): boole
   return ALLOWED_FROM[event].includes(status);
 }
 
-export function endOf(order: Pick<Order, 'startsAt' | 'durationMinutes'>): Date {
-  return new Date(order.startsAt.getTime() + order.durationMinutes * 60_000);
+/**
+ * The status change an event makes, as a compare-and-set for the store
+ * (`orders.moveStatus(id, ...statusMove('cancel'), now)`): the statuses it moves an order from
+ * (those it is allowed from and changes: a further wave leaves 'offering' as it is) and the
+ * status it moves it to. Two instances doing the same change: one moves, the other gets null.
+ */
+export function statusMove(event: OrderEventType): [from: OrderStatus[], to: OrderStatus] {
+  return [ALLOWED_FROM[event].filter((s) => s !== LEADS_TO[event]), LEADS_TO[event]];
+}
+
+type Timed = Pick<Order, 'status' | 'startsAt'>;
+
+/** Whether a wave of offers may go out at `now`: the order still waits for experts and has not started. */
+export function mayOffer(order: Timed, now: Date): boolean {
+  return canTransition(order.status, 'startOffering') && now.getTime() < order.startsAt.getTime();
 }
 
 /**
- * Applies one event to an order at `now`: the changed order (a copy), or why not. Seats are
- * tracked in `acceptedExpertIds`; taking the last one fills the order, releasing one re-opens it.
+ * Why an expert's accept cannot take a seat at `now`, or null when it may try (the unique
+ * insert of the seat then decides who gets it, store/assignments.ts claimSeat): a cancelled
+ * order; or the offers are over (the order is final, or offers have closed some hours before
+ * the start, domain/waves.ts), or not yet begun (a 'new' order has sent none). A 'filled' order
+ * may still have a seat freed by a withdrawal a moment ago: the insert tells.
  */
-export function transition<T extends OrderState>(order: T, event: OrderEvent, now: Date): TransitionResult<T> {
-  const refuse = (error: OrderTransitionError): TransitionResult<T> => ({ ok: false, error });
-  const to = (status: OrderStatus, acceptedExpertIds = order.acceptedExpertIds): TransitionResult<T> => ({
-    ok: true,
-    order: { ...order, status, acceptedExpertIds: [...acceptedExpertIds], updatedAt: now },
-  });
-  const started = now.getTime() >= order.startsAt.getTime();
-  const ended = now.getTime() >= endOf(order).getTime();
+export function acceptRefusal(order: Timed, now: Date): 'cancelled' | 'offersClosed' | null {
+  if (order.status === 'cancelled') return 'cancelled';
+  const seatsOpen = canTransition(order.status, 'seatTaken') || order.status === LEADS_TO.seatTaken;
+  return seatsOpen && !offerExpired(order, undefined, now) ? null : 'offersClosed';
+}
 
-  if (event.type === 'seatTaken' && order.status === 'filled') return refuse('order.error.full');
-  if (!canTransition(order.status, event.type)) return refuse(`order.error.cannot.${event.type}`);
+/**
+ * Whether an order is due to close unfilled at `now`: it started still waiting for experts.
+ * (That nobody holds a seat is the assignments' to tell: the caller counts them.)
+ */
+export function dueToCloseUnfilled(order: Timed, now: Date): boolean {
+  return canTransition(order.status, 'closeUnfilled') && now.getTime() >= order.startsAt.getTime();
+}
 
-  switch (event.type) {
-    case 'startOffering':
-      // Offers for a task that has begun would only be noise.
-      return started ? refuse('order.error.startInPast') : to('offering');
-    case 'seatTaken': {
-      if (started) return refuse('order.error.started');
-      if (order.acceptedExpertIds.includes(event.expertId)) return refuse('order.error.alreadyAccepted');
-      if (order.acceptedExpertIds.length >= order.seats) return refuse('order.error.full');
-      const accepted = [...order.acceptedExpertIds, event.expertId];
-      return to(accepted.length >= order.seats ? 'filled' : 'offering', accepted);
-    }
-    case 'seatReleased': {
-      // After the start the seat can no longer be re-offered; what happened is the task's outcome.
-      if (started) return refuse('order.error.started');
-      if (!order.acceptedExpertIds.includes(event.expertId)) return refuse('order.error.notAccepted');
-      return to('offering', order.acceptedExpertIds.filter((id) => id !== event.expertId));
-    }
-    case 'cancel':
-      // After the end the task either happened (complete) or is settled through its outcome.
-      return ended ? refuse('order.error.cannot.cancel') : to('cancelled');
-    case 'complete':
-      if (!ended) return refuse('order.error.notEnded');
-      // "done" means the task took place: with nobody accepted there is nothing to follow up.
-      return order.acceptedExpertIds.length === 0 ? refuse('order.error.noExperts') : to('done');
-    case 'closeUnfilled':
-      // Until the start someone may still accept; with anyone accepted the task goes ahead.
-      if (!started) return refuse('order.error.notStarted');
-      return order.acceptedExpertIds.length > 0 ? refuse('order.error.hasExperts') : to('unfilled');
-  }
+/**
+ * Whether a seat given back at `now` opens again to others: only before the start (after it,
+ * "withdraw" is "I could not come", services/offering.ts reportAbsence) and only while the
+ * order is not final.
+ */
+export function seatReleasable(order: Timed, now: Date): boolean {
+  return canTransition(order.status, 'seatReleased') && now.getTime() < order.startsAt.getTime();
 }
 
 export interface CancellationTerms {
@@ -130,16 +137,9 @@ export interface CancellationTerms {
 
 /**
  * KAP rule: cancelling less than `lateCancelHours` before the start (or after it) keeps the fee
- * payable to the experts who had accepted; earlier cancellation is free. Also takes the start
- * and the hours directly (services/orders.ts calls it that way).
+ * payable to the experts who had accepted; earlier cancellation is free.
  */
-export function cancellationTerms(
-  order: Pick<Order, 'startsAt'> | Date,
-  now: Date,
-  opts: { lateCancelHours: number } | number = { lateCancelHours: 24 },
-): CancellationTerms {
-  const startsAt = order instanceof Date ? order : order.startsAt;
-  const hours = typeof opts === 'number' ? opts : opts.lateCancelHours;
-  const late = startsAt.getTime() - now.getTime() < hours * 3600_000;
+export function cancellationTerms(order: Pick<Order, 'startsAt'>, now: Date, lateCancelHours: number): CancellationTerms {
+  const late = order.startsAt.getTime() - now.getTime() < lateCancelHours * 3600_000;
   return { late, feePayable: late };
 }

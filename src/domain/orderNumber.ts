@@ -4,6 +4,12 @@
  */
 const PATTERN = /^T-(\d{4})-(\d{4,6})$/i;
 
+/**
+ * The order number's shape as pattern source (no anchors, no groups), for patterns that
+ * contain one, e.g. an outbox key `brokering:T-2026-0042`.
+ */
+export const ORDER_NUMBER_SOURCE = 'T-\\d{4}-\\d{4,6}';
+
 export function formatOrderNumber(year: number, seq: number): string {
   // Callers hold a counter, not user input: a bad value is a bug, so it throws.
   if (!Number.isInteger(year) || year < 1000 || year > 9999) throw new RangeError(`order number year must be 4 digits, got ${year}`);
@@ -21,4 +27,12 @@ export function parseOrderNumber(text: string): { year: number; seq: number; num
   // Canonical form, so "t-2026-42"-style variants cannot name a second order.
   const number = formatOrderNumber(year, seq);
   return number.toUpperCase() === m[0].toUpperCase() ? { year, seq, number } : null;
+}
+
+/**
+ * Whether `text` is an order number exactly as the bot writes it (card data, ids in keys):
+ * canonical, with nothing around it. Typed commands use parseOrderNumber, which is lenient.
+ */
+export function isOrderNumber(text: string): boolean {
+  return parseOrderNumber(text)?.number === text;
 }

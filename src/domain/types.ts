@@ -53,36 +53,6 @@ export interface Expert {
  */
 export type OrderStatus = 'new' | 'offering' | 'filled' | 'done' | 'cancelled' | 'unfilled';
 
-export interface Order {
-  id: string;
-  /** "T-2026-0042" (src/domain/orderNumber.ts): the number people say on the phone. */
-  number: string;
-  orderer: { aadObjectId: string; name: string };
-  themes: ThemeId[];
-  taskType: TaskTypeId;
-  title: string;
-  description: string;
-  goal?: string;
-  startsAt: Date;
-  durationMinutes: number;
-  mode: OrderMode;
-  municipality?: string;
-  address?: string;
-  link?: string;
-  targetGroup: string;
-  audienceSize?: number;
-  /** Experts wanted, 1-5. */
-  seats: number;
-  language: OrderLanguage;
-  costCentre: string;
-  contact?: { name: string; phone?: string; email?: string };
-  noteToCoordinator?: string;
-  status: OrderStatus;
-  acceptedExpertIds: string[];
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 /** 'filled', 'cancelled', 'expired': closed with the order (OfferRepo.closeOpen); declining costs nothing, ever. */
 export type OfferStatus = 'open' | 'accepted' | 'declined' | 'expired' | 'filled' | 'cancelled' | 'withdrawn';
 

@@ -1,3 +1,5 @@
+import type { OfferStatus } from './types';
+
 /**
  * Offers go out in waves: a few of the fairest-ranked experts at a time, the next wave after
  * a wait if seats are still open (the offer-waves job, src/jobs/waves.ts, decides when). Nobody
@@ -31,7 +33,7 @@ export function nextWave<E extends { id: string }>(p: {
  */
 export const OFFERS_CLOSE_BEFORE_START_HOURS = 2;
 
-/** When an order's open offers expire: some hours before the start, so whoever accepts has time to prepare. */
+/** When an order's open offers expire (the offer card's "answer by"): some hours before the start, so whoever accepts has time to prepare. */
 export function offerExpiry(order: { startsAt: Date }, opts: { expireBeforeStartHours: number } = { expireBeforeStartHours: OFFERS_CLOSE_BEFORE_START_HOURS }): Date {
   return new Date(order.startsAt.getTime() - opts.expireBeforeStartHours * 3600_000);
 }
@@ -40,6 +42,14 @@ export function offerExpiry(order: { startsAt: Date }, opts: { expireBeforeStart
 export function offerExpired(order: { startsAt: Date }, opts: { expireBeforeStartHours: number } = { expireBeforeStartHours: OFFERS_CLOSE_BEFORE_START_HOURS }, now: Date): boolean {
   return now.getTime() >= offerExpiry(order, opts).getTime();
 }
+
+/**
+ * The offer states an accept that holds a seat marks 'accepted': any but one closed with its
+ * cancelled order. A card that turned "filled" or "expired" a moment before a seat was freed,
+ * or a decline or withdrawal the expert thinks better of, may still win a free seat: the
+ * seat's unique insert decides (services/offering.ts acceptOffer).
+ */
+export const ACCEPT_FROM: readonly OfferStatus[] = ['open', 'filled', 'expired', 'declined', 'withdrawn'];
 
 /**
  * A large fan-out in slices: the first 50 (one second of Teams' app-wide limit), then 250 at a

@@ -1,10 +1,11 @@
 import { renderCard } from '../cards/render';
 import { plainText } from '../cards/plainText';
 import { coordinatorsLocale } from '../services/notify';
-import { localParts } from '../domain/time';
+import { localParts, zonedTimeToUtc } from '../domain/time';
 import { pickLocale, t } from '../i18n';
 import { ServiceDeps } from '../services/deps';
 import { requestFeedback } from '../services/feedback';
+import { coordinatorAlert } from '../services/handlers';
 import { message, whenText, whereText } from '../services/views';
 import { dailyCron } from './digest';
 import { JobDefinition } from './scheduler';
@@ -40,10 +41,18 @@ export function feedbackJob(deps: ServiceDeps): JobDefinition {
   };
 }
 
+/** The local calendar date `days` after `date` (YYYY-MM-DD): calendar days, whatever DST does to hours. */
+function addLocalDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
 /**
- * Daily at REMINDER_TIME: the day-before reminder to experts and orderers of tomorrow's tasks,
- * and an alert to coordinators of orders still unfilled UNFILLED_ALERT_DAYS before the start.
- * Keys are per assignment / order, so each reminder goes once whatever runs it.
+ * Daily at REMINDER_TIME: reminders to experts and orderers of the tasks starting REMINDER_DAYS
+ * (e.g. 7 and 1) local calendar days from today, and an alert to coordinators of orders still
+ * unfilled UNFILLED_ALERT_DAYS before the start. Keys are per assignment (the orderer's per
+ * order) and per number of days, so each reminder goes once whatever runs it; the day-before
+ * key is the one earlier versions used, so an upgrade on a reminder day repeats nothing.
  */
 export function remindersJob(deps: ServiceDeps): JobDefinition {
   return {
@@ -52,19 +61,26 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
     async run(ctx) {
       const now = ctx.now();
       const tz = deps.config.timeZone;
-      const tomorrow = localParts(new Date(now.getTime() + DAY), tz).date;
-      const window = await deps.store.assignments.acceptedStartingIn(now, new Date(now.getTime() + 2 * DAY));
-      for (const a of window.filter((x) => x.startsAt > now && localParts(x.startsAt, tz).date === tomorrow)) {
-        const order = await deps.store.orders.get(a.orderId);
-        if (!order) continue;
-        for (const [who, aad] of [['expert', a.expertId], ['orderer', order.orderer.aadObjectId]] as const) {
-          // As with the feedback card: an orderer without a 1:1 chat is reached where the order was placed.
-          const conv = (await deps.store.conversations.personalOf(aad)) ?? (who === 'orderer' ? await deps.store.conversations.get(order.conversationId) : null);
-          if (!conv) continue;
-          const loc = pickLocale(conv.locale, deps.config.defaultLocale);
-          const text = t(loc, 'reminder.dayBefore', { when: whenText(order, tz, loc), number: order._id, title: plainText(order.title), where: whereText(order, loc) });
-          const key = who === 'expert' ? `reminder:day-before:${a._id}` : `reminder:day-before:${order._id}:orderer`;
-          await deps.postman.post([{ key, conversationId: conv._id, activity: message(renderCard('notice', loc, { text, tone: 'default' })) }]);
+      const today = localParts(now, tz).date;
+      for (const days of deps.config.reminderDays) {
+        const date = addLocalDays(today, days);
+        const from = zonedTimeToUtc(date, '00:00', tz);
+        const to = zonedTimeToUtc(addLocalDays(date, 1), '00:00', tz);
+        if (!from || !to) continue;
+        const due = await deps.store.assignments.acceptedStartingIn(from.getTime() > now.getTime() ? from : now, to);
+        for (const a of due.filter((x) => x.startsAt > now && localParts(x.startsAt, tz).date === date)) {
+          const order = await deps.store.orders.get(a.orderId);
+          if (!order) continue;
+          const prefix = days === 1 ? 'reminder:day-before' : `reminder:${days}-days-before`;
+          for (const [who, aad] of [['expert', a.expertId], ['orderer', order.orderer.aadObjectId]] as const) {
+            // As with the feedback card: an orderer without a 1:1 chat is reached where the order was placed.
+            const conv = (await deps.store.conversations.personalOf(aad)) ?? (who === 'orderer' ? await deps.store.conversations.get(order.conversationId) : null);
+            if (!conv) continue;
+            const loc = pickLocale(conv.locale, deps.config.defaultLocale);
+            const text = t(loc, 'reminder.daysBefore', { days, when: whenText(order, tz, loc), number: order._id, title: plainText(order.title), where: whereText(order, loc) });
+            const key = who === 'expert' ? `${prefix}:${a._id}` : `${prefix}:${order._id}:orderer`;
+            await deps.postman.post([{ key, conversationId: conv._id, activity: message(renderCard('notice', loc, { text, tone: 'default' })) }]);
+          }
         }
       }
       const channel = await deps.store.channels.coordinatorsChannel();
@@ -75,7 +91,8 @@ export function remindersJob(deps: ServiceDeps): JobDefinition {
         const taken = await deps.store.assignments.countLive(order._id);
         const days = Math.ceil((order.startsAt.getTime() - now.getTime()) / DAY);
         const text = t(loc, 'reminder.unfilled', { number: order._id, title: plainText(order.title), days, taken, seats: order.seats });
-        await deps.postman.post([{ key: `reminder:unfilled:${order._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', loc, { text, tone: 'attention' })) }]);
+        // The coordinator who took the order on is @mentioned: it needs them now.
+        await deps.postman.post([{ key: `reminder:unfilled:${order._id}`, conversationId: channel.conversationId, activity: message(await coordinatorAlert(deps, order._id, loc, text)) }]);
       }
     },
   };

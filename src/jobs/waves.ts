@@ -30,7 +30,7 @@ export function waveJob(deps: ServiceDeps): JobDefinition {
       for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id);
       // One scan for both: orders starting soon (their offers expire) and those started unfilled.
       for (const order of await deps.store.orders.startingBy(LIVE_ORDER_STATUSES, soon)) {
-        if (order.status !== 'filled' && order.startsAt.getTime() <= now.getTime() && (await closeUnfilled(deps, order, now))) continue;
+        if (await closeUnfilled(deps, order, now)) continue;
         if (order.status === 'new') continue;
         const closed = await deps.store.offers.closeOpen(order._id, 'expired', now);
         await deps.postman.post(await closedOfferCards(deps, order, closed, 'expired'));

@@ -1,4 +1,5 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
+import { BrokeringOutlook, OrderBrokeringCardData } from '../cards/views';
 import { plainText } from '../cards/plainText';
 import { rankCandidates } from '../domain/matching';
 import { isOpenOrder } from '../domain/orderLifecycle';
@@ -8,10 +9,10 @@ import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { coordinatorsLocale } from './notify';
 import { matchContext } from './ranking';
-import { message, statusText, taskFacts } from './views';
+import { cardContext, message, shortNoticeText, statusText, taskFacts } from './views';
 
 /** What the coordinators' card says about finding experts for an order still open. */
-export type BrokeringOutlook = 'suggestions' | 'waiting' | 'nobodyLeft' | 'closed';
+export type { BrokeringOutlook } from '../cards/views';
 
 /**
  * Where finding experts stands: suggestions to offer to; everyone suitable offered and answers
@@ -31,12 +32,13 @@ export function brokeringCard(
   locale: Locale,
   o: { suggestions: { expertId: string; name: string; recent: number }[]; offered?: OfferedView[]; taken: number; notice?: string },
 ): AdaptiveCard {
-  const facts = taskFacts(order, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, forCoordinator: true });
+  const ctx = cardContext(deps);
+  const facts = taskFacts(order, locale, ctx, { forCoordinator: true });
   facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
   const offered = o.offered ?? [];
   const outlook = brokeringOutlook(order.status, o.suggestions.length, offered, o.taken, order.seats);
   const top = Math.min(deps.config.waveSize, o.suggestions.length);
-  const data: Record<string, unknown> = {
+  const data: OrderBrokeringCardData = {
     heading: t(locale, `order.brokeringHeading.${order.status}` as MessageKey),
     number: order._id,
     title: plainText(order.title),
@@ -53,6 +55,9 @@ export function brokeringCard(
     data.notice = o.notice;
     data.noticeColor = 'Default';
   }
+  // While experts are still being sought: a task starting soon needs the coordinators first.
+  const short = isOpenOrder(order.status) ? shortNoticeText(order, ctx.now(), ctx.shortNoticeHours, locale) : undefined;
+  if (short) data.shortNotice = short;
   return renderCard('order-brokering', locale, data);
 }
 

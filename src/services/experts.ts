@@ -1,4 +1,5 @@
 import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
+import { ExpertProfileCardData, TextColor } from '../cards/views';
 import { labelOf } from '../domain/catalog';
 import { latestOf, profileOf, reviewOf } from '../domain/expertReview';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
@@ -25,7 +26,7 @@ type CardDeps = Pick<ServiceDeps, 'catalog'>;
 export interface ProfileCardOptions {
   heading: string;
   notice?: string;
-  noticeColor?: string;
+  noticeColor?: TextColor;
   forOwner?: boolean;
   /** Approve / reject buttons for this version (only while it is the one under review). */
   decisionVersion?: number;
@@ -68,7 +69,7 @@ export function profileTexts(c: ServiceDeps['catalog'], doc: ExpertDoc, shown: E
 
 /** A profile as a card: for the expert (own actions) or coordinators (approve / reject one version). */
 export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile, locale: Locale, o: ProfileCardOptions): AdaptiveCard {
-  const data: Record<string, unknown> = {
+  const data: ExpertProfileCardData = {
     heading: o.heading,
     displayName: shown.displayName,
     description: shown.description,
@@ -96,7 +97,7 @@ export const PROFILE_REFRESH_VERB = 'expert.showProfile';
  * The expert's own view: what they last submitted, its state, their actions. With their Teams
  * user id the card refreshes itself for them (see PROFILE_REFRESH_VERB).
  */
-export function ownProfileCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: string }, teamsUserId?: string): AdaptiveCard {
+export function ownProfileCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: TextColor }, teamsUserId?: string): AdaptiveCard {
   return profileCard(deps, doc, latestOf(doc), locale, { heading: t(locale, 'expert.heading.own'), forOwner: true, notice: notice?.text, noticeColor: notice?.color, refreshFor: teamsUserId });
 }
 
@@ -105,7 +106,7 @@ export function ownProfileCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, n
  * profile as it stands: its title follows the state ("waits for approval" only while a version
  * waits; after a decision, what was decided).
  */
-export function reviewCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: string }): AdaptiveCard {
+export function reviewCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: TextColor }): AdaptiveCard {
   const review = reviewOf(doc);
   if (!review) return standingCard(deps, doc, locale, notice);
   const heading = t(locale, review.kind === 'changes' ? 'expert.heading.changes' : 'expert.heading.approval');
@@ -113,7 +114,7 @@ export function reviewCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notic
 }
 
 /** A profile with nothing waiting: titled by the last decision, if any, without decision buttons. */
-function standingCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: string }): AdaptiveCard {
+function standingCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: TextColor }): AdaptiveCard {
   const last = doc.lastDecision;
   const heading = last ? decisionHeading(locale, { decision: last.decision, kind: last.kind ?? 'new' }) : t(locale, 'expert.heading.profile');
   return profileCard(deps, doc, profileOf(doc), locale, { heading, notice: notice?.text, noticeColor: notice?.color });

@@ -1,18 +1,23 @@
 import { AdaptiveCard, renderCard } from '../cards/render';
+import { FormValues } from '../cards/views';
 import { plainText } from '../cards/plainText';
 import { coordinatorsLocale } from './notify';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { FeedbackDoc, FeedbackRepo, FeedbackRole } from '../store/feedback';
+import { HandlerRepo } from '../store/handlers';
+import { mentionTag, withMentions } from '../cards/mentions';
+import { formatWhen } from '../i18n/format';
+import { Coordinator, mentionOf, orderHandler } from './handlers';
 import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { message, whenText } from './views';
-import { statusesAllowing } from '../domain/orderLifecycle';
+import { statusMove } from '../domain/orderLifecycle';
 
 const SCALE = ['1', '2', '3', '4', '5'];
 const TOOK_PLACE = ['yes', 'cancelled', 'noShow'] as const;
 
-export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackRole, locale: Locale, o: { stored?: FeedbackDoc | null; values?: Record<string, unknown>; errors?: Record<string, string> } = {}): AdaptiveCard {
+export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackRole, locale: Locale, o: { stored?: FeedbackDoc | null; values?: FormValues; errors?: Record<string, string> } = {}): AdaptiveCard {
   const card = role === 'orderer' ? 'feedback-orderer' : 'feedback-expert';
   const errors: Record<string, string> = {};
   for (const [f, key] of Object.entries(o.errors ?? {})) errors[f] = t(locale, key as MessageKey);
@@ -56,7 +61,7 @@ export async function requestFeedback(deps: ServiceDeps, order: OrderDoc, now: D
     await deps.store.feedback.recordRequest({ _id: key, orderId: order._id, role: target.role, aadObjectId: target.aad.toLowerCase(), conversationId: conv._id, sentAt: now, nudges: 0 });
   }
   await deps.store.assignments.markDone(order._id, now);
-  await deps.store.orders.moveStatus(order._id, statusesAllowing('complete'), 'done', now);
+  await deps.store.orders.moveStatus(order._id, ...statusMove('complete'), now);
 }
 
 /**
@@ -91,17 +96,83 @@ export async function feedbackRetention(deps: ServiceDeps, now: Date): Promise<R
   return { anonymousMoved: stranded.length, ...(await deps.store.feedback.removeTextsBefore(cutoff, monthOf(cutoff, deps.config.timeZone))) };
 }
 
-/** A debrief request reaches the coordinators at once, not in the next digest. */
+/**
+ * A debrief request reaches the coordinators at once, not in the next digest: a card in their
+ * channel with the expert's wish and contact (coordinators may see them; never a group chat)
+ * and an "I'll call" button. The coordinator who took the order on is @mentioned.
+ */
 async function routeDebrief(deps: ServiceDeps, order: OrderDoc, expertId: string): Promise<void> {
   const channel = await deps.store.channels.coordinatorsChannel();
   if (!channel) return;
-  const name = (await deps.store.experts.get(expertId))?.displayName ?? '';
   const loc = coordinatorsLocale(deps, channel);
-  await deps.postman.post([{
-    key: `debrief:${order._id}:${expertId}`,
-    conversationId: channel.conversationId,
-    activity: message(renderCard('notice', loc, { text: t(loc, 'feedback.debriefRequest', { name: plainText(name), number: order._id, title: plainText(order.title) }), tone: 'attention' })),
-  }]);
+  await deps.postman.post([{ key: debriefCardKey(order._id, expertId), conversationId: channel.conversationId, activity: message(await debriefCard(deps, order, expertId, loc)) }]);
+}
+
+/** The outbox key of a debrief request's card: its later updates name it (and the expert, for erasure). */
+function debriefCardKey(orderId: string, expertId: string): string {
+  return `debrief:${orderId}:${expertId}`;
+}
+
+/**
+ * The debrief request's card as it stands: open (the order's coordinator @mentioned, the
+ * button) or taken ("Kaisa hoitaa tämän", the taker @mentioned, no button). `note`: a line
+ * for the one who clicked only (e.g. who had already taken it).
+ */
+export async function debriefCard(deps: ServiceDeps, order: OrderDoc, expertId: string, locale: Locale, note?: string): Promise<AdaptiveCard> {
+  const [expert, handler] = await Promise.all([deps.store.experts.get(expertId), deps.store.handlers.get(HandlerRepo.debriefKey(order._id, expertId))]);
+  const taker = mentionOf(handler);
+  const notify = handler ? taker : await orderHandler(deps, order._id);
+  const status = !handler
+    ? t(locale, 'debrief.open')
+    : taker
+      ? t(locale, 'debrief.taken', { name: mentionTag(taker), when: formatWhen(locale, handler.at, deps.config.timeZone) })
+      : t(locale, 'debrief.takenByCoordinator');
+  const facts = [
+    ...(expert?.phone ? [{ label: t(locale, 'debrief.phone'), value: plainText(expert.phone) }] : []),
+    ...(expert?.email ? [{ label: t(locale, 'debrief.email'), value: plainText(expert.email) }] : []),
+  ];
+  const card = renderCard('debrief', locale, {
+    ...(notify && !handler ? { attention: mentionTag(notify) } : {}),
+    request: t(locale, 'feedback.debriefRequest', { name: plainText(expert?.displayName ?? ''), number: order._id, title: plainText(order.title) }),
+    facts,
+    status,
+    taken: !!handler,
+    ...(note ? { note } : {}),
+    orderId: order._id,
+    expertId,
+  });
+  return notify ? withMentions(card, [notify]) : card;
+}
+
+export type TakeDebriefResult = { kind: 'taken' | 'already'; card: AdaptiveCard } | { kind: 'notFound' };
+
+/**
+ * A coordinator takes a debrief request on ("I'll call"). The first click is recorded (a
+ * unique insert) and the card is updated in place for everyone; a later click, by anyone,
+ * changes nothing and is told who has it. Only a request the expert really made is taken.
+ */
+export async function takeDebrief(deps: ServiceDeps, orderId: string, expertId: string, coordinator: Coordinator, locale: Locale): Promise<TakeDebriefResult> {
+  const [order, answer] = await Promise.all([deps.store.orders.get(orderId), deps.store.feedback.get(FeedbackRepo.keyOf(orderId, 'expert', expertId))]);
+  if (!order || !answer?.debrief || answer.expertId !== expertId) return { kind: 'notFound' };
+  const now = deps.now();
+  const taken = await deps.store.handlers.take({
+    _id: HandlerRepo.debriefKey(orderId, expertId), kind: 'debrief', orderId, expertId,
+    coordinator: { aadObjectId: coordinator.aadObjectId.toLowerCase(), name: coordinator.name, ...(coordinator.userId ? { userId: coordinator.userId } : {}) }, at: now,
+  });
+  if (!taken.isNew) {
+    const by = mentionOf(taken.doc);
+    const note = by ? t(locale, 'debrief.already', { name: plainText(by.name) }) : t(locale, 'debrief.takenByCoordinator');
+    return { kind: 'already', card: await debriefCard(deps, order, expertId, locale, note) };
+  }
+  deps.log.info({ orderId, expertId }, 'debrief taken on');
+  // Everyone in the channel sees who has it: the posted card is updated in place (in the
+  // channel's language); the one who clicked gets the same card as the answer.
+  const channel = await deps.store.channels.coordinatorsChannel();
+  if (channel && (await deps.store.outbox.has(debriefCardKey(orderId, expertId)))) {
+    const cl = coordinatorsLocale(deps, channel);
+    await deps.postman.post([{ key: `${debriefCardKey(orderId, expertId)}:taken`, conversationId: channel.conversationId, op: 'update', updateOf: debriefCardKey(orderId, expertId), activity: message(await debriefCard(deps, order, expertId, cl)) }]);
+  }
+  return { kind: 'taken', card: await debriefCard(deps, order, expertId, locale) };
 }
 
 export function monthOf(now: Date, timeZone: string): string {

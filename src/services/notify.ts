@@ -5,7 +5,8 @@ import { ConversationDoc } from '../store/conversations';
 import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
-import { acceptedExpertViews, message, orderSummaryCard } from './views';
+import { acceptedExpertViews, cardContext, message, orderSummaryCard } from './views';
+import { coordinatorAlert } from './handlers';
 import { isLiveOrder } from '../domain/orderLifecycle';
 
 /**
@@ -25,9 +26,7 @@ export async function orderSummaryFor(deps: ServiceDeps, order: OrderDoc, locale
   const none = o.fresh && order.status === 'new';
   const assignments = none ? [] : (await deps.store.assignments.ofOrder(order._id)).filter((a) => a.status === 'accepted');
   const experts = o.withContacts ? acceptedExpertViews(await deps.store.experts.byIds(assignments.map((a) => a.expertId))) : [];
-  return orderSummaryCard(order, locale, {
-    catalog: deps.catalog,
-    timeZone: deps.config.timeZone,
+  return orderSummaryCard(order, locale, cardContext(deps), {
     heading: o.heading,
     notice: o.notice,
     noticeColor: 'Good',
@@ -115,7 +114,8 @@ async function tellOrdererUnreached(deps: ServiceDeps, order: OrderDoc, group: C
   if (channel) {
     const cl = coordinatorsLocale(deps, channel);
     const text = t(cl, 'orderer.unreached', { number: order._id, title: plainText(order.title), orderer: plainText(order.orderer.name), notice: t(cl, key, params) });
-    items.push({ key: `${itemKey}:unreached`, conversationId: channel.conversationId, activity: message(renderCard('notice', cl, { text, tone: 'attention' })) });
+    // The coordinator who took the order on is @mentioned: they are the one to pass it on.
+    items.push({ key: `${itemKey}:unreached`, conversationId: channel.conversationId, activity: message(await coordinatorAlert(deps, order._id, cl, text)) });
   }
   await deps.postman.post(items);
 }

@@ -1,18 +1,17 @@
 import { plainText } from '../cards/plainText';
-import { renderCard } from '../cards/render';
-import { canTransition, isOpenOrder, statusesAllowing } from '../domain/orderLifecycle';
-import { fanOutSlices, nextWave, offerExpired } from '../domain/waves';
+import { acceptRefusal, canTransition, mayOffer, statusMove } from '../domain/orderLifecycle';
+import { ACCEPT_FROM, fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
-import { feeText } from './fees-view';
 import { offerGuardFacts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, notifyOrderer } from './notify';
+import { coordinatorAlert } from './handlers';
 import { rankFor } from './ranking';
-import { message, offerCard, whenText } from './views';
+import { cardContext, message, offerCard, whenText } from './views';
 
 const DAY = 86_400_000;
 
@@ -36,7 +35,7 @@ export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'tooClo
 export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<WaveResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
-  if (!order || !isOpenOrder(order.status) || order.startsAt <= now) return { sent: 0, wave: 0, none: 'closed' };
+  if (!order || !mayOffer(order, now)) return { sent: 0, wave: 0, none: 'closed' };
   // An offer sent now would have expired already (offers close some hours before the start):
   // none is sent, and the coordinator is told the task is too close to offer.
   if (offerExpired(order, undefined, now)) return { sent: 0, wave: 0, none: 'tooClose' };
@@ -58,7 +57,8 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   const wave = claimed + 1;
   // Lost to another click or instance sending the same wave at the same moment.
   if (!(await deps.store.offers.claimWave(orderId, wave, now, chosen.map((e) => e._id)))) return { sent: 0, wave, none: 'raced' };
-  if (order.status === 'new') await deps.store.orders.moveStatus(orderId, ['new'], 'offering', now);
+  const [firstWaveFrom, offering] = statusMove('startOffering');
+  if (firstWaveFrom.includes(order.status)) await deps.store.orders.moveStatus(orderId, firstWaveFrom, offering, now);
   // A large wave is stored and queued in slices, so that its first cards are on their way while
   // the rest is written (the claim names every expert: a crash midway is finished whole).
   let sent = 0;
@@ -109,6 +109,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
   const items: NewOutboxItem[] = [];
   const chats = await deps.store.conversations.personalOfMany(offers.map((o) => o.expertId));
   const rendered = new Map<string, string>();
+  const ctx = cardContext(deps);
   // An expert who keeps an earnings limit of their own gets a card of their own: the task's
   // gross fee and what they have earned so far (private to them; the others share one render).
   const guards = await deps.store.earningsGuards.many(offers.map((o) => o.expertId));
@@ -116,9 +117,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
   const cardFor = (locale: ReturnType<typeof pickLocale>, offerId: string) => {
     let json = rendered.get(locale);
     if (json === undefined) {
-      json = JSON.stringify(offerCard({ ...order, status: 'offering' }, OFFER_ID_SLOT, 'open', locale, {
-        catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps),
-      }));
+      json = JSON.stringify(offerCard({ ...order, status: 'offering' }, OFFER_ID_SLOT, 'open', locale, ctx));
       rendered.set(locale, json);
     }
     return JSON.parse(json.split(OFFER_ID_SLOT).join(JSON.stringify(offerId).slice(1, -1))) as ReturnType<typeof offerCard>;
@@ -132,8 +131,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
     const guard = guards.get(offer.expertId.toLowerCase());
     const card = guard
-      ? offerCard({ ...order, status: 'offering' }, offer._id, 'open', locale, {
-          catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps),
+      ? offerCard({ ...order, status: 'offering' }, offer._id, 'open', locale, ctx, {
           extraFacts: await offerGuardFacts(deps, guard._id, guard, order, locale, guarded.get(guard._id)?.feePreference === 'volunteer'),
         })
       : cardFor(locale, offer._id);
@@ -147,9 +145,7 @@ export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerI
   const conv = await deps.store.conversations.personalOf(expertId);
   if (!conv) return null;
   const locale = pickLocale(conv.locale, deps.config.defaultLocale);
-  const card = offerCard(order, offerId, state, locale, {
-    catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps), stateText,
-  });
+  const card = offerCard(order, offerId, state, locale, cardContext(deps), { stateText });
   return { key: `offer-update:${offerId}:${state}:${at}`, conversationId: conv._id, op: 'update', updateOf: `offer:${offerId}`, activity: message(card) };
 }
 
@@ -162,11 +158,12 @@ export async function updateOfferCard(deps: ServiceDeps, order: OrderDoc, offerI
 export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, closed: { _id: string; expertId: string }[], state: OfferStatus, at = deps.now().getTime()): Promise<NewOutboxItem[]> {
   if (closed.length === 0) return [];
   const chats = await deps.store.conversations.personalOfMany(closed.map((o) => o.expertId));
+  const ctx = cardContext(deps);
   return closed.flatMap((o) => {
     const conv = chats.get(o.expertId.toLowerCase());
     if (!conv) return [];
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
-    const card = offerCard(order, o._id, state, locale, { catalog: deps.catalog, timeZone: deps.config.timeZone, feeText: feeText(order, locale, deps) });
+    const card = offerCard(order, o._id, state, locale, ctx);
     return [{ key: `offer-update:${o._id}:${state}:${at}`, conversationId: conv._id, op: 'update' as const, updateOf: `offer:${o._id}`, activity: message(card) }];
   });
 }
@@ -193,19 +190,18 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   if (offer.expertId !== actorAad) return { kind: 'notYours' };
   const order = guessed?._id === offer.orderId ? guessed : await deps.store.orders.get(offer.orderId);
   if (!order) return { kind: 'notFound' };
-  if (order.status === 'cancelled') return { kind: 'closed', order, state: 'cancelled' };
-  if (order.status === 'done' || order.status === 'unfilled' || offerExpired(order, undefined, now)) {
-    // Past the offers' expiry (or the start): an old card of the task's holder still says it is
-    // theirs; any other click, however replayed, is refused. An offer still open is closed now,
-    // as the wave job would close it, so every card and the coordinators' view agree.
+  const refusal = acceptRefusal(order, now);
+  if (refusal === 'cancelled') return { kind: 'closed', order, state: 'cancelled' };
+  if (refusal === 'offersClosed') {
+    // Past the offers' expiry (or the order final): an old card of the task's holder still says
+    // it is theirs; any other click, however replayed, is refused. An offer still open is closed
+    // now, as the wave job would close it, so every card and the coordinators' view agree.
     if (offer.status === 'accepted') return { kind: 'already', order };
     if (offer.status === 'open') await deps.store.offers.respond(offerId, ['open'], 'expired', now);
     return { kind: 'closed', order, state: 'expired' };
   }
-  if (!['open', 'filled', 'expired', 'accepted', 'declined', 'withdrawn'].includes(offer.status)) {
-    return { kind: 'closed', order, state: offer.status };
-  }
-  if (order.status === 'new') return { kind: 'closed', order, state: 'expired' };
+  // An offer closed with its order (cancelled) stays closed.
+  if (!ACCEPT_FROM.includes(offer.status) && offer.status !== 'accepted') return { kind: 'closed', order, state: offer.status };
   const claim = await deps.store.assignments.claimSeat(order, actorAad, now);
   if (claim.kind === 'full') {
     // Not awaited: the answer does not depend on it, and if it is lost the seat winner's
@@ -217,7 +213,7 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   // Won, or held already: a repeated click (a double click, an old card) runs the same steps,
   // which can all be repeated, and so also finishes what a crash right after the seat insert
   // left undone. The answer waits for them: whoever clicked sees it only once all are queued.
-  await deps.store.offers.respond(offerId, ['open', 'filled', 'expired', 'declined', 'withdrawn'], 'accepted', now);
+  await deps.store.offers.respond(offerId, ACCEPT_FROM, 'accepted', now);
   if (claim.kind === 'won') deps.log.info({ orderId: order._id, expertId: actorAad, seat: claim.assignment.seat }, 'seat taken');
   // The expert's own limit: reached with pausing chosen, they are told (once per period).
   await tellIfPaused(deps, actorAad, order).catch((error: Error) => deps.log.warn({ orderId: order._id, err: error.name }, 'could not check the earnings limit'));
@@ -238,7 +234,7 @@ async function announceSeats(deps: ServiceDeps, order: OrderDoc, now: Date): Pro
   if (live.length === 0) return order;
   const mark = `${order._id}:${Math.max(...live.map((a) => a.createdAt.getTime()))}`;
   if (live.length >= order.seats) {
-    const current = (await deps.store.orders.moveStatus(order._id, statusesAllowing('seatTaken'), 'filled', now)) ?? { ...order, status: 'filled' as const };
+    const current = (await deps.store.orders.moveStatus(order._id, ...statusMove('seatTaken'), now)) ?? { ...order, status: 'filled' as const };
     await Promise.all([onFilled(deps, current, `order-filled:${mark}`), brokeringUpdate(deps, current)]);
     return current;
   }
@@ -259,7 +255,7 @@ async function finishCutShortAccepts(deps: ServiceDeps, order: OrderDoc, now: Da
   const accepted = new Set(offers.filter((o) => o.status === 'accepted').map((o) => o.expertId));
   const unmarked = live.filter((a) => !accepted.has(a.expertId));
   if (unmarked.length === 0 && !(live.length >= order.seats && order.status === 'offering')) return live.length;
-  for (const a of unmarked) await deps.store.offers.respond(OfferRepo.idOf(order._id, a.expertId), ['open', 'filled', 'expired', 'declined', 'withdrawn'], 'accepted', now);
+  for (const a of unmarked) await deps.store.offers.respond(OfferRepo.idOf(order._id, a.expertId), ACCEPT_FROM, 'accepted', now);
   deps.log.warn({ orderId: order._id, seats: live.length }, 'finishing an accept cut short');
   await announceSeats(deps, order, now);
   return live.length;
@@ -340,7 +336,7 @@ async function reportAbsence(deps: ServiceDeps, order: OrderDoc, expertId: strin
     const locale = coordinatorsLocale(deps, channel);
     const name = plainText((await deps.store.experts.get(expertId))?.displayName ?? '');
     const text = t(locale, 'order.absentNotice', { name, number: order._id, title: plainText(order.title), when: whenText(order, deps.config.timeZone, locale) });
-    await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(renderCard('notice', locale, { text, tone: 'attention' })) }]);
+    await deps.postman.post([{ key: `absent:${marked.assignment._id}`, conversationId: channel.conversationId, activity: message(await coordinatorAlert(deps, order._id, locale, text)) }]);
   }
   return { kind: 'absent', order };
 }
@@ -373,7 +369,7 @@ export async function finishCutShortWithdrawals(deps: ServiceDeps, now: Date): P
  */
 async function afterWithdrawal(deps: ServiceDeps, order: OrderDoc, expertId: string, record: string, now: Date): Promise<{ kind: 'withdrawn'; order: OrderDoc }> {
   await deps.store.offers.respond(OfferRepo.idOf(order._id, expertId), ['accepted'], 'withdrawn', now);
-  const current = (await deps.store.orders.moveStatus(order._id, ['filled'], 'offering', now)) ?? order;
+  const current = (await deps.store.orders.moveStatus(order._id, ...statusMove('seatReleased'), now)) ?? order;
   deps.log.info({ orderId: order._id, expertId }, 'expert withdrew');
   // No profile: the seat was released by the expert's erasure, and no name may be shown.
   const expert = await deps.store.experts.get(expertId);

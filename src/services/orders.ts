@@ -1,9 +1,10 @@
 import { OrderInput, formatOrderNumber } from '../domain/orderForm';
 import { plainText } from '../cards/plainText';
-import { cancellationTerms, statusesAllowing } from '../domain/orderLifecycle';
+import { cancellationTerms, dueToCloseUnfilled, statusMove } from '../domain/orderLifecycle';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc, OrderRepo } from '../store/orders';
+import { OfferRepo } from '../store/offers';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import { brokeringUpdate } from './brokeringCard';
@@ -189,8 +190,8 @@ export async function cancelOrder(deps: ServiceDeps, orderId: string, actor: { a
   const order = await deps.store.orders.get(orderId);
   if (!order) return { kind: 'notFound' };
   if (order.orderer.aadObjectId !== actor.aadObjectId && !actor.isCoordinator) return { kind: 'forbidden' };
-  const terms = cancellationTerms(order.startsAt, now, deps.config.lateCancelHours);
-  const moved = await deps.store.orders.moveStatus(orderId, statusesAllowing('cancel'), 'cancelled', now, { cancelledAt: now, cancelledLate: terms.late });
+  const terms = cancellationTerms(order, now, deps.config.lateCancelHours);
+  const moved = await deps.store.orders.moveStatus(orderId, ...statusMove('cancel'), now, { cancelledAt: now, cancelledLate: terms.late });
   const after = moved ?? (order.status === 'cancelled' ? order : await deps.store.orders.get(orderId));
   if (after?.status !== 'cancelled') return { kind: 'notCancellable', order };
   const affected = await afterCancelling(deps, after, now);
@@ -217,7 +218,7 @@ async function afterCancelling(deps: ServiceDeps, order: OrderDoc, now: Date): P
     if (!conv) continue;
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
     const text = late ? t(locale, 'offer.state.cancelledPaid', { hours: deps.config.lateCancelHours }) : t(locale, 'offer.state.cancelled');
-    const update = await updateOfferCard(deps, order, `${order._id}:${a.expertId}`, a.expertId, 'cancelled', text, at);
+    const update = await updateOfferCard(deps, order, OfferRepo.idOf(order._id, a.expertId), a.expertId, 'cancelled', text, at);
     if (update) items.push(update);
     items.push({
       key: `cancel-notice:${order._id}:${a.expertId}`,
@@ -254,15 +255,14 @@ export async function finishCutShortCancellations(deps: ServiceDeps, now: Date):
  * Returns whether the order was closed now.
  */
 export async function closeUnfilled(deps: ServiceDeps, order: OrderDoc, now: Date): Promise<boolean> {
-  const from = statusesAllowing('closeUnfilled');
-  if (!from.includes(order.status) || order.startsAt.getTime() > now.getTime()) return false;
+  if (!dueToCloseUnfilled(order, now)) return false;
   if ((await deps.store.assignments.countLive(order._id)) > 0) return false;
   const closedView: OrderDoc = { ...order, status: 'unfilled', unfilledAt: now, updatedAt: now };
   const closed = await deps.store.offers.closeOpen(order._id, 'expired', now);
   await deps.postman.post(await closedOfferCards(deps, closedView, closed, 'expired'));
   // Orders left open by an older version may be long past: those are closed without a message.
   if (now.getTime() - order.startsAt.getTime() < DAY) await notifyOrderer(deps, closedView, 'order.unfilledNotice', {}, `order-unfilled:${order._id}`);
-  const after = await deps.store.orders.moveStatus(order._id, from, 'unfilled', now, { unfilledAt: now });
+  const after = await deps.store.orders.moveStatus(order._id, ...statusMove('closeUnfilled'), now, { unfilledAt: now });
   if (!after) return false;
   await brokeringUpdate(deps, after, { key: 'order.unfilledCoordinators' });
   deps.log.info({ orderId: order._id, offersClosed: closed.length }, 'order closed unfilled at its start');

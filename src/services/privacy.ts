@@ -2,6 +2,7 @@ import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
 import { plainText } from '../cards/plainText';
 import { latestOf } from '../domain/expertReview';
 import { euros } from '../domain/feeSummary';
+import { ORDER_NUMBER_SOURCE } from '../domain/orderNumber';
 import { parsePeriod, periodLabel } from '../domain/payPeriods';
 import { formatMonth, formatWhen } from '../i18n/format';
 import { profileTexts } from './experts';
@@ -110,7 +111,11 @@ const STEPS: Record<ErasureStep, (c: StepContext) => Promise<void>> = {
     await deps.store.assignments.pseudonymize(aad, pseudonym);
     await deps.store.feeLedger.pseudonymize(aad, pseudonym);
   },
-  feedback: ({ deps, aad, pseudonym, plan }) => deps.store.feedback.eraseParticipant(aad, pseudonym, plan.placedOrderIds),
+  feedback: async ({ deps, aad, pseudonym, plan }) => {
+    await deps.store.feedback.eraseParticipant(aad, pseudonym, plan.placedOrderIds);
+    // A debrief the person asked for: who took it on is kept no longer than the request.
+    await deps.store.handlers.eraseExpert(aad);
+  },
   orders: ({ deps, aad, pseudonym }) => deps.store.orders.pseudonymizeOrderer(aad, pseudonym),
 
   outbox: async ({ deps, aad, pseudonym, plan }) => {
@@ -144,8 +149,10 @@ const STEPS: Record<ErasureStep, (c: StepContext) => Promise<void>> = {
     await deps.store.activities.forgetConversations(plan.conversationIds);
   },
 
-  access: async ({ deps, aad }) => {
+  access: async ({ deps, aad, pseudonym }) => {
     await deps.store.privacy.eraseAccessOf(aad);
+    // A coordinator's name and Teams id on the orders and debriefs they took on (for @mentions).
+    await deps.store.handlers.eraseCoordinator(aad, pseudonym);
     await deps.store.preferences.eraseUser(aad);
     await deps.store.channels.forgetEditor(aad);
   },
@@ -163,13 +170,14 @@ function farewellKey(pseudonym: string): string {
   return `erased:${pseudonym}`;
 }
 
+const N = ORDER_NUMBER_SOURCE;
 /** The kinds of waiting message about an order that show experts' names or contacts, by key. */
 const ORDER_MESSAGES: { pattern: RegExp; kind: 'brokering' | 'seatTaken' | 'filled' | 'withdrawn' | 'unfilled' }[] = [
-  { pattern: /^brokering:(T-\d{4}-\d+)(?::update:\d+)?$/, kind: 'brokering' },
-  { pattern: /^seat-taken:(T-\d{4}-\d+):\d+$/, kind: 'seatTaken' },
-  { pattern: /^order-filled:(T-\d{4}-\d+):\d+$/, kind: 'filled' },
-  { pattern: /^withdrawn:((T-\d{4}-\d+)#\d+@\d+)$/, kind: 'withdrawn' },
-  { pattern: /^order-unfilled:(T-\d{4}-\d+)$/, kind: 'unfilled' },
+  { pattern: new RegExp(`^brokering:(${N})(?::update:\\d+)?$`), kind: 'brokering' },
+  { pattern: new RegExp(`^seat-taken:(${N}):\\d+$`), kind: 'seatTaken' },
+  { pattern: new RegExp(`^order-filled:(${N}):\\d+$`), kind: 'filled' },
+  { pattern: new RegExp(`^withdrawn:((${N})#\\d+@\\d+)$`), kind: 'withdrawn' },
+  { pattern: new RegExp(`^order-unfilled:(${N})$`), kind: 'unfilled' },
 ];
 
 /**
@@ -252,14 +260,17 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string) {
     deps.store.conversations.ofUser(aad),
     deps.store.privacy.ofPerson(aad),
   ]);
-  const [feedback, messages, feeLines, earningsLimit, preferences] = await Promise.all([
+  const [feedback, messages, feeLines, earningsLimit, preferences, takenOn] = await Promise.all([
     deps.store.feedback.ofPerson(aad, ordersPlaced.map((o) => o._id)),
     deps.store.outbox.recordsFor(conversations.map((c) => c._id)),
     deps.store.feeLedger.ofExpert(aad),
     deps.store.earningsGuards.get(aad),
     deps.store.preferences.of(aad),
+    deps.store.handlers.ofPerson(aad),
   ]);
   return {
+    /** Whose data this is (lower case): the card tells what they did from what was done for them. */
+    aad,
     expertProfile,
     ordersPlaced,
     offers,
@@ -270,6 +281,7 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string) {
     preferences,
     feedbackAnswers: feedback.answers,
     feedbackRequests: feedback.requests,
+    takenOnByCoordinator: takenOn,
     erasureRequest: privacy.erasureRequest,
     erasureInProgress: privacy.erasureInProgress,
     conversations,
@@ -325,7 +337,7 @@ export function myDataCard(deps: Pick<ServiceDeps, 'catalog' | 'config'>, data: 
 
   const orders = newestFirst(data.ordersPlaced, (x) => x.startsAt).map((x) => ({ text: `${x._id} · ${plainText(x.title)} · ${whenText(x, tz, locale)} · ${t(locale, `status.${x.status}` as MessageKey)}` }));
   const tasks = [
-    ...newestFirst(data.assignments, (a) => a.startsAt).map((a) => ({ text: `${a.orderId} · ${when(a.startsAt)} · ${t(locale, 'my-data.taskStatus', { status: a.status })}` })),
+    ...newestFirst(data.assignments, (a) => a.startsAt).map((a) => ({ text: `${a.orderId} · ${when(a.startsAt)} · ${t(locale, `my-data.taskStatus.${a.status}` as MessageKey)}` })),
     ...newestFirst(data.withdrawals, (w) => w.withdrawnAt).map((w) => ({ text: t(locale, 'my-data.withdrawn', { order: w.orderId, when: when(w.withdrawnAt) }) })),
   ];
   const offerCounts = new Map<string, number>();
@@ -344,6 +356,10 @@ export function myDataCard(deps: Pick<ServiceDeps, 'catalog' | 'config'>, data: 
   const limit = data.earningsLimit?.limitCents !== undefined ? [{ text: t(locale, 'my-data.earningsLimit', { amount: euros(data.earningsLimit.limitCents), per: data.earningsLimit.per }) }] : [];
   const access = newestFirst(data.profileAccessLog, (a) => a.at).map((a) => ({ text: t(locale, 'my-data.accessLine', { when: when(a.at), purpose: a.purpose }) }));
   const readsMade = data.profileReadsMade.length > 0 ? [{ text: t(locale, 'my-data.readsMade', { count: data.profileReadsMade.length }) }] : [];
+  const handled = newestFirst(data.takenOnByCoordinator, (x) => x.at).map((x) => {
+    const key: MessageKey = x.coordinator.aadObjectId === data.aad ? (x.kind === 'order' ? 'my-data.handled.order' : 'my-data.handled.debrief') : 'my-data.handled.askedDebrief';
+    return { text: t(locale, key, { order: x.orderId, when: when(x.at) }) };
+  });
   const erasure = data.erasureInProgress
     ? t(locale, 'my-data.erasureInProgress')
     : data.erasureRequest?.status === 'requested' ? t(locale, 'my-data.erasureRequested', { when: when(data.erasureRequest.requestedAt) }) : t(locale, 'my-data.noErasure');
@@ -352,7 +368,7 @@ export function myDataCard(deps: Pick<ServiceDeps, 'catalog' | 'config'>, data: 
     profileSection,
     section('my-data.section.orders', [], orders.length ? capped(orders) : none),
     section('my-data.section.tasks', [], tasks.length ? capped(tasks) : none),
-    section('my-data.section.offers', [...offerCounts].map(([status, n]) => ({ label: t(locale, 'my-data.offerStatus', { status }), value: String(n) })), offerCounts.size ? [] : none),
+    section('my-data.section.offers', [...offerCounts].map(([status, n]) => ({ label: t(locale, `my-data.offerStatus.${status}` as MessageKey), value: String(n) })), offerCounts.size ? [] : none),
     section('my-data.section.feedback', [{ label: t(locale, 'privacy.count.feedbackRequests'), value: String(data.feedbackRequests.length) }], capped(feedback)),
     section('my-data.section.fees', [], fees.length || limit.length ? [...capped(fees), ...limit] : none),
     section('my-data.section.preferences', [{ label: t(locale, 'my-data.language'), value: data.preferences ? t(locale, `language.${data.preferences.locale}` as MessageKey) : t(locale, 'my-data.languageFromTeams') }], []),
@@ -361,6 +377,7 @@ export function myDataCard(deps: Pick<ServiceDeps, 'catalog' | 'config'>, data: 
       { label: t(locale, 'my-data.conversations'), value: String(data.conversations.length) },
       { label: t(locale, 'my-data.messages'), value: String(data.messagesToYou.length) },
     ], []),
+    ...(handled.length ? [section('my-data.section.handled', [], capped(handled))] : []),
     section('my-data.section.erasure', [], [{ text: erasure }]),
   ];
   return renderCard('my-data', locale, { sections, withFile: o.withFile, showErasure: !data.erasureRequest && !data.erasureInProgress, ...(o.notice ? { notice: o.notice } : {}) });

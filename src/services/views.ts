@@ -1,20 +1,33 @@
 import { plainText } from '../cards/plainText';
 import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
+import { AcceptedExpertView, CardContext, Fact, OfferCardData, OrderSummaryCardData, TextColor } from '../cards/views';
 import { teamsCalendarLink } from '../domain/calendar';
-import { Catalog, labelOf } from '../domain/catalog';
+import { labelOf } from '../domain/catalog';
+import { offerExpiry } from '../domain/waves';
 import { Locale, MessageKey, t } from '../i18n';
 import { formatDuration, formatWhen } from '../i18n/format';
 import { ExpertDoc } from '../store/experts';
 import { OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
+import { ServiceDeps } from './deps';
+import { feeText } from './fees-view';
 
 /**
- * Card data built from store documents, in the reader's language. Text users typed goes
- * through plainText here, once: cards show it as typed, never as Markdown.
+ * Card data built from store documents, in the reader's language (the views are typed in
+ * src/cards/views.ts). Text users typed goes through plainText here, once: cards show it as
+ * typed, never as Markdown.
  */
-export interface Fact {
-  label: string;
-  value: string;
+export type { AcceptedExpertView, CardContext, Fact } from '../cards/views';
+
+/** The card context of this deployment: its catalog, time zone and tariffs. */
+export function cardContext(deps: Pick<ServiceDeps, 'catalog' | 'config' | 'tariffs' | 'now'>): CardContext {
+  return {
+    catalog: deps.catalog,
+    timeZone: deps.config.timeZone,
+    feeText: (order, locale) => feeText(order, locale, deps),
+    now: () => deps.now(),
+    shortNoticeHours: deps.config.shortNoticeHours,
+  };
 }
 
 /** "to 10.12.2026 klo 13.00 (1 h 30 min)" in the reader's language. */
@@ -29,22 +42,30 @@ export function whereText(order: OrderDoc, locale: Locale): string {
   return place;
 }
 
-export function taskFacts(order: OrderDoc, locale: Locale, o: { catalog: Catalog; timeZone: string; feeText?: string; forCoordinator?: boolean; withLink?: boolean }): Fact[] {
+/**
+ * The task's facts as a card shows them. `withFee`: the fee line (the expert's offer);
+ * `withLink`: the remote link (the task is the reader's); `forCoordinator`: the link, the
+ * orderer, the contact person with phone and e-mail, the cost centre and the note to the
+ * coordinators.
+ */
+export function taskFacts(order: OrderDoc, locale: Locale, ctx: CardContext, o: { withFee?: boolean; forCoordinator?: boolean; withLink?: boolean } = {}): Fact[] {
   const facts: Fact[] = [
-    { label: t(locale, 'label.when'), value: whenText(order, o.timeZone, locale) },
+    { label: t(locale, 'label.when'), value: whenText(order, ctx.timeZone, locale) },
     { label: t(locale, 'label.where'), value: whereText(order, locale) },
-    { label: t(locale, 'label.taskType'), value: labelOf(o.catalog.taskTypes, order.taskType, locale) },
-    { label: t(locale, 'label.themes'), value: order.themes.map((id) => labelOf(o.catalog.themes, id, locale)).join(', ') },
+    { label: t(locale, 'label.taskType'), value: labelOf(ctx.catalog.taskTypes, order.taskType, locale) },
+    { label: t(locale, 'label.themes'), value: order.themes.map((id) => labelOf(ctx.catalog.themes, id, locale)).join(', ') },
     { label: t(locale, 'label.targetGroup'), value: order.audienceSize ? `${plainText(order.targetGroup)} (${order.audienceSize})` : plainText(order.targetGroup) },
     { label: t(locale, 'label.language'), value: t(locale, `language.${order.language}` as MessageKey) },
   ];
   if (order.goal) facts.push({ label: t(locale, 'label.goal'), value: plainText(order.goal) });
-  if (o.feeText) facts.push({ label: t(locale, 'label.fee'), value: o.feeText });
+  if (o.withFee) facts.push({ label: t(locale, 'label.fee'), value: ctx.feeText(order, locale) });
   // The remote link is the way in: shown to those the task is theirs (o.withLink), and to
   // the coordinators, who may need to pass it on.
   if (order.link && (o.withLink || o.forCoordinator) && order.mode !== 'onsite') facts.push({ label: t(locale, 'label.link'), value: order.link });
   if (o.forCoordinator) {
     facts.push({ label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) });
+    // The coordinators may need to call whoever ordered: the contact person the form named.
+    facts.push(...contactFacts(order.contact, locale));
     facts.push({ label: t(locale, 'label.costCentre'), value: plainText(order.costCentre) });
     if (order.noteToCoordinator) facts.push({ label: t(locale, 'label.note'), value: plainText(order.noteToCoordinator) });
   }
@@ -61,42 +82,76 @@ export function contactText(c: { phone?: string; email?: string }): string {
   return plainText([c.phone, c.email].filter(Boolean).join(' · ')) || '–';
 }
 
-const STATE_COLOR: Partial<Record<OfferStatus, string>> = { accepted: 'Good', filled: 'Default', cancelled: 'Attention', expired: 'Default' };
+/**
+ * A contact person's name, phone and e-mail, one labelled row each. The cards show facts as
+ * wrapping text rows (not a FactSet, whose values Teams cuts off): a long e-mail address wraps.
+ */
+export function contactFacts(c: { name: string; phone?: string; email?: string }, locale: Locale): Fact[] {
+  const facts: Fact[] = [{ label: t(locale, 'label.contact'), value: plainText(c.name) }];
+  if (c.phone) facts.push({ label: t(locale, 'label.phone'), value: plainText(c.phone) });
+  if (c.email) facts.push({ label: t(locale, 'label.email'), value: plainText(c.email) });
+  return facts;
+}
 
-/** The expert's offer card in every state; the orderer's contact only once accepted. */
+/**
+ * "Lyhyellä varoitusajalla: alkaa 2 päivän kuluttua" when a task still to come starts within
+ * `shortNoticeHours` of `now` (SHORT_NOTICE_HOURS; 0: never). Hours under a day, else whole
+ * days rounded; the exact start is on the same card ("Aika"), so a card read later still has it.
+ */
+export function shortNoticeText(order: Pick<OrderDoc, 'startsAt'>, now: Date, shortNoticeHours: number, locale: Locale): string | undefined {
+  const ms = order.startsAt.getTime() - now.getTime();
+  if (shortNoticeHours <= 0 || ms <= 0 || ms > shortNoticeHours * 3_600_000) return undefined;
+  return ms < 86_400_000
+    ? t(locale, 'shortNotice.startsIn', { unit: 'hours', n: Math.floor(ms / 3_600_000) })
+    : t(locale, 'shortNotice.startsIn', { unit: 'days', n: Math.round(ms / 86_400_000) });
+}
+
+const STATE_COLOR: Partial<Record<OfferStatus, TextColor>> = { accepted: 'Good', filled: 'Default', cancelled: 'Attention', expired: 'Default' };
+
+/**
+ * The expert's offer card in every state; the orderer's contact only once accepted. An open
+ * offer says by when to answer (offers close some hours before the start: domain/waves.ts) and
+ * whether the task is at short notice; an expired one says when answers closed (`ctx.now()`:
+ * when the card is made).
+ */
 export function offerCard(
   order: OrderDoc,
   offerId: string,
   state: OfferStatus,
   locale: Locale,
-  o: { catalog: Catalog; timeZone: string; feeText: string; stateText?: string; extraFacts?: Fact[] },
+  ctx: CardContext,
+  o: { stateText?: string; extraFacts?: Fact[] } = {},
 ): AdaptiveCard {
-  const contactFacts: Fact[] =
+  const contact: Fact[] =
     state === 'accepted'
-      ? [
-          { label: t(locale, 'label.contact'), value: plainText(order.contact.name) },
-          { label: '', value: contactText(order.contact) },
-          { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) },
-        ]
+      ? [...contactFacts(order.contact, locale), { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) }]
       : [];
-  const data: Record<string, unknown> = {
+  const closesAt = offerExpiry(order);
+  const closed = ctx.now().getTime() >= closesAt.getTime();
+  const deadline = formatWhen(locale, closesAt, ctx.timeZone);
+  const data: OfferCardData = {
     heading: t(locale, `offerHeading.${state}` as MessageKey),
     title: plainText(order.title),
     description: plainText(order.description),
     // The order number and the ordering unit: what the expert quotes when calling about it.
     facts: [
       { label: t(locale, 'label.number'), value: order._id },
-      ...taskFacts(order, locale, { ...o, feeText: o.feeText, withLink: state === 'accepted' }),
+      ...taskFacts(order, locale, ctx, { withFee: true, withLink: state === 'accepted' }),
       { label: t(locale, 'label.costCentre'), value: plainText(order.costCentre) },
       ...(o.extraFacts ?? []),
     ],
     state,
-    stateText: o.stateText ?? (state === 'open' ? '' : t(locale, `offer.state.${state}` as MessageKey)),
+    stateText: o.stateText ?? (state === 'open' ? '' : state === 'expired' && closed ? t(locale, 'offer.state.expiredAt', { deadline }) : t(locale, `offer.state.${state}` as MessageKey)),
     stateColor: STATE_COLOR[state] ?? 'Default',
-    contactFacts,
+    contactFacts: contact,
     offerId,
     orderId: order._id,
   };
+  if (state === 'open' && !closed) {
+    data.answerBy = t(locale, 'offer.answerBy', { deadline });
+    const short = shortNoticeText(order, ctx.now(), ctx.shortNoticeHours, locale);
+    if (short) data.shortNotice = short;
+  }
   if (state === 'accepted') {
     data.calendarUrl = calendarUrl(order, locale);
     data.calendarTitle = t(locale, 'calendar.add');
@@ -124,12 +179,6 @@ export function calendarUrl(order: OrderDoc, locale: Locale): string {
   });
 }
 
-export interface AcceptedExpertView {
-  name: string;
-  contact: string;
-  description: string;
-}
-
 /** What the orderer sees of accepted experts: name, contact, introduction — never themes. */
 export function acceptedExpertViews(experts: ExpertDoc[]): AcceptedExpertView[] {
   return experts.map((e) => ({ name: plainText(e.displayName), contact: contactText(e), description: plainText(e.description) }));
@@ -138,14 +187,15 @@ export function acceptedExpertViews(experts: ExpertDoc[]): AcceptedExpertView[] 
 export function orderSummaryCard(
   order: OrderDoc,
   locale: Locale,
-  o: { catalog: Catalog; timeZone: string; heading: string; notice?: string; noticeColor?: string; experts: AcceptedExpertView[]; canCancel: boolean; taken: number; lateCancelHours: number },
+  ctx: CardContext,
+  o: { heading: string; notice?: string; noticeColor?: TextColor; experts: AcceptedExpertView[]; canCancel: boolean; taken: number; lateCancelHours: number },
 ): AdaptiveCard {
-  const facts = taskFacts(order, locale, { ...o, withLink: true });
+  const facts = taskFacts(order, locale, ctx, { withLink: true });
   facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
-  const data: Record<string, unknown> = {
+  const data: OrderSummaryCardData = {
     heading: o.heading, number: order._id, title: plainText(order.title), facts, experts: o.experts, canCancel: o.canCancel,
     expertsHeading: t(locale, 'order.expertsHeading', { count: o.experts.length }),
-    cancelText: cancelTerms(order, locale, o.timeZone, o.lateCancelHours),
+    cancelText: cancelTerms(order, locale, ctx.timeZone, o.lateCancelHours),
   };
   if (o.taken > 0 && (order.status === 'offering' || order.status === 'filled')) {
     data.calendarUrl = calendarUrl(order, locale);

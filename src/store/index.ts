@@ -6,6 +6,7 @@ import { ConversationRepo } from './conversations';
 import { ExpertRepo } from './experts';
 import { FeeExportRepo } from './exports';
 import { FeedbackRepo } from './feedback';
+import { HandlerRepo } from './handlers';
 import { FeeLedgerRepo } from './feeLedger';
 import { EarningsGuardRepo } from './earningsGuards';
 import { JobRunRepo } from './jobRuns';
@@ -31,6 +32,7 @@ export interface Store {
   privacy: PrivacyRepo;
   feeExports: FeeExportRepo;
   feedback: FeedbackRepo;
+  handlers: HandlerRepo;
   rateLimits: RateLimitRepo;
   feeLedger: FeeLedgerRepo;
   earningsGuards: EarningsGuardRepo;
@@ -53,6 +55,7 @@ export function createStore(db: Db): Store {
     privacy: new PrivacyRepo(db),
     feeExports: new FeeExportRepo(db),
     feedback: new FeedbackRepo(db),
+    handlers: new HandlerRepo(db),
     rateLimits: new RateLimitRepo(db),
     feeLedger: new FeeLedgerRepo(db),
     earningsGuards: new EarningsGuardRepo(db),

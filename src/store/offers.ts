@@ -82,7 +82,7 @@ export class OfferRepo {
   }
 
   /** Moves an offer from one of `from` to `to`; null when it was not in such a state. */
-  respond(id: string, from: OfferStatus[], to: OfferStatus, now: Date, declineReason?: string): Promise<OfferDoc | null> {
+  respond(id: string, from: readonly OfferStatus[], to: OfferStatus, now: Date, declineReason?: string): Promise<OfferDoc | null> {
     const set: Partial<OfferDoc> = { status: to, respondedAt: now };
     if (declineReason) set.declineReason = declineReason;
     return this.col.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: set }, { returnDocument: 'after' });

@@ -1,6 +1,7 @@
 import { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from './duplicates';
 import type { OrderInput } from '../domain/orderForm';
+import type { Order } from '../domain/orderLifecycle';
 import type { OrderStatus } from '../domain/types';
 import { parseOrderNumber } from '../domain/orderNumber';
 import { copyDoc, singleFlight } from './batching';
@@ -11,25 +12,9 @@ export type OrderMode = OrderInput['mode'];
 /** What the professional fills in on the order form, after validation (src/domain/orderForm.ts). */
 export type OrderDetails = OrderInput;
 
-export interface OrderDoc extends OrderDetails {
+/** An order as stored: the domain's Order (src/domain/orderLifecycle.ts) under its number. */
+export interface OrderDoc extends Order {
   _id: string; // the human order number, e.g. T-2026-0042
-  /** `userId`: the orderer's Teams id (29:…), to open a 1:1 chat with them (services/notify.ts). */
-  orderer: { aadObjectId: string; name: string; userId?: string };
-  /** The chat the order was placed in: where the orderer is told what happens. */
-  conversationId: string;
-  endsAt: Date;
-  status: OrderStatus;
-  /** When the last offer wave went out (the wave job waits WAVE_WAIT_MINUTES after it). */
-  lastWaveAt?: Date;
-  cancelledAt?: Date;
-  /** Cancelled less than the configured hours before the start: fees stay payable. */
-  cancelledLate?: boolean;
-  /** When the order was closed as 'unfilled': its start came with nobody accepted. */
-  unfilledAt?: Date;
-  /** The one-time id of the order form card it was placed from (see claimForm). */
-  formId?: string;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 /**

@@ -1,12 +1,12 @@
 import { Application, TeamsAdapter, TurnState } from './sdk';
 import { ActivityTypes, TurnContext } from 'botbuilder';
 import { t } from '../i18n';
+import { noticeCard } from '../cards/render';
 import { isDatabaseUnavailable } from '../store/db';
-import { localeOf } from './activity';
-import { cardAttachment, noticeCard } from '../cards/render';
 import { markCoordinatorsChannel, onChannelEvent, recordTeamChannels, replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
+import { refusalCard, replyNotice, userLocale } from './kit';
 import { registerExpertRoutes } from './experts';
 import { registerFeedbackRoutes } from './feedback';
 import { registerFileRoutes } from './files';
@@ -81,7 +81,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
   // A card action nobody handles (an old card, a forged verb) gets a clear answer in place.
   app.adaptiveCards.actionExecute(/.*/, async (context) => {
     deps.log.warn({ activityId: context.activity.id }, 'unknown card action');
-    return noticeCard(t(await replyLocaleOf(context, deps), 'error.badInput'), 'attention');
+    return refusalCard(await replyLocaleOf(context, deps), 'error.badInput');
   });
   // Any other invoke the bot does not know is acknowledged, not failed.
   app.activity(ActivityTypes.Invoke, async (context) => {
@@ -89,7 +89,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
     await context.sendActivity({
       type: ActivityTypes.InvokeResponse,
       value: card
-        ? { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: noticeCard(t(localeOf(context, deps.config.defaultLocale), 'error.badInput'), 'attention') } }
+        ? { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: refusalCard(userLocale(context, deps), 'error.badInput') } }
         : { status: 200 },
     });
   });
@@ -106,7 +106,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
       { activityId: context.activity.id, type: context.activity.type, errorClass: error.name, err: { message: unavailable ? error.name : error.message, stack: error.stack } },
       'turn failed',
     );
-    const locale = localeOf(context, deps.config.defaultLocale);
+    const locale = userLocale(context, deps);
     const text = t(locale, unavailable ? 'error.unavailable' : 'error.generic');
     if (context.activity.type === ActivityTypes.Invoke) {
       // Every invoke gets an answer of its own kind: without one CloudAdapter answers 501.
@@ -120,7 +120,7 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
       if (!answer.tellInChat) return;
     }
     try {
-      await context.sendActivity({ attachments: [cardAttachment(noticeCard(text, 'attention'))] });
+      await replyNotice(context, text, 'attention');
     } catch (sendError) {
       deps.log.error({ activityId: context.activity.id, err: (sendError as Error).name }, 'could not tell the user about the failure');
     }

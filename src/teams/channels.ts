@@ -1,9 +1,9 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
 import { Locale, MessageKey, t } from '../i18n';
 import { coordinatorsLocale } from '../services/notify';
-import { actorOf, channelDataOf, channelIdOf, localeOf, scopeOf } from './activity';
-import { cardAttachment, noticeCard } from '../cards/render';
+import { actorOf, channelDataOf, channelIdOf, scopeOf } from './activity';
 import { RouteDeps } from './deps';
+import { replyNotice, userLocale } from './kit';
 import { siblingChannel } from './references';
 import { activityTenants, inCoordinatorsChannel, isConfiguredCoordinator } from './roles';
 
@@ -53,8 +53,8 @@ export async function onChannelEvent(context: TurnContext, deps: RouteDeps): Pro
  * The activity's tenant is recorded with it: the home tenant of the channel's members.
  */
 export async function markCoordinatorsChannel(context: TurnContext, deps: RouteDeps): Promise<void> {
-  const locale = localeOf(context, deps.config.defaultLocale);
-  const say = (key: MessageKey, tone: 'good' | 'attention') => context.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, key), tone))] });
+  const locale = userLocale(context, deps);
+  const say = (key: MessageKey, tone: 'good' | 'attention') => replyNotice(context, t(locale, key), tone);
   const cd = channelDataOf(context);
   const actor = actorOf(context);
   if (deps.config.coordinatorAadIds.length === 0) {
@@ -88,7 +88,7 @@ export async function markCoordinatorsChannel(context: TurnContext, deps: RouteD
  * else the clicking user's own language.
  */
 export async function replyLocaleOf(context: TurnContext, deps: RouteDeps): Promise<Locale> {
-  const own = localeOf(context, deps.config.defaultLocale);
+  const own = userLocale(context, deps);
   if (scopeOf(context) !== 'channel') return own;
   const channel = await deps.store.channels.coordinatorsChannel();
   return inCoordinatorsChannel(context, channel) ? coordinatorsLocale(deps, channel) : own;

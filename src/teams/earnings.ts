@@ -1,17 +1,18 @@
 import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
+import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
 import { GuardSettings } from '../domain/benefitGuard';
 import { euros } from '../domain/feeSummary';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, t } from '../i18n';
 import { earnedIn, windowOf } from '../services/benefitGuard';
 import { EarningsGuardDoc } from '../store/earningsGuards';
-import { actorOf, localeOf, scopeOf } from './activity';
+import { actorOf, scopeOf } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { FieldErrors, optionalText, parseCardData, toggle } from './input';
+import { replyCard, replyNotice, userLocale } from './kit';
 
 /** Euros as typed ("300", "300,50", "300.5"), at most 1 000 000 €, to whole cents; empty = no limit. */
 const euroAmount = z.string().trim().max(12).optional().transform((v, ctx) => {
@@ -68,18 +69,18 @@ export function registerEarningsGuardRoutes(app: Application<TurnState>, deps: R
   };
 
   app.message(commandPattern('earningsLimit'), async (c) => {
-    const loc = localeOf(c, deps.config.defaultLocale);
+    const loc = userLocale(c, deps);
     const refused = await refusal(c, loc);
     if (refused) {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(refused, 'attention'))] });
+      await replyNotice(c, refused, 'attention');
       return;
     }
     const aad = actorOf(c).aadObjectId!.toLowerCase();
-    await c.sendActivity({ attachments: [cardAttachment(await card(aad, loc, { guard: await deps.store.earningsGuards.get(aad) }))] });
+    await replyCard(c, await card(aad, loc, { guard: await deps.store.earningsGuards.get(aad) }));
   });
 
   app.adaptiveCards.actionExecute('earningsGuard.save', async (c, _s, data) => {
-    const loc = localeOf(c, deps.config.defaultLocale);
+    const loc = userLocale(c, deps);
     const refused = await refusal(c, loc);
     if (refused) return noticeCard(refused, 'attention');
     const aad = actorOf(c).aadObjectId!.toLowerCase();

@@ -1,16 +1,16 @@
 import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
-import { labelOf } from '../domain/catalog';
+import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
 import { Locale, MessageKey, t } from '../i18n';
 import { latestOf } from '../domain/expertReview';
 import { ExpertDoc, ExpertProfile } from '../store/experts';
 import { decideExpert, ownProfileCard, PROFILE_REFRESH_VERB, saveExpertProfile } from '../services/experts';
-import { actorOf, localeOf, scopeOf, str } from './activity';
+import { actorOf, scopeOf, str } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { choiceList, FieldErrors, optionalText, parseCardData, requiredText, toggle } from './input';
+import { aadIdSchema, refusalCard, replyCard, replyNotice, userLocale } from './kit';
 import { requireCoordinator } from './roles';
 import { replyLocaleOf } from './channels';
 
@@ -100,25 +100,20 @@ export function profileForm(deps: RouteDeps, locale: Locale, values: FormValues,
   });
 }
 
-async function reply(context: TurnContext, card: AdaptiveCard): Promise<void> {
-  await context.sendActivity({ attachments: [cardAttachment(card)] });
-}
-
 /** The version comes from the card as a number; cards posted before versions have none (answered as stale). */
 const decisionSchema = z
   .object({
-    expertId: z.string().regex(/^[0-9a-f-]{36}$/),
+    expertId: aadIdSchema,
     version: z.number().int().min(1).max(1e9).optional(),
     reason: optionalText(500),
   })
   .strict();
 
 export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDeps): void {
-  const locale = (c: TurnContext) => localeOf(c, deps.config.defaultLocale);
   const personalOnly = async (c: TurnContext): Promise<string | undefined> => {
     const { aadObjectId } = actorOf(c);
     if (scopeOf(c) !== 'personal' || !aadObjectId) {
-      await reply(c, noticeCard(t(locale(c), 'order.notPersonal'), 'attention'));
+      await replyNotice(c, t(userLocale(c, deps), 'order.notPersonal'), 'attention');
       return undefined;
     }
     return aadObjectId;
@@ -127,14 +122,14 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
   app.message(commandPattern('register'), async (c) => {
     const aad = await personalOnly(c);
     if (!aad) return;
-    await reply(c, profileForm(deps, locale(c), valuesOf(await deps.store.experts.get(aad))));
+    await replyCard(c, profileForm(deps, userLocale(c, deps), valuesOf(await deps.store.experts.get(aad))));
   });
 
   app.message(commandPattern('profile'), async (c) => {
     const aad = await personalOnly(c);
     if (!aad) return;
     const doc = await deps.store.experts.get(aad);
-    await reply(c, doc ? ownProfileCard(deps, doc, locale(c), undefined, c.activity.from?.id) : noticeCard(t(locale(c), 'expert.noProfile')));
+    await replyCard(c, doc ? ownProfileCard(deps, doc, userLocale(c, deps), undefined, c.activity.from?.id) : noticeCard(t(userLocale(c, deps), 'expert.noProfile')));
   });
 
   for (const paused of [true, false]) {
@@ -142,13 +137,13 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
       const aad = await personalOnly(c);
       if (!aad) return;
       const doc = await deps.store.experts.setPaused(aad, paused, deps.now());
-      await reply(c, noticeCard(t(locale(c), doc ? (paused ? 'expert.paused' : 'expert.resumed') : 'expert.noProfile')));
+      await replyNotice(c, t(userLocale(c, deps), doc ? (paused ? 'expert.paused' : 'expert.resumed') : 'expert.noProfile'));
     });
     app.adaptiveCards.actionExecute(paused ? 'expert.pause' : 'expert.resume', async (c) => {
       const { aadObjectId } = actorOf(c);
       const doc = aadObjectId ? await deps.store.experts.setPaused(aadObjectId, paused, deps.now()) : null;
-      if (!doc) return noticeCard(t(locale(c), 'expert.noProfile'));
-      return ownProfileCard(deps, doc, locale(c), { text: t(locale(c), paused ? 'expert.paused' : 'expert.resumed') }, c.activity.from?.id);
+      if (!doc) return noticeCard(t(userLocale(c, deps), 'expert.noProfile'));
+      return ownProfileCard(deps, doc, userLocale(c, deps), { text: t(userLocale(c, deps), paused ? 'expert.paused' : 'expert.resumed') }, c.activity.from?.id);
     });
   }
 
@@ -157,19 +152,19 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
   app.adaptiveCards.actionExecute(PROFILE_REFRESH_VERB, async (c) => {
     const { aadObjectId } = actorOf(c);
     const doc = aadObjectId ? await deps.store.experts.get(aadObjectId) : null;
-    if (!doc) return noticeCard(t(locale(c), 'expert.noProfile'));
-    return ownProfileCard(deps, doc, locale(c), undefined, c.activity.from?.id);
+    if (!doc) return noticeCard(t(userLocale(c, deps), 'expert.noProfile'));
+    return ownProfileCard(deps, doc, userLocale(c, deps), undefined, c.activity.from?.id);
   });
 
   app.adaptiveCards.actionExecute('expert.editProfile', async (c) => {
     const { aadObjectId } = actorOf(c);
-    return profileForm(deps, locale(c), valuesOf(aadObjectId ? await deps.store.experts.get(aadObjectId) : null));
+    return profileForm(deps, userLocale(c, deps), valuesOf(aadObjectId ? await deps.store.experts.get(aadObjectId) : null));
   });
 
   app.adaptiveCards.actionExecute('expert.saveProfile', async (c, _state, data) => {
-    const loc = locale(c);
+    const loc = userLocale(c, deps);
     const { aadObjectId } = actorOf(c);
-    if (!aadObjectId || scopeOf(c) !== 'personal') return noticeCard(t(loc, 'order.notPersonal'), 'attention');
+    if (!aadObjectId || scopeOf(c) !== 'personal') return refusalCard(loc, 'order.notPersonal');
     const parsed = parseCardData(profileSchema(deps), data, 'profile');
     if (!parsed.ok) {
       deps.log.info({ action: 'expert.saveProfile', fields: Object.keys(parsed.errors) }, 'profile refused');
@@ -193,14 +188,14 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
     app.adaptiveCards.actionExecute(`expert.${decision}`, async (c, _state, data) => {
       // The approval card lives in the coordinators' channel: its update keeps the channel's language.
       const loc = await replyLocaleOf(c, deps);
-      if (!(await requireCoordinator(c, deps, `expert.${decision}`))) return noticeCard(t(loc, 'error.forbidden'), 'attention');
+      if (!(await requireCoordinator(c, deps, `expert.${decision}`))) return refusalCard(loc, 'error.forbidden');
       const parsed = parseCardData(decisionSchema, data, 'profile');
-      if (!parsed.ok) return noticeCard(t(loc, 'error.badInput'), 'attention');
+      if (!parsed.ok) return refusalCard(loc, 'error.badInput');
       const r = await decideExpert(deps, {
         expertId: parsed.value.expertId, version: parsed.value.version, decision,
         by: actorOf(c).aadObjectId ?? '', byName: str(c.activity.from?.name) ?? '', reason: parsed.value.reason,
       }, loc);
-      if (r.kind === 'notFound') return noticeCard(t(loc, 'error.badInput'), 'attention');
+      if (r.kind === 'notFound') return refusalCard(loc, 'error.badInput');
       return r.card;
     });
   }

@@ -1,11 +1,11 @@
 import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { cardAttachment, noticeCard } from '../cards/render';
 import { t } from '../i18n';
 import { personalDataFile } from '../services/privacy';
-import { actorOf, localeOf, scopeOf } from './activity';
+import { actorOf, scopeOf } from './activity';
 import { RouteDeps } from './deps';
+import { replyNotice, userLocale } from './kit';
 import { isConfiguredCoordinator } from './roles';
 
 /** The consent context of the `my data` file: it names no one (whose file it is comes from the click). */
@@ -27,10 +27,10 @@ type UploadInfo = z.infer<typeof uploadInfoSchema>;
  */
 export function registerFileRoutes(app: Application<TurnState>, deps: RouteDeps): void {
   app.fileConsentAccept(async (c, _state, response) => {
-    const loc = localeOf(c, deps.config.defaultLocale);
+    const loc = userLocale(c, deps);
     const parsed = consentSchema.safeParse(response);
     if (!parsed.success || !parsed.data.uploadInfo) {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'error.forbidden'), 'attention'))] });
+      await replyNotice(c, t(loc, 'error.forbidden'), 'attention');
       return;
     }
     const info = parsed.data.uploadInfo;
@@ -38,7 +38,7 @@ export function registerFileRoutes(app: Application<TurnState>, deps: RouteDeps)
     if ('file' in context) {
       const { aadObjectId } = actorOf(c);
       if (!aadObjectId || scopeOf(c) !== 'personal') {
-        await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'order.notPersonal'), 'attention'))] });
+        await replyNotice(c, t(loc, 'order.notPersonal'), 'attention');
         return;
       }
       await upload(c, info, await personalDataFile(deps, aadObjectId), 'json');
@@ -46,12 +46,12 @@ export function registerFileRoutes(app: Application<TurnState>, deps: RouteDeps)
       return;
     }
     if (!isConfiguredCoordinator(c, deps)) {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'error.forbidden'), 'attention'))] });
+      await replyNotice(c, t(loc, 'error.forbidden'), 'attention');
       return;
     }
     const file = await deps.store.feeExports.get(context.exportId);
     if (!file) {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'fees.fileGone'), 'attention'))] });
+      await replyNotice(c, t(loc, 'fees.fileGone'), 'attention');
       return;
     }
     await upload(c, info, Buffer.from(file.csv, 'utf8'), 'csv');
@@ -60,7 +60,7 @@ export function registerFileRoutes(app: Application<TurnState>, deps: RouteDeps)
   app.fileConsentDecline(async (c, _state, response) => {
     const parsed = consentSchema.safeParse(response);
     const isMyData = parsed.success && 'file' in parsed.data.context;
-    await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(localeOf(c, deps.config.defaultLocale), isMyData ? 'my-data.fileDeclined' : 'fees.fileDeclined')))] });
+    await replyNotice(c, t(userLocale(c, deps), isMyData ? 'my-data.fileDeclined' : 'fees.fileDeclined'));
   });
 }
 

@@ -1,10 +1,11 @@
 import { TurnContext } from 'botbuilder';
 import { Locale, t } from '../i18n';
 import { ConversationScope } from '../store/conversations';
-import { localeOf, scopeOf } from './activity';
-import { AdaptiveCard, cardAttachment, renderCard } from '../cards/render';
+import { scopeOf } from './activity';
+import { AdaptiveCard, renderCard } from '../cards/render';
 import { CommandId, commandWord } from './commands';
 import { RouteDeps } from './deps';
+import { replyCard, userLocale } from './kit';
 
 /** What each kind of conversation offers, in the order a newcomer needs it. */
 const COMMANDS_BY_SCOPE: Record<ConversationScope, [CommandId, Parameters<typeof t>[1]][]> = {
@@ -63,8 +64,7 @@ export function helpCard(locale: Locale, scope: ConversationScope, welcome: bool
 }
 
 export async function sendHelp(context: TurnContext, deps: RouteDeps, welcome = false): Promise<void> {
-  const card = helpCard(localeOf(context), scopeOf(context), welcome, '', { localMode: deps.config.localMode });
-  await context.sendActivity({ attachments: [cardAttachment(card)] });
+  await replyCard(context, helpCard(userLocale(context, deps), scopeOf(context), welcome, '', { localMode: deps.config.localMode }));
 }
 
 /**

@@ -43,6 +43,17 @@ export function parseCardData<S extends z.ZodTypeAny>(schema: S, raw: unknown, p
   return { ok: false, errors };
 }
 
+/**
+ * The typed values of a refused submit, to show again in the form: only texts and numbers (an
+ * input's value is one of them; anything else in forged data is not echoed).
+ */
+export function echoedValues(raw: unknown): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
+  return out;
+}
+
 function messageKeyOf(issue: z.ZodIssue, prefix: string): string {
   if (issue.code === 'unrecognized_keys') return 'error.badInput';
   if (issue.code === 'custom' && typeof issue.params?.key === 'string') {

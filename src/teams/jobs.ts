@@ -1,12 +1,12 @@
 import { Application, TurnState } from './sdk';
 import { TurnContext } from 'botbuilder';
-import { cardAttachment, noticeCard } from '../cards/render';
 import { parseDuration } from '../domain/duration';
 import { Locale, MessageKey, t } from '../i18n';
 import { MAX_ADVANCE_MS } from '../clock';
-import { actorOf, localeOf } from './activity';
+import { actorOf } from './activity';
 import { CommandId, commandPattern } from './commands';
 import { RouteDeps } from './deps';
+import { replyNotice, userLocale } from './kit';
 import { requireCoordinator } from './roles';
 import { parsePeriod, periodLabel, previousPeriod } from '../domain/payPeriods';
 import { localParts } from '../domain/time';
@@ -45,14 +45,14 @@ export function jobOutcomeText(locale: Locale, job: string, outcome: RunOutcome,
  * In local mode a coordinator can also move the bot's clock forward (`siirrä aikaa 2 h`).
  */
 export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps): void {
-  const say = (c: TurnContext, text: string, tone: 'good' | 'attention' = 'good') => c.sendActivity({ attachments: [cardAttachment(noticeCard(text, tone))] });
+  const say = (c: TurnContext, text: string, tone: 'good' | 'attention' = 'good') => replyNotice(c, text, tone);
   const coordinatorOnly = async (c: TurnContext, action: string): Promise<boolean> => {
     if (await requireCoordinator(c, deps, action)) return true;
-    await say(c, t(localeOf(c), 'error.forbidden'), 'attention');
+    await say(c, t(userLocale(c, deps), 'error.forbidden'), 'attention');
     return false;
   };
   const run = async (c: TurnContext, job: string, opts: { key?: string; params?: Record<string, string>; label?: string }) => {
-    const loc = localeOf(c);
+    const loc = userLocale(c, deps);
     if (!(await coordinatorOnly(c, `run ${job}`))) return;
     // The digest goes only to the coordinators' channel: without one it would be made for nobody.
     if (job === 'daily-digest' && !(await deps.store.channels.coordinatorsChannel())) {
@@ -72,7 +72,7 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
 
   for (const [command, job] of RUN_NOW) app.message(commandPattern(command), (c) => run(c, job, {}));
   app.message(commandPattern('fees', true), async (c) => {
-    const loc = localeOf(c);
+    const loc = userLocale(c, deps);
     const mode = deps.config.payPeriod;
     const id = /(\d{4}-\d{2}(?:\.\d)?)\s*$/.exec(c.activity.text ?? '')?.[1] ?? '';
     const period = parsePeriod(id, mode);
@@ -90,7 +90,7 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
   });
 
   app.message(commandPattern('moveTime', true), async (c) => {
-    const loc = localeOf(c);
+    const loc = userLocale(c, deps);
     // Not offered at all where Teams talks to the bot: with credentials there is no clock to move.
     if (!deps.config.localMode || !deps.timeTravel) {
       deps.log.warn({ action: 'moveTime', actor: actorOf(c).aadObjectId }, 'refused: not in local mode');

@@ -1,13 +1,14 @@
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { Application, TurnState } from './sdk';
-import { AdaptiveCard, cardAttachment, noticeCard, renderCard } from '../cards/render';
+import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
 import { Locale, pickLocale, t } from '../i18n';
-import { actorOf, CHOSEN_LOCALE, localeOf, scopeOf, str, USER_LOCALE } from './activity';
+import { actorOf, CHOSEN_LOCALE, scopeOf, str, USER_LOCALE } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { helpCard } from './help';
 import { parseCardData } from './input';
+import { refusalCard, replyCard, replyNotice, userLocale } from './kit';
 
 /**
  * The one place that decides which language a user is answered in: the language they chose
@@ -69,19 +70,19 @@ export function registerLanguageRoutes(app: Application<TurnState>, deps: RouteD
     const arg = commandPattern('language', true).exec(c.activity.text ?? '')?.[1];
     const locale = arg ? languageNamed(arg) : undefined;
     if (!locale) {
-      await c.sendActivity({ attachments: [cardAttachment(languageChoiceCard(localeOf(c)))] });
+      await replyCard(c, languageChoiceCard(userLocale(c, deps)));
       return;
     }
     if (!(await choose(c, locale))) {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(localeOf(c), 'error.badInput'), 'attention'))] });
+      await replyNotice(c, t(userLocale(c, deps), 'error.badInput'), 'attention');
       return;
     }
-    await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(locale, 'languageChoice.changed'), 'good'))] });
+    await replyNotice(c, t(locale, 'languageChoice.changed'), 'good');
   });
 
   app.adaptiveCards.actionExecute('language.set', async (c, _state, data) => {
     const parsed = parseCardData(choiceSchema, data, 'languageChoice');
-    if (!parsed.ok || !(await choose(c, parsed.value.locale))) return noticeCard(t(localeOf(c), 'error.badInput'), 'attention');
+    if (!parsed.ok || !(await choose(c, parsed.value.locale))) return refusalCard(userLocale(c, deps), 'error.badInput');
     const locale = parsed.value.locale;
     // From the help card: the help again, now in the chosen language.
     if (parsed.value.then === 'help') return helpCard(locale, scopeOf(c), false, t(locale, 'languageChoice.changed'), { localMode: deps.config.localMode });

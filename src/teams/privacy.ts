@@ -1,30 +1,33 @@
 import { Application, TurnState } from './sdk';
 import { z } from 'zod';
-import { cardAttachment, noticeCard, renderCard } from '../cards/render';
+import { noticeCard, renderCard } from '../cards/render';
+import { plainText } from '../cards/plainText';
 import { t } from '../i18n';
 import { coordinatorsLocale } from '../services/notify';
 import { erasePerson, myDataCard, personalData } from '../services/privacy';
 import { localParts } from '../domain/time';
 import { MY_DATA_FILE } from './files';
 import { message } from '../services/views';
-import { actorOf, localeOf, scopeOf } from './activity';
+import { actorOf, scopeOf } from './activity';
 import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
-import { strip } from './orders';
-import { isCoordinator } from './roles';
+import { aadIdSchema, refusalCard, replyCard, replyNotice, strip, userLocale } from './kit';
+import { requireCoordinator } from './roles';
+
+const confirmSchema = z.object({ userId: aadIdSchema }).strict();
 
 export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDeps): void {
   app.message(commandPattern('myData'), async (c) => {
-    const loc = localeOf(c, deps.config.defaultLocale);
+    const loc = userLocale(c, deps);
     const { aadObjectId } = actorOf(c);
     if (!aadObjectId || scopeOf(c) !== 'personal') {
-      await c.sendActivity({ attachments: [cardAttachment(noticeCard(t(loc, 'order.notPersonal'), 'attention'))] });
+      await replyNotice(c, t(loc, 'order.notPersonal'), 'attention');
       return;
     }
     const data = await personalData(deps, aadObjectId);
     deps.log.info({ action: 'myData', user: aadObjectId }, 'data export');
-    await c.sendActivity({ attachments: [cardAttachment(myDataCard(deps, data, loc, { withFile: true }))] });
+    await replyCard(c, myDataCard(deps, data, loc, { withFile: true }));
     // The whole export as a file, through Teams' file consent (saved to their OneDrive on accept).
     // The size is today's; the file itself is made from the data as it is when they accept.
     const date = localParts(deps.now(), deps.config.timeZone).date;
@@ -38,15 +41,15 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
   });
 
   app.adaptiveCards.actionExecute('privacy.requestErasure', async (c) => {
-    const loc = localeOf(c, deps.config.defaultLocale);
+    const loc = userLocale(c, deps);
     const { aadObjectId } = actorOf(c);
-    if (!aadObjectId) return noticeCard(t(loc, 'error.forbidden'), 'attention');
+    if (!aadObjectId) return refusalCard(loc, 'error.forbidden');
     await deps.store.privacy.requestErasure(aadObjectId, deps.now());
     const channel = await deps.store.channels.coordinatorsChannel();
     if (channel) {
       const who = (await deps.store.experts.get(aadObjectId))?.displayName ?? c.activity.from?.name ?? aadObjectId;
       const cl = coordinatorsLocale(deps, channel);
-      const card = renderCard('erasure-request', cl, { text: t(cl, 'erasure.text', { who }), userId: aadObjectId, showConfirm: true });
+      const card = renderCard('erasure-request', cl, { text: t(cl, 'erasure.text', { who: plainText(who) }), userId: aadObjectId, showConfirm: true });
       await deps.postman.post([{ key: `erasure:${aadObjectId}`, conversationId: channel.conversationId, activity: message(card) }]);
     }
     deps.log.info({ action: 'requestErasure', user: aadObjectId }, 'erasure requested');
@@ -55,14 +58,11 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
 
   app.adaptiveCards.actionExecute('privacy.confirmErasure', async (c, _s, data) => {
     const loc = await replyLocaleOf(c, deps);
-    if (!(await isCoordinator(c, deps))) {
-      deps.log.warn({ action: 'confirmErasure', actor: actorOf(c).aadObjectId }, 'refused: not a coordinator');
-      return noticeCard(t(loc, 'error.forbidden'), 'attention');
-    }
-    const parsed = z.object({ userId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict().safeParse(strip(data));
-    if (!parsed.success) return noticeCard(t(loc, 'error.badInput'), 'attention');
+    if (!(await requireCoordinator(c, deps, 'confirmErasure'))) return refusalCard(loc, 'error.forbidden');
+    const parsed = confirmSchema.safeParse(strip(data));
+    if (!parsed.success) return refusalCard(loc, 'error.badInput');
     const request = await deps.store.privacy.request(parsed.data.userId);
-    if (!request || request.status !== 'requested') return noticeCard(t(loc, 'erasure.notRequested'), 'attention');
+    if (!request || request.status !== 'requested') return refusalCard(loc, 'erasure.notRequested');
     const done = renderCard('erasure-request', loc, { text: t(loc, 'erasure.done'), userId: parsed.data.userId, showConfirm: false });
     // The farewell to the person is the erasure's own last step (src/services/privacy.ts).
     const erased = await erasePerson(deps, parsed.data.userId, actorOf(c).aadObjectId ?? '');

@@ -1,12 +1,14 @@
 import { Application, TurnState } from './sdk';
 import { plainText } from '../cards/plainText';
-import { cardAttachment, noticeCard, renderCard } from '../cards/render';
+import { renderCard } from '../cards/render';
 import { explainMatch } from '../domain/matching';
+import { parseOrderNumber } from '../domain/orderNumber';
 import { MessageKey, t } from '../i18n';
 import { asCandidate, matchContext } from '../services/ranking';
 import { guardForCoordinators } from '../services/benefitGuard';
-import { actorOf, localeOf } from './activity';
+import { actorOf } from './activity';
 import { RouteDeps } from './deps';
+import { replyCard, replyNotice, userLocale } from './kit';
 import { requireCoordinator } from './roles';
 
 /**
@@ -17,7 +19,6 @@ import { requireCoordinator } from './roles';
 export const WHY_MAX_LENGTH = 200;
 const WHY_MAX_NAME = 100;
 const WHY_KEYWORDS = new Set(['why', 'miksi', 'varför']);
-const ORDER_NUMBER = /^T-\d{4}-\d{4,6}$/i;
 
 export type WhyCommand = { ok: true; name: string; orderId: string } | { ok: false; reason: 'tooLong' | 'usage' };
 
@@ -29,16 +30,16 @@ export function parseWhyCommand(text: string): WhyCommand {
   if (text.length > WHY_MAX_LENGTH) return { ok: false, reason: 'tooLong' };
   const words = text.trim().split(/\s+/);
   if (words.length < 3 || !WHY_KEYWORDS.has(words[0].toLowerCase())) return { ok: false, reason: 'usage' };
-  const orderId = words[words.length - 1];
+  const orderNumber = parseOrderNumber(words[words.length - 1]);
   const name = words.slice(1, -1).join(' ');
-  if (!ORDER_NUMBER.test(orderId) || name.length > WHY_MAX_NAME) return { ok: false, reason: 'usage' };
-  return { ok: true, name, orderId: orderId.toUpperCase() };
+  if (!orderNumber || name.length > WHY_MAX_NAME) return { ok: false, reason: 'usage' };
+  return { ok: true, name, orderId: orderNumber.number };
 }
 
 export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): void {
   app.message(/^\s*(?:why|miksi|varför)(?:\s|$)/i, async (c) => {
-    const loc = localeOf(c, deps.config.defaultLocale);
-    const say = (text: string) => c.sendActivity({ attachments: [cardAttachment(noticeCard(text, 'attention'))] });
+    const loc = userLocale(c, deps);
+    const say = (text: string) => replyNotice(c, text, 'attention');
     if (!(await requireCoordinator(c, deps, 'why'))) {
       await say(t(loc, 'error.forbidden'));
       return;
@@ -69,6 +70,6 @@ export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): 
       filters: [...results.map((r) => ({ label: t(loc, `filter.${r.filter}` as MessageKey), value: t(loc, r.pass ? 'why.pass' : 'why.fail') })), ...guardLine],
       summary: t(loc, results.every((r) => r.pass) && guard !== 'paused' ? 'why.eligible' : 'why.notEligible'),
     });
-    await c.sendActivity({ attachments: [cardAttachment(card)] });
+    await replyCard(c, card);
   });
 }

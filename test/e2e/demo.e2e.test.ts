@@ -79,12 +79,12 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
   // 1. Aino orders.
   await aino.send('tilaa');
   // (Card texts match case-insensitively: the help card says "tilaa kokemusasiantuntija" too.)
-  await aino.waitForCardText('Kokemusteema(t)');
-  await aino.chooseChoice('Kokemusteema(t)', 'Mielenterveys');
+  await aino.waitForCardText('Kokemusteemat');
+  await aino.chooseChoice('Kokemusteemat', 'Mielenterveys');
   await aino.chooseChoice('Tehtävän tyyppi', 'Puheenvuoro ryhmässä tai tilaisuudessa');
   await aino.fillInput('Otsikko', TITLE);
   await aino.fillInput('Kuvaus', 'Puheenvuoro mielenterveyskuntoutujan kokemuksista.');
-  await aino.chooseChoice('Toteutus', 'Etänä');
+  await aino.chooseChoice('Paikan päällä vai etänä?', 'Etänä');
   await aino.fillInput('Etäyhteyden linkki (https)', 'https://teams.example/meet/henkilostoinfo');
   await aino.fillInput('Kohderyhmä', 'Hoitohenkilöstö');
   await aino.fillInput('Kustannuspaikka', 'KP-1234');

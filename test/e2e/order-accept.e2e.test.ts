@@ -69,11 +69,11 @@ test('a professional orders in the Playground and the expert accepts the offer i
   await p.selectConversation('personal');
   await p.send('order');
   await p.waitForCardText('Order an expert by experience');
-  await p.chooseChoice('Experience theme(s)', 'Mental health');
+  await p.chooseChoice('Experience themes', 'Mental health');
   await p.chooseChoice('Task type', 'Talk in a group or at an event');
   await p.fillInput('Title', 'Kokemuspuheenvuoro henkilöstöinfoon');
   await p.fillInput('Description', 'Puheenvuoro mielenterveyskuntoutujan kokemuksista.');
-  await p.chooseChoice('Format', 'Remote');
+  await p.chooseChoice('On site or remote?', 'Remote');
   await p.fillInput('Remote meeting link (https)', 'https://teams.example/meet/henkilostoinfo');
   await p.fillInput('Target group', 'Hoitohenkilöstö');
   await p.fillInput('Cost centre', 'KP-1234');

@@ -61,7 +61,7 @@ test('an invalid order re-renders the form with errors next to the fields and ev
   const res = cardOf(await h.post(execute(h, professional, 'order.submit', orderForm({ title: '', date: '2020-01-01', link: 'http://x' , mode: 'hybrid' }))));
   const s = text(res);
   expect(s).toContain('Pakollinen tieto');
-  expect(s).toContain('Alkamisajan on oltava tulevaisuudessa');
+  expect(s).toContain('Valitse aika, joka ei ole vielä mennyt.');
   expect(s).toContain('Linkin on alettava https://');
   expect(s).toContain('Hatanpään valtatie 24');
   expect(await stored(h).orders.countDocuments()).toBe(0);

@@ -63,6 +63,48 @@ test('the day-before reminder reaches the expert and the orderer once, with two 
   await Promise.all(instances.map((s) => s.stop()));
 });
 
+test('REMINDER_DAYS=7,1: a week before and the day before, each once per assignment, with the clock moved between them', async () => {
+  await order('T-2026-7111', noonIn(7), 'filled', expert.aad);
+  await order('T-2026-7112', noonIn(6), 'filled', expert.aad.replace(/.$/, '1'));
+  h.connector.reset();
+  expect(h.bot.deps.config.reminderDays).toEqual([7, 1]);
+  const today = new Date();
+  await remindersJob(h.bot.deps).run(ctx(today, 'week-1'));
+  await remindersJob(h.bot.deps).run(ctx(new Date(today.getTime() + 3_600_000), 'week-2'));
+  await h.bot.sender.drain(10000);
+  const week = mentions(expert.personal, 'T-2026-7111');
+  expect(week).toHaveLength(1);
+  expect(week[0]).toContain('Muistutus: 7 päivän kuluttua');
+  expect(mentions(orderer.personal, 'T-2026-7111')).toHaveLength(1);
+  // Six days ahead is no reminder day.
+  expect(mentions(orderer.personal, 'T-2026-7112')).toHaveLength(0);
+  // Six days later by the injected clock, the same task is tomorrow's: the day-before reminder, once.
+  h.connector.reset();
+  const later = new Date(today.getTime() + 6 * DAY);
+  await remindersJob(h.bot.deps).run(ctx(later, 'day-1'));
+  await remindersJob(h.bot.deps).run(ctx(new Date(later.getTime() + 60_000), 'day-2'));
+  await h.bot.sender.drain(10000);
+  const dayBefore = mentions(expert.personal, 'T-2026-7111');
+  expect(dayBefore).toHaveLength(1);
+  expect(dayBefore[0]).toContain('Muistutus: huomenna');
+  expect(mentions(orderer.personal, 'T-2026-7111')).toHaveLength(1);
+  // The other order starts in five days by then: nothing.
+  expect(mentions(orderer.personal, 'T-2026-7112')).toHaveLength(0);
+});
+
+test('a configured list (REMINDER_DAYS=3) reminds only three days before', async () => {
+  await order('T-2026-7113', noonIn(3), 'filled', expert.aad);
+  await order('T-2026-7114', noonIn(7), 'filled', expert.aad.replace(/.$/, '2'));
+  h.connector.reset();
+  const deps = { ...h.bot.deps, config: { ...h.bot.deps.config, reminderDays: [3] } };
+  await remindersJob(deps).run(ctx(new Date(), 'three'));
+  await h.bot.sender.drain(10000);
+  const three = mentions(expert.personal, 'T-2026-7113');
+  expect(three).toHaveLength(1);
+  expect(three[0]).toContain('Muistutus: 3 päivän kuluttua');
+  expect(mentions(orderer.personal, 'T-2026-7114')).toHaveLength(0);
+});
+
 test('orders still unfilled UNFILLED_ALERT_DAYS before the start alert the coordinators once', async () => {
   await order('T-2026-7103', new Date(Date.now() + 2 * DAY), 'offering');
   await order('T-2026-7104', new Date(Date.now() + 2 * DAY), 'filled', expert.aad);

@@ -35,7 +35,7 @@ test('a refused profile with a 100,000-character description gets a localized er
   for (const [ch, n] of [['"', 4000], ['\u0001', 2500]] as const) {
     const huge = Object.fromEntries(Object.keys(PROFILE).map((k) => [k, ch.repeat(n)]));
     const all = await h.post(execute(h, u, 'expert.saveProfile', huge));
-    expect(text(cardOf(all))).toMatch(/Liian pitkä|Pakollinen tieto|Tuntematon valinta/);
+    expect(text(cardOf(all))).toMatch(/Liian pitkä|Pakollinen tieto|Valitse jokin vaihtoehdoista/);
     expect(Buffer.byteLength(JSON.stringify(all.body), 'utf8')).toBeLessThan(TEAMS_MESSAGE_LIMIT);
     expect(await h.bot.store.experts.get(u.aad)).toBeNull();
   }

@@ -51,7 +51,10 @@ test('an offer accepted after it expired (a replayed click) is refused: no seat,
   // 1 h 30 min before the start: the offer closed 30 minutes ago (the wave job has not run yet).
   offset = 1.5 * HOUR;
   const answer = text(cardOf(await h.post(execute(h, expert, 'offer.accept', { offerId }))));
-  expect(answer).toContain('Tarjous ei ole enää voimassa: vastausaika päättyi 2 tuntia ennen tehtävän alkua.');
+  // It says when answers closed: two hours before the start, in Helsinki time.
+  const closedAt = localParts(new Date((await h.bot.store.orders.get(orderId))!.startsAt.getTime() - 2 * HOUR), 'Europe/Helsinki');
+  expect(answer).toMatch(/Tarjous ei ole enää voimassa\. Vastausaika päättyi [a-z]{2} \d{1,2}\.\d{1,2}\.\d{4} klo \d\d\.\d\d\./);
+  expect(answer).toContain(`klo ${closedAt.time.replace(':', '.')}.`);
   expect(answer).not.toContain('Tehtävä on sinun');
   expect(await h.bot.store.assignments.of(orderId, expert.aad)).toBeNull();
   expect((await h.bot.store.offers.get(offerId))?.status).toBe('expired');

@@ -36,8 +36,10 @@ function unknownProperties(input: unknown, output: unknown, at: string, problems
     // Action data is free-form: the SDK keeps it as is, nothing to check inside.
     if (key === 'data' && at.includes('actions')) continue;
     if (!(key in out)) {
-      // An empty list (no actions in this state) is left out by the SDK like a default value.
-      if (!DEFAULT_VALUES.has(value) && !(Array.isArray(value) && value.length === 0)) problems.push(`unknown property ${at}.${key}`);
+      // An empty list (every action of a card hidden by $when) is valid; the SDK leaves it out.
+      // isVisible: true is a default the SDK leaves out too (an element a template shows again).
+      const isDefault = DEFAULT_VALUES.has(value) || (Array.isArray(value) && value.length === 0) || (key === 'isVisible' && value === true);
+      if (!isDefault) problems.push(`unknown property ${at}.${key}`);
       continue;
     }
     unknownProperties(value, out[key], `${at}.${key}`, problems);

@@ -2,6 +2,7 @@ import { Db } from 'mongodb';
 import type { RunningBot } from '../../src/index';
 import type { SeenDoc } from '../../src/store/activities';
 import type { AssignmentDoc, WithdrawalDoc } from '../../src/store/assignments';
+import type { HandlerDoc } from '../../src/store/handlers';
 import type { ConversationDoc } from '../../src/store/conversations';
 import type { TeamChannelDoc } from '../../src/store/channels';
 import type { ExpertDecisionDoc, ExpertDoc } from '../../src/store/experts';
@@ -36,6 +37,7 @@ export function collectionsOf(db: Db) {
     teamChannels: db.collection<TeamChannelDoc>('teamChannels'),
     feedback: db.collection<FeedbackDoc>('feedback'),
     feedbackRequests: db.collection<FeedbackRequestDoc>('feedbackRequests'),
+    handlers: db.collection<HandlerDoc>('handlers'),
     anonymousFeedback: db.collection<{ _id: string; month: string; text: string }>('anonymousFeedback'),
     feeExports: db.collection<FeeExportDoc>('feeExports'),
     profileAccessLog: db.collection<ProfileAccessDoc>('profileAccessLog'),

@@ -1,30 +1,38 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderCard, CARDS_DIR } from '../../src/cards/render';
+import { CARD_NAMES, CardDataByName, CardName } from '../../src/cards/views';
 import { helpCard } from '../../src/teams/help';
+import { CARD_SAMPLES } from '../fixtures/cards/samples';
 import { validateCard } from '../support/card-validation';
 
 const LOCALES = ['fi', 'sv', 'en'] as const;
 const templates = fs.readdirSync(CARDS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
-const samplesDir = path.join(__dirname, '..', 'fixtures', 'cards');
 
-test('there are card templates', () => {
+test('there are card templates, each with a typed view', () => {
   expect(templates).toEqual(expect.arrayContaining(['help', 'notice']));
+  expect([...CARD_NAMES].sort()).toEqual([...templates].sort());
 });
 
-describe.each(templates)('card template %s', (name) => {
-  const samplePath = path.join(samplesDir, `${name}.json`);
+/** Every sample of every card: [card, state]. */
+function sampleOf<N extends CardName>(name: N, state: string): CardDataByName[N] {
+  return CARD_SAMPLES[name][state];
+}
 
+const samples = CARD_NAMES.flatMap((name) => Object.keys(CARD_SAMPLES[name]).map((state) => [name, state] as [CardName, string]));
+
+describe.each(CARD_NAMES)('card template %s', (name) => {
   test('is an Adaptive Card 1.5 template with sample data', () => {
     const raw = JSON.parse(fs.readFileSync(path.join(CARDS_DIR, `${name}.json`), 'utf8')) as Record<string, unknown>;
     expect(raw.type).toBe('AdaptiveCard');
     expect(raw.version).toBe('1.5');
-    expect(fs.existsSync(samplePath)).toBe(true);
+    expect(Object.keys(CARD_SAMPLES[name]).length).toBeGreaterThan(0);
   });
+});
 
-  test.each(LOCALES)('renders valid against Adaptive Cards 1.5 in %s, every binding filled', (locale) => {
-    const data = JSON.parse(fs.readFileSync(samplePath, 'utf8')) as Record<string, unknown>;
-    const card = renderCard(name, locale, data);
+describe.each(LOCALES)('in %s', (locale) => {
+  test.each(samples)('%s (%s) renders valid against Adaptive Cards 1.5, every binding filled', (name, state) => {
+    const card = renderCard(name, locale, sampleOf(name, state));
     expect(validateCard(card)).toEqual([]);
     expect(JSON.stringify(card)).not.toMatch(/\$\{/);
   });

@@ -86,3 +86,29 @@ test('a bad MONGODB_URI is named but not echoed: it carries the database passwor
   expect(r.errors).toEqual([expect.stringMatching(/^MONGODB_URI: must start with mongodb:\/\//)]);
   expect(r.errors.join('\n')).not.toContain('S3cret-pass');
 });
+
+test('short notice: 48 hours by default, configurable, 0 turns the mark off, more than 30 days refused', () => {
+  const r = parseConfig(base);
+  expect(r.ok && r.config.shortNoticeHours).toBe(48);
+  const set = parseConfig({ ...base, SHORT_NOTICE_HOURS: '72' });
+  expect(set.ok && set.config.shortNoticeHours).toBe(72);
+  const off = parseConfig({ ...base, SHORT_NOTICE_HOURS: '0' });
+  expect(off.ok && off.config.shortNoticeHours).toBe(0);
+  const bad = parseConfig({ ...base, SHORT_NOTICE_HOURS: '721' });
+  expect(!bad.ok && bad.errors[0]).toMatch(/^SHORT_NOTICE_HOURS/);
+  expect(parseConfig({ ...base, SHORT_NOTICE_HOURS: 'soon' }).ok).toBe(false);
+});
+
+test('REMINDER_DAYS: 7 and 1 by default; a list is deduplicated, largest first; 0, 31 or words are refused', () => {
+  const days = (v?: string) => {
+    const r = parseConfig(v === undefined ? base : { ...base, REMINDER_DAYS: v });
+    return r.ok ? r.config.reminderDays : r.errors;
+  };
+  expect(days()).toEqual([7, 1]);
+  expect(days('1, 14,1 ,3')).toEqual([14, 3, 1]);
+  expect(days('2')).toEqual([2]);
+  for (const bad of ['0', '31', 'week', '', '1,,x']) {
+    const r = days(bad);
+    expect(Array.isArray(r) && typeof r[0] === 'string' && r[0].startsWith('REMINDER_DAYS:')).toBe(true);
+  }
+});

@@ -71,6 +71,11 @@ describe('plurals: 0, 1 and 2 in each language', () => {
       sv: ['Beställningen avbokades mindre än 0 timmar före starten. Erfarenhetsexperter som redan tagit uppdraget får arvodet.', 'Beställningen avbokades mindre än en timme före starten. Erfarenhetsexperter som redan tagit uppdraget får arvodet.', 'Beställningen avbokades mindre än 2 timmar före starten. Erfarenhetsexperter som redan tagit uppdraget får arvodet.'],
       en: ['The order was cancelled less than 0 hours before the start. Experts who had already accepted are paid the fee.', 'The order was cancelled less than one hour before the start. Experts who had already accepted are paid the fee.', 'The order was cancelled less than 2 hours before the start. Experts who had already accepted are paid the fee.'],
     }],
+    ['reminder.daysBefore', { when: 'X', number: 'T-1', title: 'Y', where: 'Z' }, {
+      fi: ['Muistutus: 0 päivän kuluttua X · T-1 Y · Z', 'Muistutus: huomenna X · T-1 Y · Z', 'Muistutus: 2 päivän kuluttua X · T-1 Y · Z'],
+      sv: ['Påminnelse: om 0 dagar X · T-1 Y · Z', 'Påminnelse: i morgon X · T-1 Y · Z', 'Påminnelse: om 2 dagar X · T-1 Y · Z'],
+      en: ['Reminder: in 0 days X · T-1 Y · Z', 'Reminder: tomorrow X · T-1 Y · Z', 'Reminder: in 2 days X · T-1 Y · Z'],
+    }],
     ['digest.daysToStart', {}, {
       fi: ['alkuun 0 päivää', 'alkuun 1 päivä', 'alkuun 2 päivää'],
       sv: ['0 dagar till start', '1 dag till start', '2 dagar till start'],

@@ -13,7 +13,7 @@ const ID = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
 const AT = new Date('2026-12-10T11:00:00Z'); // to 10.12.2026 klo 13.00 in Helsinki
 
 const EMPTY = {
-  expertProfile: null, ordersPlaced: [], offers: [], assignments: [], withdrawals: [], feeLines: [], earningsLimit: null, preferences: null,
+  aad: ID, takenOnByCoordinator: [], expertProfile: null, ordersPlaced: [], offers: [], assignments: [], withdrawals: [], feeLines: [], earningsLimit: null, preferences: null,
   feedbackAnswers: [], feedbackRequests: [], erasureRequest: null, erasureInProgress: false, conversations: [], messagesToYou: [], profileAccessLog: [], profileReadsMade: [],
 } as unknown as PersonalData;
 
@@ -41,6 +41,7 @@ const FULL = {
   messagesToYou: [{ _id: 'offer:x' }, { _id: 'offer:y' }],
   profileAccessLog: [{ expertId: ID, by: 'channel:19:x', purpose: 'approval', at: AT }, { expertId: ID, by: 'k', purpose: 'why', at: AT }],
   profileReadsMade: [{ expertId: 'other', by: ID, purpose: 'why', at: AT }],
+  takenOnByCoordinator: [{ _id: `debrief:T-2026-0042:${ID}`, kind: 'debrief', orderId: 'T-2026-0042', expertId: ID, coordinator: { aadObjectId: 'c0ffee00-0000-4000-8000-000000000001', name: 'Kaisa' }, at: AT }],
 } as unknown as PersonalData;
 
 function sections(card: AdaptiveCard): Record<string, string[]> {
@@ -81,7 +82,7 @@ describe.each(LOCALES)('my data in %s', (locale) => {
     expect(tasks[0]).toContain('T-2026-0042');
     expect(tasks[1]).toContain('T-2026-0043');
     const offers = s[t(locale, 'my-data.section.offers')];
-    expect(offers).toEqual(expect.arrayContaining([t(locale, 'my-data.offerStatus', { status: 'declined' }), '2']));
+    expect(offers).toEqual(expect.arrayContaining([t(locale, 'my-data.offerStatus.declined'), '2']));
     const fees = s[t(locale, 'my-data.section.fees')];
     expect(fees[0]).toMatch(/^1\.–15\.11\.2026: 50[,.]00 €/);
     expect(fees[1]).toContain('40,50 €');
@@ -97,10 +98,11 @@ describe.each(LOCALES)('my data in %s', (locale) => {
 test('Finnish: the times are local and Finnish, the fee in euros with a decimal comma', () => {
   const all = visibleTexts(myDataCard(deps, FULL, 'fi', { withFile: false })).join('\n');
   expect(all).toContain('T-2026-0042 · to 10.12.2026 klo 13.00 · tehty');
-  expect(all).toContain('T-2026-0043: vetäydyit to 10.12.2026 klo 13.00');
+  expect(all).toContain('T-2026-0043 · vetäydyit to 10.12.2026 klo 13.00');
   expect(all).toContain('lokakuu 2026: 40,50 € (1 tehtävä)');
   expect(all).toContain('T-2026-0042, kokemusasiantuntijana: ”Hyvä tilaisuus”');
   expect(all).toContain('to 10.12.2026 klo 13.00: koordinaattorit näkivät profiilisi hyväksyntää varten');
   expect(all).toContain('Olet itse katsonut 1 kokemusasiantuntijan profiilin koordinaattorina.');
+  expect(all).toContain('T-2026-0042 · jälkipuintitoiveesi otettiin hoitoon to 10.12.2026 klo 13.00');
   expect(all).not.toContain(t('fi', 'my-data.fileNote'));
 });

@@ -342,7 +342,11 @@ export async function openPlayground(url: string, opts: OpenOptions = {}): Promi
       const combo = card.getByRole('combobox', { name: label, exact: true });
       if (await combo.count()) {
         await combo.click();
-        await page.getByRole('option', { name: choiceTitle, exact: true }).click();
+        // A compact multi-select is a dropdown of menuitemcheckbox items that stays open: tick, then close it.
+        const item = page.getByRole('option', { name: choiceTitle, exact: true }).or(page.getByRole('menuitemcheckbox', { name: choiceTitle, exact: true })).first();
+        const role = await item.getAttribute('role');
+        await item.click();
+        if (role === 'menuitemcheckbox') await page.keyboard.press('Escape');
         return;
       }
       const radio = card.getByRole('radiogroup', { name: label, exact: true }).getByRole('radio', { name: choiceTitle, exact: true });

@@ -48,7 +48,7 @@ test('plainText escapes Markdown links, emphasis and list markers; names read as
 });
 
 test("the expert's offer card shows the orderer's typed title, description and contact as plain text", () => {
-  const card = offerCard(order, `${order._id}:e`, 'accepted', 'fi', { catalog: DEFAULT_CATALOG, timeZone: 'Europe/Helsinki', feeText: '30 €' });
+  const card = offerCard(order, `${order._id}:e`, 'accepted', 'fi', { catalog: DEFAULT_CATALOG, timeZone: 'Europe/Helsinki', feeText: () => '30 €', now: () => new Date('2026-03-01T10:00:00Z'), shortNoticeHours: 48 });
   const all = texts(card);
   expect(all).toContain('\\[click\\](https://evil.example)');
   expect(all).toContain('\\*\\*bold\\*\\* \\[click\\](https://evil.example)');
@@ -58,8 +58,8 @@ test("the expert's offer card shows the orderer's typed title, description and c
 
 test("the orderer's summary shows an expert's typed name and introduction as plain text", () => {
   const expert = { _id: 'e', displayName: `${BOLD} ${NAME}`, description: `Minusta: ${LINK}`, phone: '040 1', email: 'a_b@example.fi' } as unknown as ExpertDoc;
-  const card = orderSummaryCard(order, 'fi', {
-    catalog: DEFAULT_CATALOG, timeZone: 'Europe/Helsinki', heading: 'Tilaus', experts: acceptedExpertViews([expert]), canCancel: false, taken: 1, lateCancelHours: 24,
+  const card = orderSummaryCard(order, 'fi', { catalog: DEFAULT_CATALOG, timeZone: 'Europe/Helsinki', feeText: () => '30 €', now: () => new Date('2026-03-01T10:00:00Z'), shortNoticeHours: 48 }, {
+    heading: 'Tilaus', experts: acceptedExpertViews([expert]), canCancel: false, taken: 1, lateCancelHours: 24,
   });
   const all = texts(card);
   expect(all).toContain(`\\*\\*bold\\*\\* ${NAME}`);
@@ -68,7 +68,7 @@ test("the orderer's summary shows an expert's typed name and introduction as pla
 });
 
 test("the coordinators' card shows the order's typed texts and experts' names as plain text", () => {
-  const deps = { catalog: DEFAULT_CATALOG, config: { timeZone: 'Europe/Helsinki', waveSize: 3 } } as unknown as ServiceDeps;
+  const deps = { catalog: DEFAULT_CATALOG, now: () => new Date('2026-03-01T10:00:00Z'), config: { timeZone: 'Europe/Helsinki', waveSize: 3, shortNoticeHours: 48 } } as unknown as ServiceDeps;
   const card = brokeringCard(deps, { ...order, status: 'offering' }, 'fi', {
     suggestions: [{ expertId: 'e', name: `${LINK}`, recent: 0 }], offered: [{ name: BOLD, status: 'open' }], taken: 0,
   });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { Candidate, FilterName, MatchContext, OrderNeed, explainMatch, isEligible, rankCandidates } from '../../../src/domain/matching';
-import type { Expert, Order } from '../../../src/domain/types';
+import type { Order } from '../../../src/domain/orderLifecycle';
+import type { Expert } from '../../../src/domain/types';
 
 /** mulberry32: a small seeded PRNG, so tie-breaking is repeatable. */
 function seeded(seed: number): () => number {
@@ -303,9 +304,9 @@ describe('explainMatch: reason keys and order shapes', () => {
       languages: ['sv', 'other'], description: '', feePreference: 'volunteer', status: 'active', paused: false, createdAt: START, updatedAt: START,
     };
     const o: Order = {
-      id: 'o', number: 'T-2026-0001', orderer: { aadObjectId: 'p', name: 'P' }, themes: ['youth', 'loneliness'], taskType: 'talk', title: 't',
-      description: 'd', startsAt: START, durationMinutes: 60, mode: 'remote', link: 'https://x.fi', targetGroup: 'g', seats: 1, language: 'sv',
-      costCentre: 'KP', status: 'offering', acceptedExpertIds: [], createdAt: START, updatedAt: START,
+      orderer: { aadObjectId: 'p', name: 'P' }, conversationId: 'a:p', themes: ['youth', 'loneliness'], taskType: 'talk', title: 't',
+      description: 'd', startsAt: START, endsAt: new Date(START.getTime() + 3_600_000), durationMinutes: 60, mode: 'remote', link: 'https://x.fi',
+      targetGroup: 'g', seats: 1, language: 'sv', costCentre: 'KP', contact: { name: 'P' }, status: 'offering', createdAt: START, updatedAt: START,
     };
     expect(explainMatch(e, o, ctx()).every((r) => r.pass)).toBe(true);
     expect(rankCandidates([e], o, ctx(), seeded(1))).toEqual([e]);

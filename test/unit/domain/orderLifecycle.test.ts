@@ -1,19 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
 import {
-  OrderEvent, OrderEventType, OrderState, OrderStatus, canTransition, cancellationTerms, endOf, statusesAllowing, transition,
+  OrderEventType, OrderStatus, acceptRefusal, canTransition, cancellationTerms, dueToCloseUnfilled, mayOffer, seatReleasable, statusMove, statusesAllowing,
   OPEN_ORDER_STATUSES, LIVE_ORDER_STATUSES, isOpenOrder, isLiveOrder,
 } from '../../../src/domain/orderLifecycle';
 
 const H = 3600_000;
 const MIN = 60_000;
 const START = new Date('2026-03-10T12:00:00Z');
-const BEFORE = new Date(START.getTime() - 2 * H); // a time when every event is timely except complete
+const BEFORE = new Date(START.getTime() - 3 * H); // before the start, and before offers close
 const AFTER_END = new Date(START.getTime() + 3 * H); // the 90-minute task is over
-const CREATED = new Date('2026-03-01T08:00:00Z');
-
-function order(over: Partial<OrderState> = {}): OrderState {
-  return { status: 'new', seats: 2, acceptedExpertIds: [], startsAt: START, durationMinutes: 90, updatedAt: CREATED, ...over };
-}
 
 const STATUSES: OrderStatus[] = ['new', 'offering', 'filled', 'done', 'cancelled', 'unfilled'];
 const EVENT_TYPES: OrderEventType[] = ['startOffering', 'seatTaken', 'seatReleased', 'cancel', 'complete', 'closeUnfilled'];
@@ -45,123 +40,56 @@ describe('status table', () => {
   });
 });
 
-describe('transition: the happy path of a two-seat order', () => {
-  test('new → offering → offering (1/2) → filled (2/2) → offering (release) → filled → done', () => {
-    let o: OrderState = order();
-    const step = (e: OrderEvent, now = BEFORE) => {
-      const r = transition(o, e, now);
-      if (!r.ok) throw new Error(r.error);
-      o = r.order;
-      return o;
-    };
-    expect(step({ type: 'startOffering' })).toMatchObject({ status: 'offering', acceptedExpertIds: [] });
-    expect(step({ type: 'seatTaken', expertId: 'a' })).toMatchObject({ status: 'offering', acceptedExpertIds: ['a'] });
-    expect(step({ type: 'seatTaken', expertId: 'b' })).toMatchObject({ status: 'filled', acceptedExpertIds: ['a', 'b'] });
-    expect(step({ type: 'seatReleased', expertId: 'a' })).toMatchObject({ status: 'offering', acceptedExpertIds: ['b'] });
-    expect(step({ type: 'seatTaken', expertId: 'c' })).toMatchObject({ status: 'filled', acceptedExpertIds: ['b', 'c'] });
-    expect(step({ type: 'complete' }, AFTER_END)).toMatchObject({ status: 'done', acceptedExpertIds: ['b', 'c'], updatedAt: AFTER_END });
+describe('statusMove: the compare-and-set of each status change the services make', () => {
+  test('from the statuses the event is allowed from and changes, to the one it leads to', () => {
+    expect(statusMove('startOffering')).toEqual([['new'], 'offering']);
+    expect(statusMove('seatTaken')).toEqual([['offering'], 'filled']);
+    expect(statusMove('seatReleased')).toEqual([['filled'], 'offering']);
+    expect(statusMove('cancel')).toEqual([['new', 'offering', 'filled'], 'cancelled']);
+    expect(statusMove('complete')).toEqual([['offering', 'filled'], 'done']);
+    expect(statusMove('closeUnfilled')).toEqual([['new', 'offering'], 'unfilled']);
   });
-
-  test('a one-seat order is filled by the first acceptance', () => {
-    const r = transition(order({ status: 'offering', seats: 1 }), { type: 'seatTaken', expertId: 'a' }, BEFORE);
-    expect(r).toEqual({ ok: true, order: order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'], updatedAt: BEFORE }) });
-  });
-
-  test('a further wave (startOffering while offering) changes only updatedAt', () => {
-    expect(transition(order({ status: 'offering', acceptedExpertIds: ['a'] }), { type: 'startOffering' }, BEFORE))
-      .toEqual({ ok: true, order: order({ status: 'offering', acceptedExpertIds: ['a'], updatedAt: BEFORE }) });
-  });
-
-  test('cancel from every open state, keeping who had accepted (their fees may be payable)', () => {
-    for (const status of ['new', 'offering', 'filled'] as const) {
-      const r = transition(order({ status, acceptedExpertIds: status === 'new' ? [] : ['a'] }), { type: 'cancel' }, BEFORE);
-      expect(r).toMatchObject({ ok: true, order: { status: 'cancelled', updatedAt: BEFORE } });
+  test('every move is allowed by the table and never leaves a final status', () => {
+    for (const e of EVENT_TYPES) {
+      const [from, to] = statusMove(e);
+      for (const s of from) expect([s, e, canTransition(s, e)]).toEqual([s, e, true]);
+      expect(from).not.toContain(to);
+      for (const final of ['done', 'cancelled', 'unfilled'] as const) expect(from).not.toContain(final);
     }
-    expect(transition(order({ status: 'filled', acceptedExpertIds: ['a', 'b'] }), { type: 'cancel' }, BEFORE))
-      .toMatchObject({ ok: true, order: { acceptedExpertIds: ['a', 'b'] } });
-  });
-
-  test('the input order is not changed; extra fields are kept', () => {
-    const o = { ...order({ status: 'offering', acceptedExpertIds: ['a'] }), id: 'T-2026-0001', title: 'x' };
-    const snapshot = JSON.parse(JSON.stringify(o));
-    const r = transition(o, { type: 'seatTaken', expertId: 'b' }, BEFORE);
-    expect(JSON.parse(JSON.stringify(o))).toEqual(snapshot);
-    expect(r).toMatchObject({ ok: true, order: { id: 'T-2026-0001', title: 'x', status: 'filled' } });
-    if (r.ok) expect(r.order.acceptedExpertIds).not.toBe(o.acceptedExpertIds);
   });
 });
 
-describe('transition: refused, as values', () => {
-  const refused = (o: OrderState, e: OrderEvent, now: Date) => {
-    let r: ReturnType<typeof transition> | undefined;
-    expect(() => { r = transition(o, e, now); }).not.toThrow();
-    return r;
-  };
-  const eventOf = (type: OrderEventType): OrderEvent => (type === 'seatTaken' || type === 'seatReleased' ? { type, expertId: 'a' } : { type });
+describe('the timed rules the services ask', () => {
+  const order = (status: OrderStatus) => ({ status, startsAt: START });
+  const OFFERS_CLOSE = new Date(START.getTime() - 2 * H);
 
-  test.each(STATUSES.flatMap((s) => EVENT_TYPES.filter((e) => !isValid(s, e) && !(s === 'filled' && e === 'seatTaken')).map((e) => [s, e] as const)))(
-    '%s --%s--> order.error.cannot.<event>',
-    (status, type) => {
-      expect(refused(order({ status, acceptedExpertIds: ['a'] }), eventOf(type), BEFORE)).toEqual({ ok: false, error: `order.error.cannot.${type}` });
-    },
-  );
-
-  test('done, cancelled and unfilled are final, whatever the time', () => {
-    for (const status of ['done', 'cancelled', 'unfilled'] as const) for (const type of EVENT_TYPES) for (const now of [BEFORE, AFTER_END]) {
-      expect(transition(order({ status, acceptedExpertIds: ['a'] }), eventOf(type), now).ok).toBe(false);
-    }
+  test('mayOffer: an open order before its start', () => {
+    expect(STATUSES.filter((s) => mayOffer(order(s), BEFORE))).toEqual(['new', 'offering']);
+    expect(mayOffer(order('offering'), new Date(START.getTime() - 1))).toBe(true);
+    expect(mayOffer(order('offering'), START)).toBe(false);
   });
 
-  test('a seat in a filled order → full', () => {
-    expect(refused(order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] }), { type: 'seatTaken', expertId: 'b' }, BEFORE)).toEqual({ ok: false, error: 'order.error.full' });
+  test('acceptRefusal: a cancelled order; offers over (final order, or closed two hours before the start); none sent yet', () => {
+    const early = new Date(OFFERS_CLOSE.getTime() - 1);
+    expect(acceptRefusal(order('offering'), early)).toBeNull();
+    // Filled: a seat freed a moment ago may still be won; the seat insert decides.
+    expect(acceptRefusal(order('filled'), early)).toBeNull();
+    expect(acceptRefusal(order('cancelled'), early)).toBe('cancelled');
+    for (const s of ['new', 'done', 'unfilled'] as const) expect([s, acceptRefusal(order(s), early)]).toEqual([s, 'offersClosed']);
+    expect(acceptRefusal(order('offering'), OFFERS_CLOSE)).toBe('offersClosed');
+    expect(acceptRefusal(order('filled'), AFTER_END)).toBe('offersClosed');
+    expect(acceptRefusal(order('cancelled'), AFTER_END)).toBe('cancelled');
   });
-  test('more accepted than seats (seats lowered by a coordinator) → full, not a third seat', () => {
-    expect(refused(order({ status: 'offering', seats: 1, acceptedExpertIds: ['a', 'b'] }), { type: 'seatTaken', expertId: 'c' }, BEFORE)).toEqual({ ok: false, error: 'order.error.full' });
+
+  test('dueToCloseUnfilled: an order still waiting for experts at its start', () => {
+    expect(STATUSES.filter((s) => dueToCloseUnfilled(order(s), START))).toEqual(['new', 'offering']);
+    expect(dueToCloseUnfilled(order('offering'), new Date(START.getTime() - 1))).toBe(false);
+    expect(dueToCloseUnfilled(order('new'), AFTER_END)).toBe(true);
   });
-  test('the same expert twice → alreadyAccepted', () => {
-    expect(refused(order({ status: 'offering', acceptedExpertIds: ['a'] }), { type: 'seatTaken', expertId: 'a' }, BEFORE)).toEqual({ ok: false, error: 'order.error.alreadyAccepted' });
-  });
-  test('releasing a seat the expert does not hold → notAccepted', () => {
-    expect(refused(order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] }), { type: 'seatReleased', expertId: 'b' }, BEFORE)).toEqual({ ok: false, error: 'order.error.notAccepted' });
-  });
-  test('offering starts only before the start', () => {
-    expect(refused(order(), { type: 'startOffering' }, START)).toEqual({ ok: false, error: 'order.error.startInPast' });
-    expect(transition(order(), { type: 'startOffering' }, new Date(START.getTime() - 1)).ok).toBe(true);
-  });
-  test('seats are taken and released only before the start', () => {
-    expect(refused(order({ status: 'offering' }), { type: 'seatTaken', expertId: 'a' }, START)).toEqual({ ok: false, error: 'order.error.started' });
-    expect(refused(order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] }), { type: 'seatReleased', expertId: 'a' }, START)).toEqual({ ok: false, error: 'order.error.started' });
-    expect(transition(order({ status: 'offering' }), { type: 'seatTaken', expertId: 'a' }, new Date(START.getTime() - 1)).ok).toBe(true);
-  });
-  test('complete only once the task has ended, and only with someone accepted', () => {
-    const end = endOf(order());
-    expect(end.toISOString()).toBe('2026-03-10T13:30:00.000Z');
-    const filled = order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] });
-    expect(refused(filled, { type: 'complete' }, new Date(end.getTime() - 1))).toEqual({ ok: false, error: 'order.error.notEnded' });
-    expect(transition(filled, { type: 'complete' }, end)).toMatchObject({ ok: true, order: { status: 'done' } });
-    expect(refused(order({ status: 'offering' }), { type: 'complete' }, AFTER_END)).toEqual({ ok: false, error: 'order.error.noExperts' });
-    expect(transition(order({ status: 'offering', acceptedExpertIds: ['a'] }), { type: 'complete' }, AFTER_END)).toMatchObject({ ok: true, order: { status: 'done' } });
-  });
-  test('closeUnfilled: only from the start on, and only with nobody accepted', () => {
-    for (const status of ['new', 'offering'] as const) {
-      expect(refused(order({ status }), { type: 'closeUnfilled' }, new Date(START.getTime() - 1))).toEqual({ ok: false, error: 'order.error.notStarted' });
-      expect(transition(order({ status }), { type: 'closeUnfilled' }, START)).toEqual({ ok: true, order: order({ status: 'unfilled', updatedAt: START }) });
-      expect(transition(order({ status }), { type: 'closeUnfilled' }, AFTER_END)).toMatchObject({ ok: true, order: { status: 'unfilled' } });
-    }
-    // One of two seats taken: the task goes ahead with one expert (and is completed later).
-    expect(refused(order({ status: 'offering', acceptedExpertIds: ['a'] }), { type: 'closeUnfilled' }, START)).toEqual({ ok: false, error: 'order.error.hasExperts' });
-    expect(refused(order({ status: 'filled', seats: 1, acceptedExpertIds: ['a'] }), { type: 'closeUnfilled' }, START)).toEqual({ ok: false, error: 'order.error.cannot.closeUnfilled' });
-  });
-  test('an unfilled order can no longer be cancelled, offered or completed', () => {
-    const o = order({ status: 'unfilled' });
-    expect(refused(o, { type: 'cancel' }, START)).toEqual({ ok: false, error: 'order.error.cannot.cancel' });
-    expect(refused(o, { type: 'startOffering' }, BEFORE)).toEqual({ ok: false, error: 'order.error.cannot.startOffering' });
-    expect(refused(o, { type: 'complete' }, AFTER_END)).toEqual({ ok: false, error: 'order.error.cannot.complete' });
-  });
-  test('cancel is possible until the end of the task, not after', () => {
-    const end = endOf(order());
-    expect(transition(order({ status: 'filled' }), { type: 'cancel' }, new Date(end.getTime() - 1)).ok).toBe(true);
-    expect(refused(order({ status: 'filled' }), { type: 'cancel' }, end)).toEqual({ ok: false, error: 'order.error.cannot.cancel' });
+
+  test('seatReleasable: before the start, while the order is not final', () => {
+    expect(STATUSES.filter((s) => seatReleasable(order(s), BEFORE))).toEqual(['offering', 'filled']);
+    expect(seatReleasable(order('filled'), START)).toBe(false);
   });
 });
 
@@ -169,33 +97,29 @@ describe('cancellationTerms (KAP rule)', () => {
   const o = { startsAt: START };
   const before = (ms: number) => new Date(START.getTime() - ms);
 
-  test('defaults to 24 h', () => {
-    expect(cancellationTerms(o, before(24 * H))).toEqual({ late: false, feePayable: false });
-    expect(cancellationTerms(o, before(24 * H - 1))).toEqual({ late: true, feePayable: true });
+  test('24 h: cancelling a millisecond later is late', () => {
+    expect(cancellationTerms(o, before(24 * H), 24)).toEqual({ late: false, feePayable: false });
+    expect(cancellationTerms(o, before(24 * H - 1), 24)).toEqual({ late: true, feePayable: true });
   });
   test('exactly 24 h before → not late, no fee', () => {
-    expect(cancellationTerms(o, before(24 * H), { lateCancelHours: 24 })).toEqual({ late: false, feePayable: false });
+    expect(cancellationTerms(o, before(24 * H), 24)).toEqual({ late: false, feePayable: false });
   });
   test('23 h 59 min before → late, fee payable', () => {
-    expect(cancellationTerms(o, before(24 * H - MIN), { lateCancelHours: 24 })).toEqual({ late: true, feePayable: true });
+    expect(cancellationTerms(o, before(24 * H - MIN), 24)).toEqual({ late: true, feePayable: true });
   });
   test('well ahead → not late; after the start → late', () => {
-    expect(cancellationTerms(o, before(7 * 24 * H), { lateCancelHours: 24 }).late).toBe(false);
-    expect(cancellationTerms(o, new Date(START.getTime() + H), { lateCancelHours: 24 }).late).toBe(true);
+    expect(cancellationTerms(o, before(7 * 24 * H), 24).late).toBe(false);
+    expect(cancellationTerms(o, new Date(START.getTime() + H), 24).late).toBe(true);
   });
   test('the hour count is configurable', () => {
-    expect(cancellationTerms(o, before(30 * H), { lateCancelHours: 48 }).late).toBe(true);
-    expect(cancellationTerms(o, before(30 * H), { lateCancelHours: 24 }).late).toBe(false);
-    expect(cancellationTerms(o, before(2 * H), { lateCancelHours: 2 }).late).toBe(false);
-    expect(cancellationTerms(o, before(2 * H - MIN), { lateCancelHours: 2 }).late).toBe(true);
+    expect(cancellationTerms(o, before(30 * H), 48).late).toBe(true);
+    expect(cancellationTerms(o, before(30 * H), 24).late).toBe(false);
+    expect(cancellationTerms(o, before(2 * H), 2).late).toBe(false);
+    expect(cancellationTerms(o, before(2 * H - MIN), 2).late).toBe(true);
   });
   test('zero hours: only cancelling after the start is late', () => {
-    expect(cancellationTerms(o, START, { lateCancelHours: 0 }).late).toBe(false);
-    expect(cancellationTerms(o, new Date(START.getTime() + 1), { lateCancelHours: 0 }).late).toBe(true);
-  });
-  test('the older call shape (start, now, hours) gives the same answers', () => {
-    expect(cancellationTerms(START, before(24 * H - MIN), 24)).toEqual({ late: true, feePayable: true });
-    expect(cancellationTerms(START, before(30 * H), 48)).toEqual(cancellationTerms(o, before(30 * H), { lateCancelHours: 48 }));
+    expect(cancellationTerms(o, START, 0).late).toBe(false);
+    expect(cancellationTerms(o, new Date(START.getTime() + 1), 0).late).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { formatOrderNumber, parseOrderNumber } from '../../../src/domain/orderNumber';
+import { formatOrderNumber, isOrderNumber, ORDER_NUMBER_SOURCE, parseOrderNumber } from '../../../src/domain/orderNumber';
 import { formatOrderNumber as fromForm } from '../../../src/domain/orderForm';
 
 describe('formatOrderNumber', () => {
@@ -34,5 +34,19 @@ describe('parseOrderNumber', () => {
     for (const seq of [1, 9, 10, 999, 1000, 9999, 10000, 999999]) {
       expect(parseOrderNumber(formatOrderNumber(2031, seq))).toEqual({ year: 2031, seq, number: formatOrderNumber(2031, seq) });
     }
+  });
+});
+
+describe('isOrderNumber and ORDER_NUMBER_SOURCE: the exact form the bot writes', () => {
+  test('only the canonical number, nothing around it', () => {
+    expect(isOrderNumber('T-2026-0042')).toBe(true);
+    expect(isOrderNumber('T-2026-123456')).toBe(true);
+    for (const text of ['t-2026-0042', ' T-2026-0042', 'T-2026-0042 ', 'T-2026-00042', 'T-2026-42', 'T-2026-0042:x', '']) expect([text, isOrderNumber(text)]).toEqual([text, false]);
+  });
+  test('the pattern source matches every number formatOrderNumber makes, and only as a whole', () => {
+    const whole = new RegExp(`^${ORDER_NUMBER_SOURCE}$`);
+    for (const seq of [1, 42, 9999, 10000, 999999]) expect(whole.test(formatOrderNumber(2026, seq))).toBe(true);
+    expect(whole.test('T-2026-42')).toBe(false);
+    expect(whole.test('T-2026-1234567')).toBe(false);
   });
 });
