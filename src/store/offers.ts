@@ -131,6 +131,18 @@ export class OfferRepo {
     return this.col.find({ orderId, closedBy }).toArray();
   }
 
+  /** Offers made per expert since `since` (the digest's 90 days of fairness). */
+  async countsPerExpertSince(since: Date): Promise<Map<string, number>> {
+    const rows = await this.col.aggregate<{ _id: string; n: number }>([{ $match: { createdAt: { $gte: since } } }, { $group: { _id: '$expertId', n: { $sum: 1 } } }]).toArray();
+    return new Map(rows.map((r) => [r._id, r.n]));
+  }
+
+  /** Which of these experts have ever been offered anything (the digest's "never offered" list is the rest). */
+  async everOffered(expertIds: string[]): Promise<Set<string>> {
+    if (expertIds.length === 0) return new Set();
+    return new Set((await this.col.distinct('expertId', { expertId: { $in: expertIds } })).map(String));
+  }
+
   /** The expert's offers, for `my data`. */
   ofExpert(expertId: string): Promise<OfferDoc[]> {
     return this.col.find({ expertId }).toArray();

@@ -62,14 +62,15 @@ test('the coordinators channel marked in Swedish gets Swedish approval cards, an
   const shown = await decisionData(h, expert);
   const click = { ...execute(h, coordinator, 'expert.approve', shown, CHANNEL, CHANNEL_DATA), locale: 'en-US' } as never;
   const updated = text(cardOf(await h.post(click)));
-  expect(updated).toContain('En ny erfarenhetsexpert väntar på godkännande');
+  expect(updated).toContain('Erfarenhetsexpert godkänd');
+  expect(updated).not.toContain('väntar på godkännande');
   expect(updated).toContain('Godkänd (');
   expect(updated).not.toContain('Approved (');
   expect((await h.bot.store.experts.get(expert.aad))!.status).toBe('active');
 
   // The same coordinator in a 1:1 chat still gets English.
   const own = { ...execute(h, coordinator, 'expert.approve', shown), locale: 'en-US' } as never;
-  expect(text(cardOf(await h.post(own)))).toContain('A new expert by experience awaits approval');
+  expect(text(cardOf(await h.post(own)))).toContain('Expert by experience approved');
 });
 
 test('jobs write to the coordinators channel in its language too: the daily digest of a Swedish channel is Swedish', async () => {
