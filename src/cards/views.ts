@@ -57,6 +57,18 @@ export interface CardContext {
   shortNoticeHours: number;
 }
 
+/** One series of a Teams chart (`Chart.VerticalBar.Grouped`, `Chart.Line`): its legend and points. */
+export interface ChartSeries {
+  legend: string;
+  values: ChartPoint[];
+}
+
+/** One bar or point of a Teams chart: the label on the x axis and the value. */
+export interface ChartPoint {
+  x: string;
+  y: number;
+}
+
 /** cards/digest.json — the coordinators' daily digest. */
 export interface DigestCardData {
   date: string;
@@ -66,7 +78,21 @@ export interface DigestCardData {
   upcoming: Line[];
   unreachable: Line[];
   fairnessText: string;
+  /** The fairness level in words with its one-line meaning (never the coefficient). */
   fairnessScore: string;
+  /** The share of approved experts with a task in 90 days. */
+  shareText: string;
+  /** Approved experts never sent an offer (names: the digest goes to the coordinators' channel only). */
+  neverOffered: Line[];
+  neverOfferedHeading: string;
+  /** False when nobody is approved yet: the list says nothing then. */
+  showNeverOffered: boolean;
+  /** Offers and tasks per expert (null: nobody had either); its fallback is `perExpertLines`. */
+  perExpertChart: ChartSeries[] | null;
+  perExpertLines: Line[];
+  /** The weekly fill rate in % (null: no order started in the window); its fallback is `fillLines`. */
+  fillChart: ChartSeries[] | null;
+  fillLines: Line[];
 }
 
 /** cards/earnings-guard.json — the expert's own earnings limit, a form. */
@@ -125,6 +151,8 @@ export interface FeeSummaryCardData {
   notes: Line[];
   experts: Line[];
   centres: Line[];
+  /** The cost centres' totals in euros, drawn (the same figures as `centres`; no chart when empty). */
+  centresChart: ChartPoint[];
   totalText: string;
 }
 
@@ -155,11 +183,18 @@ export interface LanguageChoiceCardData {
   current: string;
 }
 
-/** cards/my-data.json — what is stored about the user. */
+/** One section of cards/my-data.json: a heading, facts and lines (any of them may be empty). */
+export interface MyDataSection {
+  heading: string;
+  facts: Fact[];
+  lines: Line[];
+}
+
+/** cards/my-data.json — what is stored about the user, in words (the whole export follows as a file). */
 export interface MyDataCardData {
-  counts: Fact[];
-  /** The export, as JSON text. */
-  json: string;
+  sections: MyDataSection[];
+  /** The note that the file follows in the next message. */
+  withFile: boolean;
   showErasure: boolean;
   notice?: string;
 }

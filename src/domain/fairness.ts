@@ -23,3 +23,49 @@ export function fairness(countsPerActiveExpert: readonly number[]): Fairness {
   const gini = total === 0 ? 0 : Math.round((weighted / (n * total)) * 1000) / 1000;
   return { experts: n, assignments: total, max: sorted[n - 1], min: sorted[0], gini };
 }
+
+/**
+ * Plain words for the Gini coefficient, as coordinators read it: below 0.2 the tasks are spread
+ * evenly, below 0.4 fairly evenly (a few experts with more is normal for a small pool), above
+ * that unevenly; with no tasks at all there is nothing to judge yet.
+ */
+export type FairnessLevel = 'none' | 'even' | 'fair' | 'uneven';
+
+export function fairnessLevelOf(f: Pick<Fairness, 'assignments' | 'gini'>): FairnessLevel {
+  if (f.assignments === 0) return 'none';
+  return f.gini < 0.2 ? 'even' : f.gini < 0.4 ? 'fair' : 'uneven';
+}
+
+/** How many of the approved experts had at least one task in the window, and their share (0–1). */
+export function taskShare(countsPerApprovedExpert: readonly number[]): { withTask: number; experts: number; share: number } {
+  const experts = countsPerApprovedExpert.length;
+  const withTask = countsPerApprovedExpert.filter((n) => n > 0).length;
+  return { withTask, experts, share: experts === 0 ? 0 : withTask / experts };
+}
+
+/** One week of the fill rate: orders whose start fell in it, and how many of them got their experts. */
+export interface FillWeek {
+  /** The first instant of the week (now − k × 7 days). */
+  from: Date;
+  orders: number;
+  filled: number;
+}
+
+/**
+ * The fill rate over the last `weeks` seven-day periods ending at `now`, oldest first: of the
+ * orders that started in each, how many had their seats filled (taken place or filled) rather
+ * than reaching the start unfilled. Cancelled orders are not brokering outcomes and are left out
+ * by the caller.
+ */
+export function fillRateByWeek(orders: readonly { startsAt: Date; filled: boolean }[], now: Date, weeks = 13): FillWeek[] {
+  const WEEK = 7 * 86_400_000;
+  const start = now.getTime() - weeks * WEEK;
+  const out: FillWeek[] = Array.from({ length: weeks }, (_, i) => ({ from: new Date(start + i * WEEK), orders: 0, filled: 0 }));
+  for (const o of orders) {
+    const i = Math.floor((o.startsAt.getTime() - start) / WEEK);
+    if (i < 0 || i >= weeks) continue;
+    out[i].orders++;
+    if (o.filled) out[i].filled++;
+  }
+  return out;
+}

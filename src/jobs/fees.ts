@@ -45,6 +45,8 @@ export function feesJob(deps: ServiceDeps & { tariffs: FeeTariff[] }): JobDefini
           { text: t(loc, 'fees.centreLine', { centre: plainText(c.costCentre), n: c.assignments, hours: decimalHours(c.hours), total: euros(c.totalCents) }) },
           ...(c.cancellationCents !== 0 ? [{ text: t(loc, 'fees.centreCancellations', { centre: plainText(c.costCentre), amount: euros(c.cancellationCents) }) }] : []),
         ]),
+        // The same figures as the lines above, drawn; clients without charts leave it out.
+        centresChart: summary.perCostCentre.filter((c) => c.totalCents > 0).map((c) => ({ x: plainText(c.costCentre), y: c.totalCents / 100 })),
         totalText: t(loc, 'fees.total', { n: summary.totals.assignments, hours: decimalHours(summary.totals.hours), total: euros(summary.totals.totalCents) }),
       });
       if (channel) await deps.postman.post([{ key: `fees:${ctx.runKey}`, conversationId: channel.conversationId, activity: message(card) }]);

@@ -1,7 +1,7 @@
 import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
 import { ExpertProfileCardData, TextColor } from '../cards/views';
 import { labelOf } from '../domain/catalog';
-import { latestOf, reviewOf } from '../domain/expertReview';
+import { latestOf, profileOf, reviewOf } from '../domain/expertReview';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { ExpertDecisionDoc, ExpertDoc, ExpertProfile } from '../store/experts';
 import { ServiceDeps } from './deps';
@@ -30,20 +30,33 @@ export interface ProfileCardOptions {
   forOwner?: boolean;
   /** Approve / reject buttons for this version (only while it is the one under review). */
   decisionVersion?: number;
+  /** The owner's Teams user id (`from.id`): Teams refreshes the owner's card for them when they view it. */
+  refreshFor?: string;
 }
 
-/** A profile as a card: for the expert (own actions) or coordinators (approve / reject one version). */
-export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile, locale: Locale, o: ProfileCardOptions): AdaptiveCard {
-  const c = deps.catalog;
-  const status = doc.status === 'active' && doc.draft
-    ? t(locale, 'expert.status.changesPending')
-    : doc.status === 'active' && doc.paused ? t(locale, 'expert.status.paused') : t(locale, `expert.status.${doc.status}` as MessageKey);
+/** A decision as the coordinators' card states it: what was decided, on what, and by whom. */
+export interface DecisionShown {
+  decision: 'approve' | 'reject';
+  kind: 'new' | 'changes';
+  /** The coordinator's name as Teams gave it on the click; '' when not known (the card then names nobody). */
+  byName: string;
+}
+
+/**
+ * The profile's state in words, for the expert and the coordinators alike: waiting for the
+ * first approval, active, active with changes waiting, paused, or not approved.
+ */
+export function profileStatusText(doc: ExpertDoc, locale: Locale): string {
+  if (doc.status !== 'active') return t(locale, `expert.status.${doc.status}` as MessageKey);
+  if (doc.draft) return t(locale, 'expert.status.changesPending');
+  return t(locale, doc.paused ? 'expert.status.paused' : 'expert.status.active');
+}
+
+/** A profile's fields in words (labels of themes, task types, languages, fee): the card's and `my data`'s. */
+export function profileTexts(c: ServiceDeps['catalog'], doc: ExpertDoc, shown: ExpertProfile, locale: Locale) {
   const place = [...shown.municipalities, ...(shown.remoteOk ? [t(locale, 'expert.remote')] : [])].join(', ') || t(locale, 'expert.none');
-  const data: ExpertProfileCardData = {
-    heading: o.heading,
-    displayName: shown.displayName,
-    description: shown.description,
-    statusText: status,
+  return {
+    statusText: profileStatusText(doc, locale),
     themesText: shown.themes.map((id) => labelOf(c.themes, id, locale)).join(', '),
     taskTypesText: shown.taskTypes.map((id) => labelOf(c.taskTypes, id, locale)).join(', '),
     placeText: place,
@@ -51,6 +64,16 @@ export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile
     trainingText: shown.training ? `${shown.training.organisation} ${shown.training.year}` : t(locale, 'expert.none'),
     feeText: t(locale, `fee.${shown.feePreference}` as MessageKey),
     contactText: [shown.phone, shown.email].filter(Boolean).join(' · ') || t(locale, 'expert.none'),
+  };
+}
+
+/** A profile as a card: for the expert (own actions) or coordinators (approve / reject one version). */
+export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile, locale: Locale, o: ProfileCardOptions): AdaptiveCard {
+  const data: ExpertProfileCardData = {
+    heading: o.heading,
+    displayName: shown.displayName,
+    description: shown.description,
+    ...profileTexts(deps.catalog, doc, shown, locale),
     showDecision: o.decisionVersion !== undefined,
     version: o.decisionVersion ?? 0,
     showOwnerActions: !!o.forOwner,
@@ -61,24 +84,65 @@ export function profileCard(deps: CardDeps, doc: ExpertDoc, shown: ExpertProfile
     data.notice = o.notice;
     data.noticeColor = o.noticeColor ?? 'Default';
   }
-  return renderCard('expert-profile', locale, data);
+  const card = renderCard('expert-profile', locale, data);
+  // The owner's card is refreshed by Teams when they look at it again (Universal Actions, for
+  // them only): a card saved while waiting for approval does not keep saying so afterwards.
+  return o.forOwner && o.refreshFor ? { ...card, refresh: { action: { type: 'Action.Execute', verb: PROFILE_REFRESH_VERB }, userIds: [o.refreshFor] } } : card;
 }
 
-/** The expert's own view: what they last submitted, with their actions. */
-export function ownProfileCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: TextColor }): AdaptiveCard {
-  return profileCard(deps, doc, latestOf(doc), locale, { heading: t(locale, 'expert.heading.own'), forOwner: true, notice: notice?.text, noticeColor: notice?.color });
+/** The verb Teams sends when it refreshes an expert's own profile card. */
+export const PROFILE_REFRESH_VERB = 'expert.showProfile';
+
+/**
+ * The expert's own view: what they last submitted, its state, their actions. With their Teams
+ * user id the card refreshes itself for them (see PROFILE_REFRESH_VERB).
+ */
+export function ownProfileCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: TextColor }, teamsUserId?: string): AdaptiveCard {
+  return profileCard(deps, doc, latestOf(doc), locale, { heading: t(locale, 'expert.heading.own'), forOwner: true, notice: notice?.text, noticeColor: notice?.color, refreshFor: teamsUserId });
 }
 
-/** The coordinators' card of the version under review (decision buttons bound to it), or of the profile as it stands. */
+/**
+ * The coordinators' card of the version under review (decision buttons bound to it), or of the
+ * profile as it stands: its title follows the state ("waits for approval" only while a version
+ * waits; after a decision, what was decided).
+ */
 export function reviewCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: TextColor }): AdaptiveCard {
   const review = reviewOf(doc);
-  const heading = t(locale, review?.kind === 'changes' ? 'expert.heading.changes' : 'expert.heading.approval');
-  return profileCard(deps, doc, review?.profile ?? latestOf(doc), locale, { heading, decisionVersion: review?.version, notice: notice?.text, noticeColor: notice?.color });
+  if (!review) return standingCard(deps, doc, locale, notice);
+  const heading = t(locale, review.kind === 'changes' ? 'expert.heading.changes' : 'expert.heading.approval');
+  return profileCard(deps, doc, review.profile, locale, { heading, decisionVersion: review.version, notice: notice?.text, noticeColor: notice?.color });
 }
 
-function decidedCard(deps: CardDeps, doc: ExpertDoc, d: Pick<ExpertDecisionDoc, 'decision' | 'byName'>, locale: Locale): AdaptiveCard {
+/** A profile with nothing waiting: titled by the last decision, if any, without decision buttons. */
+function standingCard(deps: CardDeps, doc: ExpertDoc, locale: Locale, notice?: { text: string; color?: TextColor }): AdaptiveCard {
+  const last = doc.lastDecision;
+  const heading = last ? decisionHeading(locale, { decision: last.decision, kind: last.kind ?? 'new' }) : t(locale, 'expert.heading.profile');
+  return profileCard(deps, doc, profileOf(doc), locale, { heading, notice: notice?.text, noticeColor: notice?.color });
+}
+
+function decisionHeading(locale: Locale, d: Pick<DecisionShown, 'decision' | 'kind'>): string {
+  const key: MessageKey = d.kind === 'changes'
+    ? d.decision === 'approve' ? 'expert.heading.changesApproved' : 'expert.heading.changesRejected'
+    : d.decision === 'approve' ? 'expert.heading.approved' : 'expert.heading.rejected';
+  return t(locale, key);
+}
+
+/**
+ * The coordinators' card once a version is decided: titled by the decision (never "waits for
+ * approval"), the profile as it now serves, who decided, no buttons. When the expert has
+ * already submitted a newer version, the card says it is on a card of its own.
+ */
+export function decidedCard(deps: CardDeps, doc: ExpertDoc, d: DecisionShown, locale: Locale, extra?: string): AdaptiveCard {
   const approve = d.decision === 'approve';
-  return reviewCard(deps, doc, locale, { text: t(locale, approve ? 'expert.approvedNotice' : 'expert.rejectedNotice', { by: d.byName || '–' }), color: approve ? 'Good' : 'Attention' });
+  const lines = [
+    d.byName ? t(locale, approve ? 'expert.approvedNotice' : 'expert.rejectedNotice', { by: d.byName }) : '',
+    reviewOf(doc) ? t(locale, 'expert.newerVersionWaits') : '',
+    extra ?? '',
+  ].filter(Boolean);
+  return profileCard(deps, doc, profileOf(doc), locale, {
+    heading: decisionHeading(locale, d),
+    ...(lines.length ? { notice: lines.join(' '), noticeColor: approve ? 'Good' : 'Attention' } : {}),
+  });
 }
 
 export type ApprovalCardOutcome = 'posted' | 'updated' | 'current' | 'noChannel' | 'none';
@@ -136,7 +200,7 @@ export type DecisionResult =
   | { kind: 'alreadyDecided'; doc: ExpertDoc; card: AdaptiveCard }
   | { kind: 'notFound' };
 
-type DecisionInput = { expertId: string; version?: number; decision: 'approve' | 'reject'; by: string; byName: string; reason?: string };
+type DecisionInput = { expertId: string; version: number; decision: 'approve' | 'reject'; by: string; byName: string; reason?: string };
 
 /**
  * A coordinator's approve / reject of the version the card showed. Claimed per version by a
@@ -148,7 +212,7 @@ type DecisionInput = { expertId: string; version?: number; decision: 'approve' |
 export async function decideExpert(deps: ServiceDeps, input: DecisionInput, locale: Locale): Promise<DecisionResult> {
   const doc = await deps.store.experts.get(input.expertId);
   if (!doc) return { kind: 'notFound' };
-  let decision = input.version !== undefined ? await deps.store.experts.decisionOn(doc._id, input.version) : null;
+  let decision = await deps.store.experts.decisionOn(doc._id, input.version);
   if (!decision) {
     if (doc.lastDecision && doc.lastDecision.version === input.version) return answer(deps, input, doc, doc.lastDecision, locale);
     const review = reviewOf(doc);
@@ -175,12 +239,14 @@ export async function decideExpert(deps: ServiceDeps, input: DecisionInput, loca
   return answer(deps, input, after, done, locale);
 }
 
-function answer(deps: ServiceDeps, input: DecisionInput, doc: ExpertDoc, d: { decision: 'approve' | 'reject'; by: string }, locale: Locale): DecisionResult {
+function answer(deps: ServiceDeps, input: DecisionInput, doc: ExpertDoc, d: { decision: 'approve' | 'reject'; by: string; kind?: 'new' | 'changes' }, locale: Locale): DecisionResult {
+  const kind = d.kind ?? 'new';
   if (d.decision !== input.decision || d.by !== input.by) {
-    return { kind: 'alreadyDecided', doc, card: reviewCard(deps, doc, locale, { text: t(locale, 'expert.alreadyDecided') }) };
+    // Another coordinator's decision: the card says what it was, without their name (not known here).
+    return { kind: 'alreadyDecided', doc, card: decidedCard(deps, doc, { decision: d.decision, kind, byName: '' }, locale, t(locale, 'expert.alreadyDecided')) };
   }
   // The same coordinator: their name from this very click.
-  return { kind: 'decided', doc, card: decidedCard(deps, doc, { decision: d.decision, byName: input.byName }, locale) };
+  return { kind: 'decided', doc, card: decidedCard(deps, doc, { decision: d.decision, kind, byName: input.byName }, locale) };
 }
 
 /**
@@ -205,7 +271,9 @@ export async function completeDecision(deps: ServiceDeps, d: ExpertDecisionDoc, 
     const changes = d.kind === 'changes';
     const key: MessageKey = d.decision === 'approve' ? (changes ? 'expert.youApprovedChanges' : 'expert.youApproved') : changes ? 'expert.youRejectedChanges' : 'expert.youRejected';
     const text = t(el, key, { reason: d.reason ?? '–' });
-    await deps.postman.post([{ key: `expert-decision:${doc._id}:v${d.version}`, conversationId: conv._id, activity: message(noticeCard(text, d.decision === 'approve' ? 'good' : 'attention')) }]);
+    // The decision comes with the profile as it now stands: the newest card in the chat is current.
+    const card = ownProfileCard(deps, doc, el, { text, color: d.decision === 'approve' ? 'Good' : 'Attention' }, conv.reference.user?.id);
+    await deps.postman.post([{ key: `expert-decision:${doc._id}:v${d.version}`, conversationId: conv._id, activity: message(card) }]);
   }
   if (o.updateCard && cardKey) {
     const channel = await deps.store.channels.coordinatorsChannel();

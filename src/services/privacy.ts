@@ -1,14 +1,20 @@
-import { noticeCard, renderCard } from '../cards/render';
+import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
+import { plainText } from '../cards/plainText';
+import { latestOf } from '../domain/expertReview';
+import { euros } from '../domain/feeSummary';
 import { ORDER_NUMBER_SOURCE } from '../domain/orderNumber';
+import { parsePeriod, periodLabel } from '../domain/payPeriods';
+import { formatMonth, formatWhen } from '../i18n/format';
+import { profileTexts } from './experts';
 import { localParts } from '../domain/time';
-import { Locale, pickLocale, t } from '../i18n';
+import { Locale, MessageKey, pickLocale, t } from '../i18n';
 import { OrderDoc } from '../store/orders';
 import { ErasurePlan } from '../store/privacy';
 import { ServiceDeps } from './deps';
 import { brokeringCardFor, brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, orderSummaryFor } from './notify';
 import { withdraw } from './offering';
-import { message } from './views';
+import { message, whenText } from './views';
 import { isLiveOrder } from '../domain/orderLifecycle';
 
 // GDPR art. 15 (`my data`) and art. 17 (erasure), by id only: what is stored about a person is
@@ -244,7 +250,7 @@ async function ordererNotice(deps: ServiceDeps, order: OrderDoc, locale: Locale,
  * carry it: each repository's own part. Anonymous feedback texts link to nobody by design and
  * cannot be shown; free texts others wrote are theirs (see docs/privacy.md).
  */
-export async function personalData(deps: ServiceDeps, aadObjectId: string): Promise<Record<string, unknown>> {
+export async function personalData(deps: ServiceDeps, aadObjectId: string) {
   const aad = aadObjectId.toLowerCase();
   const [expertProfile, ordersPlaced, offers, { assignments, withdrawals }, conversations, privacy] = await Promise.all([
     deps.store.experts.get(aad),
@@ -263,6 +269,8 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string): Prom
     deps.store.handlers.ofPerson(aad),
   ]);
   return {
+    /** Whose data this is (lower case): the card tells what they did from what was done for them. */
+    aad,
     expertProfile,
     ordersPlaced,
     offers,
@@ -281,6 +289,112 @@ export async function personalData(deps: ServiceDeps, aadObjectId: string): Prom
     profileAccessLog: privacy.profileAccessLog,
     profileReadsMade: privacy.accessesMade,
   };
+}
+
+export type PersonalData = Awaited<ReturnType<typeof personalData>>;
+
+/** How many items of a list the card shows; the rest are counted, and all are in the file. */
+const SHOWN = 20;
+
+interface Section {
+  heading: string;
+  facts: { label: string; value: string }[];
+  lines: { text: string }[];
+}
+
+/**
+ * `my data` as people read it (GDPR art. 15): the same records as the file, in sections, in
+ * the reader's language and time zone, with order numbers but no internal ids. The person's own
+ * health themes are shown: this is their own data, in their 1:1 chat.
+ */
+export function myDataCard(deps: Pick<ServiceDeps, 'catalog' | 'config'>, data: PersonalData, locale: Locale, o: { withFile: boolean; notice?: string }): AdaptiveCard {
+  const tz = deps.config.timeZone;
+  const when = (d: Date) => formatWhen(locale, d, tz);
+  const none = [{ text: t(locale, 'my-data.none') }];
+  const capped = (lines: { text: string }[]) => (lines.length > SHOWN ? [...lines.slice(0, SHOWN), { text: t(locale, 'my-data.more', { count: lines.length - SHOWN }) }] : lines);
+  const section = (key: MessageKey, facts: Section['facts'], lines: Section['lines']): Section => ({ heading: t(locale, key), facts, lines });
+  const newestFirst = <T>(xs: T[], at: (x: T) => Date) => [...xs].sort((a, b) => at(b).getTime() - at(a).getTime());
+
+  const profile = data.expertProfile;
+  const profileSection = profile
+    ? (() => {
+      const shown = latestOf(profile);
+      const p = profileTexts(deps.catalog, profile, shown, locale);
+      const label = (k: string) => t(locale, `expert-profile.label.${k}` as MessageKey);
+      return section('my-data.section.profile', [
+        { label: t(locale, 'my-data.name'), value: plainText(shown.displayName) },
+        { label: label('status'), value: p.statusText },
+        { label: label('themes'), value: p.themesText },
+        { label: label('taskTypes'), value: p.taskTypesText },
+        { label: label('place'), value: p.placeText },
+        { label: label('languages'), value: p.languagesText },
+        { label: label('training'), value: p.trainingText },
+        { label: label('fee'), value: p.feeText },
+        { label: label('contact'), value: p.contactText },
+      ], [{ text: plainText(shown.description) }]);
+    })()
+    : section('my-data.section.profile', [], [{ text: t(locale, 'my-data.noProfile') }]);
+
+  const orders = newestFirst(data.ordersPlaced, (x) => x.startsAt).map((x) => ({ text: `${x._id} · ${plainText(x.title)} · ${whenText(x, tz, locale)} · ${t(locale, `status.${x.status}` as MessageKey)}` }));
+  const tasks = [
+    ...newestFirst(data.assignments, (a) => a.startsAt).map((a) => ({ text: `${a.orderId} · ${when(a.startsAt)} · ${t(locale, `my-data.taskStatus.${a.status}` as MessageKey)}` })),
+    ...newestFirst(data.withdrawals, (w) => w.withdrawnAt).map((w) => ({ text: t(locale, 'my-data.withdrawn', { order: w.orderId, when: when(w.withdrawnAt) }) })),
+  ];
+  const offerCounts = new Map<string, number>();
+  for (const x of data.offers) offerCounts.set(x.status, (offerCounts.get(x.status) ?? 0) + 1);
+  const feedback = data.feedbackAnswers.map((f) => ({
+    text: t(locale, 'my-data.feedbackAnswer', { order: f.orderId, role: f.role === 'expert' ? 'expert' : 'orderer', text: f.text ? `”${plainText(f.text)}”` : '–' }),
+  }));
+  const perPeriod = new Map<string, { cents: number; tasks: Set<string> }>();
+  for (const l of data.feeLines) {
+    const p = perPeriod.get(l.period) ?? { cents: 0, tasks: new Set<string>() };
+    p.cents += l.cents;
+    p.tasks.add(l.assignmentId);
+    perPeriod.set(l.period, p);
+  }
+  const fees = [...perPeriod].sort(([a], [b]) => b.localeCompare(a)).map(([period, p]) => ({ text: t(locale, 'my-data.feeLine', { period: periodText(period, locale), amount: euros(p.cents), count: p.tasks.size }) }));
+  const limit = data.earningsLimit?.limitCents !== undefined ? [{ text: t(locale, 'my-data.earningsLimit', { amount: euros(data.earningsLimit.limitCents), per: data.earningsLimit.per }) }] : [];
+  const access = newestFirst(data.profileAccessLog, (a) => a.at).map((a) => ({ text: t(locale, 'my-data.accessLine', { when: when(a.at), purpose: a.purpose }) }));
+  const readsMade = data.profileReadsMade.length > 0 ? [{ text: t(locale, 'my-data.readsMade', { count: data.profileReadsMade.length }) }] : [];
+  const handled = newestFirst(data.takenOnByCoordinator, (x) => x.at).map((x) => {
+    const key: MessageKey = x.coordinator.aadObjectId === data.aad ? (x.kind === 'order' ? 'my-data.handled.order' : 'my-data.handled.debrief') : 'my-data.handled.askedDebrief';
+    return { text: t(locale, key, { order: x.orderId, when: when(x.at) }) };
+  });
+  const erasure = data.erasureInProgress
+    ? t(locale, 'my-data.erasureInProgress')
+    : data.erasureRequest?.status === 'requested' ? t(locale, 'my-data.erasureRequested', { when: when(data.erasureRequest.requestedAt) }) : t(locale, 'my-data.noErasure');
+
+  const sections: Section[] = [
+    profileSection,
+    section('my-data.section.orders', [], orders.length ? capped(orders) : none),
+    section('my-data.section.tasks', [], tasks.length ? capped(tasks) : none),
+    section('my-data.section.offers', [...offerCounts].map(([status, n]) => ({ label: t(locale, `my-data.offerStatus.${status}` as MessageKey), value: String(n) })), offerCounts.size ? [] : none),
+    section('my-data.section.feedback', [{ label: t(locale, 'privacy.count.feedbackRequests'), value: String(data.feedbackRequests.length) }], capped(feedback)),
+    section('my-data.section.fees', [], fees.length || limit.length ? [...capped(fees), ...limit] : none),
+    section('my-data.section.preferences', [{ label: t(locale, 'my-data.language'), value: data.preferences ? t(locale, `language.${data.preferences.locale}` as MessageKey) : t(locale, 'my-data.languageFromTeams') }], []),
+    section('my-data.section.access', [], access.length || readsMade.length ? [...capped(access), ...readsMade] : none),
+    section('my-data.section.messages', [
+      { label: t(locale, 'my-data.conversations'), value: String(data.conversations.length) },
+      { label: t(locale, 'my-data.messages'), value: String(data.messagesToYou.length) },
+    ], []),
+    ...(handled.length ? [section('my-data.section.handled', [], capped(handled))] : []),
+    section('my-data.section.erasure', [], [{ text: erasure }]),
+  ];
+  return renderCard('my-data', locale, { sections, withFile: o.withFile, showErasure: !data.erasureRequest && !data.erasureInProgress, ...(o.notice ? { notice: o.notice } : {}) });
+}
+
+/** A pay period in words: "lokakuu 2026", or "1.–15.10.2026" for half a month. */
+function periodText(id: string, locale: Locale): string {
+  return /^\d{4}-\d{2}$/.test(id) ? formatMonth(locale, id) : periodLabel(parsePeriod(id, 'semimonthly') ?? { id, firstDay: `${id.slice(0, 7)}-01`, lastDay: `${id.slice(0, 7)}-01` } as never);
+}
+
+/**
+ * The whole export as a file (the same records the card summarizes, as stored, ids included:
+ * that is what "machine-readable" means here). Made when the person accepts the file, never
+ * stored: a copy of someone's data is not kept waiting in the database.
+ */
+export async function personalDataFile(deps: ServiceDeps, aadObjectId: string): Promise<Buffer> {
+  return Buffer.from(JSON.stringify(await personalData(deps, aadObjectId), null, 2), 'utf8');
 }
 
 function unique<T>(xs: T[]): T[] {

@@ -23,7 +23,8 @@ export interface ExpertDoc extends ExpertProfile {
   rejectionReason?: string;
   decidedBy?: string;
   /** The last decision carried out: a later click on the same card is answered from it. */
-  lastDecision?: { version: number; decision: 'approve' | 'reject'; by: string };
+  /** `kind`: a new profile or changes (decisions carried out before it was stored: a new profile). */
+  lastDecision?: { version: number; decision: 'approve' | 'reject'; by: string; kind?: 'new' | 'changes' };
   /** The approval card of the current round of review (its first post's outbox key), updated in place. */
   approvalCardKey?: string;
   /** The version the approval card was last posted or updated with. */
@@ -187,7 +188,7 @@ export class ExpertRepo {
     if (!doc) return null;
     const review = reviewOf(doc);
     if (!review || review.version !== d.version) return doc;
-    const set: Record<string, unknown> = { decidedBy: d.by, lastDecision: { version: d.version, decision: d.decision, by: d.by }, updatedAt: now };
+    const set: Record<string, unknown> = { decidedBy: d.by, lastDecision: { version: d.version, decision: d.decision, by: d.by, kind: review.kind }, updatedAt: now };
     const unset: Record<string, ''> = { approvalCardKey: '', approvalCardVersion: '' };
     if (review.kind === 'new') {
       set.status = d.decision === 'approve' ? 'active' : 'rejected';

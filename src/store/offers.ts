@@ -68,6 +68,13 @@ export class OfferRepo {
     return `${orderId}:${expertId}`;
   }
 
+  /** The order and the expert an offer id names (the reverse of idOf); null for a string that is not one. */
+  static partsOf(offerId: string): { orderId: string; expertId: string } | null {
+    const at = offerId.indexOf(':');
+    if (at <= 0 || at === offerId.length - 1) return null;
+    return { orderId: offerId.slice(0, at), expertId: offerId.slice(at + 1) };
+  }
+
   /** Inserts the wave's offers; an offer that already exists is left as it is. Returns the new ones. */
   async createWave(orderId: string, expertIds: string[], wave: number, now: Date): Promise<OfferDoc[]> {
     const docs: OfferDoc[] = expertIds.map((expertId) => ({
@@ -122,6 +129,18 @@ export class OfferRepo {
     const { modifiedCount } = await this.col.updateMany({ orderId, status: 'open' }, { $set: { status: to, respondedAt: now, closedBy } });
     if (modifiedCount === 0) return [];
     return this.col.find({ orderId, closedBy }).toArray();
+  }
+
+  /** Offers made per expert since `since` (the digest's 90 days of fairness). */
+  async countsPerExpertSince(since: Date): Promise<Map<string, number>> {
+    const rows = await this.col.aggregate<{ _id: string; n: number }>([{ $match: { createdAt: { $gte: since } } }, { $group: { _id: '$expertId', n: { $sum: 1 } } }]).toArray();
+    return new Map(rows.map((r) => [r._id, r.n]));
+  }
+
+  /** Which of these experts have ever been offered anything (the digest's "never offered" list is the rest). */
+  async everOffered(expertIds: string[]): Promise<Set<string>> {
+    if (expertIds.length === 0) return new Set();
+    return new Set((await this.col.distinct('expertId', { expertId: { $in: expertIds } })).map(String));
   }
 
   /** The expert's offers, for `my data`. */

@@ -5,7 +5,7 @@ import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
 import { Locale, MessageKey, t } from '../i18n';
 import { latestOf } from '../domain/expertReview';
 import { ExpertDoc, ExpertProfile } from '../store/experts';
-import { decideExpert, ownProfileCard, saveExpertProfile } from '../services/experts';
+import { decideExpert, ownProfileCard, PROFILE_REFRESH_VERB, saveExpertProfile } from '../services/experts';
 import { actorOf, scopeOf, str } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
@@ -100,11 +100,11 @@ export function profileForm(deps: RouteDeps, locale: Locale, values: FormValues,
   });
 }
 
-/** The version comes from the card as a number; cards posted before versions have none (answered as stale). */
+/** The version the card showed, as a number: the decision is on that version only. */
 const decisionSchema = z
   .object({
     expertId: aadIdSchema,
-    version: z.number().int().min(1).max(1e9).optional(),
+    version: z.number().int().min(1).max(1e9),
     reason: optionalText(500),
   })
   .strict();
@@ -129,7 +129,7 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
     const aad = await personalOnly(c);
     if (!aad) return;
     const doc = await deps.store.experts.get(aad);
-    await replyCard(c, doc ? ownProfileCard(deps, doc, userLocale(c, deps)) : noticeCard(t(userLocale(c, deps), 'expert.noProfile')));
+    await replyCard(c, doc ? ownProfileCard(deps, doc, userLocale(c, deps), undefined, c.activity.from?.id) : noticeCard(t(userLocale(c, deps), 'expert.noProfile')));
   });
 
   for (const paused of [true, false]) {
@@ -143,9 +143,18 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
       const { aadObjectId } = actorOf(c);
       const doc = aadObjectId ? await deps.store.experts.setPaused(aadObjectId, paused, deps.now()) : null;
       if (!doc) return noticeCard(t(userLocale(c, deps), 'expert.noProfile'));
-      return ownProfileCard(deps, doc, userLocale(c, deps), { text: t(userLocale(c, deps), paused ? 'expert.paused' : 'expert.resumed') });
+      return ownProfileCard(deps, doc, userLocale(c, deps), { text: t(userLocale(c, deps), paused ? 'expert.paused' : 'expert.resumed') }, c.activity.from?.id);
     });
   }
+
+  // Teams asks for the owner's profile card again when they view it (the card's refresh): the
+  // card shows the profile as it is now. Only the asker's own profile; nothing is changed.
+  app.adaptiveCards.actionExecute(PROFILE_REFRESH_VERB, async (c) => {
+    const { aadObjectId } = actorOf(c);
+    const doc = aadObjectId ? await deps.store.experts.get(aadObjectId) : null;
+    if (!doc) return noticeCard(t(userLocale(c, deps), 'expert.noProfile'));
+    return ownProfileCard(deps, doc, userLocale(c, deps), undefined, c.activity.from?.id);
+  });
 
   app.adaptiveCards.actionExecute('expert.editProfile', async (c) => {
     const { aadObjectId } = actorOf(c);
@@ -172,7 +181,7 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
     const key: MessageKey = saved.doc.status === 'active' ? (saved.waiting ? 'expert.savedForReview' : 'expert.savedActive') : 'expert.saved';
     let notice = t(loc, key);
     if (saved.card === 'noChannel') notice = `${notice} ${t(loc, 'expert.noCoordinatorsChannel')}`;
-    return ownProfileCard(deps, saved.doc, loc, { text: notice, color: 'Good' });
+    return ownProfileCard(deps, saved.doc, loc, { text: notice, color: 'Good' }, c.activity.from?.id);
   });
 
   for (const decision of ['approve', 'reject'] as const) {

@@ -11,6 +11,7 @@ import { requireCoordinator } from './roles';
 import { parsePeriod, periodLabel, previousPeriod } from '../domain/payPeriods';
 import { localParts } from '../domain/time';
 import { periodRange } from '../services/fees';
+import { RunOutcome } from '../jobs/scheduler';
 
 /** The scheduled jobs a coordinator can run now by a command without arguments. */
 const RUN_NOW: [CommandId, string][] = [
@@ -21,9 +22,20 @@ const RUN_NOW: [CommandId, string][] = [
   ['cleanupNow', 'cleanup'],
 ];
 
-/** A job's name as coordinators read it (the scheduler's names are internal). */
-function jobName(locale: Locale, job: string): string {
-  return t(locale, `jobs.name.${job}` as MessageKey);
+/** The `job` choice of the `job.outcome.*` sentences per scheduler job (whose names are internal). */
+const OUTCOME_TEXT: Record<string, string> = {
+  'daily-digest': 'digest',
+  fees: 'fees',
+  feedback: 'feedback',
+  reminders: 'reminders',
+  'offer-waves': 'waves',
+  cleanup: 'cleanup',
+};
+
+/** What a run-now did, said in plain words for that job (never the job's or run's name). */
+export function jobOutcomeText(locale: Locale, job: string, outcome: RunOutcome, period = ''): string {
+  const key: MessageKey = outcome === 'done' ? 'job.outcome.done' : outcome === 'already-done' ? 'job.outcome.alreadyDone' : outcome === 'running-elsewhere' ? 'job.outcome.runningElsewhere' : 'job.outcome.failed';
+  return t(locale, key, { job: OUTCOME_TEXT[job] ?? 'other', period });
 }
 
 /**
@@ -42,17 +54,20 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
   const run = async (c: TurnContext, job: string, opts: { key?: string; params?: Record<string, string>; label?: string }) => {
     const loc = userLocale(c, deps);
     if (!(await coordinatorOnly(c, `run ${job}`))) return;
-    let outcome: string;
+    // The digest goes only to the coordinators' channel: without one it would be made for nobody.
+    if (job === 'daily-digest' && !(await deps.store.channels.coordinatorsChannel())) {
+      await say(c, t(loc, 'job.outcome.noChannel'), 'attention');
+      return;
+    }
+    let outcome: RunOutcome;
     try {
       outcome = await deps.scheduler.runNow(job, opts);
     } catch {
       await say(c, t(loc, 'job.unknown'), 'attention');
       return;
     }
-    const key = outcome === 'done' ? 'job.done' : outcome === 'already-done' ? 'job.alreadyDone' : outcome === 'running-elsewhere' ? 'job.runningElsewhere' : 'job.failed';
-    const name = jobName(loc, job);
     // The period in words ("10/2026"), never the run's key.
-    await say(c, t(loc, key, { job: opts.label ? `${name} ${opts.label}` : name }), outcome === 'done' || outcome === 'already-done' ? 'good' : 'attention');
+    await say(c, jobOutcomeText(loc, job, outcome, opts.label), outcome === 'done' || outcome === 'already-done' ? 'good' : 'attention');
   };
 
   for (const [command, job] of RUN_NOW) app.message(commandPattern(command), (c) => run(c, job, {}));

@@ -4,7 +4,9 @@ import { noticeCard, renderCard } from '../cards/render';
 import { plainText } from '../cards/plainText';
 import { t } from '../i18n';
 import { coordinatorsLocale } from '../services/notify';
-import { erasePerson, personalData } from '../services/privacy';
+import { erasePerson, myDataCard, personalData } from '../services/privacy';
+import { localParts } from '../domain/time';
+import { MY_DATA_FILE } from './files';
 import { message } from '../services/views';
 import { actorOf, scopeOf } from './activity';
 import { replyLocaleOf } from './channels';
@@ -12,12 +14,6 @@ import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { aadIdSchema, refusalCard, replyCard, replyNotice, strip, userLocale } from './kit';
 import { requireCoordinator } from './roles';
-
-/** Export text kept readable in a card: ids and values, long arrays cut with a count. */
-function exportText(data: Record<string, unknown>): string {
-  const json = JSON.stringify(data, (_k, v: unknown) => (Array.isArray(v) && v.length > 50 ? [...v.slice(0, 50), `… +${v.length - 50}`] : v), 2);
-  return json.length > 20_000 ? `${json.slice(0, 20_000)}\n…` : json;
-}
 
 const confirmSchema = z.object({ userId: aadIdSchema }).strict();
 
@@ -30,23 +26,18 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
       return;
     }
     const data = await personalData(deps, aadObjectId);
-    const n = (k: string) => (Array.isArray(data[k]) ? (data[k] as unknown[]).length : data[k] ? 1 : 0);
     deps.log.info({ action: 'myData', user: aadObjectId }, 'data export');
-    const card = renderCard('my-data', loc, {
-      counts: [
-        { label: t(loc, 'my-data.count.profile'), value: t(loc, data.expertProfile ? 'yes' : 'no') },
-        { label: t(loc, 'my-data.count.orders'), value: String(n('ordersPlaced')) },
-        { label: t(loc, 'my-data.count.offers'), value: String(n('offers')) },
-        { label: t(loc, 'my-data.count.assignments'), value: String(n('assignments')) },
-        { label: t(loc, 'privacy.count.feedbackAnswers'), value: String(n('feedbackAnswers')) },
-        { label: t(loc, 'privacy.count.feedbackRequests'), value: String(n('feedbackRequests')) },
-        { label: t(loc, 'privacy.count.erasureRequest'), value: t(loc, data.erasureRequest ? 'yes' : 'no') },
-        { label: t(loc, 'my-data.count.access'), value: String(n('profileAccessLog')) },
-      ],
-      json: exportText(data),
-      showErasure: true,
+    await replyCard(c, myDataCard(deps, data, loc, { withFile: true }));
+    // The whole export as a file, through Teams' file consent (saved to their OneDrive on accept).
+    // The size is today's; the file itself is made from the data as it is when they accept.
+    const date = localParts(deps.now(), deps.config.timeZone).date;
+    await c.sendActivity({
+      attachments: [{
+        contentType: 'application/vnd.microsoft.teams.card.file.consent',
+        name: t(loc, 'my-data.fileName', { date }),
+        content: { description: t(loc, 'my-data.fileDescription'), sizeInBytes: Buffer.byteLength(JSON.stringify(data, null, 2), 'utf8'), acceptContext: MY_DATA_FILE, declineContext: MY_DATA_FILE },
+      }],
     });
-    await replyCard(c, card);
   });
 
   app.adaptiveCards.actionExecute('privacy.requestErasure', async (c) => {

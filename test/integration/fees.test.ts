@@ -8,6 +8,7 @@ import { FeedbackRepo } from '../../src/store/feedback';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
 import { stored } from '../support/db';
+import { jobOutcomeText } from '../../src/teams/jobs';
 
 // Two pay periods built in the real database and settled by `palkkiot 2026-10` and
 // `palkkiot 2026-11`, with answers that arrive after October was settled. The payroll files
@@ -62,7 +63,8 @@ async function settle(period: string): Promise<{ card: string; csv: string }> {
   h.connector.reset();
   await h.post(channelMessage(h, coordinator, `palkkiot ${period}`));
   await h.bot.sender.drain(10000);
-  const card = h.connector.sentTo(CHANNEL.id).map(text).find((x) => x.includes('Palkkioyhteenveto')) ?? '';
+  // The summary card (its title "Palkkioyhteenveto 10/2026"), not the command's reply that names it.
+  const card = h.connector.sentTo(CHANNEL.id).map(text).find((x) => /"text":"Palkkioyhteenveto \d/.test(x)) ?? '';
   const file = await stored(h).feeExports.find({ month: period }).sort({ createdAt: -1 }).limit(1).next();
   return { card, csv: file?.csv ?? '' };
 }
@@ -105,6 +107,12 @@ test('October: wages per income type, travel apart, the late cancellation and th
   expect(card).toContain('Tehtävästä maksuun: mediaani 14 pv, pisin 34 pv. Tavoite enintään 14 pv: toteutuu 4/8 toimeksiannossa.');
   expect(card).toContain('Yhteensä: toimeksiantoja 8, 12,08 h, 260,17 €');
   expect(card).not.toContain('Oikaisut');
+  // The cost centres drawn as bars, the same totals as the lines (a client without charts drops it).
+  const chart = (JSON.parse(card) as { attachments: { content: { body: { type: string; data?: { x: string; y: number }[]; fallback?: unknown }[] } }[] }).attachments[0].content.body.find((b) => b.type === 'Chart.VerticalBar');
+  expect(chart?.fallback).toBe('drop');
+  const bars = Object.fromEntries(chart!.data!.map((p) => [p.x, p.y]));
+  expect(Math.round((bars['KP-100'] + bars['KP-200']) * 100)).toBe(26017);
+  for (const [centre, euros] of Object.entries(bars)) expect(card).toMatch(new RegExp(`${centre}: [^"]*${euros.toFixed(2).replace('.', ',')} €`));
 
   // The file reaches the coordinator's OneDrive through the file consent card, byte for byte.
   const consent = h.connector.sentTo(coordinator.personal).find((a) => text(a).includes('file.consent')) as { attachments: { content: { acceptContext: { exportId: string } } }[] };
@@ -127,7 +135,7 @@ test('October: wages per income type, travel apart, the late cancellation and th
 
   // Settled once: asking again changes nothing.
   await h.post(channelMessage(h, coordinator, 'palkkiot 2026-10'));
-  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes(t('fi', 'job.alreadyDone', { job: `${t('fi', 'jobs.name.fees')} 10/2026` })))).toBe(true);
+  expect(h.connector.sentTo(CHANNEL.id).map(text).some((x) => x.includes(jobOutcomeText('fi', 'fees', 'already-done', '10/2026')))).toBe(true);
 });
 
 test('answers after October was settled are not lost: they become adjustment rows (+/−) of November, marked as such', async () => {

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { personalData } from '../../src/services/privacy';
 import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
 import { stored } from '../support/db';
+import { acceptFile } from '../support/files';
 
 const coordinator = user('Kaisa Koordinaattori');
 let h: Harness;
@@ -56,10 +58,21 @@ test('my data exports everything; erasure after a coordinator confirms keeps de-
   });
   h.connector.reset();
   await h.post(personalMessage(h, u, 'omat tiedot'));
-  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length === 1);
-  const exported = text(h.connector.sentTo(u.personal)[0]);
+  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length === 2);
+  const [card, consent] = h.connector.sentTo(u.personal);
+  // The card in words: the theme's name, the task by its order number, local time; no ids.
+  expect(text(card)).toContain('Mielenterveys');
+  expect(text(card)).toMatch(/T-2026-9999 · [a-z]{2} \d+\.\d+\.\d{4} klo \d+\.\d\d · tehty/);
+  expect(text(card)).not.toContain('mental-health');
+  expect(text((card as { attachments: { content: unknown }[] }).attachments[0].content)).not.toContain(u.aad);
+  // The file consent card offers the whole export; accepting uploads it.
+  expect(consent.attachments).toEqual([expect.objectContaining({ contentType: 'application/vnd.microsoft.teams.card.file.consent', name: expect.stringMatching(/^omat-tiedot-\d{4}-\d{2}-\d{2}\.json$/) })]);
+  const exported = (await acceptFile(h, u, consent)).uploaded.toString('utf8');
   expect(exported).toContain('mental-health');
   expect(exported).toContain('T-2026-9999');
+  // The file card follows in the chat.
+  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length === 3);
+  expect(text(h.connector.sentTo(u.personal)[2])).toContain('application/vnd.microsoft.teams.card.file.info');
 
   expect(text(cardOf(await h.post(execute(h, u, 'privacy.confirmErasure', { userId: u.aad }))))).toContain('ei ole oikeutta');
   cardOf(await h.post(execute(h, u, 'privacy.requestErasure', {})));
@@ -83,7 +96,7 @@ test('why <expert> <order> lists the filters for a coordinator and is logged as 
   await h.post(personalMessage(h, professional, 'ohje'));
   const d = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
   const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', {
-    themes: 'substance-use', taskType: 'talk', title: 'Päihdeteema', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'onsite',
+    formId: randomUUID(), themes: 'substance-use', taskType: 'talk', title: 'Päihdeteema', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'onsite',
     municipality: 'Tampere', address: 'Katu 1', link: '', targetGroup: 'Hoitajat', audienceSize: '', seats: '1', language: 'fi', costCentre: 'K1',
     contactName: 'Tilaaja', contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   }))));
@@ -109,3 +122,29 @@ test('why finds an expert by the whole name only: a part of someone else\'s name
   expect(text(h.connector.sentTo(CHANNEL.id).pop())).toContain('ei löytynyt');
   expect(await stored(h).profileAccessLog.countDocuments({ expertId: hanna.aad, purpose: 'why' })).toBe(0);
 });
+
+test("the my-data file is the accepting person's own: the consent card names nobody, and outside a 1:1 chat nothing is uploaded", async () => {
+  const owner = user('Tiedoston Omistaja');
+  await h.post(personalMessage(h, owner, 'ilmoittaudu'));
+  cardOf(await h.post(execute(h, owner, 'expert.saveProfile', { ...PROFILE, displayName: 'Tiedoston Omistaja' })));
+  h.connector.reset();
+  await h.post(personalMessage(h, owner, 'my data'));
+  await h.connector.waitFor(() => h.connector.sentTo(owner.personal).length === 2);
+  const consent = h.connector.sentTo(owner.personal)[1];
+  const attachment = (consent as { attachments: { name: string; content: { acceptContext: unknown } }[] }).attachments[0];
+  expect(attachment.content.acceptContext).toEqual({ file: 'myData' });
+  // The reply follows the chat's language (Finnish here), the file's name too.
+  expect(attachment.name).toMatch(/^omat-tiedot-\d{4}-\d{2}-\d{2}\.json$/);
+
+  // Someone else's click on the same context uploads their own data, not the owner's.
+  const other = user('Toinen Henkilö');
+  await h.post(personalMessage(h, other, 'ohje'));
+  const theirs = (await acceptFile(h, other, consent)).uploaded.toString('utf8');
+  expect(theirs).not.toContain('Tiedoston Omistaja');
+  expect(theirs).not.toContain(owner.aad);
+
+  // In a group chat or channel the file is refused and nothing is uploaded.
+  const inChannel = await acceptFile(h, owner, consent, { conversation: CHANNEL, channelData: CHANNEL_DATA });
+  expect(inChannel.uploaded.length).toBe(0);
+});
+

@@ -1,3 +1,5 @@
+import { t } from '../../src/i18n';
+import { PROFILE_REFRESH_VERB } from '../../src/services/experts';
 import { Harness } from '../support/harness';
 import { activeExpert, decisionData, expertProfile, startForJobTests } from '../support/experts';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
@@ -130,4 +132,50 @@ test('a change nobody else sees (places, languages) applies at once, without a n
   expect(doc.draft).toBeUndefined();
   await h.bot.sender.drain(10_000);
   expect(channelCards(u, 'POST')).toHaveLength(0);
+});
+
+test("issue 15: after approval nothing says 'waits for approval': the coordinators' card is titled by the decision, the expert gets their profile as it now stands, and their old card refreshes to it", async () => {
+  const u = user('Oona Odottava');
+  await h.post(personalMessage(h, u, 'ilmoittaudu'));
+  const saved = cardOf(await h.post(execute(h, u, 'expert.saveProfile', expertProfile('Oona Odottava'))));
+  expect(text(saved)).toContain(t('fi', 'expert.status.pending'));
+  // The saved card refreshes itself for its owner (Universal Actions), keyed to their Teams id.
+  expect((saved as { refresh?: unknown }).refresh).toEqual({ action: { type: 'Action.Execute', verb: PROFILE_REFRESH_VERB }, userIds: [u.id] });
+  await h.bot.sender.drain(10_000);
+  const [posted] = channelCards(u, 'POST');
+  expect(text(posted.body)).toContain(t('fi', 'expert.heading.approval'));
+
+  h.connector.reset();
+  const decided = cardOf(await h.post(execute(h, coordinator, 'expert.approve', approveData(posted.body), CHANNEL, CHANNEL_DATA)));
+  const shown = text(decided);
+  expect(shown).toContain(t('fi', 'expert.heading.approved'));
+  expect(shown).toContain(t('fi', 'expert.approvedNotice', { by: 'Kaisa Koordinaattori' }));
+  expect(shown).toContain(t('fi', 'expert.status.active'));
+  expect(shown).not.toContain(t('fi', 'expert.heading.approval'));
+  expect(shown).not.toContain(t('fi', 'expert.status.pending'));
+
+  // The expert's notice is their own profile card, current.
+  await h.bot.sender.drain(10_000);
+  const told = h.connector.sentTo(u.personal).map(text);
+  expect(told).toHaveLength(1);
+  expect(told[0]).toContain(t('fi', 'expert.youApproved'));
+  expect(told[0]).toContain(t('fi', 'expert.heading.own'));
+  expect(told[0]).toContain(t('fi', 'expert.status.active'));
+  expect(told[0]).not.toContain(t('fi', 'expert.status.pending'));
+
+  // Teams refreshing the old card gets the current one; a refresh changes nothing.
+  const before = await h.bot.store.experts.get(u.aad);
+  const refreshed = text(cardOf(await h.post(execute(h, u, PROFILE_REFRESH_VERB, {}))));
+  expect(refreshed).toContain(t('fi', 'expert.status.active'));
+  expect(refreshed).not.toContain(t('fi', 'expert.status.pending'));
+  expect(await h.bot.store.experts.get(u.aad)).toEqual(before);
+  // Someone without a profile refreshing gets no one else's.
+  const stranger = user('Joku Muu');
+  expect(text(cardOf(await h.post(execute(h, stranger, PROFILE_REFRESH_VERB, {}))))).toContain(t('fi', 'expert.noProfile'));
+
+  // A second coordinator's late click: the card says what was decided, not "waits".
+  const other = text(cardOf(await h.post(execute(h, coordinator, 'expert.reject', approveData(posted.body), CHANNEL, CHANNEL_DATA))));
+  expect(other).toContain(t('fi', 'expert.heading.approved'));
+  expect(other).toContain(t('fi', 'expert.alreadyDecided'));
+  expect(other).not.toContain(t('fi', 'expert.heading.approval'));
 });

@@ -1,3 +1,4 @@
+import { brokeringCard } from '../../src/services/brokeringCard';
 import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
@@ -61,14 +62,15 @@ test('the coordinators channel marked in Swedish gets Swedish approval cards, an
   const shown = await decisionData(h, expert);
   const click = { ...execute(h, coordinator, 'expert.approve', shown, CHANNEL, CHANNEL_DATA), locale: 'en-US' } as never;
   const updated = text(cardOf(await h.post(click)));
-  expect(updated).toContain('En ny erfarenhetsexpert väntar på godkännande');
+  expect(updated).toContain('Erfarenhetsexpert godkänd');
+  expect(updated).not.toContain('väntar på godkännande');
   expect(updated).toContain('Godkänd (');
   expect(updated).not.toContain('Approved (');
   expect((await h.bot.store.experts.get(expert.aad))!.status).toBe('active');
 
   // The same coordinator in a 1:1 chat still gets English.
   const own = { ...execute(h, coordinator, 'expert.approve', shown), locale: 'en-US' } as never;
-  expect(text(cardOf(await h.post(own)))).toContain('A new expert by experience awaits approval');
+  expect(text(cardOf(await h.post(own)))).toContain('Expert by experience approved');
 });
 
 test('jobs write to the coordinators channel in its language too: the daily digest of a Swedish channel is Swedish', async () => {
@@ -82,7 +84,6 @@ test('jobs write to the coordinators channel in its language too: the daily dige
 });
 
 test('the coordinators\' card of a large wave stays small: offers counted by state, names only of those who took the task', async () => {
-  const { brokeringCard } = await import('../../src/services/brokeringCard');
   const now = new Date();
   const order = {
     _id: 'T-2026-0999', themes: ['mental-health'], taskType: 'talk', title: 'Iso aalto', description: 'Kuvaus', goal: 'Tavoite', startsAt: now, durationMinutes: 90,

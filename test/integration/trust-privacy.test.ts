@@ -7,6 +7,7 @@ import { Harness } from '../support/harness';
 import { orderFormData } from '../support/orders';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, User, user } from '../support/teams';
 import { stored } from '../support/db';
+import { acceptFile } from '../support/files';
 
 // Issue 11, items 1, 5, 7 and 14: erasure and `my data` follow ids, never text.
 //  1. Erasure touches only records that refer to the person by id and the person's own fields:
@@ -262,16 +263,25 @@ test('item 14: `my data` shows feedback answers (as expert and as orderer), feed
   await h.bot.sender.drain(20_000);
   h.connector.reset();
   await h.post(personalMessage(h, u, 'omat tiedot'));
-  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length === 1);
-  const exported = text(h.connector.sentTo(u.personal)[0]);
+  await h.connector.waitFor(() => h.connector.sentTo(u.personal).length === 2);
+  const [card, consent] = h.connector.sentTo(u.personal);
+  // The readable card: their answers in both roles, the requests, the erasure request in words.
+  const shown = text((card as { attachments: { content: unknown }[] }).attachments[0].content);
+  expect(shown).toContain('T-2026-0601, kokemusasiantuntijana: ”Asiantuntijana kirjoitettu”');
+  expect(shown).toContain('T-2026-0602, tilaajana: ”Tilaajana kirjoitettu”');
+  expect(shown).toContain('{"title":"Palautepyynnöt","value":"1"}');
+  expect(shown).toMatch(/Pyysit tietojesi poistamista [a-z]{2} \d+\.\d+\.\d{4} klo \d+\.\d\d\./);
+  expect(shown).not.toContain(u.aad);
+  expect(shown).not.toContain('Jonkun muun teksti');
+  // The whole export as a file: everything, ids included, nobody else's.
+  const file = await acceptFile(h, u, consent);
+  expect(file.status).toBe(200);
+  const exported = file.uploaded.toString('utf8');
   expect(exported).toContain('Asiantuntijana kirjoitettu');
   expect(exported).toContain('Tilaajana kirjoitettu');
   expect(exported).toContain('feedbackRequests');
   expect(exported).toContain(`T-2026-0601:${u.aad}`);
-  expect(exported).toContain('erasureRequest');
-  expect(exported).toContain('requested');
-  expect(exported).toContain('Palautevastaukset');
-  expect(exported).toContain('Poistopyyntö');
+  expect(JSON.parse(exported).erasureRequest).toMatchObject({ status: 'requested' });
   expect(exported).not.toContain('Jonkun muun teksti');
 }, 60_000);
 

@@ -1,6 +1,7 @@
 import { Harness, startHarness } from '../support/harness';
 import { decisionData, expertProfile } from '../support/experts';
 import { cardOf, channelThread, execute, personalMessage, TENANT, text, threadClick, threadMessage, user, User } from '../support/teams';
+import { jobOutcomeText } from '../../src/teams/jobs';
 
 /**
  * Issue 11, item 2: the coordinator role is bound to configuration and to the coordinators'
@@ -128,7 +129,7 @@ describe('a configured coordinator', () => {
     const res = cardOf(await h.post(threadClick(h, mikko, coord(), 'expert.approve', await decisionData(h, u))));
     expect(text(res)).toContain('Hyväksytty');
     expect((await h.bot.store.experts.get(u.aad))!.status).toBe('active');
-    expect(await answerTo(coord(), mikko, 'kooste nyt')).toContain('Valmis');
+    expect(await answerTo(coord(), mikko, 'kooste nyt')).toContain(jobOutcomeText('fi', 'daily-digest', 'done'));
   });
 
   test('the configured coordinator is a coordinator anywhere: another channel, a 1:1 chat', async () => {

@@ -10,7 +10,7 @@ const DEFAULT_VALUES = new Set<unknown>(['', false, 'default', 'Default', 'auto'
 
 export function validateCard(card: unknown): string[] {
   const problems: string[] = [];
-  const json = card as Record<string, unknown>;
+  const json = withChartFallbacks(card, problems) as Record<string, unknown>;
   if (json.type !== 'AdaptiveCard') problems.push('type must be AdaptiveCard');
   if (json.version !== '1.5') problems.push(`version must be "1.5" (got ${JSON.stringify(json.version)})`);
   const ctx = new AC.SerializationContext(AC.Versions.v1_5);
@@ -44,4 +44,45 @@ function unknownProperties(input: unknown, output: unknown, at: string, problems
     }
     unknownProperties(value, out[key], `${at}.${key}`, problems);
   }
+}
+
+/**
+ * Teams' chart elements (Chart.VerticalBar, Chart.Line, …) are not in the 1.5 object model:
+ * clients that do not know them render the element's `fallback` (the SDK does exactly that,
+ * as the Agents Playground would). Each chart is checked here against the shape Teams
+ * documents, must have a fallback (the same figures as text), and is replaced by that fallback
+ * for the SDK's checks.
+ */
+const CHART_COMMON = ['type', 'id', 'title', 'colorSet', 'color', 'fallback', 'spacing', 'separator', 'height', 'horizontalAlignment', 'isVisible', 'requires', 'targetWidth', 'lang'];
+const CHARTS: Record<string, { props: string[]; data: (d: unknown) => boolean }> = {
+  'Chart.VerticalBar': { props: ['xAxisTitle', 'yAxisTitle', 'showBarValues', 'data'], data: (d) => isPoints(d) },
+  'Chart.HorizontalBar': { props: ['xAxisTitle', 'yAxisTitle', 'displayMode', 'data'], data: (d) => isPoints(d) },
+  'Chart.VerticalBar.Grouped': { props: ['xAxisTitle', 'yAxisTitle', 'stacked', 'showBarValues', 'data'], data: (d) => isSeries(d) },
+  'Chart.Line': { props: ['xAxisTitle', 'yAxisTitle', 'data'], data: (d) => isSeries(d) },
+};
+
+function isPoints(d: unknown): boolean {
+  return Array.isArray(d) && d.every((p) => p && typeof p === 'object' && ['string', 'number'].includes(typeof (p as { x: unknown }).x) && typeof (p as { y: unknown }).y === 'number' && Number.isFinite((p as { y: number }).y));
+}
+function isSeries(d: unknown): boolean {
+  return Array.isArray(d) && d.every((s) => s && typeof s === 'object' && typeof (s as { legend: unknown }).legend === 'string' && isPoints((s as { values: unknown }).values));
+}
+
+function withChartFallbacks(node: unknown, problems: string[]): unknown {
+  if (Array.isArray(node)) return node.map((n) => withChartFallbacks(n, problems));
+  if (!node || typeof node !== 'object') return node;
+  const o = node as Record<string, unknown>;
+  const chart = typeof o.type === 'string' ? CHARTS[o.type] : undefined;
+  if (chart) {
+    for (const k of Object.keys(o)) if (![...CHART_COMMON, ...chart.props].includes(k)) problems.push(`unknown property ${o.type}.${k}`);
+    if (!chart.data(o.data)) problems.push(`${o.type}: data is not in the documented shape`);
+    // "drop": the card shows the same figures as text anyway, next to the chart.
+    if (o.fallback === 'drop') return { type: 'TextBlock', text: '' };
+    if (!o.fallback || typeof o.fallback !== 'object') {
+      problems.push(`${o.type}: no fallback element (clients without charts would show nothing)`);
+      return { type: 'TextBlock', text: '' };
+    }
+    return withChartFallbacks(o.fallback, problems);
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, withChartFallbacks(v, problems)]));
 }

@@ -43,7 +43,9 @@ export function execute(h: Harness, u: User, verb: string, data: Record<string, 
   const conv = conversation ?? { conversationType: 'personal', tenantId: TENANT, id: u.personal };
   const a = base(h, u, conv);
   if (channelData) a.channelData = { ...(a.channelData as object), ...channelData };
-  return { ...a, type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } } as unknown as Activity;
+  // As Teams sends it: replyToId is the message that holds the clicked card (teams-ai updates it
+  // in place when the answer card has a refresh).
+  return { ...a, type: 'invoke', name: 'adaptiveCard/action', replyToId: `card-${++seq}`, value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } } as unknown as Activity;
 }
 
 /** The card an Action.Execute returned (rendered in place of the clicked card). */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CARDS_DIR } from '../../src/cards/render';
 import { argumentNames, catalogs, compile, Locale, MessageKey, pickLocale, t, section } from '../../src/i18n';
+import { jobOutcomeText } from '../../src/teams/jobs';
 import { formatDate, formatDuration, formatMonth, formatNumber, formatWhen } from '../../src/i18n/format';
 
 const LOCALES: Locale[] = ['fi', 'sv', 'en'];
@@ -126,13 +127,23 @@ describe('formats', () => {
   });
 });
 
-test('no internal job names in what a coordinator reads', () => {
+test('no internal job names in what a coordinator reads: each job\'s outcome in plain words', () => {
+  const jobs = ['daily-digest', 'fees', 'feedback', 'reminders', 'offer-waves', 'cleanup'];
+  const outcomes = ['done', 'already-done', 'running-elsewhere', 'failed', 'failed-before', 'abandoned', 'not-run'] as const;
   for (const locale of LOCALES) {
-    for (const key of ['job.done', 'job.alreadyDone', 'job.failed', 'job.runningElsewhere'] as const) {
-      for (const job of ['jobs.name.daily-digest', 'jobs.name.fees'] as const) {
-        expect(t(locale, key, { job: t(locale, job) })).not.toMatch(/daily-digest|monthly-fees|\{/);
+    const seen = new Set<string>();
+    for (const job of jobs) {
+      for (const outcome of outcomes) {
+        const text = jobOutcomeText(locale, job, outcome, job === 'fees' ? '10/2026' : '');
+        expect(text).not.toMatch(/daily-digest|monthly-fees|offer-waves|cleanup\b|\{|\}|\(\)/);
+        seen.add(text);
       }
     }
+    // Each job says its own thing: 6 jobs × 4 distinct sentences (failed, failed-before, abandoned and not-run read alike).
+    expect(seen.size).toBe(24);
   }
-  expect(t('fi', 'job.done', { job: t('fi', 'jobs.name.daily-digest') })).toBe('Valmis: päivän kooste.');
+  expect(jobOutcomeText('fi', 'daily-digest', 'done')).toBe('Päivän kooste on lähetetty koordinaattorien kanavalle.');
+  expect(jobOutcomeText('fi', 'fees', 'already-done', '10/2026')).toMatch(/^Palkkioyhteenveto \(10\/2026\) on jo tehty\./);
+  expect(jobOutcomeText('sv', 'offer-waves', 'done')).toMatch(/^De öppna beställningarna har gåtts igenom\./);
+  expect(jobOutcomeText('en', 'cleanup', 'failed')).toBe('Old data could not be deleted. Please try again in a moment.');
 });
