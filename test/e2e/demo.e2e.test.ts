@@ -247,7 +247,9 @@ test('the other cards: help, language, why, cancel, my orders, profile, earnings
   // my-data.json and erasure-request.json: Aino's data, her erasure request in the coordinators'
   // channel (not confirmed: the demo keeps her).
   await aino.send('omat tiedot');
-  await aino.waitForCardText(/Omat tietosi[\s\S]*Tilaukset/);
+  const myData = await aino.waitForCardText(/Omat tietosi[\s\S]*Tilauksesi/);
+  expect(await myData.textContent()).toContain(secondId);
+  await myData.evaluate((el) => el.scrollIntoView({ block: 'start' })); // a tall card: its top
   await shot(aino, '25-aino-my-data');
   expect((await aino.clickAction('Pyydä tietojeni poistamista', { within: 'Omat tietosi' }))?.status).toBe(200);
   await aino.waitForCardText('Poistopyyntö on lähetetty koordinaattoreille.');
