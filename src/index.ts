@@ -82,7 +82,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     // per-conversation limits stay in this process, which holds the claim of the item it sends.
     limiter: new RateLimiter({ app: [] }),
     appBudget: new SharedAppBudget({ tokens: store.rateTokens, owner, log }),
-    onPermanentFailure: (item) => reportUndeliverable(deps, item.conversationId),
+    onPermanentFailure: (item) => reportUndeliverable(deps, item.conversationId, item.key),
   });
   const deps: ServiceDeps = {
     config,

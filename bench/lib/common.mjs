@@ -186,6 +186,7 @@ export function cardOf(res) {
 export function orderForm(extra = {}) {
   const d = new Date(Date.now() + 5 * 86_400_000);
   return {
+    formId: randomUUID(), // the card's one-time id: a fresh card each call
     themes: 'mental-health', taskType: 'talk', title: 'Mielenterveysviikon puheenvuoro', description: 'Kokemuspuheenvuoro henkilöstölle.',
     goal: 'Stigman purku', date: d.toISOString().slice(0, 10), time: '13:00', durationMinutes: '90', mode: 'onsite', municipality: 'Tampere',
     address: 'Hatanpään valtatie 24', link: '', targetGroup: 'Hoitohenkilöstö', audienceSize: '40', seats: '1', language: 'fi',

@@ -25,13 +25,20 @@ export function brokeringOutlook(status: OrderDoc['status'], suggestions: number
   return offered.some((o) => o.status === 'open') ? 'waiting' : 'nobodyLeft';
 }
 
+export interface BrokeringCardOptions {
+  suggestions: { expertId: string; name: string; recent: number }[];
+  offered?: OfferedView[];
+  taken: number;
+  notice?: string;
+}
+
 /** The coordinators' card of an order: details, status, the answers so far and the ranked suggestions. */
-export function brokeringCard(
-  deps: ServiceDeps,
-  order: OrderDoc,
-  locale: Locale,
-  o: { suggestions: { expertId: string; name: string; recent: number }[]; offered?: OfferedView[]; taken: number; notice?: string },
-): AdaptiveCard {
+export function brokeringCard(deps: ServiceDeps, order: OrderDoc, locale: Locale, o: BrokeringCardOptions): AdaptiveCard {
+  return renderCard('order-brokering', locale, brokeringCardData(deps, order, locale, o));
+}
+
+/** What the coordinators' card shows (brokeringCard renders it). */
+export function brokeringCardData(deps: ServiceDeps, order: OrderDoc, locale: Locale, o: BrokeringCardOptions): OrderBrokeringCardData {
   const ctx = cardContext(deps);
   const facts = taskFacts(order, locale, ctx, { forCoordinator: true });
   facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
@@ -58,7 +65,7 @@ export function brokeringCard(
   // While experts are still being sought: a task starting soon needs the coordinators first.
   const short = isOpenOrder(order.status) ? shortNoticeText(order, ctx.now(), ctx.shortNoticeHours, locale) : undefined;
   if (short) data.shortNotice = short;
-  return renderCard('order-brokering', locale, data);
+  return data;
 }
 
 /** `fresh`: the order was stored a moment ago (no offers, no seats taken: two reads fewer per order placed). */

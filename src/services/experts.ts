@@ -200,7 +200,7 @@ export type DecisionResult =
   | { kind: 'alreadyDecided'; doc: ExpertDoc; card: AdaptiveCard }
   | { kind: 'notFound' };
 
-type DecisionInput = { expertId: string; version?: number; decision: 'approve' | 'reject'; by: string; byName: string; reason?: string };
+type DecisionInput = { expertId: string; version: number; decision: 'approve' | 'reject'; by: string; byName: string; reason?: string };
 
 /**
  * A coordinator's approve / reject of the version the card showed. Claimed per version by a
@@ -212,7 +212,7 @@ type DecisionInput = { expertId: string; version?: number; decision: 'approve' |
 export async function decideExpert(deps: ServiceDeps, input: DecisionInput, locale: Locale): Promise<DecisionResult> {
   const doc = await deps.store.experts.get(input.expertId);
   if (!doc) return { kind: 'notFound' };
-  let decision = input.version !== undefined ? await deps.store.experts.decisionOn(doc._id, input.version) : null;
+  let decision = await deps.store.experts.decisionOn(doc._id, input.version);
   if (!decision) {
     if (doc.lastDecision && doc.lastDecision.version === input.version) return answer(deps, input, doc, doc.lastDecision, locale);
     const review = reviewOf(doc);

@@ -184,7 +184,7 @@ export async function acceptOffer(deps: ServiceDeps, offerId: string, actorAad: 
   const now = deps.now();
   // The offer's id names its order (OfferRepo.idOf): both are read at once, one round trip.
   // The order is used only once the offer says whose it is and of which order.
-  const named = offerId.slice(0, Math.max(0, offerId.lastIndexOf(':')));
+  const named = OfferRepo.partsOf(offerId)?.orderId;
   const [offer, guessed] = await Promise.all([deps.store.offers.get(offerId), named ? deps.store.orders.get(named) : Promise.resolve(null)]);
   if (!offer) return { kind: 'notFound' };
   if (offer.expertId !== actorAad) return { kind: 'notYours' };

@@ -15,19 +15,6 @@ import { renderCard } from '../cards/render';
 
 const DAY = 86_400_000;
 
-/**
- * Places an order: a human number, then either the coordinators' card with ranked
- * suggestions (coordinator mode) or the first wave of offers at once (auto mode).
- */
-export async function placeOrder(
-  deps: ServiceDeps,
-  input: OrderInput,
-  orderer: { aadObjectId: string; name: string; userId?: string },
-  conversationId: string,
-): Promise<OrderDoc> {
-  return place(deps, input, orderer, conversationId);
-}
-
 async function place(
   deps: ServiceDeps,
   input: OrderInput,

@@ -114,14 +114,19 @@ const STATE_COLOR: Partial<Record<OfferStatus, TextColor>> = { accepted: 'Good',
  * whether the task is at short notice; an expired one says when answers closed (`ctx.now()`:
  * when the card is made).
  */
-export function offerCard(
-  order: OrderDoc,
-  offerId: string,
-  state: OfferStatus,
-  locale: Locale,
-  ctx: CardContext,
-  o: { stateText?: string; extraFacts?: Fact[] } = {},
-): AdaptiveCard {
+export function offerCard(order: OrderDoc, offerId: string, state: OfferStatus, locale: Locale, ctx: CardContext, o: OfferCardOptions = {}): AdaptiveCard {
+  return renderCard('offer', locale, offerCardData(order, offerId, state, locale, ctx, o));
+}
+
+export interface OfferCardOptions {
+  /** The line under the heading, when the state's own is not the whole story ("someone was quicker"). */
+  stateText?: string;
+  /** More facts at the end (the expert's own earnings so far). */
+  extraFacts?: Fact[];
+}
+
+/** What the offer card shows (offerCard renders it). */
+export function offerCardData(order: OrderDoc, offerId: string, state: OfferStatus, locale: Locale, ctx: CardContext, o: OfferCardOptions = {}): OfferCardData {
   const contact: Fact[] =
     state === 'accepted'
       ? [...contactFacts(order.contact, locale), { label: t(locale, 'label.orderer'), value: plainText(order.orderer.name) }]
@@ -156,7 +161,7 @@ export function offerCard(
     data.calendarUrl = calendarUrl(order, locale);
     data.calendarTitle = t(locale, 'calendar.add');
   }
-  return renderCard('offer', locale, data);
+  return data;
 }
 
 /**
@@ -184,12 +189,23 @@ export function acceptedExpertViews(experts: ExpertDoc[]): AcceptedExpertView[] 
   return experts.map((e) => ({ name: plainText(e.displayName), contact: contactText(e), description: plainText(e.description) }));
 }
 
-export function orderSummaryCard(
-  order: OrderDoc,
-  locale: Locale,
-  ctx: CardContext,
-  o: { heading: string; notice?: string; noticeColor?: TextColor; experts: AcceptedExpertView[]; canCancel: boolean; taken: number; lateCancelHours: number },
-): AdaptiveCard {
+export interface OrderSummaryOptions {
+  heading: string;
+  notice?: string;
+  noticeColor?: TextColor;
+  experts: AcceptedExpertView[];
+  canCancel: boolean;
+  taken: number;
+  lateCancelHours: number;
+}
+
+/** The orderer's card of an order. */
+export function orderSummaryCard(order: OrderDoc, locale: Locale, ctx: CardContext, o: OrderSummaryOptions): AdaptiveCard {
+  return renderCard('order-summary', locale, orderSummaryData(order, locale, ctx, o));
+}
+
+/** What the orderer's card shows (orderSummaryCard renders it). */
+export function orderSummaryData(order: OrderDoc, locale: Locale, ctx: CardContext, o: OrderSummaryOptions): OrderSummaryCardData {
   const facts = taskFacts(order, locale, ctx, { withLink: true });
   facts.push({ label: t(locale, 'label.status'), value: statusText(order, o.taken, locale) });
   const data: OrderSummaryCardData = {
@@ -205,7 +221,7 @@ export function orderSummaryCard(
     data.notice = o.notice;
     data.noticeColor = o.noticeColor ?? 'Default';
   }
-  return renderCard('order-summary', locale, data);
+  return data;
 }
 
 export function message(card: AdaptiveCard): { type: 'message'; attachments: ReturnType<typeof cardAttachment>[] } {

@@ -68,6 +68,13 @@ export class OfferRepo {
     return `${orderId}:${expertId}`;
   }
 
+  /** The order and the expert an offer id names (the reverse of idOf); null for a string that is not one. */
+  static partsOf(offerId: string): { orderId: string; expertId: string } | null {
+    const at = offerId.indexOf(':');
+    if (at <= 0 || at === offerId.length - 1) return null;
+    return { orderId: offerId.slice(0, at), expertId: offerId.slice(at + 1) };
+  }
+
   /** Inserts the wave's offers; an offer that already exists is left as it is. Returns the new ones. */
   async createWave(orderId: string, expertIds: string[], wave: number, now: Date): Promise<OfferDoc[]> {
     const docs: OfferDoc[] = expertIds.map((expertId) => ({

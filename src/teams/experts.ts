@@ -100,11 +100,11 @@ export function profileForm(deps: RouteDeps, locale: Locale, values: FormValues,
   });
 }
 
-/** The version comes from the card as a number; cards posted before versions have none (answered as stale). */
+/** The version the card showed, as a number: the decision is on that version only. */
 const decisionSchema = z
   .object({
     expertId: aadIdSchema,
-    version: z.number().int().min(1).max(1e9).optional(),
+    version: z.number().int().min(1).max(1e9),
     reason: optionalText(500),
   })
   .strict();

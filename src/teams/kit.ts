@@ -43,9 +43,8 @@ export const orderNumberSchema = z.string().max(20).refine(isOrderNumber);
 
 /** An offer's id in card data: the order and the expert it was made to (OfferRepo.idOf). */
 export const offerIdSchema = z.string().max(80).refine((id) => {
-  const at = id.indexOf(':');
-  const [orderId, expertId] = [id.slice(0, at), id.slice(at + 1)];
-  return at > 0 && isOrderNumber(orderId) && aadIdSchema.safeParse(expertId).success && OfferRepo.idOf(orderId, expertId) === id;
+  const parts = OfferRepo.partsOf(id);
+  return !!parts && isOrderNumber(parts.orderId) && aadIdSchema.safeParse(parts.expertId).success && OfferRepo.idOf(parts.orderId, parts.expertId) === id;
 });
 
 /** Card action data for a strict schema: the echoed `verb` dropped; null (refused) with any `$` or `.` key. */

@@ -8,7 +8,7 @@ import { FormValues } from '../cards/views';
 import { ORDER_FORM_FIELDS, parseOrderForm } from '../domain/orderForm';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, t } from '../i18n';
-import { cancelOrder, mayPlaceOrder, placeOrder, placeOrderOnce, statusText } from '../services/orders';
+import { cancelOrder, mayPlaceOrder, placeOrderOnce, statusText } from '../services/orders';
 import { brokeringCardFor } from '../services/brokeringCard';
 import { orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
@@ -166,26 +166,24 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     if (!aadObjectId) return refusalCard(loc, 'error.forbidden');
     if (!data || typeof data !== 'object' || hasOperatorKeys(data)) return orderForm(deps, loc, { contactName: c.activity.from?.name ?? '' }, { form: 'order.error.badInput' });
     const { verb: _v, formId: rawFormId, ...fields } = data as Record<string, unknown>;
-    // Cards sent before form ids existed have none: those are placed as before (no repeat check).
-    const formId = rawFormId === undefined ? undefined : formIdSchema.safeParse(rawFormId);
-    if (formId && !formId.success) {
+    // Every order form card carries its one-time id: a submit without one was not made from it.
+    const formId = formIdSchema.safeParse(rawFormId);
+    if (!formId.success) {
       deps.log.info({ action: 'order.submit', fields: ['formId'] }, 'order refused');
       return orderForm(deps, loc, typedValues(data), { form: 'order.error.badInput' });
     }
     const parsed = parseOrderForm(fields, { catalog: deps.catalog, now: deps.now(), timeZone: deps.config.timeZone });
     if (!parsed.ok) {
       deps.log.info({ action: 'order.submit', fields: Object.keys(parsed.errors) }, 'order refused');
-      return orderForm(deps, loc, typedValues(data), parsed.errors, formId?.data);
+      return orderForm(deps, loc, typedValues(data), parsed.errors, formId.data);
     }
     if (!(await mayPlaceOrder(deps, aadObjectId))) {
       // The form comes back as typed: nothing is lost, the user sends it again in a moment.
       deps.log.warn({ action: 'order.submit' }, 'order refused: per-user rate limit');
-      return orderForm(deps, loc, typedValues(data), { form: 'order.error.rateLimited' }, formId?.data);
+      return orderForm(deps, loc, typedValues(data), { form: 'order.error.rateLimited' }, formId.data);
     }
     const orderer = { aadObjectId, name: str(c.activity.from?.name) ?? '', userId: str(c.activity.from?.id) };
-    const r = formId?.data
-      ? await placeOrderOnce(deps, parsed.value, orderer, c.activity.conversation.id, formId.data)
-      : { kind: 'placed' as const, order: await placeOrder(deps, parsed.value, orderer, c.activity.conversation.id) };
+    const r = await placeOrderOnce(deps, parsed.value, orderer, c.activity.conversation.id, formId.data);
     if (r.kind === 'forbidden') return refusalCard(loc, 'error.forbidden');
     if (r.kind === 'pending') return noticeCard(t(loc, 'order.stillSaving'), 'default');
     // A repeated submit gets the very card the first one got.

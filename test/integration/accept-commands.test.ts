@@ -19,7 +19,7 @@ test('a click on an offer already filled reads the offer and the order, writes n
   for (const n of ['Eero', 'Liisa', 'Ville']) experts.push(await activeExpert(h, coordinator, n));
   const d = new Date(Date.now() + 5 * 86_400_000);
   const form = {
-    themes: 'mental-health', taskType: 'talk', title: 'Myöhäinen klikkaus', description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
+    formId: randomUUID(), themes: 'mental-health', taskType: 'talk', title: 'Myöhäinen klikkaus', description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
     durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
     seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '040 123 4567', contactEmail: '', noteToCoordinator: '',
   };

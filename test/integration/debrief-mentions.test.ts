@@ -195,3 +195,28 @@ test('an orderer who cannot be reached: the coordinators\' alert @mentions the c
     h.connector.respond = undefined;
   }
 }, 30_000);
+
+test('an offer Teams refuses for good: the "could not be reached" alert @mentions the coordinator who took the order on; one about no order mentions nobody', async () => {
+  const pekka = await activeExpert(h, ville, 'Pekka Poissa');
+  const orderId = await place('Tavoittamaton', 8);
+  h.connector.respond = (call) => (call.method === 'POST' && call.conversationId === pekka.personal ? { status: 403, body: { error: { code: 'BotDisabledByAdmin', message: 'removed' } } } : undefined);
+  try {
+    h.connector.reset();
+    cardOf(await click(ville, 'order.offerTo', { orderId, expertId: pekka.aad }));
+    // The offer fails for good; the alert about it is queued by that failure, then delivered.
+    await h.connector.waitFor(() => h.connector.calls.some((c) => c.conversationId.startsWith(CHANNEL.id) && text(c.body).includes('Viestiä ei saatu perille')), 10_000);
+    const alert = channelCards().find((c) => c.method === 'POST' && c.json.includes('Viestiä ei saatu perille'))!;
+    const card = cardIn(alert.body);
+    expect(JSON.stringify(card.body)).toContain('<at>Ville Välittäjä</at> Viestiä ei saatu perille: Pekka Poissa');
+    expect(card.msteams).toEqual({ entities: [{ type: 'mention', text: '<at>Ville Välittäjä</at>', mentioned: { id: ville.id, name: 'Ville Välittäjä' } }] });
+  } finally {
+    h.connector.respond = undefined;
+  }
+  // A message about no order (a welcome, a language choice): the same alert, nobody mentioned.
+  h.connector.reset();
+  const { reportUndeliverable } = await import('../../src/services/undeliverable');
+  await reportUndeliverable(h.bot.deps, pekka.personal, `welcome:${pekka.personal}`);
+  await h.bot.sender.drain(10000);
+  const plain = cardIn(channelCards().find((c) => c.method === 'POST' && c.json.includes('Viestiä ei saatu perille'))!.body);
+  expect(plain.msteams).toBeUndefined();
+}, 30_000);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { t } from '../../src/i18n';
 import { buildDigest } from '../../src/services/digest';
 import { activeExpert } from '../support/experts';
@@ -34,7 +35,7 @@ test('digest now posts the digest once per run to the coordinators channel, with
   await h.post(personalMessage(h, professional, 'ohje'));
   const d = new Date(Date.now() + 4 * 86_400_000).toISOString().slice(0, 10);
   const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', {
-    themes: 'mental-health', taskType: 'talk', title: 'Koosteeseen tuleva tilaus', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60',
+    formId: randomUUID(), themes: 'mental-health', taskType: 'talk', title: 'Koosteeseen tuleva tilaus', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60',
     mode: 'remote', municipality: '', address: '', link: 'https://teams.example/x', targetGroup: 'Hoitajat', audienceSize: '', seats: '2', language: 'fi',
     costCentre: 'K1', contactName: 'Aino', contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   }))));

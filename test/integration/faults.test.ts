@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,7 @@ const professional = user('Aino');
 function form(): Record<string, string> {
   const d = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
   return {
-    themes: 'mental-health', taskType: 'talk', title: 'Katkon aikana', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'remote',
+    formId: randomUUID(), themes: 'mental-health', taskType: 'talk', title: 'Katkon aikana', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'remote',
     municipality: '', address: '', link: 'https://teams.example/x', targetGroup: 'x', audienceSize: '', seats: '1', language: 'fi', costCentre: 'K', contactName: 'Aino',
     contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseOrderForm } from '../../src/domain/orderForm';
 import { localParts } from '../../src/domain/time';
-import { placeOrder } from '../../src/services/orders';
+import { placeOrderOnce } from '../../src/services/orders';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
 import { orderFormData } from '../support/orders';
@@ -31,15 +31,18 @@ test('20 concurrent placements of the year\'s first orders: 20 orders, 20 distin
   const deps = h.bot.deps;
   const results = await Promise.allSettled(
     Array.from({ length: 20 }, (_, i) => {
-      const { formId: _f, ...fields } = orderForm(`Palvelu ${i}`);
+      const { formId, ...fields } = orderForm(`Palvelu ${i}`);
       const parsed = parseOrderForm(fields, { catalog: deps.catalog, now: new Date(), timeZone: deps.config.timeZone });
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
       const p = professionals[i % professionals.length];
-      return placeOrder(deps, parsed.value, { aadObjectId: p.aad, name: p.name }, p.personal);
+      return placeOrderOnce(deps, parsed.value, { aadObjectId: p.aad, name: p.name }, p.personal, formId);
     }),
   );
   expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-  const numbers = results.map((r) => (r as PromiseFulfilledResult<{ _id: string }>).value._id);
+  const numbers = results.map((r) => {
+    const placed = (r as PromiseFulfilledResult<Awaited<ReturnType<typeof placeOrderOnce>>>).value;
+    return placed.kind === 'placed' ? placed.order._id : placed.kind;
+  });
   expect([...numbers].sort()).toEqual(Array.from({ length: 20 }, (_, i) => numbered(i + 1)));
   expect(await stored(h).orders.countDocuments()).toBe(20);
 }, 120000);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { waveJob } from '../../src/jobs/waves';
 import { feedbackJob } from '../../src/jobs/afterTask';
 import { JobContext } from '../../src/jobs/scheduler';
@@ -26,7 +27,7 @@ const newExpert = (name: string): Promise<User> => activeExpert(h, coordinator, 
 async function placeOrder(title: string, seats = 1): Promise<string> {
   const d = new Date(Date.now() + 5 * 86_400_000);
   const form = {
-    themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
+    formId: randomUUID(), themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
     durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
     seats: String(seats), language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   };

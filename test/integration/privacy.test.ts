@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { personalData } from '../../src/services/privacy';
 import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
@@ -95,7 +96,7 @@ test('why <expert> <order> lists the filters for a coordinator and is logged as 
   await h.post(personalMessage(h, professional, 'ohje'));
   const d = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
   const placed = text(cardOf(await h.post(execute(h, professional, 'order.submit', {
-    themes: 'substance-use', taskType: 'talk', title: 'Päihdeteema', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'onsite',
+    formId: randomUUID(), themes: 'substance-use', taskType: 'talk', title: 'Päihdeteema', description: 'x', goal: '', date: d, time: '10:00', durationMinutes: '60', mode: 'onsite',
     municipality: 'Tampere', address: 'Katu 1', link: '', targetGroup: 'Hoitajat', audienceSize: '', seats: '1', language: 'fi', costCentre: 'K1',
     contactName: 'Tilaaja', contactPhone: '040 1234567', contactEmail: '', noteToCoordinator: '',
   }))));

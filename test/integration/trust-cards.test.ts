@@ -1,3 +1,4 @@
+import { brokeringCard } from '../../src/services/brokeringCard';
 import { decisionData } from '../support/experts';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
@@ -83,7 +84,6 @@ test('jobs write to the coordinators channel in its language too: the daily dige
 });
 
 test('the coordinators\' card of a large wave stays small: offers counted by state, names only of those who took the task', async () => {
-  const { brokeringCard } = await import('../../src/services/brokeringCard');
   const now = new Date();
   const order = {
     _id: 'T-2026-0999', themes: ['mental-health'], taskType: 'talk', title: 'Iso aalto', description: 'Kuvaus', goal: 'Tavoite', startsAt: now, durationMinutes: 90,

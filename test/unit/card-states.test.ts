@@ -3,9 +3,9 @@ import path from 'node:path';
 import { AdaptiveCard, CARDS_DIR, renderCard } from '../../src/cards/render';
 import { CardContext } from '../../src/cards/views';
 import { DEFAULT_CATALOG } from '../../src/domain/catalog';
-import { catalogs, Locale, section, Strings } from '../../src/i18n';
-import { brokeringCard, brokeringOutlook, OfferedView } from '../../src/services/brokeringCard';
-import { offerCard, orderSummaryCard } from '../../src/services/views';
+import { catalogs, Locale, MessageKey, section, Strings, t } from '../../src/i18n';
+import { brokeringCard, brokeringCardData, BrokeringCardOptions, brokeringOutlook, OfferedView } from '../../src/services/brokeringCard';
+import { offerCard, offerCardData, orderSummaryCard, orderSummaryData } from '../../src/services/views';
 import { ServiceDeps } from '../../src/services/deps';
 import { OfferStatus } from '../../src/store/offers';
 import { OrderDoc, OrderStatus } from '../../src/store/orders';
@@ -35,21 +35,6 @@ function order(status: OrderStatus, over: Partial<OrderDoc> = {}): OrderDoc {
 }
 
 const data = (card: AdaptiveCard) => JSON.stringify(card);
-
-/** The label/value rows of a card (a ColumnSet of two columns, one TextBlock each). */
-function factsOf(card: unknown): { label: string; value: string }[] {
-  const out: { label: string; value: string }[] = [];
-  const walk = (n: unknown): void => {
-    if (Array.isArray(n)) return n.forEach(walk);
-    if (!n || typeof n !== 'object') return;
-    const node = n as { type?: string; columns?: { items?: { type?: string; text?: string }[] }[] };
-    const cells = node.type === 'ColumnSet' && node.columns?.length === 2 ? node.columns.map((c) => c.items ?? []) : [];
-    if (cells.length === 2 && cells.every((c) => c.length === 1 && c[0].type === 'TextBlock')) out.push({ label: cells[0][0].text!, value: cells[1][0].text! });
-    Object.values(n).forEach(walk);
-  };
-  walk(card);
-  return out;
-}
 
 describe.each(LOCALES)('every card in every state, in %s', (locale) => {
   test.each(OFFER_STATES)('the offer card, %s', (state) => {
@@ -91,36 +76,34 @@ describe.each(LOCALES)('every card in every state, in %s', (locale) => {
 });
 
 describe("the coordinators' card follows the order's state", () => {
-  const card = (status: OrderStatus, o: Partial<Parameters<typeof brokeringCard>[3]> = {}) =>
-    brokeringCard(deps, order(status), 'fi', { suggestions: [], offered: [], taken: 0, ...o });
+  const view = (status: OrderStatus, o: Partial<BrokeringCardOptions> = {}) =>
+    brokeringCardData(deps, order(status), 'fi', { suggestions: [], offered: [], taken: 0, ...o });
+  const suggestions = [{ expertId: EXPERT_ID, name: 'Mirja', recent: 0 }];
 
-  test('its title says where the order stands', () => {
-    expect(data(card('new'))).toContain('"Uusi tilaus välitettäväksi"');
-    expect(data(card('filled', { taken: 2 }))).toContain('"Tilaus täytetty"');
-    expect(data(card('cancelled'))).toContain('"Tilaus peruttu"');
-    expect(data(card('filled', { taken: 2 }))).not.toContain('Uusi tilaus');
-    expect(data(card('cancelled'))).not.toContain('Uusi tilaus');
+  test('its title says where the order stands: one of its own for each state', () => {
+    for (const status of ORDER_STATES) expect([status, view(status).heading]).toEqual([status, t('fi', `order.brokeringHeading.${status}` as MessageKey)]);
+    expect(new Set(ORDER_STATES.map((s) => view(s).heading)).size).toBe(ORDER_STATES.length);
   });
 
-  test('no offering actions on a filled or cancelled order; no "nobody left" on top of "offer sent"', () => {
-    const suggestions = [{ expertId: EXPERT_ID, name: 'Mirja', recent: 0 }];
+  test('no offering actions on a filled or closed order; no "nobody left" on top of "offer sent"', () => {
     for (const status of ['filled', 'cancelled', 'done', 'unfilled'] as const) {
-      expect(data(card(status, { suggestions, taken: status === 'filled' ? 2 : 0 }))).not.toContain('order.offerTop');
+      const taken = status === 'filled' ? 2 : 0;
+      expect([status, view(status, { suggestions, taken })]).toMatchObject([status, { outlook: 'closed', showActions: false, suggestions: [] }]);
+      // …and the template honours it: no offer button on the card.
+      expect(data(brokeringCard(deps, order(status), 'fi', { suggestions, offered: [], taken }))).not.toContain('order.offerTop');
     }
-    const sent = card('offering', { offered: [{ name: 'Outi', status: 'open' }], notice: 'Tarjous lähetettiin yhdelle kokemusasiantuntijalle (1. kierros).' });
-    expect(data(sent)).toContain('Kaikille sopiville on jo tarjottu. Odotetaan vastauksia.');
-    expect(data(sent)).not.toContain('ei ole enää jäljellä');
+    const sent = view('offering', { offered: [{ name: 'Outi', status: 'open' }], notice: 'Tarjous lähetettiin.' });
+    expect(sent).toMatchObject({ outlook: 'waiting', outlookText: t('fi', 'order.outlook.waiting'), notice: 'Tarjous lähetettiin.' });
   });
 
   test('a decline shows at once, with its reason marked for the coordinators only', () => {
-    const c = card('offering', { offered: [{ name: 'Eero', status: 'declined', declineReason: 'Sairastan' }] });
-    expect(data(c)).toContain('ei tällä kertaa. Syy (vain koordinaattoreille): Sairastan');
+    expect(view('offering', { offered: [{ name: 'Eero', status: 'declined', declineReason: 'Sairastan' }] }).offered)
+      .toEqual([{ name: 'Eero', status: t('fi', 'order.declinedWithReason', { reason: 'Sairastan' }) }]);
   });
 
-  test('nobody suitable left: said plainly, with what the coordinator can do', () => {
-    const c = card('offering', { offered: [{ name: 'Eero', status: 'declined' }], taken: 1 });
-    expect(data(c)).toContain('Sopivia kokemusasiantuntijoita ei ole enää jäljellä, ja yksi paikka on vielä vapaana.');
-    expect(data(c)).toContain('Voit soittaa');
+  test('nobody suitable left, with the seats still free', () => {
+    expect(view('offering', { offered: [{ name: 'Eero', status: 'declined' }], taken: 1 }))
+      .toMatchObject({ outlook: 'nobodyLeft', outlookText: t('fi', 'order.outlook.nobodyLeft', { free: 1 }), showActions: false });
   });
 
   test.each([
@@ -137,53 +120,59 @@ describe("the coordinators' card follows the order's state", () => {
 });
 
 describe("the expert's offer card follows the offer's state", () => {
-  const card = (state: OfferStatus, locale: Locale = 'fi') => offerCard(order('offering'), `T-2026-0042:${EXPERT_ID}`, state, locale, CTX);
+  const view = (state: OfferStatus, locale: Locale = 'fi') => offerCardData(order('offering'), `T-2026-0042:${EXPERT_ID}`, state, locale, CTX);
+  const LINK = 'https://teams.example/meet';
 
   test('its title changes with the state; the order number and cost centre are on it', () => {
-    expect(data(card('open'))).toContain('Tehtävätarjous – vastaaminen on vapaaehtoista');
-    expect(data(card('accepted'))).toContain('"Tehtäväsi"');
-    expect(data(card('filled'))).not.toContain('vastaaminen on vapaaehtoista');
-    expect(factsOf(card('open'))).toContainEqual({ label: 'Tilausnumero', value: 'T-2026-0042' });
-    expect(factsOf(card('open'))).toContainEqual({ label: 'Kustannuspaikka', value: 'KP-1' });
+    for (const state of OFFER_STATES) expect([state, view(state).heading]).toEqual([state, t('fi', `offerHeading.${state}` as MessageKey)]);
+    expect(view('filled').heading).not.toBe(view('open').heading);
+    expect(view('open').facts).toContainEqual({ label: t('fi', 'label.number'), value: 'T-2026-0042' });
+    expect(view('open').facts).toContainEqual({ label: t('fi', 'label.costCentre'), value: 'KP-1' });
   });
 
-  test('the remote link and Add to calendar only once the task is the expert\'s', () => {
-    expect(data(card('open'))).not.toContain('teams.example/meet');
-    expect(data(card('open'))).not.toContain('Action.OpenUrl');
-    const accepted = card('accepted');
-    expect(factsOf(accepted)).toContainEqual({ label: 'Etäyhteys', value: 'https://teams.example/meet' });
-    const open = (accepted.body as { type: string; actions?: { type: string; title: string; url: string }[] }[]).flatMap((b) => b.actions ?? []).find((a) => a.type === 'Action.OpenUrl')!;
-    expect(open.title).toBe('Lisää kalenteriin');
-    const url = new URL(open.url);
+  test("the remote link and Add to calendar only once the task is the expert's", () => {
+    const open = view('open');
+    expect(open.facts.map((f) => f.value)).not.toContain(LINK);
+    expect(open.calendarUrl).toBeUndefined();
+    expect(data(offerCard(order('offering'), `T-2026-0042:${EXPERT_ID}`, 'open', 'fi', CTX))).not.toContain('Action.OpenUrl');
+    const accepted = view('accepted');
+    expect(accepted.facts).toContainEqual({ label: t('fi', 'label.link'), value: LINK });
+    expect(accepted.calendarTitle).toBe(t('fi', 'calendar.add'));
+    const url = new URL(accepted.calendarUrl!);
     expect(url.origin + url.pathname).toBe('https://teams.microsoft.com/l/meeting/new');
     expect(url.searchParams.get('subject')).toBe('T-2026-0042 Puheenvuoro');
     expect(url.searchParams.get('startTime')).toBe('2026-12-10T11:00:00.000Z');
     expect(url.searchParams.get('endTime')).toBe('2026-12-10T12:30:00.000Z');
-    expect(url.searchParams.get('content')).toBe('Katu 1, Tampere tai etänä\nhttps://teams.example/meet');
-    expect(open.url).not.toContain('+');
-    expect(data(card('accepted', 'sv'))).toContain('Lägg till i kalendern');
+    expect(url.searchParams.get('content')).toBe(`${t('fi', 'where.hybrid', { place: 'Katu 1, Tampere' })}\n${LINK}`);
+    expect(accepted.calendarUrl).not.toContain('+');
+    // The template shows it as the button.
+    const rendered = offerCard(order('offering'), `T-2026-0042:${EXPERT_ID}`, 'accepted', 'fi', CTX);
+    const button = (rendered.body as { actions?: { type: string; title: string; url: string }[] }[]).flatMap((b) => b.actions ?? []).find((a) => a.type === 'Action.OpenUrl');
+    expect(button).toMatchObject({ title: accepted.calendarTitle, url: accepted.calendarUrl });
+    expect(view('accepted', 'sv').calendarTitle).toBe(t('sv', 'calendar.add'));
   });
 });
 
 describe("the orderer's card", () => {
-  const card = (status: OrderStatus, taken: number, experts = taken) =>
-    orderSummaryCard(order(status), 'fi', CTX, { heading: 'Tilauksesi', experts: Array.from({ length: experts }, () => ({ name: 'Eero', contact: '040', description: '' })), canCancel: true, taken, lateCancelHours: 24 });
+  const view = (status: OrderStatus, taken: number, experts = taken) =>
+    orderSummaryData(order(status), 'fi', CTX, { heading: 'Tilauksesi', experts: Array.from({ length: experts }, () => ({ name: 'Eero', contact: '040', description: '' })), canCancel: true, taken, lateCancelHours: 24 });
+  const statusOf = (v: ReturnType<typeof view>) => v.facts.find((f) => f.label === t('fi', 'label.status'))?.value;
 
   test('a new order does not say "0/2"; one taken says 1/2', () => {
-    expect(data(card('new', 0))).not.toMatch(/0\/2/);
-    expect(data(card('new', 0))).toContain('"Odottaa koordinaattoreita"');
-    expect(data(card('offering', 1))).toContain('Tarjottu kokemusasiantuntijoille · 1/2 paikkaa täytetty');
+    expect(statusOf(view('new', 0))).toBe(t('fi', 'status.new'));
+    expect(statusOf(view('offering', 1))).toBe(`${t('fi', 'status.offering')} · ${t('fi', 'seats.of', { taken: 1, seats: 2 })}`);
   });
 
   test('the contacts heading agrees with the number of experts', () => {
-    expect(data(card('offering', 1))).toContain('"Kokemusasiantuntijan yhteystiedot"');
-    expect(data(card('filled', 2))).toContain('"Kokemusasiantuntijoiden yhteystiedot"');
+    expect(view('offering', 1).expertsHeading).toBe(t('fi', 'order.expertsHeading', { count: 1 }));
+    expect(view('filled', 2).expertsHeading).toBe(t('fi', 'order.expertsHeading', { count: 2 }));
+    expect(view('offering', 1).expertsHeading).not.toBe(view('filled', 2).expertsHeading);
   });
 
   test('the calendar button once someone has taken the task, not on a cancelled order', () => {
-    expect(data(card('new', 0))).not.toContain('Lisää kalenteriin');
-    expect(data(card('filled', 2))).toContain('Lisää kalenteriin');
-    expect(data(card('cancelled', 0))).not.toContain('Lisää kalenteriin');
+    expect(view('new', 0).calendarUrl).toBeUndefined();
+    expect(view('filled', 2)).toMatchObject({ calendarUrl: expect.stringContaining('https://teams.microsoft.com/'), calendarTitle: t('fi', 'calendar.add') });
+    expect(view('cancelled', 0).calendarUrl).toBeUndefined();
   });
 });
 

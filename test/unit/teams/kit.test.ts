@@ -15,6 +15,11 @@ test("an offer id is the order's number and the expert's id as OfferRepo.idOf jo
   }
 });
 
+test('OfferRepo.partsOf reverses idOf', () => {
+  expect(OfferRepo.partsOf(OfferRepo.idOf('T-2026-0042', EXPERT))).toEqual({ orderId: 'T-2026-0042', expertId: EXPERT });
+  for (const bad of ['', ':', 'T-2026-0042', 'T-2026-0042:', `:${EXPERT}`]) expect([bad, OfferRepo.partsOf(bad)]).toEqual([bad, null]);
+});
+
 test("a user's id in card data", () => {
   expect(aadIdSchema.safeParse(EXPERT).success).toBe(true);
   expect(aadIdSchema.safeParse('x').success).toBe(false);
