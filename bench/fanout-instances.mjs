@@ -76,7 +76,8 @@ export async function run(ctx) {
     const firstS = times.length ? (times[0] - startedAt) / 1000 : null;
     const rate = times.length > 1 ? (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000) : null;
     ctx.note(`fan-out-instances: order ${orderId} answered in ${round(answeredMs / 1000, 2)} s by instance 1 of ${INSTANCES}; first offer after ${round(firstS, 2)} s, ` +
-      `then ${round(rate, 1)} msg/s; sent per instance ${stats.map((s) => s.sent ?? '?').join(' / ')}; connector requests ${connector.total}.`);
+      `then ${round(rate, 1)} msg/s; sent per instance ${stats.map((s) => s.sent ?? '?').join(' / ')}; connector requests ${connector.total}; ` +
+      `app budget per instance ${stats.map((s) => JSON.stringify(s.budget ?? {})).join(' / ')}.`);
     const ratio = totalS === null ? null : totalS / minimumS;
     return [
       {

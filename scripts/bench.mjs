@@ -3,6 +3,7 @@
 //   npm run bench                       all of them (under 11 minutes on a 2-core machine)
 //   npm run bench -- fan-out matching   only those (fee-summary alone also has time for 100k)
 //   npm run bench -- fan-out-instances  the fan-out by three instances sharing the app's rate budget
+//   npm run bench -- app-budget         that budget alone, one process and three, without the bot
 // The database is a FerretDB of the bench's own under .data/bench-<pid> (removed at the end),
 // or MONGODB_URI when set (databases bench_<pid>_* are dropped at the end). Loopback only.
 import { spawnSync } from 'node:child_process';
@@ -39,6 +40,7 @@ const workDir = path.join(root, '.data', `bench-${process.pid}`);
 const BENCHES = [
   { name: 'fan-out', file: 'fanout.mjs', costMs: 200_000 },
   { name: 'fan-out-instances', file: 'fanout-instances.mjs', costMs: 90_000 },
+  { name: 'app-budget', file: 'app-budget.mjs', costMs: 70_000 },
   { name: 'accept-race', file: 'accept-race.mjs', costMs: 30_000 },
   { name: 'handler-cost', file: 'handler-cost.mjs', costMs: 40_000 },
   { name: 'matching', file: 'matching.mjs', costMs: 25_000 },
@@ -46,11 +48,11 @@ const BENCHES = [
   { name: 'memory', file: 'memory.mjs', costMs: 200_000 },
   { name: 'fee-summary', file: 'fee-summary.mjs', costMs: 150_000, optional: true, opts: { sizes: [100_000] } },
 ];
-const ORDER = ['fan-out', 'fan-out-instances', 'accept-race', 'handler-cost', 'fee-summary', 'matching', 'memory'];
+const ORDER = ['fan-out', 'fan-out-instances', 'app-budget', 'accept-race', 'handler-cost', 'fee-summary', 'matching', 'memory'];
 /** Rows of issue 17, each measured by one of the benchmarks above: `npm run bench -- bot-cpu-order` runs it. */
 const ROWS = { 'bot-cpu-accept': 'accept-race', 'db-commands-accept': 'accept-race', 'bot-cpu-order': 'handler-cost', 'db-commands-order': 'handler-cost' };
 /** The table's order: each row after the benchmark that measures it. */
-const TABLE_ORDER = ['fan-out', 'fan-out-instances', 'accept-race', 'bot-cpu-accept', 'db-commands-accept', 'handler-cost', 'bot-cpu-order', 'db-commands-order', 'fee-summary', 'matching', 'memory'];
+const TABLE_ORDER = ['fan-out', 'fan-out-instances', 'app-budget', 'accept-race', 'bot-cpu-accept', 'db-commands-accept', 'handler-cost', 'bot-cpu-order', 'db-commands-order', 'fee-summary', 'matching', 'memory'];
 
 /** How long some measurements may take at most (ms). */
 const BUDGETS = { 'fan-out': 190_000, 'fan-out-instances': 110_000, 'handler-cost': 10_000, 'memory-round': 90_000 };

@@ -61,7 +61,12 @@ export const envSchema = z
     MONGODB_DB: z.string().trim().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('valittaja'),
     BOT_ID: optionalText.pipe(z.string().uuid('must be the bot\'s Microsoft Entra app id (GUID)').optional()),
     BOT_PASSWORD: optionalText,
-    BOT_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    /**
+     * How the bot's identity is registered. New Azure Bots can only be single-tenant or a
+     * user-assigned managed identity, so SingleTenant is the default; MultiTenant stays
+     * accepted for a registration made before that. Read only with BOT_ID (local mode has none).
+     */
+    BOT_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('SingleTenant'),
     BOT_TENANT_ID: optionalText.pipe(z.string().uuid('must be a tenant id (GUID)').optional()),
     /**
      * The OpenID metadata document whose keys sign the channel's tokens to the bot. Unset =
@@ -120,8 +125,8 @@ export const envSchema = z
     if (env.BOT_ID && !env.BOT_PASSWORD && env.BOT_TYPE !== 'UserAssignedMSI') {
       ctx.addIssue({ code: 'custom', path: ['BOT_PASSWORD'], message: 'is required when BOT_ID is set' });
     }
-    if (env.BOT_TYPE === 'SingleTenant' && !env.BOT_TENANT_ID) {
-      ctx.addIssue({ code: 'custom', path: ['BOT_TENANT_ID'], message: 'is required when BOT_TYPE is SingleTenant' });
+    if (env.BOT_ID && env.BOT_TYPE === 'SingleTenant' && !env.BOT_TENANT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['BOT_TENANT_ID'], message: "is required when BOT_ID is set and BOT_TYPE is SingleTenant (the default): the tenant of the bot's Microsoft Entra app" });
     }
     // A multi-tenant registration or a side-loaded manifest must not bring in other organisations.
     if (env.BOT_ID && env.ALLOWED_TENANT_IDS.length === 0 && !env.BOT_TENANT_ID) {

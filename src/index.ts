@@ -33,6 +33,8 @@ export interface RunningBot {
   store: Store;
   log: Logger;
   sender: OutboxSender;
+  /** The app-wide send budget shared with other instances (its stats, for metrics and the benchmark). */
+  appBudget: SharedAppBudget;
   scheduler: Scheduler;
   deps: ServiceDeps;
   /** The bot's clock; `advance` is offered to coordinators only in local mode. */
@@ -72,6 +74,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const adapter = createAdapter(config, (tenantId) => log.warn({ tenantId: tenantId ?? null }, 'refused: activity from a tenant not allowed (ALLOWED_TENANT_IDS)'));
   const transport = new BotTransport(adapter, config.bot.id ?? '');
   const owner = `${hostname()}#${process.pid}#${randomBytes(3).toString('hex')}`;
+  const appBudget = new SharedAppBudget({ tokens: store.rateTokens, owner, log });
   const sender = new OutboxSender({
     outbox: store.outbox,
     conversations: store.conversations,
@@ -81,7 +84,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     // Teams' per-app limit is shared with every other instance through the database; the
     // per-conversation limits stay in this process, which holds the claim of the item it sends.
     limiter: new RateLimiter({ app: [] }),
-    appBudget: new SharedAppBudget({ tokens: store.rateTokens, owner, log }),
+    appBudget,
     onPermanentFailure: (item) => reportUndeliverable(deps, item.conversationId, item.key),
   });
   const deps: ServiceDeps = {
@@ -141,6 +144,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     store,
     log,
     sender,
+    appBudget,
     scheduler,
     deps,
     clock,

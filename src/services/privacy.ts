@@ -385,7 +385,9 @@ export function myDataCard(deps: Pick<ServiceDeps, 'catalog' | 'config'>, data: 
 
 /** A pay period in words: "lokakuu 2026", or "1.–15.10.2026" for half a month. */
 function periodText(id: string, locale: Locale): string {
-  return /^\d{4}-\d{2}$/.test(id) ? formatMonth(locale, id) : periodLabel(parsePeriod(id, 'semimonthly') ?? { id, firstDay: `${id.slice(0, 7)}-01`, lastDay: `${id.slice(0, 7)}-01` } as never);
+  if (/^\d{4}-\d{2}$/.test(id)) return formatMonth(locale, id);
+  const half = parsePeriod(id, 'semimonthly');
+  return half ? periodLabel(half) : id;
 }
 
 /**

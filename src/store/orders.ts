@@ -44,6 +44,9 @@ export interface FormClaimDoc {
   at: Date;
 }
 
+/** How often (in numbers) a process that has a year's numbers to itself raises the hint. */
+const HINT_EVERY = 10;
+
 /** Most generations of a form's claim looked at; beyond that a form is simply refused. */
 export const MAX_FORM_GENERATIONS = 5;
 
@@ -55,6 +58,8 @@ export class OrderRepo {
   private readonly lanes = new Map<number, Promise<unknown>>();
   /** Per year: the number this process took last (where its next attempt starts). */
   private readonly lastTaken = new Map<number, number>();
+  /** Years in which another instance has taken a number this process tried. */
+  private readonly sharedYears = new Set<number>();
 
   constructor(db: Db) {
     this.col = db.collection<OrderDoc>('orders');
@@ -164,14 +169,21 @@ export class OrderRepo {
     // Other instances are still met by the unique _id below.
     const turn = (this.lanes.get(year) ?? Promise.resolve()).then(() => this.insertWithNextNumber(year, build, format));
     this.lanes.set(year, turn.catch(() => undefined));
-    const doc = await turn;
-    await this.raiseHint(year, parseOrderNumber(doc._id)!.seq, doc.createdAt);
+    const { doc, contended, first } = await turn;
+    const seq = parseOrderNumber(doc._id)!.seq;
+    // The hint only spares a starting or out-run instance its retries (it may lag, never run
+    // ahead). While this process has the year's numbers to itself (one instance: the usual
+    // deployment) it is raised every HINT_EVERY numbers and on its first, not by a write per
+    // order; once another instance has taken a number first, after every order, as before.
+    if (contended) this.sharedYears.add(year);
+    if (first || this.sharedYears.has(year) || seq % HINT_EVERY === 0) await this.raiseHint(year, seq, doc.createdAt);
     return doc;
   }
 
-  private async insertWithNextNumber(year: number, build: (id: string) => OrderDoc, format: (year: number, seq: number) => string): Promise<OrderDoc> {
+  private async insertWithNextNumber(year: number, build: (id: string) => OrderDoc, format: (year: number, seq: number) => string): Promise<{ doc: OrderDoc; contended: boolean; first: boolean }> {
     const last = this.lastTaken.get(year);
     let seq = (last ?? (await this.highestTaken(year))) + 1;
+    let contended = false;
     for (let attempt = 0; attempt < 500; attempt++) {
       const doc = build(format(year, seq));
       try {
@@ -179,12 +191,13 @@ export class OrderRepo {
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         // Taken by another instance. Its hint may already be ahead of us.
+        contended = true;
         const hint = await this.hints.findOne({ _id: `order-${year}` });
         seq = Math.max(seq + 1, (hint?.seq ?? 0) + 1);
         continue;
       }
       this.lastTaken.set(year, seq);
-      return doc;
+      return { doc, contended, first: last === undefined };
     }
     throw new Error('could not allocate an order number');
   }

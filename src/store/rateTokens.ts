@@ -1,52 +1,73 @@
-import { Collection, Db, MongoBulkWriteError } from 'mongodb';
-import { isDuplicateKey } from './duplicates';
+import { Collection, Db } from 'mongodb';
+import { insertIgnoringDuplicates } from './duplicates';
 
-/** One request's right to reach Teams: number `_id` of the app's single sequence, to start between `at` and `until`. */
+/**
+ * One block of the app's shared request budget: `tokens` requests that may start between `at`
+ * and `until`, won by `owner`. `_id` names the block on the grid (`<slot>.<block>`), so the
+ * unique `_id` lets exactly one instance win it.
+ */
 export interface RateTokenDoc {
-  _id: number;
+  _id: string;
   at: Date;
-  /** The latest its request may start (the claimer throws it away after that). */
+  /** The latest its requests may start (the claimer throws unused ones away after that). */
   until: Date;
+  tokens: number;
   owner: string;
 }
 
-/** A token won: its request may start from `at` until `until` (ms). */
-export interface RateToken {
+/** A block won: up to `tokens` requests may start from `at` until `until` (ms). */
+export interface RateTokenBlock {
   at: number;
   until: number;
+  tokens: number;
 }
 
-export interface TokenRules {
+/**
+ * The grid every instance shares (they must all run with the same one). Time is cut into slots
+ * of `periodMs / slotsPerPeriod`; each slot holds `limit / slotsPerPeriod` tokens in
+ * `blocksPerSlot` blocks, usable for `useMs` from the slot's start. Slot j and slot
+ * j + slotsPerPeriod (the same "lane") start `periodMs = windowMs + useMs + wireMs` apart, so
+ * requests of one lane are always more than `windowMs` apart when they reach Teams, and any
+ * `windowMs` sees requests of at most `slotsPerPeriod` slots: at most `limit`.
+ */
+export interface TokenGrid {
   /** At most this many requests in any `windowMs` (Teams: 50 per app per second). */
   limit: number;
   windowMs: number;
-  /** Added to each window: requests sent in order may reach Teams a little out of order. */
+  /** How long a block's requests may start after its slot begins. */
+  useMs: number;
+  /** Added to the period: requests may reach Teams a little later than they start, and instances' clocks differ a little. */
   wireMs: number;
+  slotsPerPeriod: number;
+  blocksPerSlot: number;
 }
 
-/** Tokens older than this are only kept while they are among the newest (the sequence must go on). */
+/** The grid's derived sizes; throws when the limit does not divide into whole blocks. */
+export function gridSizes(g: TokenGrid): { periodMs: number; slotMs: number; tokensPerBlock: number } {
+  const perSlot = g.limit / g.slotsPerPeriod;
+  const tokensPerBlock = perSlot / g.blocksPerSlot;
+  if (!Number.isInteger(perSlot) || !Number.isInteger(tokensPerBlock) || tokensPerBlock < 1) {
+    throw new Error(`rate grid: ${g.limit} requests do not divide into ${g.slotsPerPeriod} slots of ${g.blocksPerSlot} blocks`);
+  }
+  const periodMs = g.windowMs + g.useMs + g.wireMs;
+  return { periodMs, slotMs: periodMs / g.slotsPerPeriod, tokensPerBlock };
+}
+
+/** Blocks older than this are deleted now and then (no rule looks back further than a period). */
 const KEEP_MS = 10_000;
 
 /**
  * The app-wide request budget shared by every instance (Teams counts its per-app limit over the
- * whole bot, not per process): one sequence of numbered tokens in the `rateTokens` collection.
- * A request may start only with a token of its own, claimed as it is about to start, between the
- * token's `at` (the claim's time) and `until` (which the claimer chooses: its claims' round
- * trip plus a little), and
- *
- *     at(n) >= until(n - limit) + windowMs + wireMs,   at(n) >= at(n - 1)
- *
- * so that however the tokens are spread over instances, no `windowMs` holds more than `limit`
- * starts. The first `limit` of a quiet moment may all start at once: the burst Teams allows.
- *
- * Token n is won by inserting `_id: n` (a unique insert: exactly one instance gets it, on
- * FerretDB as on MongoDB), and only right after n-1 exists (an ordered insert of n, n+1, …
- * stops at the first number someone else took), so the sequence has no gaps to exploit.
+ * whole bot, not per process), as blocks on a fixed time grid (see TokenGrid) in the
+ * `rateTokens` collection. An instance claims the blocks it needs, up to a period ahead, with
+ * one unordered insert of their `_id`s: a duplicate key means another instance has that block.
+ * No read, no sequence, no transaction: a unique insert is atomic on FerretDB as on MongoDB.
+ * A block not used in its slot is simply lost (the bot sends a little less, never more).
  */
 export class RateTokenRepo {
   private readonly col: Collection<RateTokenDoc>;
-  /** The highest token number this process has seen (a hint for the next read). */
-  private knownMax = -1;
+  /** Blocks this process knows are taken (won by it or by another), by slot: skipped by later claims. */
+  private readonly taken = new Map<number, Set<number>>();
   private lastPrune = 0;
 
   constructor(db: Db) {
@@ -58,78 +79,60 @@ export class RateTokenRepo {
   }
 
   /**
-   * Claims up to `want` (at most `rules.limit`) consecutive tokens for `owner` that may be used
-   * now, and only those: a token is claimed when its request is about to start, so none is
-   * claimed ahead and left to go stale. When the window is full, `nextAt` says when the next
-   * token will be free. Empty, without `nextAt`, when other instances took the numbers first
-   * `attempts` times in a row.
+   * Claims up to `blocks` blocks for `owner`, the earliest first: of the slot under way if at
+   * least half its use time is left (the claim's round trip must fit), then of the slots starting
+   * within `aheadMs`. Blocks found taken are skipped from then on, and the next ones tried, until
+   * some are won or none is left within reach; then `nextAt` says when a new slot comes within
+   * reach.
    */
-  async claim(owner: string, nowMs: number, want: number, validMs: number, rules: TokenRules, attempts = 5): Promise<{ tokens: RateToken[]; nextAt?: number }> {
-    const count = Math.max(1, Math.min(want, rules.limit));
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      // The newest tokens: the last `limit` decide when the next ones may start. The
-      // collection is kept small (see prune), so this read is cheap on FerretDB too.
-      const recent = await this.col.find({ _id: { $gt: this.knownMax - rules.limit } }, { projection: { _id: 1, at: 1, until: 1 } }).toArray();
-      const byId = new Map(recent.map((t) => [t._id, { at: t.at.getTime(), until: t.until.getTime() }]));
-      const max = recent.reduce((m, t) => Math.max(m, t._id), this.knownMax);
-      this.knownMax = max;
-      const docs: RateTokenDoc[] = [];
-      let previous = byId.get(max)?.at ?? -Infinity;
-      for (let i = 0; i < count; i++) {
-        const n = max + 1 + i;
-        const windowStart = byId.get(n - rules.limit)?.until ?? -Infinity;
-        const at = Math.max(nowMs, previous, windowStart + rules.windowMs + rules.wireMs);
-        if (at > nowMs) {
-          if (i === 0) return { tokens: [], nextAt: at };
-          break;
+  async claim(owner: string, nowMs: number, blocks: number, aheadMs: number, grid: TokenGrid): Promise<{ blocks: RateTokenBlock[]; nextAt?: number }> {
+    const { slotMs, tokensPerBlock } = gridSizes(grid);
+    this.forgetBefore(Math.floor((nowMs - KEEP_MS) / slotMs));
+    const first = Math.ceil((nowMs - grid.useMs / 2) / slotMs);
+    const last = Math.floor((nowMs + aheadMs) / slotMs);
+    for (;;) {
+      const wanted: { slot: number; block: number }[] = [];
+      for (let slot = first; slot <= last && wanted.length < blocks; slot++) {
+        const known = this.taken.get(slot);
+        for (let block = 0; block < grid.blocksPerSlot && wanted.length < blocks; block++) {
+          if (!known?.has(block)) wanted.push({ slot, block });
         }
-        const until = at + validMs;
-        byId.set(n, { at, until });
-        previous = at;
-        docs.push({ _id: n, at: new Date(at), until: new Date(until), owner });
       }
-      const inserted = await insertPrefix(this.col, docs);
-      if (inserted > 0) {
-        this.knownMax = Math.max(this.knownMax, docs[inserted - 1]._id);
-        this.pruneNowAndThen(nowMs, rules.limit);
-        return { tokens: docs.slice(0, inserted).map((d) => ({ at: d.at.getTime(), until: d.until.getTime() })) };
+      if (wanted.length === 0) return { blocks: [], nextAt: Math.ceil((last + 1) * slotMs - aheadMs) };
+      const docs: RateTokenDoc[] = wanted.map(({ slot, block }) => ({
+        _id: `${slot}.${block}`,
+        // Rounded inwards to whole milliseconds: a block's time only ever shrinks.
+        at: new Date(Math.ceil(slot * slotMs)),
+        until: new Date(Math.floor(slot * slotMs + grid.useMs)),
+        tokens: tokensPerBlock,
+        owner,
+      }));
+      const won = await insertIgnoringDuplicates(this.col, docs);
+      for (const { slot, block } of wanted) {
+        let known = this.taken.get(slot);
+        if (!known) this.taken.set(slot, (known = new Set()));
+        known.add(block);
       }
-      // Someone took max + 1 meanwhile: read again.
-      this.knownMax = Math.max(this.knownMax, max + 1);
+      if (won.size > 0) {
+        this.pruneNowAndThen(nowMs);
+        return { blocks: docs.filter((_, n) => won.has(n)).map((d) => ({ at: d.at.getTime(), until: d.until.getTime(), tokens: d.tokens })) };
+      }
     }
-    return { tokens: [] };
   }
 
-  /**
-   * Forgets tokens that no rule can look at any more, keeping the newest ones however old (the
-   * sequence must continue from them, or a restarted numbering would be a second budget).
-   */
-  async prune(nowMs: number, limit: number): Promise<number> {
-    const newest = await this.col.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).toArray();
-    if (newest.length === 0) return 0;
-    const res = await this.col.deleteMany({ _id: { $lt: newest[0]._id - 2 * limit }, at: { $lt: new Date(nowMs - KEEP_MS) } });
+  /** Deletes blocks whose time is long past; returns how many. */
+  async prune(nowMs: number): Promise<number> {
+    const res = await this.col.deleteMany({ at: { $lt: new Date(nowMs - KEEP_MS) } });
     return res.deletedCount;
   }
 
-  private pruneNowAndThen(nowMs: number, limit: number): void {
+  private forgetBefore(slot: number): void {
+    for (const s of this.taken.keys()) if (s < slot) this.taken.delete(s);
+  }
+
+  private pruneNowAndThen(nowMs: number): void {
     if (nowMs - this.lastPrune < KEEP_MS) return;
     this.lastPrune = nowMs;
-    void this.prune(nowMs, limit).catch(() => undefined); // housekeeping only, off the claim's path
-  }
-}
-
-/** An ordered insert: returns how many of `docs` went in before the first duplicate key. */
-async function insertPrefix(col: Collection<RateTokenDoc>, docs: RateTokenDoc[]): Promise<number> {
-  try {
-    await col.insertMany(docs, { ordered: true });
-    return docs.length;
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) {
-      if (isDuplicateKey(error)) return 0;
-      throw error;
-    }
-    const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (errors.some((e) => !isDuplicateKey(e))) throw error;
-    return Math.min(...errors.map((e) => e.index));
+    void this.prune(nowMs).catch(() => undefined); // housekeeping only, off the claim's path
   }
 }

@@ -25,7 +25,9 @@ export function createAdapter(config: Config, onForeignTenant?: (tenantId: strin
   const credentials = {
     MicrosoftAppId: config.bot.id ?? '',
     MicrosoftAppPassword: config.bot.password ?? '',
-    MicrosoftAppType: config.bot.type,
+    // Local mode has no app id: botbuilder accepts that only as MultiTenant (its SingleTenant
+    // asserts an app id and a tenant), which there means "no authentication", not a registration.
+    MicrosoftAppType: config.localMode ? 'MultiTenant' : config.bot.type,
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
   };
   const settings: ConfigurationBotFrameworkAuthenticationOptions = { ...credentials, ...channelEndpoints(config) };

@@ -36,8 +36,8 @@ let world: FuzzWorld;
  *    (src/teams/references.ts) — checked for an invariant below instead;
  *  - processedActivities: every message/event id is recorded for redelivery detection;
  *  - outbox, outboxLeases: privacy.requestErasure posts a card to the coordinators' channel
- *    through the outbox, and the sender leases and sends it; rateTokens: each send takes a
- *    token of the app-wide budget shared by all instances;
+ *    through the outbox, and the sender leases and sends it; rateTokens: sends claim blocks
+ *    of the app-wide budget shared by all instances;
  *  - jobRuns: the scheduler's every-minute wave job records its runs while the fuzz runs;
  *  - teamChannels: a channel activity refreshes its channel's updatedAt, and a
  *    well-formed channelCreated/Deleted event records that channel — checked below;

@@ -6,6 +6,7 @@ import { Harness, startHarness } from '../support/harness';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
 import { orderFormData } from '../support/orders';
 import { stored } from '../support/db';
+import { OrderDoc, OrderRepo } from '../../src/store/orders';
 
 // Order numbers under load: the sequence is decided by unique inserts of the order itself,
 // not by a counter ($inc is read-then-write on FerretDB 1.x, so two racers could share a value).
@@ -73,4 +74,33 @@ test('a lagging or missing hint only costs retries: the next number is still the
   const b = /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professionals[1], 'order.submit', orderForm('Ilman vihjettä'))))))?.[0];
   expect(b).toBe(numbered(42));
   expect(await stored(h).orders.countDocuments()).toBe(42);
+});
+
+test('the number hint: written now and then while one process has the year to itself, after every order once another took a number first', async () => {
+  // Two repositories on the same database, as two instances; a year no other test uses.
+  const a = new OrderRepo(h.bot.database.db);
+  const b = new OrderRepo(h.bot.database.db);
+  const Y = 2031;
+  const format = (y: number, seq: number) => `T-${y}-${String(seq).padStart(4, '0')}`;
+  // Only the number and the time matter here; the rest of an order is not looked at.
+  const build = (id: string) => ({ _id: id, createdAt: new Date() }) as unknown as OrderDoc;
+  const place = async (repo: OrderRepo) => (await repo.insertNumbered(Y, build, format))._id;
+  const hint = async () => (await h.bot.database.db.collection('orderNumberHints').findOne({ _id: `order-${Y}` as never }))?.seq as number | undefined;
+  expect(await place(a)).toBe('T-2031-0001');
+  expect(await hint()).toBe(1); // a process's first number of the year is marked
+  for (let i = 2; i <= 9; i++) await place(a);
+  expect(await hint()).toBe(1); // alone: no write per order
+  await place(a);
+  expect(await hint()).toBe(10); // every tenth
+  for (let i = 11; i <= 15; i++) await place(a);
+  expect(await hint()).toBe(10); // lags, never runs ahead
+  // A second instance starts from the lagging hint, steps over the taken numbers, and from then
+  // on both keep the hint exact.
+  expect(await place(b)).toBe('T-2031-0016');
+  expect(await hint()).toBe(16);
+  expect(await place(a)).toBe('T-2031-0017');
+  expect(await hint()).toBe(17);
+  expect(await place(a)).toBe('T-2031-0018');
+  expect(await hint()).toBe(18);
+  expect(await h.bot.database.db.collection('orders').countDocuments({ _id: { $gte: 'T-2031-', $lt: 'T-2031.' } as never })).toBe(18);
 });

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
-import { RateToken, RateTokenRepo, TokenRules } from '../../src/store/rateTokens';
-import { SharedAppBudget } from '../../src/messaging/appBudget';
+import { RateTokenBlock, RateTokenRepo, TokenGrid, gridSizes } from '../../src/store/rateTokens';
+import { RateToken, SharedAppBudget, TEAMS_APP_GRID } from '../../src/messaging/appBudget';
 import { createLogger } from '../../src/log';
 import { testDbName } from '../support/harness';
 import { collectionsOf } from '../support/db';
@@ -11,8 +11,8 @@ import { collectionsOf } from '../support/db';
 
 const dbName = testDbName(__filename);
 let client: MongoClient;
-const RULES: TokenRules = { limit: 50, windowMs: 1000, wireMs: 10 };
-const VALID_MS = 30;
+const GRID: TokenGrid = TEAMS_APP_GRID;
+const { periodMs, slotMs, tokensPerBlock } = gridSizes(GRID);
 
 beforeAll(async () => {
   client = new MongoClient(process.env.TEST_MONGODB_URI!);
@@ -24,8 +24,8 @@ afterAll(async () => {
 
 /** A test's database of its own (repositories of several instances share it). */
 const dbOf = (name: string) => client.db(`${dbName}_${name}`.slice(0, 63));
-/** The tokens as stored, read through the driver. */
-const storedTokens = (name: string) => collectionsOf(dbOf(name)).rateTokens;
+/** The blocks as stored, read through the driver. */
+const storedBlocks = (name: string) => collectionsOf(dbOf(name)).rateTokens;
 
 async function freshRepos(n: number, name: string): Promise<RateTokenRepo[]> {
   const db = dbOf(name);
@@ -35,9 +35,9 @@ async function freshRepos(n: number, name: string): Promise<RateTokenRepo[]> {
   return repos;
 }
 
-/** Most requests in any `windowMs` among these start times. */
-function worstWindow(starts: number[], windowMs: number): number {
-  const s = [...starts].sort((a, b) => a - b);
+/** Most requests in any `windowMs` (Teams counts (now - windowMs, now]) among these times. */
+function worstWindow(times: number[], windowMs: number): number {
+  const s = [...times].sort((a, b) => a - b);
   let most = 0;
   for (let i = 0, j = 0; i < s.length; i++) {
     while (s[i] - s[j] >= windowMs) j++;
@@ -46,76 +46,125 @@ function worstWindow(starts: number[], windowMs: number): number {
   return most;
 }
 
-test('three claimers at once: one gap-free sequence, each token once, no second of it over 50 however late in its validity each starts', async () => {
+test('the grid: slots of one lane are a window plus the use time and the wire apart; a period holds the limit', () => {
+  expect(periodMs).toBe(GRID.windowMs + GRID.useMs + GRID.wireMs);
+  expect(slotMs * GRID.slotsPerPeriod).toBe(periodMs);
+  expect(tokensPerBlock * GRID.blocksPerSlot * GRID.slotsPerPeriod).toBe(GRID.limit);
+  expect(() => gridSizes({ ...GRID, blocksPerSlot: 4 })).toThrow(/divide/); // 5 tokens in 4 blocks
+  expect(() => gridSizes({ ...GRID, slotsPerPeriod: 3 })).toThrow(/divide/); // 50 in 3 slots
+});
+
+test('three claimers at once for 9 s: each block won once, every claimer told what it won, and no second over the limit however each request starts in its block and reaches Teams', async () => {
   const repos = await freshRepos(3, 'three');
-  const t0 = Date.parse('2026-12-04T10:00:00Z');
+  const t0 = Date.parse('2026-12-04T10:00:00.003Z');
   let now = t0;
-  const got: RateToken[][] = [[], [], []];
-  for (let round = 0; round < 40; round++) {
-    const claims = await Promise.all(repos.map((r, k) => r.claim(`instance-${k}`, now, 16, VALID_MS, RULES)));
-    claims.forEach((c, k) => got[k].push(...c.tokens));
+  const won: RateTokenBlock[][] = [[], [], []];
+  // Each claimer wants more than the whole budget, every 100 ms, as three busy senders would
+  // (for 9 s: blocks are pruned 10 s after their time).
+  for (let round = 0; round < 90; round++) {
+    const claims = await Promise.all(repos.map((r, k) => r.claim(`instance-${k}`, now, GRID.blocksPerSlot, periodMs, GRID)));
+    claims.forEach((c, k) => won[k].push(...c.blocks));
     now += 100;
   }
-  const tokens = await storedTokens('three').find({}).sort({ _id: 1 }).toArray();
-  expect(tokens.length).toBeGreaterThan(150);
-  expect(tokens.map((t) => t._id)).toEqual(tokens.map((_, i) => i)); // no gaps, no number twice
-  expect(new Set(tokens.map((t) => t.owner)).size).toBe(3); // shared, not taken by one
-  expect(got.flat().length).toBe(tokens.length); // every claimer was told exactly what it won
-  const at = tokens.map((t) => t.at.getTime());
-  const until = tokens.map((t) => t.until.getTime());
-  for (let n = 1; n < at.length; n++) expect(at[n]).toBeGreaterThanOrEqual(at[n - 1]);
-  for (let n = RULES.limit; n < at.length; n++) expect(at[n] - until[n - RULES.limit]).toBeGreaterThanOrEqual(RULES.windowMs + RULES.wireMs);
-  // The worst a set of instances can do with them: start some as late as allowed, some at once.
-  expect(worstWindow(at.map((t, n) => (n % 3 === 0 ? until[n] : t)), RULES.windowMs)).toBeLessThanOrEqual(RULES.limit);
-  expect(worstWindow(until, RULES.windowMs)).toBeLessThanOrEqual(RULES.limit);
-  // The first 50 go within the first rounds (the burst Teams allows); the 51st not before a second after the first's validity.
-  expect(at[49] - t0).toBeLessThan(RULES.windowMs);
-  expect(at[50]).toBeGreaterThanOrEqual(t0 + VALID_MS + RULES.windowMs + RULES.wireMs);
+  const stored = await storedBlocks('three').find({}).toArray();
+  const all = won.flat();
+  expect(all).toHaveLength(stored.length); // what each was told it won is what is stored: no block twice
+  expect(new Set(stored.map((b) => b.owner)).size).toBe(3); // shared, not taken by one
+  expect(stored.every((b) => b.tokens === tokensPerBlock)).toBe(true);
+  // Every block of every slot in those 9 s was handed out (the budget is not wasted by the claims).
+  const slots = new Set(stored.map((b) => b._id.split('.')[0]));
+  expect(slots.size).toBeGreaterThanOrEqual(Math.floor((now - t0) / slotMs) - 1);
+  expect(stored.length).toBe(slots.size * GRID.blocksPerSlot);
+  // The worst the instances can do: every request as late as its block allows and reaching
+  // Teams a wire later, or as early as allowed; or each block's requests split between the two.
+  const late = all.flatMap((b) => Array(b.tokens).fill(b.until + GRID.wireMs) as number[]);
+  const early = all.flatMap((b) => Array(b.tokens).fill(b.at) as number[]);
+  const split = all.flatMap((b, n) => Array.from({ length: b.tokens }, (_, i) => ((n + i) % 2 === 0 ? b.at : b.until + GRID.wireMs)));
+  for (const times of [late, early, split]) expect(worstWindow(times, GRID.windowMs)).toBeLessThanOrEqual(GRID.limit);
+  // ... and the budget is the limit's: 47 a second.
+  expect(all.reduce((n, b) => n + b.tokens, 0)).toBeGreaterThanOrEqual(Math.floor(((now - t0) / periodMs) * GRID.limit) - GRID.limit);
 });
 
-test('a claimer whose view is stale continues the sequence and waits for the window; pruning keeps the newest tokens', async () => {
-  const [a, b] = await freshRepos(2, 'stale');
-  const t0 = Date.parse('2026-12-04T10:00:00Z');
-  expect((await a.claim('a', t0, 50, VALID_MS, RULES)).tokens).toHaveLength(50);
-  // b has never looked: it must not start a numbering of its own at 0, and the window is full.
-  const full = await b.claim('b', t0, 5, VALID_MS, RULES);
-  expect(full).toEqual({ tokens: [], nextAt: t0 + VALID_MS + RULES.windowMs + RULES.wireMs });
-  const later = await b.claim('b', full.nextAt!, 5, VALID_MS, RULES);
-  expect(later.tokens.map((t) => t.at)).toEqual(Array(5).fill(full.nextAt));
-  expect(await storedTokens('stale').countDocuments({ owner: 'b', _id: { $gte: 50, $lt: 55 } })).toBe(5);
-  // Long after, the old tokens go, but never the newest: the sequence continues from them.
-  expect(await a.prune(t0 + 60_000, RULES.limit)).toBe(0); // 55 tokens: all among the newest 2 × 50 + 1
-  for (let i = 0; i < 5; i++) await a.claim('a', t0 + 60_000 + i * 2000, 50, VALID_MS, RULES);
-  expect(await a.prune(t0 + 120_000, RULES.limit)).toBeGreaterThan(0);
-  const left = await storedTokens('stale').find({}).sort({ _id: 1 }).toArray();
-  const max = left[left.length - 1]._id;
-  expect(left[0]._id).toBe(max - 2 * RULES.limit);
-  expect((await b.claim('b', t0 + 120_000, 1, VALID_MS, RULES)).tokens).toHaveLength(1);
-  expect(await storedTokens('stale').countDocuments({ _id: max + 1, owner: 'b' })).toBe(1);
+test('a claimer takes the earliest free blocks up to a period ahead, then says when the next slot comes within reach; old blocks are pruned', async () => {
+  const [a, b] = await freshRepos(2, 'reach');
+  const t0 = Math.ceil(Date.parse('2026-12-04T10:00:00Z') / slotMs) * slotMs; // a slot's start
+  const first = await a.claim('a', t0, GRID.blocksPerSlot, periodMs, GRID);
+  expect(first.blocks).toHaveLength(GRID.blocksPerSlot);
+  expect(first.blocks.every((x) => x.at === t0 && x.until === t0 + GRID.useMs)).toBe(true);
+  // b has never looked: it finds slot t0's blocks taken and gets (some of) the next slot's.
+  const second = await b.claim('b', t0, 2, periodMs, GRID);
+  expect(second.blocks.length).toBeGreaterThanOrEqual(1);
+  expect(second.blocks.every((x) => x.at === t0 + slotMs)).toBe(true);
+  // Half the use time gone: the slot under way is not claimed any more (a round trip might not fit).
+  const c = new RateTokenRepo(dbOf('reach'));
+  const late = await c.claim('c', t0 + slotMs + GRID.useMs / 2 + 1, 1, periodMs, GRID);
+  expect(late.blocks.map((x) => x.at)).toEqual([t0 + 2 * slotMs]);
+  // Everything in reach taken: nothing won, and when to look again.
+  for (let i = 0; i < 50 && (await a.claim('a', t0, GRID.blocksPerSlot, periodMs, GRID)).nextAt === undefined; i++);
+  const full = await b.claim('b', t0, 1, periodMs, GRID);
+  expect(full.blocks).toEqual([]);
+  expect(full.nextAt).toBe(t0 + (GRID.slotsPerPeriod + 1) * slotMs - periodMs);
+  expect(full.nextAt).toBeGreaterThan(t0);
+  expect(await storedBlocks('reach').countDocuments({ owner: 'b' })).toBe(second.blocks.length);
+  // Long after, every block goes.
+  const storedNow = await storedBlocks('reach').countDocuments();
+  expect(await a.prune(t0 + 60_000)).toBe(storedNow);
+  expect(await storedBlocks('reach').countDocuments()).toBe(0);
 });
 
-test('SharedAppBudget: a burst of 50 at once, then waits for the window, and says when none comes in time', async () => {
+test('SharedAppBudget: a slot\'s requests start at its time, the next slot\'s half a period later; none when no block comes by the deadline', async () => {
   const [repo] = await freshRepos(1, 'budget');
-  let now = Date.parse('2026-12-04T10:00:00Z');
+  let now = Math.ceil(Date.parse('2026-12-04T10:00:00Z') / slotMs) * slotMs + 100; // 100 ms into a slot
   const slept: number[] = [];
   const budget = new SharedAppBudget({
-    tokens: repo, owner: 'me', log: createLogger('silent'), clock: () => now, maxBatch: 50,
+    tokens: repo, owner: 'me', log: createLogger('silent'), clock: () => now,
     sleep: async (ms) => {
       slept.push(ms);
       now += ms;
     },
   });
-  const first = await Promise.all(Array.from({ length: 50 }, () => budget.take(now + 2000)));
-  expect(first.every((t) => t !== null && t.at === first[0]!.at)).toBe(true);
-  // Valid for the claim's round trip and a little: not more than half a second.
-  expect(first[0]!.until - first[0]!.at).toBeGreaterThanOrEqual(20);
-  expect(first[0]!.until - first[0]!.at).toBeLessThanOrEqual(500);
-  const firstUntil = first[0]!.until;
-  // The window is full until a second after the first tokens' validity: too late for this deadline…
-  expect(await budget.take(now + 100)).toBeNull();
-  expect(await storedTokens('budget').countDocuments()).toBe(50); // nothing claimed ahead
-  // …but not for this one: it waits (on the injected clock) and gets one then.
-  const next = await budget.take(now + 2000);
-  expect(next!.at).toBe(firstUntil + 1000 + 10);
-  expect(slept).toHaveLength(1);
+  const perSlot = GRID.limit / GRID.slotsPerPeriod;
+  const start = now;
+  const tokens = await Promise.all(Array.from({ length: perSlot + 5 }, () => budget.take(start + 2000)));
+  const ats = tokens.map((t) => t!.at);
+  const next = Math.ceil(start / slotMs) * slotMs;
+  expect(ats.filter((at) => at === next)).toHaveLength(perSlot);
+  expect(ats.filter((at) => at === next + slotMs)).toHaveLength(5);
+  expect(tokens.every((t) => t!.until - t!.at === GRID.useMs)).toBe(true);
+  expect(now).toBeGreaterThanOrEqual(next + slotMs); // each waited for its block's time
+  // One claim of a slot's blocks for all who asked at once, then one block for the rest: not a claim per request.
+  const stored = await storedBlocks('budget').find({ owner: 'me' }).toArray();
+  expect(stored.length).toBe(GRID.blocksPerSlot + 1);
+  // A deadline before any block in reach: null at once, nothing more claimed.
+  const other = new RateTokenRepo(dbOf('budget'));
+  for (let i = 0; i < 3; i++) await other.claim('other', now, GRID.blocksPerSlot, periodMs, GRID);
+  const before = slept.length;
+  expect(await budget.take(now + 1)).toBeNull();
+  expect(slept.length).toBe(before);
+});
+
+test('SharedAppBudget: tokens whose time is over are never handed out; the database away gives null, not a token', async () => {
+  let now = 1_000_000 * slotMs;
+  const handed: RateToken[] = [];
+  let failing = false;
+  const budget = new SharedAppBudget({
+    tokens: {
+      claim: async (_owner, at) => {
+        if (failing) throw Object.assign(new Error('down'), { name: 'MongoNetworkError' });
+        return { blocks: [{ at: Math.ceil(at / slotMs) * slotMs, until: Math.ceil(at / slotMs) * slotMs + GRID.useMs, tokens: tokensPerBlock }] };
+      },
+    },
+    owner: 'me', log: createLogger('silent'), clock: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  });
+  handed.push((await budget.take(now + 2000))!);
+  now += GRID.useMs + 1; // the block's time is over with 4 tokens left
+  handed.push((await budget.take(now + 2000))!);
+  expect(handed[1].at).toBeGreaterThan(handed[0].until);
+  expect(handed.every((t) => t.at <= t.until)).toBe(true);
+  now = handed[1].until + 1;
+  failing = true;
+  expect(await budget.take(now + 2000)).toBeNull();
 });

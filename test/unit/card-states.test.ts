@@ -9,8 +9,8 @@ import { offerCard, offerCardData, orderSummaryCard, orderSummaryData } from '..
 import { ServiceDeps } from '../../src/services/deps';
 import { OfferStatus } from '../../src/store/offers';
 import { OrderDoc, OrderStatus } from '../../src/store/orders';
-import { CARD_SAMPLES } from '../fixtures/cards/samples';
 import { ENGLISH, expectReadable } from '../support/readable';
+import { CARD_SAMPLES } from '../fixtures/cards/samples';
 
 const LOCALES: Locale[] = ['fi', 'sv', 'en'];
 const OFFER_STATES: OfferStatus[] = ['open', 'accepted', 'declined', 'expired', 'filled', 'cancelled', 'withdrawn'];

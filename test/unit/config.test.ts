@@ -22,6 +22,21 @@ test('with bot credentials the bot authenticates and listens on all interfaces',
   expect(r.ok && r.config).toMatchObject({ localMode: false, host: '0.0.0.0', bot: { type: 'SingleTenant' } });
 });
 
+test('BOT_TYPE defaults to SingleTenant: with credentials the tenant is required; local mode needs neither', () => {
+  const creds = { ...base, BOT_ID: '11111111-2222-4333-8444-555555555555', BOT_PASSWORD: 'secret' };
+  const missing = parseConfig(creds);
+  expect(!missing.ok && missing.errors).toEqual(expect.arrayContaining([expect.stringMatching(/^BOT_TENANT_ID: is required when BOT_ID is set and BOT_TYPE is SingleTenant/)]));
+  const single = parseConfig({ ...creds, BOT_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47' });
+  expect(single.ok && single.config.bot).toMatchObject({ type: 'SingleTenant', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' });
+  // A registration made before multi-tenant bots were retired still starts, when said so.
+  const legacy = parseConfig({ ...creds, BOT_TYPE: 'MultiTenant', ALLOWED_TENANT_IDS: '72f988bf-86f1-41af-91ab-2d7cd011db47' });
+  expect(legacy.ok && legacy.config.bot.type).toBe('MultiTenant');
+  const managed = parseConfig({ ...base, BOT_ID: '11111111-2222-4333-8444-555555555555', BOT_TYPE: 'UserAssignedMSI', BOT_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47' });
+  expect(managed.ok).toBe(true);
+  const local = parseConfig(base);
+  expect(local.ok && local.config).toMatchObject({ localMode: true, bot: { type: 'SingleTenant' } });
+});
+
 test('one clear message per bad variable', () => {
   const r = parseConfig({
     PORT: 'abc',

@@ -76,6 +76,21 @@ describe('plurals: 0, 1 and 2 in each language', () => {
       sv: ['Påminnelse: om 0 dagar X · T-1 Y · Z', 'Påminnelse: i morgon X · T-1 Y · Z', 'Påminnelse: om 2 dagar X · T-1 Y · Z'],
       en: ['Reminder: in 0 days X · T-1 Y · Z', 'Reminder: tomorrow X · T-1 Y · Z', 'Reminder: in 2 days X · T-1 Y · Z'],
     }],
+    ['digest.neverOfferedHeading', {}, {
+      fi: ['Jokaiselle hyväksytylle on tarjottu tehtävää', 'Ei vielä yhtään tarjousta: 1 kokemusasiantuntija', 'Ei vielä yhtään tarjousta: 2 kokemusasiantuntijaa'],
+      sv: ['Alla godkända har fått ett erbjudande', 'Inget erbjudande ännu: 1 erfarenhetsexpert', 'Inget erbjudande ännu: 2 erfarenhetsexperter'],
+      en: ['Every approved expert has been offered a task', 'No offer yet: 1 expert by experience', 'No offer yet: 2 experts by experience'],
+    }],
+    ['digest.moreExperts', {}, {
+      fi: ['… ja 0 muuta kokemusasiantuntijaa', '… ja 1 muu kokemusasiantuntija', '… ja 2 muuta kokemusasiantuntijaa'],
+      sv: ['… och 0 erfarenhetsexperter till', '… och 1 erfarenhetsexpert till', '… och 2 erfarenhetsexperter till'],
+      en: ['… and 0 more experts by experience', '… and 1 more expert by experience', '… and 2 more experts by experience'],
+    }],
+    ['my-data.readsMade', {}, {
+      fi: ['Olet itse katsonut 0 kokemusasiantuntijan profiilia koordinaattorina.', 'Olet itse katsonut 1 kokemusasiantuntijan profiilin koordinaattorina.', 'Olet itse katsonut 2 kokemusasiantuntijan profiilia koordinaattorina.'],
+      sv: ['Du har själv sett 0 erfarenhetsexperters profiler som koordinator.', 'Du har själv sett 1 erfarenhetsexperts profil som koordinator.', 'Du har själv sett 2 erfarenhetsexperters profiler som koordinator.'],
+      en: ["As a coordinator you have viewed 0 experts' profiles.", "As a coordinator you have viewed 1 expert's profile.", "As a coordinator you have viewed 2 experts' profiles."],
+    }],
     ['digest.daysToStart', {}, {
       fi: ['alkuun 0 päivää', 'alkuun 1 päivä', 'alkuun 2 päivää'],
       sv: ['0 dagar till start', '1 dag till start', '2 dagar till start'],

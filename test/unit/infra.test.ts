@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { envSchema } from '../../src/config';
+import { envSchema, parseConfig } from '../../src/config';
 
 const ROOT = path.join(__dirname, '..', '..');
 const read = (f: string): string => fs.readFileSync(path.join(ROOT, f), 'utf8');
@@ -207,5 +207,28 @@ describe('teamsapp.yml', () => {
       return m[2];
     });
     expect(checked.sort()).toEqual(manifestDeveloper);
+  });
+});
+
+describe('BOT_TYPE: single-tenant (or a managed identity) wherever a bot is registered', () => {
+  // New multi-tenant Azure Bots can no longer be created; a county's bot is single-tenant (or a
+  // user-assigned managed identity), and the local Playground needs no registration at all.
+  test('teamsapp.local.yml registers a single-tenant Entra app and runs the bot as SingleTenant in its tenant', () => {
+    const local = parseYaml(read('teamsapp.local.yml')) as Record<string, Action[]>;
+    const order = (local.provision ?? []).map((a) => a.uses);
+    expect(order).not.toContain('botAadApp/create'); // it registers a multi-tenant app
+    const aad = (local.provision ?? []).find((a) => a.uses === 'aadApp/create')!;
+    expect(aad.with).toMatchObject({ signInAudience: 'AzureADMyOrg', generateClientSecret: true });
+    expect(aad.writeToEnvironmentFile).toMatchObject({ clientId: 'BOT_ID', clientSecret: 'SECRET_BOT_PASSWORD', tenantId: 'TEAMS_APP_TENANT_ID' });
+    expect(order.indexOf('botFramework/create')).toBeGreaterThan(order.indexOf('aadApp/create'));
+    const envFile = (local.deploy ?? []).find((a) => a.uses === 'file/createOrUpdateEnvironmentFile')!;
+    expect(envFile.with?.envs).toMatchObject({ BOT_ID: '${{BOT_ID}}', BOT_TYPE: 'SingleTenant', BOT_TENANT_ID: '${{TEAMS_APP_TENANT_ID}}' });
+  });
+
+  test('no environment file, toolkit file or template names MultiTenant; the config defaults to SingleTenant', () => {
+    const files = ['teamsapp.yml', 'teamsapp.local.yml', 'infra/azure.parameters.json', ...fs.readdirSync(path.join(ROOT, 'env')).map((f) => `env/${f}`)];
+    for (const f of files) expect([f, /MultiTenant/.test(read(f).replace(/^\s*#.*$/gm, ''))]).toEqual([f, false]);
+    const parsed = parseConfig({ MONGODB_URI: 'mongodb://127.0.0.1:27017/' });
+    expect(parsed.ok && parsed.config.bot.type).toBe('SingleTenant');
   });
 });

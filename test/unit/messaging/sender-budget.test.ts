@@ -4,7 +4,7 @@ import { AppBudget } from '../../../src/messaging/appBudget';
 import { RateLimiter } from '../../../src/messaging/limits';
 import { OutboxSender } from '../../../src/messaging/sender';
 import type { OutboxItem, OutboxRepo } from '../../../src/store/outbox';
-import type { RateToken } from '../../../src/store/rateTokens';
+import type { RateToken } from '../../../src/messaging/appBudget';
 
 // With the app-wide budget shared through the database (src/messaging/appBudget.ts), each
 // request needs a token of its own and must start inside it: a token the sender got too late
