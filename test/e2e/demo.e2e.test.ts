@@ -20,6 +20,7 @@ const SHOTS = process.env.DEMO_SCREENSHOTS ?? path.join(ROOT, 'test-artifacts', 
 const DB = `e2e_demo_${process.pid}`;
 const TITLE = 'Kokemuspuheenvuoro henkilöstöinfoon';
 const SECOND_TITLE = 'Vertaisryhmän aloitustilaisuus';
+const THIRD_TITLE = 'Kokemuskoulutus opiskelijoille';
 
 let start: ChildProcess | undefined;
 let lines: readline.Interface | undefined;
@@ -171,7 +172,7 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
 // The rest of the card gallery (issue 15: the e2e story takes a screenshot of every card in
 // cards/*.json), going on in the same three windows where the story above ended (the clock is
 // in the month after the task). docs/demo.md lists which picture shows which card.
-test('the other cards: help, language, why, cancel, my orders, profile, earnings limit, debrief, my data and erasure', async () => {
+test('the other cards: help, language, why, cancel, my orders, profile, earnings limit, debrief, an expired offer, my data and erasure', async () => {
   const { aino, eero, kaisa } = pages as Record<string, PlaygroundPage>;
   expect(firstOrderId).toBeDefined(); // the first test got as far as the order
 
@@ -244,15 +245,37 @@ test('the other cards: help, language, why, cancel, my orders, profile, earnings
   await kaisa.waitForCardText(/Jälkipuintitoive[\s\S]*hoitaa tämän \(/);
   await shot(kaisa, '24-kaisa-debrief-taken');
 
+  // offer.json, expired: a third order offered to Eero, who does not answer by the answer-by time
+  // (some hours before the start). The clock moves on to 12.30 on the task's day (13.00, the
+  // form's default), and the offer round closes the offers.
+  await fillOrderForm(aino, THIRD_TITLE);
+  expect((await aino.clickAction('Lähetä tilaus', { within: 'Kokemusteemat' }))?.status).toBe(200);
+  const third = await aino.waitForCardText(new RegExp(`Tilaus vastaanotettu[\\s\\S]*${THIRD_TITLE}`));
+  const [, d, mo, yr] = /(\d{1,2})\.(\d{1,2})\.(\d{4}) klo 13\.00/.exec((await third.textContent()) ?? '')!.map(Number);
+  await kaisa.waitForCardText(THIRD_TITLE);
+  expect((await kaisa.clickAction('Tarjoa', { within: THIRD_TITLE }))?.status).toBe(200);
+  await eero.waitForCardText(new RegExp(`${THIRD_TITLE}[\\s\\S]*Otan tehtävän`));
+  await kaisa.send('siirrä aikaa 1 min');
+  const [, nd, nmo, nyr, nh, nmin] = /nyt on (\d{1,2})\.(\d{1,2})\.(\d{4}) klo (\d{1,2})[.:](\d{2})/
+    .exec((await (await kaisa.waitForCardText(/Kello siirtyi 1 min eteenpäin/)).textContent()) ?? '')!.map(Number);
+  // Both times are Helsinki wall-clock times: their difference in minutes (no DST change in a day and a half).
+  const minutes = Math.round((Date.UTC(yr, mo - 1, d, 12, 30) - Date.UTC(nyr, nmo - 1, nd, nh, nmin)) / 60_000);
+  await kaisa.send(`siirrä aikaa ${minutes} min`);
+  await kaisa.waitForCardText(new RegExp(`nyt on ${d}\\.${mo}\\.${yr} klo 12[.:]30`));
+  await kaisa.send('tarjouskierros nyt');
+  await kaisa.waitForText(ranNow('offer-waves'));
+  await eero.waitForCardText(new RegExp(`Tarjous ei ole enää voimassa[\\s\\S]*${THIRD_TITLE}|${THIRD_TITLE}[\\s\\S]*Tarjous ei ole enää voimassa`));
+  await shot(eero, '25-eero-offer-expired');
+
   // my-data.json and erasure-request.json: Aino's data, her erasure request in the coordinators'
   // channel (not confirmed: the demo keeps her).
   await aino.send('omat tiedot');
   const myData = await aino.waitForCardText(/Omat tietosi[\s\S]*Tilauksesi/);
   expect(await myData.textContent()).toContain(secondId);
   await myData.evaluate((el) => el.scrollIntoView({ block: 'start' })); // a tall card: its top
-  await shot(aino, '25-aino-my-data');
+  await shot(aino, '26-aino-my-data');
   expect((await aino.clickAction('Pyydä tietojeni poistamista', { within: 'Omat tietosi' }))?.status).toBe(200);
   await aino.waitForCardText('Poistopyyntö on lähetetty koordinaattoreille.');
   await kaisa.waitForCardText(/Tietojen poistopyyntö[\s\S]*Aino Ammattilainen pyytää tietojensa poistamista/);
-  await shot(kaisa, '26-kaisa-erasure-request');
+  await shot(kaisa, '27-kaisa-erasure-request');
 }, 600000);
