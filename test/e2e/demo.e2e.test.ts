@@ -19,6 +19,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SHOTS = process.env.DEMO_SCREENSHOTS ?? path.join(ROOT, 'test-artifacts', 'demo');
 const DB = `e2e_demo_${process.pid}`;
 const TITLE = 'Kokemuspuheenvuoro henkilöstöinfoon';
+const SECOND_TITLE = 'Vertaisryhmän aloitustilaisuus';
+const THIRD_TITLE = 'Kokemuskoulutus opiskelijoille';
 
 let start: ChildProcess | undefined;
 let lines: readline.Interface | undefined;
@@ -26,6 +28,25 @@ const output: string[] = [];
 const pages: Record<'aino' | 'eero' | 'kaisa', PlaygroundPage | undefined> = { aino: undefined, eero: undefined, kaisa: undefined };
 
 const shot = async (p: PlaygroundPage, name: string) => p.screenshot(path.join(SHOTS, `${name}.png`));
+// The first story's order, for the second test (which goes on where the first one ended).
+let firstOrderId: string | undefined;
+
+/** Aino's order form, filled in as a newcomer would (a remote talk tomorrow at 13.00, the form's default). */
+async function fillOrderForm(aino: PlaygroundPage, title: string): Promise<void> {
+  await aino.send('tilaa');
+  // (Card texts match case-insensitively: the help card says "tilaa kokemusasiantuntija" too.)
+  await aino.waitForCardText('Kokemusteemat');
+  await aino.chooseChoice('Kokemusteemat', 'Mielenterveys');
+  await aino.chooseChoice('Tehtävän tyyppi', 'Puheenvuoro ryhmässä tai tilaisuudessa');
+  await aino.fillInput('Otsikko', title);
+  await aino.fillInput('Kuvaus', 'Puheenvuoro mielenterveyskuntoutujan kokemuksista.');
+  await aino.chooseChoice('Paikan päällä vai etänä?', 'Etänä');
+  await aino.fillInput('Etäyhteyden linkki (https)', 'https://teams.example/meet/henkilostoinfo');
+  await aino.fillInput('Kohderyhmä', 'Hoitohenkilöstö');
+  await aino.fillInput('Kustannuspaikka', 'KP-1234');
+  await aino.fillInput('Yhteyshenkilö', 'Aino Ammattilainen');
+  await aino.fillInput('Puhelin (tai sähköposti)', '050 555 1234');
+}
 
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -77,23 +98,12 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
   await aino.waitForCardText('Tervetuloa Välittäjään!');
 
   // 1. Aino orders.
-  await aino.send('tilaa');
-  // (Card texts match case-insensitively: the help card says "tilaa kokemusasiantuntija" too.)
-  await aino.waitForCardText('Kokemusteemat');
-  await aino.chooseChoice('Kokemusteemat', 'Mielenterveys');
-  await aino.chooseChoice('Tehtävän tyyppi', 'Puheenvuoro ryhmässä tai tilaisuudessa');
-  await aino.fillInput('Otsikko', TITLE);
-  await aino.fillInput('Kuvaus', 'Puheenvuoro mielenterveyskuntoutujan kokemuksista.');
-  await aino.chooseChoice('Paikan päällä vai etänä?', 'Etänä');
-  await aino.fillInput('Etäyhteyden linkki (https)', 'https://teams.example/meet/henkilostoinfo');
-  await aino.fillInput('Kohderyhmä', 'Hoitohenkilöstö');
-  await aino.fillInput('Kustannuspaikka', 'KP-1234');
-  await aino.fillInput('Yhteyshenkilö', 'Aino Ammattilainen');
-  await aino.fillInput('Puhelin (tai sähköposti)', '050 555 1234');
+  await fillOrderForm(aino, TITLE);
   await shot(aino, '1-aino-order-form');
   expect((await aino.clickAction('Lähetä tilaus'))?.status).toBe(200);
   const placed = await aino.waitForCardText('Tilaus vastaanotettu');
   const orderId = /T-\d{4}-\d{4}/.exec((await placed.textContent()) ?? '')![0];
+  firstOrderId = orderId;
   await shot(aino, '2-aino-order-placed');
 
   // 2. Kaisa sees it in the coordinators' channel, Eero among the suggestions, and offers it to him.
@@ -117,7 +127,8 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
 
   // 5. Time passes: the task (tomorrow 13.00, 90 min by default) is over two days later.
   await kaisa.send('siirrä aikaa 2 vrk');
-  await kaisa.waitForText(/Kello siirtyi 2 vrk eteenpäin/);
+  // The bot's one-line answers are the notice card.
+  await kaisa.waitForCardText(/Kello siirtyi 2 vrk eteenpäin/);
   await kaisa.send('palaute nyt');
   // The scheduler runs the same job every five minutes: in such a minute "now" finds it run.
   await kaisa.waitForText(ranNow('feedback'));
@@ -132,6 +143,8 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
   await aino.waitForCardText('Kiitos palautteesta!');
   await eero.waitForCardText('Miten tehtävä meni?');
   await eero.chooseChoice('Miten meni? (1–5)', '4', { within: 'Miten tehtävä meni?' });
+  // Eero asks for a debrief: the coordinators get a card of their own at once (shown in the second test).
+  await eero.page.locator('.ac-adaptiveCard').filter({ hasText: 'Miten tehtävä meni?' }).last().getByRole('checkbox', { name: /jälkipuin/i }).first().check();
   expect((await eero.clickAction('Lähetä', { within: 'Miten tehtävä meni?' }))?.status).toBe(200);
   await eero.waitForCardText('Kiitos! Vastauksesi:');
   await shot(eero, '10-eero-feedback');
@@ -154,4 +167,115 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
   await shot(kaisa, '12-kaisa-fees');
   expect(await fees.textContent()).toMatch(/Eero Kokemusasiantuntija: toimeksiantoja 1, 1,50 h, palkkiot \d+,\d\d €/);
   expect(await fees.textContent()).toMatch(/KP-1234: toimeksiantoja 1, 1,50 h/);
+}, 600000);
+
+// The rest of the card gallery (issue 15: the e2e story takes a screenshot of every card in
+// cards/*.json), going on in the same three windows where the story above ended (the clock is
+// in the month after the task). docs/demo.md lists which picture shows which card.
+test('the other cards: help, language, why, cancel, my orders, profile, earnings limit, debrief, an expired offer, my data and erasure', async () => {
+  const { aino, eero, kaisa } = pages as Record<string, PlaygroundPage>;
+  expect(firstOrderId).toBeDefined(); // the first test got as far as the order
+
+  // help.json: the help card on request (the welcome card is the same template).
+  await aino.send('ohje');
+  await aino.waitForCardText(/Välittäjä – kokemusasiantuntijoiden välitys[\s\S]*omat tilauksesi ja niiden tila/);
+  await shot(aino, '13-aino-help');
+
+  // languageChoice.json: the three languages as buttons; Aino keeps Finnish.
+  await aino.send('kieli');
+  await aino.waitForCardText(/Millä kielellä puhun sinulle\?[\s\S]*Nyt: suomi\./);
+  await shot(aino, '14-aino-language');
+  expect((await aino.clickAction('Suomi', { within: 'Nyt: suomi.' }))?.status).toBe(200);
+  await aino.waitForCardText('Puhun sinulle nyt suomea.');
+
+  // A second order, which Kaisa looks into and Aino then cancels.
+  await fillOrderForm(aino, SECOND_TITLE);
+  // (Typed values are not card text: the form is the newest card with the form's labels.)
+  expect((await aino.clickAction('Lähetä tilaus', { within: 'Kokemusteemat' }))?.status).toBe(200);
+  const placed = await aino.waitForCardText(new RegExp(`Tilaus vastaanotettu[\\s\\S]*${SECOND_TITLE}`));
+  const secondId = /T-\d{4}-\d{4}/.exec((await placed.textContent()) ?? '')![0];
+
+  // why.json: why is Eero suggested (or not) for it — in the coordinators' channel only.
+  await kaisa.waitForCardText(SECOND_TITLE);
+  await kaisa.send(`miksi Eero Kokemusasiantuntija ${secondId}`);
+  const why = await kaisa.waitForCardText(`Miksi Eero Kokemusasiantuntija / ${secondId}?`);
+  expect(await why.textContent()).toMatch(/Teema sopii[\s\S]*✓ täyttyy/);
+  expect(await why.textContent()).toContain('Sopii tähän tilaukseen.');
+  await shot(kaisa, '15-kaisa-why');
+  // Kaisa offers it to Eero too: his offer card turns "cancelled" when Aino cancels.
+  expect((await kaisa.clickAction('Tarjoa', { within: SECOND_TITLE }))?.status).toBe(200);
+  await eero.waitForCardText(new RegExp(`${SECOND_TITLE}[\\s\\S]*Otan tehtävän`));
+
+  // order-summary.json, the cancel confirmation, then the cancelled order.
+  await aino.clickAction('Peruuta tilaus', { within: new RegExp(`Tilaus vastaanotettu[\\s\\S]*${SECOND_TITLE}`), waitForResponse: false });
+  await aino.waitForCardText('Peruutus on maksuton');
+  await shot(aino, '16-aino-cancel-confirm');
+  expect((await aino.clickAction('Kyllä, peruuta tilaus', { within: 'Kyllä, peruuta tilaus' }))?.status).toBe(200);
+  await aino.waitForCardText(/Tilaus on peruttu/);
+  await shot(aino, '17-aino-cancelled');
+  await eero.waitForCardText(new RegExp(`Tilaaja peruutti tehtävän[\\s\\S]*${SECOND_TITLE}|${SECOND_TITLE}[\\s\\S]*Tilaaja peruutti tehtävän`));
+  await shot(eero, '18-eero-offer-cancelled');
+  await kaisa.waitForCardText(new RegExp(`Tilaus peruttu[\\s\\S]*${secondId}|${secondId}[\\s\\S]*Tilaus peruttu`));
+
+  // my-orders.json: both orders with their state.
+  await aino.send('omat tilaukset');
+  const mine = await aino.waitForCardText(new RegExp(`Omat tilaukset[\\s\\S]*${secondId}`));
+  expect(await mine.textContent()).toContain(firstOrderId!);
+  expect(await mine.textContent()).toContain('Peruttu');
+  await shot(aino, '19-aino-my-orders');
+
+  // expert-profile.json and expert-profile-form.json: Eero's own profile, then its edit form (not saved).
+  await eero.send('profiili');
+  const profile = await eero.waitForCardText(/Profiilisi[\s\S]*Kokemusteemat/);
+  expect(await profile.textContent()).toContain('Aktiivinen');
+  await shot(eero, '20-eero-profile');
+  expect((await eero.clickAction('Muokkaa', { within: 'Profiilisi' }))?.status).toBe(200);
+  await eero.waitForCardText(/Kokemusasiantuntijan profiili[\s\S]*Nimi, jolla esiinnyt/);
+  await shot(eero, '21-eero-profile-form');
+
+  // earnings-guard.json: Eero's own earnings limit.
+  await eero.send('ansioraja');
+  await eero.waitForCardText(/Oma ansioraja[\s\S]*Raja euroina/);
+  await shot(eero, '22-eero-earnings-limit');
+
+  // debrief.json: Eero asked for a debrief in his feedback; Kaisa takes it on.
+  await kaisa.waitForCardText(/Jälkipuintitoive[\s\S]*Eero Kokemusasiantuntija toivoo jälkipuintia/);
+  await shot(kaisa, '23-kaisa-debrief');
+  expect((await kaisa.clickAction('Hoidan tämän', { within: 'Jälkipuintitoive' }))?.status).toBe(200);
+  await kaisa.waitForCardText(/Jälkipuintitoive[\s\S]*hoitaa tämän \(/);
+  await shot(kaisa, '24-kaisa-debrief-taken');
+
+  // offer.json, expired: a third order offered to Eero, who does not answer by the answer-by time
+  // (some hours before the start). The clock moves on to 12.30 on the task's day (13.00, the
+  // form's default), and the offer round closes the offers.
+  await fillOrderForm(aino, THIRD_TITLE);
+  expect((await aino.clickAction('Lähetä tilaus', { within: 'Kokemusteemat' }))?.status).toBe(200);
+  const third = await aino.waitForCardText(new RegExp(`Tilaus vastaanotettu[\\s\\S]*${THIRD_TITLE}`));
+  const [, d, mo, yr] = /(\d{1,2})\.(\d{1,2})\.(\d{4}) klo 13\.00/.exec((await third.textContent()) ?? '')!.map(Number);
+  await kaisa.waitForCardText(THIRD_TITLE);
+  expect((await kaisa.clickAction('Tarjoa', { within: THIRD_TITLE }))?.status).toBe(200);
+  await eero.waitForCardText(new RegExp(`${THIRD_TITLE}[\\s\\S]*Otan tehtävän`));
+  await kaisa.send('siirrä aikaa 1 min');
+  const [, nd, nmo, nyr, nh, nmin] = /nyt on (\d{1,2})\.(\d{1,2})\.(\d{4}) klo (\d{1,2})[.:](\d{2})/
+    .exec((await (await kaisa.waitForCardText(/Kello siirtyi 1 min eteenpäin/)).textContent()) ?? '')!.map(Number);
+  // Both times are Helsinki wall-clock times: their difference in minutes (no DST change in a day and a half).
+  const minutes = Math.round((Date.UTC(yr, mo - 1, d, 12, 30) - Date.UTC(nyr, nmo - 1, nd, nh, nmin)) / 60_000);
+  await kaisa.send(`siirrä aikaa ${minutes} min`);
+  await kaisa.waitForCardText(new RegExp(`nyt on ${d}\\.${mo}\\.${yr} klo 12[.:]30`));
+  await kaisa.send('tarjouskierros nyt');
+  await kaisa.waitForText(ranNow('offer-waves'));
+  await eero.waitForCardText(new RegExp(`Tarjous ei ole enää voimassa[\\s\\S]*${THIRD_TITLE}|${THIRD_TITLE}[\\s\\S]*Tarjous ei ole enää voimassa`));
+  await shot(eero, '25-eero-offer-expired');
+
+  // my-data.json and erasure-request.json: Aino's data, her erasure request in the coordinators'
+  // channel (not confirmed: the demo keeps her).
+  await aino.send('omat tiedot');
+  const myData = await aino.waitForCardText(/Omat tietosi[\s\S]*Tilauksesi/);
+  expect(await myData.textContent()).toContain(secondId);
+  await myData.evaluate((el) => el.scrollIntoView({ block: 'start' })); // a tall card: its top
+  await shot(aino, '26-aino-my-data');
+  expect((await aino.clickAction('Pyydä tietojeni poistamista', { within: 'Omat tietosi' }))?.status).toBe(200);
+  await aino.waitForCardText('Poistopyyntö on lähetetty koordinaattoreille.');
+  await kaisa.waitForCardText(/Tietojen poistopyyntö[\s\S]*Aino Ammattilainen pyytää tietojensa poistamista/);
+  await shot(kaisa, '27-kaisa-erasure-request');
 }, 600000);
