@@ -33,6 +33,7 @@ beforeAll(async () => {
   h = await startHarness(__filename, {
     BOT_ID,
     BOT_PASSWORD: 'unused-offline',
+    BOT_TENANT_ID: TENANT,
     HOST: '127.0.0.1',
     BOT_OPENID_METADATA_URL: provider.metadataUrl,
     ALLOWED_TENANT_IDS: TENANT,
@@ -235,14 +236,18 @@ describe('ALLOWED_TENANT_IDS: only the county\'s tenant', () => {
 
   test('config: required with credentials, defaults to BOT_TENANT_ID, GUIDs only; optional in local mode', () => {
     const creds = { MONGODB_URI: 'mongodb://127.0.0.1:27017/', BOT_ID, BOT_PASSWORD: 'x' };
-    const missing = parseConfig(creds);
+    // A single-tenant bot (the default) names its tenant, and the allowed tenants default to it.
+    const noTenant = parseConfig(creds);
+    expect(!noTenant.ok && noTenant.errors[0]).toMatch(/^BOT_TENANT_ID: is required when BOT_ID is set/);
+    // A managed identity names no tenant of its own: then the allowed tenants must be given.
+    const missing = parseConfig({ ...creds, BOT_TYPE: 'UserAssignedMSI' });
     expect(missing.ok).toBe(false);
     expect(!missing.ok && missing.errors[0]).toMatch(/^ALLOWED_TENANT_IDS: is required when BOT_ID is set/);
-    const single = parseConfig({ ...creds, BOT_TYPE: 'SingleTenant', BOT_TENANT_ID: TENANT });
+    const single = parseConfig({ ...creds, BOT_TENANT_ID: TENANT });
     expect(single.ok && single.config.allowedTenantIds).toEqual([TENANT]);
     const listed = parseConfig({ ...creds, BOT_TENANT_ID: TENANT, ALLOWED_TENANT_IDS: ` ${FOREIGN_TENANT.toUpperCase()} , ${TENANT}` });
     expect(listed.ok && listed.config.allowedTenantIds).toEqual([FOREIGN_TENANT, TENANT]);
-    const bad = parseConfig({ ...creds, ALLOWED_TENANT_IDS: 'contoso.onmicrosoft.com' });
+    const bad = parseConfig({ ...creds, BOT_TENANT_ID: TENANT, ALLOWED_TENANT_IDS: 'contoso.onmicrosoft.com' });
     expect(!bad.ok && bad.errors[0]).toMatch(/^ALLOWED_TENANT_IDS: each must be a tenant id/);
     const local = parseConfig({ MONGODB_URI: 'mongodb://127.0.0.1:27017/' });
     expect(local.ok && local.config.allowedTenantIds).toEqual([]);
@@ -278,7 +283,7 @@ describe('start-up says whether requests are authenticated', () => {
 
   test('with BOT_ID: authentication on, no LOCAL MODE', async () => {
     const log = capture();
-    const config = testConfig(__filename, { BOT_ID, BOT_PASSWORD: 'unused-offline', HOST: '127.0.0.1', ALLOWED_TENANT_IDS: TENANT });
+    const config = testConfig(__filename, { BOT_ID, BOT_PASSWORD: 'unused-offline', BOT_TENANT_ID: TENANT, HOST: '127.0.0.1', ALLOWED_TENANT_IDS: TENANT });
     const bot = await startBot(config, createLogger('info', log.stream));
     try {
       expect(log.lines().some((l) => l.msg === 'Bot Framework authentication on')).toBe(true);
@@ -293,7 +298,7 @@ describe('start-up says whether requests are authenticated', () => {
 });
 
 describe('BOT_OPENID_METADATA_URL', () => {
-  const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/', BOT_ID, BOT_PASSWORD: 'x', ALLOWED_TENANT_IDS: TENANT };
+  const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/', BOT_ID, BOT_PASSWORD: 'x', BOT_TENANT_ID: TENANT, ALLOWED_TENANT_IDS: TENANT };
 
   test('is optional: unset keeps the public cloud default', () => {
     const r = parseConfig(base);

@@ -1,6 +1,4 @@
 import { t } from '../../src/i18n';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { computeFee, tariffFor } from '../../src/domain/fees';
 import { localParts } from '../../src/domain/time';
 import { outcomeOf, reportDeadlineFacts, settlePeriod } from '../../src/services/fees';
@@ -8,6 +6,7 @@ import { FeedbackRepo } from '../../src/store/feedback';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, channelMessage, execute, personalMessage, text, user } from '../support/teams';
 import { stored } from '../support/db';
+import { acceptFile } from '../support/files';
 import { jobOutcomeText } from '../../src/teams/jobs';
 
 // Two pay periods built in the real database and settled by `palkkiot 2026-10` and
@@ -116,20 +115,8 @@ test('October: wages per income type, travel apart, the late cancellation and th
 
   // The file reaches the coordinator's OneDrive through the file consent card, byte for byte.
   const consent = h.connector.sentTo(coordinator.personal).find((a) => text(a).includes('file.consent')) as { attachments: { content: { acceptContext: { exportId: string } } }[] };
-  let uploaded = Buffer.alloc(0);
-  const onedrive = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => { uploaded = Buffer.concat(chunks); res.writeHead(201); res.end('{}'); });
-  });
-  await new Promise<void>((r) => onedrive.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(onedrive.address() as AddressInfo).port}/upload`;
-  const res = await h.post({
-    ...execute(h, coordinator, 'x', {}), name: 'fileConsent/invoke',
-    value: { type: 'fileUpload', action: 'accept', context: consent.attachments[0].content.acceptContext, uploadInfo: { name: 'palkkiot-2026-10.csv', uploadUrl: url, contentUrl: 'https://onedrive.example/p.csv', uniqueId: 'u1', fileType: 'csv' } },
-  } as never);
-  onedrive.close();
-  expect(res.status).toBe(200);
+  const { status, uploaded } = await acceptFile(h, coordinator, consent, { name: 'palkkiot-2026-10.csv' });
+  expect(status).toBe(200);
   expect(uploaded.equals(Buffer.from(csv, 'utf8'))).toBe(true);
   expect([...uploaded.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
 
