@@ -75,7 +75,7 @@ export async function run(ctx) {
 
   // The same ranking as the app does it for an order, with the experts read from the database.
   const store = require(path.join(ctx.buildDir, 'store/index.js'));
-  const { rankFor } = require(path.join(ctx.buildDir, 'services/offering.js'));
+  const { rankFor } = require(path.join(ctx.buildDir, 'services/ranking.js'));
   const db = ctx.client.db(ctx.dbName('matching'));
   await db.dropDatabase();
   const s = store.createStore(db);
