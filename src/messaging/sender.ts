@@ -126,8 +126,11 @@ export class OutboxSender {
     let last: unknown;
     for (;;) {
       try {
-        if (await this.o.outbox.idle()) return;
-        last = 'items still queued';
+        // Idle means nothing queued AND nothing of this sender's still finishing: a delivery
+        // that failed for good is marked failed before its conversation is marked unreachable
+        // and the app is told, and those steps belong to the drain too.
+        if (this.inFlight.size === 0 && (await this.o.outbox.idle())) return;
+        last = this.inFlight.size > 0 ? 'deliveries finishing' : 'items still queued';
       } catch (error) {
         last = (error as Error).name;
       }

@@ -5,6 +5,7 @@ import { euros } from '../domain/feeSummary';
 import { finnishDate } from '../domain/payPeriods';
 import { localParts, zonedTimeToUtc } from '../domain/time';
 import { Locale, pickLocale, t } from '../i18n';
+import { EarningsGuardDoc } from '../store/earningsGuards';
 import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { outcomeOf } from './fees';
@@ -107,4 +108,63 @@ export async function guardForCoordinators(deps: ServiceDeps, expertId: string, 
   const s = await deps.store.earningsGuards.get(expertId);
   if (!s?.limitCents) return 'none';
   return pausedByGuard(s, await earnedIn(deps, s._id, s, windowOf(deps, s, order.startsAt))) ? 'paused' : 'set';
+}
+
+/** The month (YYYY-MM, local) a volunteer choice made now is about. */
+const thisMonth = (deps: Pick<ServiceDeps, 'config' | 'now'>) => localParts(deps.now(), deps.config.timeZone).date.slice(0, 7);
+
+/**
+ * The expert's own limit before `ansioraja` shows it: 'noProfile' for someone without an
+ * expert profile (a limit needs one), else the limit they keep (null: none set yet).
+ */
+export async function ownEarningsGuard(deps: ServiceDeps, expertId: string): Promise<{ kind: 'noProfile' } | { kind: 'found'; guard: EarningsGuardDoc | null }> {
+  if (!(await deps.store.experts.get(expertId))) return { kind: 'noProfile' };
+  return { kind: 'found', guard: await deps.store.earningsGuards.get(expertId.toLowerCase()) };
+}
+
+/** What the expert's own limit card shows: the settings in force, this window's earnings so far, and this month. */
+export interface EarningsGuardStatus {
+  settings: GuardSettings;
+  window: GuardWindow;
+  earnedCents: number;
+  /** This month (YYYY-MM, local): its volunteer choice is the one the card edits. */
+  month: string;
+  volunteerThisMonth: boolean;
+}
+
+/** The status of an expert's limit (or of the defaults, when they keep none) as of now. */
+export async function earningsGuardStatus(deps: ServiceDeps, expertId: string, guard: EarningsGuardDoc | null): Promise<EarningsGuardStatus> {
+  const settings: GuardSettings = guard ?? { per: 'month', pauseAtLimit: false, volunteerMonths: [] };
+  const w = windowOf(deps, settings, deps.now());
+  const expert = await deps.store.experts.get(expertId);
+  const earnedCents = await earnedIn(deps, expertId, settings, w, expert?.feePreference === 'volunteer');
+  const month = thisMonth(deps);
+  return { settings, window: w, earnedCents, month, volunteerThisMonth: settings.volunteerMonths.includes(month) };
+}
+
+/** The limit as the expert set it on their card (amounts already parsed to cents). */
+export interface EarningsGuardInput {
+  limitCents?: number;
+  per: 'month' | 'year';
+  pauseAtLimit: boolean;
+  volunteerThisMonth: boolean;
+  noteUrl?: string;
+}
+
+/**
+ * Saves the expert's own limit. Volunteer months: this month added or removed; earlier ones
+ * kept (they were settled so). Returns the limit as stored.
+ */
+export async function saveEarningsGuard(deps: ServiceDeps, expertId: string, input: EarningsGuardInput): Promise<EarningsGuardDoc> {
+  const id = expertId.toLowerCase();
+  const before = await deps.store.earningsGuards.get(id);
+  const month = thisMonth(deps);
+  const months = new Set((before?.volunteerMonths ?? []).filter((m) => m !== month));
+  if (input.volunteerThisMonth) months.add(month);
+  const saved = await deps.store.earningsGuards.save(id, {
+    ...(input.limitCents ? { limitCents: input.limitCents } : {}), per: input.per, pauseAtLimit: input.pauseAtLimit, volunteerMonths: [...months].sort(), ...(input.noteUrl ? { noteUrl: input.noteUrl } : {}),
+  }, deps.now());
+  // No figures in the log: the limit is the expert's own.
+  deps.log.info({ action: 'earningsGuard.save' }, 'earnings limit saved');
+  return saved;
 }

@@ -174,6 +174,19 @@ export async function ensureApprovalCard(deps: ServiceDeps, expertId: string): P
   return firstKey ? 'updated' : 'posted';
 }
 
+/** The expert's profile as stored (with any draft under review), or null when they have none. */
+export async function expertProfileOf(deps: ServiceDeps, expertId: string): Promise<ExpertDoc | null> {
+  return deps.store.experts.get(expertId);
+}
+
+/**
+ * The expert pauses or resumes offers to themselves (`pause` / `resume`, or the card's
+ * buttons). Null when they have no profile.
+ */
+export async function setExpertPaused(deps: ServiceDeps, expertId: string, paused: boolean): Promise<ExpertDoc | null> {
+  return deps.store.experts.setPaused(expertId, paused, deps.now());
+}
+
 export interface SavedProfile {
   doc: ExpertDoc;
   isNew: boolean;

@@ -39,6 +39,65 @@ export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackR
   });
 }
 
+/** A feedback card's answers as the route parsed them (scales as their '1'…'5' strings). */
+export interface FeedbackForm {
+  tookPlace: 'yes' | 'cancelled' | 'noShow';
+  actualMinutes?: number;
+  text?: string;
+  // The orderer's card
+  goalsMet?: string;
+  useful?: string;
+  orderAgain?: boolean;
+  // The expert's card
+  howItWent?: string;
+  travelKm?: number;
+  ticketEuros?: number;
+  debrief?: boolean;
+  anonymousText?: string;
+}
+
+/** A submitted feedback card: its answers, or what was wrong with them (shown on the card again). */
+export type FeedbackSubmission = { ok: true; form: FeedbackForm } | { ok: false; values: FormValues; errors: Record<string, string> };
+
+export type SubmitFeedbackResult = { kind: 'refused'; reason: 'badInput' | 'notYours' } | { kind: 'card'; card: AdaptiveCard };
+
+/**
+ * Someone submits the feedback card they were sent. Only the person the request record names
+ * may answer: that also refuses forged submits before the end, or from an expert whose
+ * assignment did not take place. Each card is answered once; a later submit shows the answer
+ * as stored. Invalid answers matter only for a card not yet answered: they come back on it.
+ */
+export async function submitFeedback(deps: ServiceDeps, orderId: string, role: FeedbackRole, aadObjectId: string, submission: FeedbackSubmission, locale: Locale): Promise<SubmitFeedbackResult> {
+  const order = await deps.store.orders.get(orderId);
+  if (!order) return { kind: 'refused', reason: 'badInput' };
+  const key = FeedbackRepo.keyOf(order._id, role, aadObjectId);
+  const request = await deps.store.feedback.request(key);
+  if (request?.role !== role || request.aadObjectId.toLowerCase() !== aadObjectId) {
+    deps.log.warn({ action: `feedback.${role}`, orderId: order._id }, 'refused: not this card\'s recipient');
+    return { kind: 'refused', reason: 'notYours' };
+  }
+  const existing = await deps.store.feedback.get(key);
+  if (existing) {
+    // Answered before: shown as stored, and its effects made sure of (a crash may have
+    // come between storing the answer and applying it).
+    await applyAnswer(deps, order, existing);
+    return { kind: 'card', card: feedbackCard(deps, order, role, locale, { stored: existing }) };
+  }
+  if (!submission.ok) return { kind: 'card', card: feedbackCard(deps, order, role, locale, { values: submission.values, errors: submission.errors }) };
+  const v = submission.form;
+  const answers: Record<string, string | number | boolean> = { tookPlace: v.tookPlace, actualMinutes: v.actualMinutes ?? order.durationMinutes };
+  if (role === 'orderer') Object.assign(answers, { goalsMet: Number(v.goalsMet), useful: Number(v.useful), orderAgain: v.orderAgain });
+  else Object.assign(answers, { howItWent: Number(v.howItWent), travelKm: v.travelKm ?? 0, ticketEuros: v.ticketEuros ?? 0, debrief: v.debrief });
+  const saved = await deps.store.feedback.answer({
+    _id: key, orderId: order._id, role, expertId: role === 'expert' ? aadObjectId : undefined, answers, text: v.text,
+    debrief: role === 'expert' ? v.debrief : undefined, createdAt: deps.now(),
+  }, role === 'expert' ? v.anonymousText : undefined);
+  if (saved.isNew) deps.log.info({ orderId: order._id, role }, 'feedback stored');
+  // The stored answer (the first, if two submits raced) is what takes effect.
+  await applyAnswer(deps, order, saved.doc);
+  return { kind: 'card', card: feedbackCard(deps, order, role, locale, { stored: saved.doc }) };
+}
+
 /**
  * When the task's end has passed: the orderer and each expert get their own feedback card,
  * and then the order and its assignments are done. Cards first: the job only picks orders not

@@ -9,7 +9,7 @@ import { ServiceDeps } from './deps';
 import { offerGuardFacts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, notifyOrderer } from './notify';
-import { coordinatorAlert } from './handlers';
+import { coordinatorAlert, Coordinator, rememberOrderHandler } from './handlers';
 import { rankFor } from './ranking';
 import { cardContext, message, offerCard, whenText } from './views';
 
@@ -32,7 +32,7 @@ export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'tooClo
  * named experts goes on to its own wave. Seats taken by accepts that a crash cut short are
  * settled before the open seats are counted (finishCutShortAccepts).
  */
-export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number } = {}): Promise<WaveResult> {
+export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number; by?: Coordinator } = {}): Promise<WaveResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
   if (!order || !mayOffer(order, now)) return { sent: 0, wave: 0, none: 'closed' };
@@ -57,6 +57,9 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   const wave = claimed + 1;
   // Lost to another click or instance sending the same wave at the same moment.
   if (!(await deps.store.offers.claimWave(orderId, wave, now, chosen.map((e) => e._id)))) return { sent: 0, wave, none: 'raced' };
+  // The coordinator whose click sends offers takes the order on (alerts about it @mention them):
+  // recorded before the first card is queued, so even an alert about that very card names them.
+  if (pick.by) await rememberOrderHandler(deps, orderId, pick.by);
   const [firstWaveFrom, offering] = statusMove('startOffering');
   if (firstWaveFrom.includes(order.status)) await deps.store.orders.moveStatus(orderId, firstWaveFrom, offering, now);
   // A large wave is stored and queued in slices, so that its first cards are on their way while

@@ -65,6 +65,43 @@ export async function erasePerson(deps: ServiceDeps, aadObjectId: string, confir
   return { pseudonym, complete: true };
 }
 
+/**
+ * A person asks for their data to be erased (art. 17): the request is recorded and the
+ * coordinators' channel gets a card to confirm it. The card names the person (their profile
+ * name, else `nameInTeams`, else their id): the coordinators may see who asks; no group chat does.
+ */
+export async function requestErasure(deps: ServiceDeps, aadObjectId: string, nameInTeams?: string): Promise<void> {
+  await deps.store.privacy.requestErasure(aadObjectId, deps.now());
+  const channel = await deps.store.channels.coordinatorsChannel();
+  if (channel) {
+    const who = (await deps.store.experts.get(aadObjectId))?.displayName ?? nameInTeams ?? aadObjectId;
+    const cl = coordinatorsLocale(deps, channel);
+    const card = renderCard('erasure-request', cl, { text: t(cl, 'erasure.text', { who: plainText(who) }), userId: aadObjectId, showConfirm: true });
+    await deps.postman.post([{ key: `erasure:${aadObjectId}`, conversationId: channel.conversationId, activity: message(card) }]);
+  }
+  deps.log.info({ action: 'requestErasure', user: aadObjectId }, 'erasure requested');
+}
+
+/** `notRequested`: nothing to confirm; `erased`: this confirmation erased them; `alreadyDone`: one running alongside did. */
+export type ConfirmErasureResult = { kind: 'notRequested' | 'erased' | 'alreadyDone' };
+
+/**
+ * A coordinator confirms an erasure request. Only a pending request is acted on; the farewell
+ * to the person is the erasure's own last step (erasePerson).
+ */
+export async function confirmErasure(deps: ServiceDeps, aadObjectId: string, confirmedBy: string): Promise<ConfirmErasureResult> {
+  const request = await deps.store.privacy.request(aadObjectId);
+  if (!request || request.status !== 'requested') return { kind: 'notRequested' };
+  const erased = await erasePerson(deps, aadObjectId, confirmedBy);
+  if (!erased) {
+    // A confirmation running at the same time (a double click) finished it: the same answer.
+    deps.log.info({ action: 'erase', user: aadObjectId }, 'erasure already done alongside');
+    return { kind: 'alreadyDone' };
+  }
+  deps.log.info({ action: 'erase', user: aadObjectId }, 'personal data erased');
+  return { kind: 'erased' };
+}
+
 /** What the erasure will need, read by id before anything changes (see ErasurePlan). */
 async function planErasure(deps: ServiceDeps, aad: string, now: Date): Promise<ErasurePlan> {
   const [conversations, offers, { assignments, withdrawals }, placed, waitingMonths] = await Promise.all([

@@ -1,8 +1,8 @@
-import { Candidate, rankCandidates } from '../domain/matching';
+import { Candidate, explainMatch, FilterResult, rankCandidates } from '../domain/matching';
 import { ExpertDoc } from '../store/experts';
 import { OfferDoc } from '../store/offers';
 import { OrderDoc } from '../store/orders';
-import { pausedExperts } from './benefitGuard';
+import { guardForCoordinators, pausedExperts } from './benefitGuard';
 import { ServiceDeps } from './deps';
 
 /**
@@ -39,4 +39,25 @@ export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fres
   for (const a of busyList) if (a.orderId !== order._id) busy.set(a.expertId, [...(busy.get(a.expertId) ?? []), a]);
   const ctx = { busy, alreadyOffered: new Set(offers.map((o) => o.expertId)), recentAssignments };
   return { ctx, experts: experts.map(asCandidate), offers };
+}
+
+export type WhyAnswer =
+  | { kind: 'notFound' }
+  | { kind: 'ambiguous'; count: number }
+  | { kind: 'explained'; expert: ExpertDoc; order: OrderDoc; results: FilterResult[]; guard: 'none' | 'set' | 'paused' };
+
+/**
+ * A coordinator's `why <name> <order>`: the expert found by the whole name only (two of the same
+ * name open nobody's profile), the read logged as an access to that expert's profile, then each
+ * matching filter with its result and whether the expert's own earnings limit pauses this task.
+ */
+export async function explainForCoordinator(deps: ServiceDeps, orderId: string, name: string, viewer: string): Promise<WhyAnswer> {
+  const [order, named] = await Promise.all([deps.store.orders.get(orderId), deps.store.experts.withName(name)]);
+  if (!order || named.length === 0) return { kind: 'notFound' };
+  if (named.length > 1) return { kind: 'ambiguous', count: named.length };
+  const expert = named[0];
+  await deps.store.privacy.logAccess(expert._id, viewer, 'why', deps.now());
+  const { ctx } = await matchContext(deps, order);
+  const results = explainMatch(asCandidate(expert), order, ctx);
+  return { kind: 'explained', expert, order, results, guard: await guardForCoordinators(deps, expert._id, order) };
 }

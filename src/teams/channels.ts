@@ -1,6 +1,6 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
 import { Locale, MessageKey, t } from '../i18n';
-import { coordinatorsLocale } from '../services/notify';
+import { channelChanged, coordinatorsChannelOf, recordTeamChannel, setCoordinatorsChannel } from '../services/channels';
 import { actorOf, channelDataOf, channelIdOf, scopeOf } from './activity';
 import { RouteDeps } from './deps';
 import { replyNotice, userLocale } from './kit';
@@ -22,10 +22,9 @@ export async function recordTeamChannels(context: TurnContext, deps: RouteDeps):
     const here = channelIdOf(context);
     for (const ch of channels) {
       if (!ch.id) continue;
-      await deps.store.channels.recordChannel({ id: ch.id, teamId, name: ch.name ?? undefined }, deps.now());
       // The channel the event came from has its own, fuller reference already.
       const reference = ch.id === here ? undefined : siblingChannel(context, ch.id);
-      if (reference) await deps.store.conversations.upsert(reference, deps.now());
+      await recordTeamChannel(deps, { id: ch.id, teamId, name: ch.name ?? undefined }, reference);
     }
   } catch (error) {
     deps.log.warn({ teamId, err: (error as Error).message }, 'team channel list not available');
@@ -40,9 +39,7 @@ export async function recordTeamChannels(context: TurnContext, deps: RouteDeps):
 export async function onChannelEvent(context: TurnContext, deps: RouteDeps): Promise<void> {
   const cd = channelDataOf(context);
   if (!cd.team?.id || !cd.channel?.id) return;
-  const deleted = cd.eventType === 'channelDeleted';
-  await deps.store.channels.recordChannel({ id: cd.channel.id, teamId: cd.team.id, name: cd.channel.name }, deps.now(), deleted);
-  if (deleted) await deps.store.conversations.markUnreachable(cd.channel.id, deps.now());
+  await channelChanged(deps, { id: cd.channel.id, teamId: cd.team.id, name: cd.channel.name }, cd.eventType === 'channelDeleted');
 }
 
 /**
@@ -77,8 +74,7 @@ export async function markCoordinatorsChannel(context: TurnContext, deps: RouteD
     await say('channel.notAllowed', 'attention');
     return;
   }
-  await deps.store.channels.setCoordinatorsChannel({ conversationId: channelId, teamId: cd.team.id, ...(tenants[0] ? { tenantId: tenants[0] } : {}) }, actor.aadObjectId!, deps.now(), locale);
-  deps.log.info({ action: 'coordinatorsChannel', teamId: cd.team.id }, 'coordinators channel set');
+  await setCoordinatorsChannel(deps, { conversationId: channelId, teamId: cd.team.id, ...(tenants[0] ? { tenantId: tenants[0] } : {}) }, actor.aadObjectId!, locale);
   await say('channel.markedCoordinators', 'good');
 }
 
@@ -90,6 +86,6 @@ export async function markCoordinatorsChannel(context: TurnContext, deps: RouteD
 export async function replyLocaleOf(context: TurnContext, deps: RouteDeps): Promise<Locale> {
   const own = userLocale(context, deps);
   if (scopeOf(context) !== 'channel') return own;
-  const channel = await deps.store.channels.coordinatorsChannel();
-  return inCoordinatorsChannel(context, channel) ? coordinatorsLocale(deps, channel) : own;
+  const coordinators = await coordinatorsChannelOf(deps);
+  return coordinators && inCoordinatorsChannel(context, coordinators.channel) ? coordinators.locale : own;
 }

@@ -5,7 +5,7 @@ import { AdaptiveCard, noticeCard, renderCard } from '../cards/render';
 import { Locale, MessageKey, t } from '../i18n';
 import { latestOf } from '../domain/expertReview';
 import { ExpertDoc, ExpertProfile } from '../store/experts';
-import { decideExpert, ownProfileCard, PROFILE_REFRESH_VERB, saveExpertProfile } from '../services/experts';
+import { decideExpert, expertProfileOf, ownProfileCard, PROFILE_REFRESH_VERB, saveExpertProfile, setExpertPaused } from '../services/experts';
 import { actorOf, scopeOf, str } from './activity';
 import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
@@ -122,13 +122,13 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
   app.message(commandPattern('register'), async (c) => {
     const aad = await personalOnly(c);
     if (!aad) return;
-    await replyCard(c, profileForm(deps, userLocale(c, deps), valuesOf(await deps.store.experts.get(aad))));
+    await replyCard(c, profileForm(deps, userLocale(c, deps), valuesOf(await expertProfileOf(deps, aad))));
   });
 
   app.message(commandPattern('profile'), async (c) => {
     const aad = await personalOnly(c);
     if (!aad) return;
-    const doc = await deps.store.experts.get(aad);
+    const doc = await expertProfileOf(deps, aad);
     await replyCard(c, doc ? ownProfileCard(deps, doc, userLocale(c, deps), undefined, c.activity.from?.id) : noticeCard(t(userLocale(c, deps), 'expert.noProfile')));
   });
 
@@ -136,12 +136,12 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
     app.message(commandPattern(paused ? 'pause' : 'resume'), async (c) => {
       const aad = await personalOnly(c);
       if (!aad) return;
-      const doc = await deps.store.experts.setPaused(aad, paused, deps.now());
+      const doc = await setExpertPaused(deps, aad, paused);
       await replyNotice(c, t(userLocale(c, deps), doc ? (paused ? 'expert.paused' : 'expert.resumed') : 'expert.noProfile'));
     });
     app.adaptiveCards.actionExecute(paused ? 'expert.pause' : 'expert.resume', async (c) => {
       const { aadObjectId } = actorOf(c);
-      const doc = aadObjectId ? await deps.store.experts.setPaused(aadObjectId, paused, deps.now()) : null;
+      const doc = aadObjectId ? await setExpertPaused(deps, aadObjectId, paused) : null;
       if (!doc) return noticeCard(t(userLocale(c, deps), 'expert.noProfile'));
       return ownProfileCard(deps, doc, userLocale(c, deps), { text: t(userLocale(c, deps), paused ? 'expert.paused' : 'expert.resumed') }, c.activity.from?.id);
     });
@@ -151,14 +151,14 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
   // card shows the profile as it is now. Only the asker's own profile; nothing is changed.
   app.adaptiveCards.actionExecute(PROFILE_REFRESH_VERB, async (c) => {
     const { aadObjectId } = actorOf(c);
-    const doc = aadObjectId ? await deps.store.experts.get(aadObjectId) : null;
+    const doc = aadObjectId ? await expertProfileOf(deps, aadObjectId) : null;
     if (!doc) return noticeCard(t(userLocale(c, deps), 'expert.noProfile'));
     return ownProfileCard(deps, doc, userLocale(c, deps), undefined, c.activity.from?.id);
   });
 
   app.adaptiveCards.actionExecute('expert.editProfile', async (c) => {
     const { aadObjectId } = actorOf(c);
-    return profileForm(deps, userLocale(c, deps), valuesOf(aadObjectId ? await deps.store.experts.get(aadObjectId) : null));
+    return profileForm(deps, userLocale(c, deps), valuesOf(aadObjectId ? await expertProfileOf(deps, aadObjectId) : null));
   });
 
   app.adaptiveCards.actionExecute('expert.saveProfile', async (c, _state, data) => {
@@ -168,7 +168,7 @@ export function registerExpertRoutes(app: Application<TurnState>, deps: RouteDep
     const parsed = parseCardData(profileSchema(deps), data, 'profile');
     if (!parsed.ok) {
       deps.log.info({ action: 'expert.saveProfile', fields: Object.keys(parsed.errors) }, 'profile refused');
-      return profileForm(deps, loc, valuesOf(await deps.store.experts.get(aadObjectId), data as Record<string, unknown>), parsed.errors);
+      return profileForm(deps, loc, valuesOf(await expertProfileOf(deps, aadObjectId), data as Record<string, unknown>), parsed.errors);
     }
     const v = parsed.value;
     const profile: ExpertProfile = {

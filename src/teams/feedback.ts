@@ -1,7 +1,7 @@
 import { Application, TurnState } from './sdk';
 import { z } from 'zod';
-import { applyAnswer, feedbackCard, takeDebrief } from '../services/feedback';
-import { FeedbackRepo, FeedbackRole } from '../store/feedback';
+import { FeedbackSubmission, submitFeedback, takeDebrief } from '../services/feedback';
+import { FeedbackRole } from '../store/feedback';
 import { actorOf, str } from './activity';
 import { replyLocaleOf } from './channels';
 import { requireCoordinator } from './roles';
@@ -46,38 +46,12 @@ export function registerFeedbackRoutes(app: Application<TurnState>, deps: RouteD
       const loc = userLocale(c, deps);
       const aad = actorOf(c).aadObjectId;
       const orderId = orderNumberSchema.safeParse((data as { orderId?: unknown } | null)?.orderId);
-      const order = orderId.success ? await deps.store.orders.get(orderId.data) : null;
-      if (!order || !aad) return refusalCard(loc, 'error.badInput');
-      // Only the person this card was sent to: the request record names them. That also refuses
-      // forged submits before the end, or from an expert whose assignment did not take place.
-      const key = FeedbackRepo.keyOf(order._id, role, aad);
-      const request = await deps.store.feedback.request(key);
-      if (request?.role !== role || request.aadObjectId.toLowerCase() !== aad) {
-        deps.log.warn({ action: `feedback.${role}`, orderId }, 'refused: not this card\'s recipient');
-        return refusalCard(loc, 'feedback.notYours');
-      }
-      const existing = await deps.store.feedback.get(key);
-      if (existing) {
-        // Answered before: shown as stored, and its effects made sure of (a crash may have
-        // come between storing the answer and applying it).
-        await applyAnswer(deps, order, existing);
-        return feedbackCard(deps, order, role, loc, { stored: existing });
-      }
+      if (!orderId.success || !aad) return refusalCard(loc, 'error.badInput');
       const parsed = role === 'orderer' ? parseCardData(ordererSchema, data, 'feedback') : parseCardData(expertSchema, data, 'feedback');
-      if (!parsed.ok) return feedbackCard(deps, order, role, loc, { values: echoedValues(data), errors: parsed.errors });
-      const v = parsed.value as z.infer<typeof expertSchema> & z.infer<typeof ordererSchema>;
-      const minutes = v.actualMinutes ?? order.durationMinutes;
-      const answers: Record<string, string | number | boolean> = { tookPlace: v.tookPlace, actualMinutes: minutes };
-      if (role === 'orderer') Object.assign(answers, { goalsMet: Number(v.goalsMet), useful: Number(v.useful), orderAgain: v.orderAgain });
-      else Object.assign(answers, { howItWent: Number(v.howItWent), travelKm: v.travelKm ?? 0, ticketEuros: v.ticketEuros ?? 0, debrief: v.debrief });
-      const saved = await deps.store.feedback.answer({
-        _id: key, orderId: order._id, role, expertId: role === 'expert' ? aad : undefined, answers, text: v.text,
-        debrief: role === 'expert' ? v.debrief : undefined, createdAt: deps.now(),
-      }, role === 'expert' ? v.anonymousText : undefined);
-      if (saved.isNew) deps.log.info({ orderId: order._id, role }, 'feedback stored');
-      // The stored answer (the first, if two submits raced) is what takes effect.
-      await applyAnswer(deps, order, saved.doc);
-      return feedbackCard(deps, order, role, loc, { stored: saved.doc });
+      const submission: FeedbackSubmission = parsed.ok ? { ok: true, form: parsed.value } : { ok: false, values: echoedValues(data), errors: parsed.errors };
+      const r = await submitFeedback(deps, orderId.data, role, aad, submission, loc);
+      if (r.kind === 'refused') return refusalCard(loc, r.reason === 'notYours' ? 'feedback.notYours' : 'error.badInput');
+      return r.card;
     });
   }
 }

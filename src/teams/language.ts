@@ -8,6 +8,7 @@ import { commandPattern } from './commands';
 import { RouteDeps } from './deps';
 import { helpCard } from './help';
 import { parseCardData } from './input';
+import { chooseLanguage, chosenLocaleOf } from '../services/preferences';
 import { refusalCard, replyCard, replyNotice, userLocale } from './kit';
 
 /**
@@ -21,7 +22,7 @@ export async function resolveUserLocale(context: TurnContext, deps: Pick<RouteDe
   // Set first: if the database fails below, the error message still has a language.
   context.turnState.set(USER_LOCALE, fromClient);
   const aad = actorOf(context).aadObjectId;
-  const chosen = aad ? await deps.store.preferences.localeOf(aad) : undefined;
+  const chosen = aad ? await chosenLocaleOf(deps, aad) : undefined;
   const locale = chosen ?? fromClient;
   context.turnState.set(USER_LOCALE, locale);
   context.turnState.set(CHOSEN_LOCALE, chosen);
@@ -57,12 +58,10 @@ export function registerLanguageRoutes(app: Application<TurnState>, deps: RouteD
   const choose = async (c: TurnContext, locale: Locale): Promise<boolean> => {
     const aad = actorOf(c).aadObjectId;
     if (!aad) return false;
-    await deps.store.preferences.setLocale(aad, locale, deps.now());
-    // Messages the bot sends this user later (offers, reminders, feedback) follow the choice.
-    await deps.store.conversations.setPersonalLocale(aad, locale, deps.now());
+    await chooseLanguage(deps, aad, locale);
+    // The rest of this turn answers in the chosen language too.
     c.turnState.set(USER_LOCALE, locale);
     c.turnState.set(CHOSEN_LOCALE, locale);
-    deps.log.info({ action: 'language', locale }, 'user chose a language');
     return true;
   };
 

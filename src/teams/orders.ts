@@ -12,7 +12,6 @@ import { cancelOrder, mayPlaceOrder, placeOrderOnce, statusText } from '../servi
 import { brokeringCardFor } from '../services/brokeringCard';
 import { orderSummaryFor } from '../services/notify';
 import { offerWave } from '../services/offering';
-import { rememberOrderHandler } from '../services/handlers';
 import { cancelTerms, whenText } from '../services/views';
 import { actorOf, scopeOf, str } from './activity';
 import { replyLocaleOf } from './channels';
@@ -225,10 +224,10 @@ export function registerOrderRoutes(app: Application<TurnState>, deps: RouteDeps
     if (!parsed.success) return refusalCard(loc, 'error.badInput');
     const { orderId } = parsed.data;
     const expertId = 'expertId' in parsed.data ? (parsed.data.expertId as string) : undefined;
-    const r = await offerWave(deps, orderId, expertId ? { expertIds: [expertId] } : {});
-    // The coordinator whose click sent offers takes the order on: its alerts @mention them.
+    // The coordinator whose click sends offers takes the order on: its alerts @mention them.
     const actor = actorOf(c);
-    if (r.sent > 0 && actor.aadObjectId) await rememberOrderHandler(deps, orderId, { aadObjectId: actor.aadObjectId, userId: str(c.activity.from?.id), name: str(c.activity.from?.name) ?? '' });
+    const by = actor.aadObjectId ? { aadObjectId: actor.aadObjectId, userId: str(c.activity.from?.id), name: str(c.activity.from?.name) ?? '' } : undefined;
+    const r = await offerWave(deps, orderId, { ...(expertId ? { expertIds: [expertId] } : {}), by });
     const order = await deps.store.orders.get(orderId);
     if (!order) return refusalCard(loc, 'order.notFound');
     const notice = r.none ? t(loc, `order.noOffersSent.${r.none}`, { wave: r.wave, when: whenText(order, deps.config.timeZone, loc) }) : t(loc, 'order.offersSent', { count: r.sent, wave: r.wave });

@@ -1,13 +1,10 @@
 import { Application, TurnState } from './sdk';
 import { z } from 'zod';
 import { noticeCard, renderCard } from '../cards/render';
-import { plainText } from '../cards/plainText';
 import { t } from '../i18n';
-import { coordinatorsLocale } from '../services/notify';
-import { erasePerson, myDataCard, personalData } from '../services/privacy';
+import { confirmErasure, myDataCard, personalData, requestErasure } from '../services/privacy';
 import { localParts } from '../domain/time';
 import { MY_DATA_FILE } from './files';
-import { message } from '../services/views';
 import { actorOf, scopeOf } from './activity';
 import { replyLocaleOf } from './channels';
 import { commandPattern } from './commands';
@@ -44,15 +41,7 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
     const loc = userLocale(c, deps);
     const { aadObjectId } = actorOf(c);
     if (!aadObjectId) return refusalCard(loc, 'error.forbidden');
-    await deps.store.privacy.requestErasure(aadObjectId, deps.now());
-    const channel = await deps.store.channels.coordinatorsChannel();
-    if (channel) {
-      const who = (await deps.store.experts.get(aadObjectId))?.displayName ?? c.activity.from?.name ?? aadObjectId;
-      const cl = coordinatorsLocale(deps, channel);
-      const card = renderCard('erasure-request', cl, { text: t(cl, 'erasure.text', { who: plainText(who) }), userId: aadObjectId, showConfirm: true });
-      await deps.postman.post([{ key: `erasure:${aadObjectId}`, conversationId: channel.conversationId, activity: message(card) }]);
-    }
-    deps.log.info({ action: 'requestErasure', user: aadObjectId }, 'erasure requested');
+    await requestErasure(deps, aadObjectId, c.activity.from?.name);
     return noticeCard(t(loc, 'my-data.requested'), 'good');
   });
 
@@ -61,17 +50,9 @@ export function registerPrivacyRoutes(app: Application<TurnState>, deps: RouteDe
     if (!(await requireCoordinator(c, deps, 'confirmErasure'))) return refusalCard(loc, 'error.forbidden');
     const parsed = confirmSchema.safeParse(strip(data));
     if (!parsed.success) return refusalCard(loc, 'error.badInput');
-    const request = await deps.store.privacy.request(parsed.data.userId);
-    if (!request || request.status !== 'requested') return refusalCard(loc, 'erasure.notRequested');
-    const done = renderCard('erasure-request', loc, { text: t(loc, 'erasure.done'), userId: parsed.data.userId, showConfirm: false });
-    // The farewell to the person is the erasure's own last step (src/services/privacy.ts).
-    const erased = await erasePerson(deps, parsed.data.userId, actorOf(c).aadObjectId ?? '');
-    if (!erased) {
-      // A confirmation running at the same time (a double click) finished it: the same answer.
-      deps.log.info({ action: 'erase', user: parsed.data.userId }, 'erasure already done alongside');
-      return done;
-    }
-    deps.log.info({ action: 'erase', user: parsed.data.userId }, 'personal data erased');
-    return done;
+    const r = await confirmErasure(deps, parsed.data.userId, actorOf(c).aadObjectId ?? '');
+    if (r.kind === 'notRequested') return refusalCard(loc, 'erasure.notRequested');
+    // Erased now or by a confirmation alongside (a double click): the same answer.
+    return renderCard('erasure-request', loc, { text: t(loc, 'erasure.done'), userId: parsed.data.userId, showConfirm: false });
   });
 }

@@ -1,11 +1,9 @@
 import { Application, TurnState } from './sdk';
 import { plainText } from '../cards/plainText';
 import { renderCard } from '../cards/render';
-import { explainMatch } from '../domain/matching';
 import { parseOrderNumber } from '../domain/orderNumber';
 import { MessageKey, t } from '../i18n';
-import { asCandidate, matchContext } from '../services/ranking';
-import { guardForCoordinators } from '../services/benefitGuard';
+import { explainForCoordinator } from '../services/ranking';
 import { actorOf } from './activity';
 import { RouteDeps } from './deps';
 import { replyCard, replyNotice, userLocale } from './kit';
@@ -49,21 +47,12 @@ export function registerWhyRoute(app: Application<TurnState>, deps: RouteDeps): 
       await say(t(loc, m.reason === 'tooLong' ? 'why.tooLong' : 'why.usage'));
       return;
     }
-    const [order, named] = await Promise.all([deps.store.orders.get(m.orderId), deps.store.experts.withName(m.name)]);
-    if (!order || named.length === 0) {
-      await say(t(loc, 'why.notFound'));
+    const why = await explainForCoordinator(deps, m.orderId, m.name, actorOf(c).aadObjectId ?? 'unknown');
+    if (why.kind !== 'explained') {
+      await say(why.kind === 'ambiguous' ? t(loc, 'why.ambiguous', { count: why.count }) : t(loc, 'why.notFound'));
       return;
     }
-    if (named.length > 1) {
-      await say(t(loc, 'why.ambiguous', { count: named.length }));
-      return;
-    }
-    const doc = named[0];
-    await deps.store.privacy.logAccess(doc._id, actorOf(c).aadObjectId ?? 'unknown', 'why', deps.now());
-    const { ctx } = await matchContext(deps, order);
-    const results = explainMatch(asCandidate(doc), order, ctx);
-    // The expert's own earnings limit: only that it exists, and whether it pauses this task's offers.
-    const guard = await guardForCoordinators(deps, doc._id, order);
+    const { expert: doc, order, results, guard } = why;
     const guardLine = guard === 'none' ? [] : [{ label: t(loc, 'guard.coordinatorLabel'), value: t(loc, guard === 'paused' ? 'guard.coordinatorPaused' : 'guard.coordinatorSet') }];
     const card = renderCard('why', loc, {
       heading: t(loc, 'why.heading', { name: plainText(doc.displayName), number: order._id }),
