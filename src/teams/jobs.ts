@@ -1,4 +1,5 @@
 import { Application, TurnState } from './sdk';
+import { coordinatorsChannelOf } from '../services/channels';
 import { TurnContext } from 'botbuilder';
 import { parseDuration } from '../domain/duration';
 import { Locale, MessageKey, t } from '../i18n';
@@ -55,7 +56,7 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
     const loc = userLocale(c, deps);
     if (!(await coordinatorOnly(c, `run ${job}`))) return;
     // The digest goes only to the coordinators' channel: without one it would be made for nobody.
-    if (job === 'daily-digest' && !(await deps.store.channels.coordinatorsChannel())) {
+    if (job === 'daily-digest' && !(await coordinatorsChannelOf(deps))) {
       await say(c, t(loc, 'job.outcome.noChannel'), 'attention');
       return;
     }
