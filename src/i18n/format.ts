@@ -26,12 +26,17 @@ export function formatDate(locale: Locale, instant: Date, timeZone: string): str
   return dateTimeFormat(locale, 'date', timeZone).format(instant);
 }
 
+/** "13.00" (en: "13:00") in the given zone. */
+export function formatTime(locale: Locale, instant: Date, timeZone: string): string {
+  return dateTimeFormat(locale, 'time', timeZone).format(instant);
+}
+
 /** "to 10.12.2026 klo 13.00" — weekday, date and time in the given zone. */
 export function formatWhen(locale: Locale, instant: Date, timeZone: string): string {
   return t(locale, 'format.when', {
     weekday: dateTimeFormat(locale, 'weekday', timeZone).format(instant).replace(/\.$/, ''),
     date: formatDate(locale, instant, timeZone),
-    time: dateTimeFormat(locale, 'time', timeZone).format(instant),
+    time: formatTime(locale, instant, timeZone),
   });
 }
 

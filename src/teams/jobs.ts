@@ -11,6 +11,7 @@ import { replyNotice, userLocale } from './kit';
 import { requireCoordinator } from './roles';
 import { parsePeriod, periodLabel, previousPeriod } from '../domain/payPeriods';
 import { localParts } from '../domain/time';
+import { formatDate, formatTime } from '../i18n/format';
 import { periodRange } from '../services/fees';
 import { RunOutcome } from '../jobs/scheduler';
 
@@ -106,11 +107,11 @@ export function registerJobCommands(app: Application<TurnState>, deps: RouteDeps
       return;
     }
     deps.timeTravel.advance(ms);
-    const now = localParts(deps.now(), deps.config.timeZone);
-    const [y, m, d] = now.date.split('-').map(Number);
+    const now = deps.now();
     const total = deps.timeTravel.offsetMs();
     deps.log.info({ action: 'moveTime', advancedMs: ms, offsetMs: total }, 'local clock moved forward');
-    await say(c, t(loc, 'clock.moved', { by: durationText(loc, ms), date: `${d}.${m}.${y}`, time: now.time, total: durationText(loc, total) }));
+    // "3.1.2027 klo 00.53": the reader's own date and time format, like every card.
+    await say(c, t(loc, 'clock.moved', { by: durationText(loc, ms), date: formatDate(loc, now, deps.config.timeZone), time: formatTime(loc, now, deps.config.timeZone), total: durationText(loc, total) }));
   });
 }
 

@@ -73,6 +73,8 @@ test('a task ends when the clock passes it: `palaute nyt` sends both feedback ca
   const before = Date.now();
   const said = await inChannel('siirrä aikaa 3 h');
   expect(said).toContain('Kello siirtyi 3 h eteenpäin');
+  // In the reader's format: "nyt on 3.1.2027 klo 00.53", never "00:53".
+  expect(said).toMatch(/nyt on \d{1,2}\.\d{1,2}\.\d{4} klo \d{2}\.\d{2} /);
   expect(h.bot.clock.offsetMs()).toBe(3 * HOUR);
   expect(h.bot.deps.now().getTime()).toBeGreaterThanOrEqual(before + 3 * HOUR);
 
