@@ -15,6 +15,8 @@ import { message, whenText } from './views';
 import { statusMove } from '../domain/orderLifecycle';
 
 const SCALE = ['1', '2', '3', '4', '5'];
+/** The feedback cards' Input.Number fields. */
+const NUMBER_INPUTS = new Set(['actualMinutes', 'travelKm', 'ticketEuros']);
 const TOOK_PLACE = ['yes', 'cancelled', 'noShow'] as const;
 
 export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackRole, locale: Locale, o: { stored?: FeedbackDoc | null; values?: FormValues; errors?: Record<string, string> } = {}): AdaptiveCard {
@@ -28,13 +30,17 @@ export function feedbackCard(deps: ServiceDeps, order: OrderDoc, role: FeedbackR
       }))
     : [];
   const defaults = { tookPlace: 'yes', actualMinutes: order.durationMinutes, goalsMet: '', useful: '', howItWent: '', text: '', orderAgain: 'false', debrief: 'false', travelKm: '', ticketEuros: '', anonymousText: '' };
+  // Teams sends a number input's value as text; echoed back as text into a refused form, the
+  // client drops it and the person's typed number is gone. Numbers go back as numbers.
+  const echoed = Object.fromEntries(Object.entries(o.values ?? {}).map(([k, v]) =>
+    [k, NUMBER_INPUTS.has(k) && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v]));
   return renderCard(card, locale, {
     task: `${order._id} · ${plainText(order.title)} · ${whenText(order, deps.config.timeZone, locale)}`,
     orderId: order._id,
     answered: !!o.stored,
     stored,
     errors,
-    values: { ...defaults, ...(o.values ?? {}) },
+    values: { ...defaults, ...echoed },
     choices: { tookPlace: TOOK_PLACE.map((v) => ({ title: t(locale, `tookPlace.${v}`), value: v })), scale: SCALE.map((v) => ({ title: v, value: v })) },
   });
 }

@@ -79,7 +79,11 @@ test('only the orderer answers the orderer card, once; the confirmed duration go
   for (const u of [other, expert]) expect(text(cardOf(await h.post(execute(h, u, 'feedback.orderer', ORDERER_ANSWER))))).toContain('toiselle henkilölle');
   // A forged submit before the end: no card was sent for it, so it is not the orderer's to answer yet.
   expect(text(cardOf(await h.post(execute(h, orderer, 'feedback.orderer', { ...ORDERER_ANSWER, orderId: 'T-2026-7009' }))))).toContain('toiselle henkilölle');
-  const bad = text(cardOf(await h.post(execute(h, orderer, 'feedback.orderer', { ...ORDERER_ANSWER, goalsMet: '9', actualMinutes: '9999' }))));
+  const badCard = cardOf(await h.post(execute(h, orderer, 'feedback.orderer', { ...ORDERER_ANSWER, goalsMet: '9', actualMinutes: '9999' })));
+  const bad = text(badCard);
+  // The refused form keeps what was typed: the number input gets a number (text would be dropped by the client).
+  expect(bad).toContain('"id":"actualMinutes"');
+  expect(JSON.stringify(badCard)).toMatch(/"id":"actualMinutes"[^}]*"value":9999[,}]/);
   expect(bad).toContain('Tuntematon valinta');
   expect(bad).toContain('Arvo ei ole sallituissa rajoissa');
   expect(await stored(h).feedback.countDocuments({ orderId: { $in: ['T-2026-7001', 'T-2026-7009'] }, role: 'orderer' })).toBe(0);
