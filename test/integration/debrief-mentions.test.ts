@@ -199,6 +199,9 @@ test('an orderer who cannot be reached: the coordinators\' alert @mentions the c
 test('an offer Teams refuses for good: the "could not be reached" alert @mentions the coordinator who took the order on; one about no order mentions nobody', async () => {
   const pekka = await activeExpert(h, ville, 'Pekka Poissa');
   const orderId = await place('Tavoittamaton', 8);
+  // Pekka's earlier messages (his approval) are delivered first: refused, they would raise an
+  // alert of their own, about no order, before the offer's.
+  await h.bot.sender.drain(10000);
   h.connector.respond = (call) => (call.method === 'POST' && call.conversationId === pekka.personal ? { status: 403, body: { error: { code: 'BotDisabledByAdmin', message: 'removed' } } } : undefined);
   try {
     h.connector.reset();
