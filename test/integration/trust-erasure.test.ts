@@ -6,7 +6,7 @@ import { JobContext } from '../../src/jobs/scheduler';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, User, user } from '../support/teams';
 import { orderFormData } from '../support/orders';
-import { stored } from '../support/db';
+import { stored, documentsContaining } from '../support/db';
 
 // Right to be forgotten: after a coordinator confirms, no document in any collection holds the
 // expert's id or name. Fee records stay for accounting, under the pseudonym only.
@@ -33,18 +33,6 @@ function at(now: Date): JobContext {
   return { job: 'feedback', runKey: `feedback@${key}`, key, scheduledFor: now, localDate: '', attempt: 1, progress: undefined, checkpoint: async () => undefined, now: () => now, signal: new AbortController().signal };
 }
 
-/** Every document of every collection that contains one of `needles` (case-insensitive). */
-async function documentsContaining(needles: string[]): Promise<{ collection: string; doc: string }[]> {
-  const db = h.bot.database.db;
-  const found: { collection: string; doc: string }[] = [];
-  for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
-    for (const doc of await db.collection(name).find({}).toArray()) {
-      const json = JSON.stringify(doc).toLowerCase();
-      if (needles.some((n) => json.includes(n.toLowerCase()))) found.push({ collection: name, doc: JSON.stringify(doc) });
-    }
-  }
-  return found;
-}
 
 beforeAll(async () => {
   h = await startHarness(__filename, { COORDINATOR_AAD_IDS: coordinator.aad });
@@ -71,7 +59,7 @@ test('after erasure no collection holds the expert id or name; fees and feedback
   cardOf(await h.post(execute(h, expert, 'feedback.expert', { orderId, tookPlace: 'yes', actualMinutes: '60', travelKm: '12', ticketEuros: '', howItWent: '3', text: 'Raskas aihe', debrief: 'true', anonymousText: '' })));
   expect(await stored(h).feedback.countDocuments({ _id: `${orderId}:${expert.aad}` })).toBe(1);
   await h.bot.sender.drain(15_000);
-  expect((await documentsContaining([expert.aad, NAME])).length).toBeGreaterThan(5);
+  expect((await documentsContaining(h, [expert.aad, NAME])).length).toBeGreaterThan(5);
 
   // The expert asks, a coordinator confirms.
   cardOf(await h.post(execute(h, expert, 'privacy.requestErasure', {})));
@@ -83,7 +71,7 @@ test('after erasure no collection holds the expert id or name; fees and feedback
   // queued under the pseudonym. The one exception is the orderer's own free text, which names
   // the expert: free text is its writer's data and is not searched or rewritten (issue 11,
   // item 1; docs/privacy.md). It stays exactly as the orderer wrote it.
-  const left = await documentsContaining([expert.aad, NAME]);
+  const left = await documentsContaining(h, [expert.aad, NAME]);
   expect(left.map((d) => d.collection)).toEqual(['feedback']);
   expect(await stored(h).feedback.findOne({ _id: `${orderId}:orderer` })).toMatchObject({ text: `${NAME} kertoi hyvin` });
 
@@ -130,5 +118,5 @@ test('two confirmations at once (a double click) erase under one pseudonym and s
   expect(await stored(h).erasureRequests.countDocuments({ status: 'erased' })).toBe(erasedBefore + 1);
   expect(await stored(h).erasureRequests.countDocuments({ _id: pseudonyms[0] })).toBe(1);
   expect(h.connector.sentTo(twin.personal)).toHaveLength(1);
-  expect(await documentsContaining([twin.aad, 'Tuula Tuplaklikkaus'])).toEqual([]);
+  expect(await documentsContaining(h, [twin.aad, 'Tuula Tuplaklikkaus'])).toEqual([]);
 }, 60_000);

@@ -64,3 +64,19 @@ export type Collections = ReturnType<typeof collectionsOf>;
 export function stored(h: { bot: Pick<RunningBot, 'database'> }): Collections {
   return collectionsOf(h.bot.database.db);
 }
+
+/**
+ * Every document of every collection that contains one of `needles` (case-insensitive): the
+ * erasure tests' oracle that nothing of a person is left anywhere, whatever collection holds it.
+ */
+export async function documentsContaining(h: { bot: Pick<RunningBot, 'database'> }, needles: string[]): Promise<{ collection: string; doc: string }[]> {
+  const db = h.bot.database.db;
+  const found: { collection: string; doc: string }[] = [];
+  for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
+    for (const doc of await db.collection(name).find({}).toArray()) {
+      const json = JSON.stringify(doc).toLowerCase();
+      if (needles.some((n) => json.includes(n.toLowerCase()))) found.push({ collection: name, doc: JSON.stringify(doc) });
+    }
+  }
+  return found;
+}
