@@ -1,4 +1,5 @@
 import { Harness, startHarness } from '../support/harness';
+import { storeFilledOrder } from '../support/orders';
 import { channelMessage, personalMessage, text, user } from '../support/teams';
 import { stored } from '../support/db';
 import { ranNow } from '../support/jobs';
@@ -29,14 +30,7 @@ async function inChannel(words: string, from = coordinator): Promise<string> {
 /** A filled order of Aino's with Eero's seat, starting in `startsInMs`, 90 minutes long. */
 async function filledOrder(id: string, startsInMs: number): Promise<void> {
   const now = h.bot.deps.now();
-  const startsAt = new Date(now.getTime() + startsInMs);
-  const endsAt = new Date(startsAt.getTime() + 90 * 60000);
-  await stored(h).orders.insertOne({
-    _id: id, themes: ['mental-health'], taskType: 'talk', title: `Tehtävä ${id}`, description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
-    targetGroup: 'x', seats: 1, language: 'fi', costCentre: 'K1', contact: { name: 'Aino' }, orderer: { aadObjectId: orderer.aad, name: 'Aino' },
-    conversationId: orderer.personal, endsAt, status: 'filled', createdAt: now, updatedAt: now,
-  });
-  await h.bot.store.assignments.claimSeat({ _id: id, seats: 1, startsAt, endsAt }, expert.aad, now);
+  await storeFilledOrder(h, { id, startsAt: new Date(now.getTime() + startsInMs), orderer, expertAad: expert.aad, now });
 }
 
 /** What the bot answered in a user's 1:1 chat (outside the coordinators' team nobody else is a coordinator). */

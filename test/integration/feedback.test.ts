@@ -1,4 +1,5 @@
 import { feedbackJob } from '../../src/jobs/afterTask';
+import { storeFilledOrder } from '../support/orders';
 import { JobContext } from '../../src/jobs/scheduler';
 import { Harness, startHarness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user } from '../support/teams';
@@ -13,14 +14,7 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
 async function order(id: string, startsAt: Date): Promise<void> {
-  const now = new Date();
-  const endsAt = new Date(startsAt.getTime() + 90 * 60000);
-  await stored(h).orders.insertOne({
-    _id: id, themes: ['mental-health'], taskType: 'talk', title: `Tehtävä ${id}`, description: 'x', startsAt, durationMinutes: 90, mode: 'remote', link: 'https://x',
-    targetGroup: 'x', seats: 1, language: 'fi', costCentre: 'K1', contact: { name: 'Aino' }, orderer: { aadObjectId: orderer.aad, name: 'Aino' },
-    conversationId: orderer.personal, endsAt, status: 'filled', createdAt: now, updatedAt: now,
-  });
-  await h.bot.store.assignments.claimSeat({ _id: id, seats: 1, startsAt, endsAt }, expert.aad, now);
+  await storeFilledOrder(h, { id, startsAt, orderer, expertAad: expert.aad, now: new Date() });
 }
 
 /** The job run as the scheduler would run it, at a chosen instant. */
