@@ -54,8 +54,13 @@ async function place(
  * a repeated submit finishes what a crashed first one left undone.
  */
 async function afterPlacing(deps: ServiceDeps, order: OrderDoc, fresh: boolean): Promise<void> {
-  await brokeringUpdate(deps, order, undefined, { fresh });
-  if (deps.config.brokeringMode === 'auto' && order.status === 'new') await offerWave(deps, order._id);
+  // In auto mode the first wave does not wait for the coordinators' card: the two rank the same
+  // experts at the same moment (sharing the experts read), so a large wave's first offers leave
+  // while the card is still being built. The card is built from the order as stored, as before.
+  await Promise.all([
+    brokeringUpdate(deps, order, undefined, { fresh }),
+    deps.config.brokeringMode === 'auto' && order.status === 'new' ? offerWave(deps, order._id) : undefined,
+  ]);
 }
 
 /**

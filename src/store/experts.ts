@@ -255,7 +255,8 @@ export class ExpertRepo {
   private readonly availableShared = singleFlight(() => this.col.find({ status: 'active', paused: false }).toArray(), copyDoc);
 
   byIds(ids: string[]): Promise<ExpertDoc[]> {
-    return this.col.find({ _id: { $in: ids } }).toArray();
+    // No read for no ids: FerretDB answers `$in: []` by scanning the whole collection.
+    return ids.length === 0 ? Promise.resolve([]) : this.col.find({ _id: { $in: ids } }).toArray();
   }
 
   /** Erasure (GDPR art. 17): the profile goes whole, and any decision on it a crash left half done. */
