@@ -52,8 +52,24 @@ export function compile(locale: Locale, key: MessageKey): IntlMessageFormat {
  * parameter throws: a half-filled sentence must not reach a user (the i18n tests format every
  * message with its parameters).
  */
-export function t(locale: Locale, key: MessageKey, params: MessageParams = {}): string {
+export function t(locale: Locale, key: MessageKey, params?: MessageParams): string {
+  if (params === undefined || isEmpty(params)) {
+    // A message asked for without parameters is the same text every time: formatted once. (One
+    // that needs parameters throws here each time, as it must: nothing is kept then.)
+    const cacheKey = `${locale}\u0000${key}`;
+    let text = plain.get(cacheKey);
+    if (text === undefined) plain.set(cacheKey, (text = String(compile(locale, key).format({}))));
+    return text;
+  }
   return String(compile(locale, key).format(params));
+}
+
+/** Messages formatted without parameters, by language and key. */
+const plain = new Map<string, string>();
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 export interface Strings {

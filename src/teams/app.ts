@@ -34,11 +34,14 @@ export function createApp(adapter: TeamsAdapter, deps: RouteDeps): Application<T
 
   app.turn('beforeTurn', async (context) => {
     const a = context.activity;
-    // Ids and kinds only (no names or text): enough to follow a conversation in the log.
-    deps.log.debug(
-      { activityId: a.id, type: a.type, invoke: a.name, action: a.action, conversationType: a.conversation?.conversationType, membersAdded: a.membersAdded?.length },
-      'activity received',
-    );
+    // Ids and kinds only (no names or text): enough to follow a conversation in the log. The
+    // object is built only when debug lines are written (this runs for every activity).
+    if (deps.log.isLevelEnabled('debug')) {
+      deps.log.debug(
+        { activityId: a.id, type: a.type, invoke: a.name, action: a.action, conversationType: a.conversation?.conversationType, membersAdded: a.membersAdded?.length },
+        'activity received',
+      );
+    }
     // A redelivered message or event (same id) is handled once. Card actions (invokes) are
     // idempotent by design and must always get an answer, so they are not skipped here.
     if (a.type !== ActivityTypes.Invoke && a.id && a.conversation?.id) {
