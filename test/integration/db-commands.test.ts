@@ -1,6 +1,7 @@
 import { parseConfig } from '../../src/config';
 import { AssignmentRepo, RECENT_COUNTS_REUSE_MS } from '../../src/store/assignments';
 import { ChannelRepo } from '../../src/store/channels';
+import { EarningsGuardRepo } from '../../src/store/earningsGuards';
 import { openDatabase, Database } from '../../src/store/db';
 import { testConfig } from '../support/harness';
 
@@ -90,5 +91,32 @@ describe('reads shared or reused to save commands (docs/performance.md)', () => 
     await counted.db.collection('assignments').insertOne({ ...order('T-2026-0003'), _id: 'T-2026-0003#1', orderId: 'T-2026-0003', expertId: 'e1', seat: 1, status: 'accepted', createdAt: now, updatedAt: now } as never);
     expect((await assignments.countsSince(since(2000 + RECENT_COUNTS_REUSE_MS))).get('e1')).toBe(3);
     expect(count(before, 'aggregate assignments')).toBe(3);
+  });
+
+  test('concurrent reads of who is paused at their earnings limit are one command; a guard saved or erased before a call is seen by it', async () => {
+    const guards = new EarningsGuardRepo(counted.db);
+    const at = new Date('2026-12-01T10:00:00Z');
+    const pausing = { limitCents: 50_000, per: 'month' as const, pauseAtLimit: true, volunteerMonths: [] };
+    await guards.save('g1', pausing, at);
+    const before = { ...counted.commandCounts() };
+    const [x, y] = await Promise.all([guards.pausingAtLimit(), guards.pausingAtLimit()]);
+    expect(count(before, 'find earningsGuards')).toBe(1);
+    expect(x.map((g) => g._id)).toEqual(['g1']);
+    // Each caller gets its own copy.
+    x[0].limitCents = 1;
+    expect(y[0].limitCents).toBe(50_000);
+    // Nothing is kept after the read: a guard written elsewhere (another instance) is seen by the next read.
+    await counted.db.collection('earningsGuards').insertOne({ _id: 'g2', ...pausing, updatedAt: at } as never);
+    expect((await guards.pausingAtLimit()).map((g) => g._id).sort()).toEqual(['g1', 'g2']);
+    expect(count(before, 'find earningsGuards')).toBe(2);
+    // A guard saved here while a read is in flight: a call after the save sees it (the read in flight may not).
+    const inFlight = guards.pausingAtLimit();
+    await guards.save('g3', pausing, at);
+    expect((await guards.pausingAtLimit()).map((g) => g._id).sort()).toEqual(['g1', 'g2', 'g3']);
+    // Erased the same way.
+    const inFlight2 = guards.pausingAtLimit();
+    await guards.eraseExpert('g1');
+    expect((await guards.pausingAtLimit()).map((g) => g._id).sort()).toEqual(['g2', 'g3']);
+    await Promise.all([inFlight, inFlight2]);
   });
 });
