@@ -120,16 +120,24 @@ function offeredView(offered: OfferedView[], locale: Locale): { offered: { name:
 /**
  * Posts (first time) or updates in place the order's card in the coordinators' channel, with
  * an optional notice (a message key, written in the channel's language like the card). `fresh`:
- * the order was stored a moment ago (see brokeringCardFor).
+ * the order was stored a moment ago (see brokeringCardFor). `onlyIfNeverQueued`: the first card
+ * if it was never queued, else nothing (finishing what a placer that died left undone).
  */
-export async function brokeringUpdate(deps: ServiceDeps, order: OrderDoc, notice?: { key: MessageKey; params?: Record<string, string | number> }, o: { fresh?: boolean; key?: string } = {}): Promise<void> {
+export async function brokeringUpdate(
+  deps: ServiceDeps,
+  order: OrderDoc,
+  notice?: { key: MessageKey; params?: Record<string, string | number> },
+  o: { fresh?: boolean; key?: string; onlyIfNeverQueued?: boolean } = {},
+): Promise<void> {
   const channel = await deps.store.channels.coordinatorsChannel();
   if (!channel) return;
   const locale = coordinatorsLocale(deps, channel);
-  const card = await brokeringCardFor(deps, order, locale, notice && t(locale, notice.key, notice.params), o);
   const firstKey = `brokering:${order._id}`;
   // A fresh order's card is its first (enqueueing the key again would be a no-op anyway).
-  if (o.fresh || !(await deps.store.outbox.has(firstKey))) {
+  const first = o.fresh || !(await deps.store.outbox.has(firstKey));
+  if (!first && o.onlyIfNeverQueued) return;
+  const card = await brokeringCardFor(deps, order, locale, notice && t(locale, notice.key, notice.params), o);
+  if (first) {
     await deps.postman.post([{ key: firstKey, conversationId: channel.conversationId, activity: message(card) }]);
   } else {
     await deps.postman.post([{ key: `${firstKey}:update:${o.key ?? deps.now().getTime()}`, conversationId: channel.conversationId, op: 'update', updateOf: firstKey, activity: message(card) }]);

@@ -3,7 +3,7 @@ import { plainText } from '../cards/plainText';
 import { cancellationTerms, dueToCloseUnfilled, statusMove } from '../domain/orderLifecycle';
 import { localParts } from '../domain/time';
 import { Locale, MessageKey, pickLocale, t } from '../i18n';
-import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc, OrderRepo } from '../store/orders';
+import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc } from '../store/orders';
 import { OfferRepo } from '../store/offers';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
@@ -20,7 +20,7 @@ async function place(
   input: OrderInput,
   orderer: { aadObjectId: string; name: string; userId?: string },
   conversationId: string,
-  form?: { formId: string; claimId: string },
+  formId: string,
 ): Promise<OrderDoc> {
   const now = deps.now();
   const year = Number(localParts(now, deps.config.timeZone).date.slice(0, 4));
@@ -33,32 +33,34 @@ async function place(
       conversationId,
       endsAt: new Date(input.startsAt.getTime() + input.durationMinutes * 60_000),
       status: 'new',
-      ...(form ? { formId: form.formId } : {}),
+      formId,
       createdAt: now,
       updatedAt: now,
     }),
     formatOrderNumber,
   );
-  // The claim is linked to the order when all is done (one write, not two): a submit that dies
-  // before that leaves the order findable by its form id (repeatedSubmit finds and links it).
+  // Nothing is written to the form's claim: the order carries the form id, and a repeated submit
+  // finds it there (and finishes what a placer that died from here on left undone).
   deps.log.info({ orderId: order._id, mode: deps.config.brokeringMode }, 'order placed');
   await afterPlacing(deps, order, true);
-  if (form) await deps.store.orders.markFormPlaced(form.claimId, deps.now(), order._id);
   // Only a first wave (auto mode) changes the order after it was stored.
   return deps.config.brokeringMode === 'auto' ? ((await deps.store.orders.get(order._id)) ?? order) : order;
 }
 
 /**
  * What follows storing an order: the coordinators' card and, in auto mode, the first wave.
- * `fresh`: right after the insert (nothing else can have happened to the order yet), not when
- * a repeated submit finishes what a crashed first one left undone.
+ * `fresh`: right after the insert (nothing else can have happened to the order yet). Otherwise
+ * a repeated submit finishes what a placer that died left undone, and every step is repeatable:
+ * the card is queued only if it never was (its outbox key names the order), and the first wave
+ * only while the order is still 'new' (its number is claimed by a unique insert, and one cut
+ * short after its claim is resumed, not sent again: offerWave).
  */
 async function afterPlacing(deps: ServiceDeps, order: OrderDoc, fresh: boolean): Promise<void> {
   // In auto mode the first wave does not wait for the coordinators' card: the two rank the same
   // experts at the same moment (sharing the experts read), so a large wave's first offers leave
   // while the card is still being built. The card is built from the order as stored, as before.
   await Promise.all([
-    brokeringUpdate(deps, order, undefined, { fresh }),
+    brokeringUpdate(deps, order, undefined, fresh ? { fresh } : { onlyIfNeverQueued: true }),
     deps.config.brokeringMode === 'auto' && order.status === 'new' ? offerWave(deps, order._id) : undefined,
   ]);
 }
@@ -92,10 +94,11 @@ export type PlaceOnceResult =
  * form id; the first submit claims it with a unique insert, so of two concurrent submits
  * exactly one places the order, and any later submit answers with that order.
  *
- * The order is stored with the form id and the claim is then linked to it. A placer that died
- * half-way is recovered by a later submit: an order stored but not linked is found by its form
- * id; one never stored is placed by the submit that takes over the claim's next generation
- * (again a unique insert) once the claim is FORM_CLAIM_STALE_MS old.
+ * The order is stored with the form id (indexed), and the claim is never written again: a
+ * later submit finds the order by the form id. A placer that died half-way is recovered by a
+ * later submit once the claim is FORM_CLAIM_STALE_MS old: after storing the order, by running
+ * what follows placing again where it may be missing (answerRepeat); before storing it, by
+ * taking over the claim's next generation (again a unique insert) and placing it.
  */
 export async function placeOrderOnce(
   deps: ServiceDeps,
@@ -104,64 +107,52 @@ export async function placeOrderOnce(
   conversationId: string,
   formId: string,
 ): Promise<PlaceOnceResult> {
-  let gen = 0;
   if (!(await deps.store.orders.claimForm(formId, 0, deps.now()))) {
     const seen = await repeatedSubmit(deps, formId, orderer.aadObjectId);
     if (seen.kind !== 'takeOver') return seen;
-    gen = seen.gen;
   }
-  const order = await place(deps, input, orderer, conversationId, { formId, claimId: OrderRepo.formClaimId(formId, gen) });
+  const order = await place(deps, input, orderer, conversationId, formId);
   return { kind: 'placed', order };
 }
 
-async function repeatedSubmit(deps: ServiceDeps, formId: string, ordererAad: string): Promise<PlaceOnceResult | { kind: 'takeOver'; gen: number }> {
+async function repeatedSubmit(deps: ServiceDeps, formId: string, ordererAad: string): Promise<PlaceOnceResult | { kind: 'takeOver' }> {
   const deadline = Date.now() + FORM_WAIT_MS;
-  let scanned = false;
   for (;;) {
-    const claims = await deps.store.orders.formClaims(formId);
+    const [order, claims] = await Promise.all([deps.store.orders.byFormId(formId), deps.store.orders.formClaims(formId)]);
     const latest = claims[claims.length - 1];
-    const linked = claims.find((c) => c.orderId);
-    let order = linked?.orderId ? await deps.store.orders.get(linked.orderId) : null;
-    if (!order && !scanned) {
-      // Stored, but the placer died before linking it (e.g. the database went away just then).
-      order = await deps.store.orders.byFormId(formId);
-      scanned = true;
-      if (order && latest) await deps.store.orders.linkForm(latest._id, order._id);
-    }
-    if (order) return answerRepeat(deps, order, linked ?? latest, ordererAad);
+    if (order) return answerRepeat(deps, order, latest, ordererAad);
     if (!latest) {
       // The claim is gone (cleaned up): claim afresh.
-      if (await deps.store.orders.claimForm(formId, 0, deps.now())) return { kind: 'takeOver', gen: 0 };
+      if (await deps.store.orders.claimForm(formId, 0, deps.now())) return { kind: 'takeOver' };
       if (Date.now() >= deadline) return { kind: 'pending' };
       continue;
     }
-    const age = deps.now().getTime() - latest.at.getTime();
-    if (age >= FORM_CLAIM_STALE_MS) {
+    if (claimIsStale(deps, latest)) {
       // Its placer died before storing the order: the next generation's claim decides who places it.
-      order = await deps.store.orders.byFormId(formId);
-      if (order) return answerRepeat(deps, order, latest, ordererAad);
       if (latest.gen + 1 >= MAX_FORM_GENERATIONS) return { kind: 'pending' };
-      if (await deps.store.orders.claimForm(formId, latest.gen + 1, deps.now())) return { kind: 'takeOver', gen: latest.gen + 1 };
+      if (await deps.store.orders.claimForm(formId, latest.gen + 1, deps.now())) return { kind: 'takeOver' };
       continue;
     }
-    if (Date.now() >= deadline) {
-      order = await deps.store.orders.byFormId(formId);
-      return order ? answerRepeat(deps, order, latest, ordererAad) : { kind: 'pending' };
-    }
+    // The first submit is still at work: wait for it to store the order.
+    if (Date.now() >= deadline) return { kind: 'pending' };
     await new Promise((r) => setTimeout(r, 150));
   }
 }
 
-async function answerRepeat(deps: ServiceDeps, order: OrderDoc, claim: FormClaimDoc | undefined, ordererAad: string): Promise<PlaceOnceResult> {
+const claimIsStale = (deps: ServiceDeps, claim: FormClaimDoc) => deps.now().getTime() - claim.at.getTime() >= FORM_CLAIM_STALE_MS;
+
+async function answerRepeat(deps: ServiceDeps, order: OrderDoc, latest: FormClaimDoc | undefined, ordererAad: string): Promise<PlaceOnceResult> {
   if (order.orderer.aadObjectId !== ordererAad.toLowerCase()) {
     deps.log.warn({ orderId: order._id }, 'order form submitted by someone other than its orderer');
     return { kind: 'forbidden' };
   }
-  // The first submit died after storing the order: finish what it left undone. Only once its
-  // claim is old, so that a double click never races the first submit's wave.
-  if (claim && !claim.placedAt && deps.now().getTime() - claim.at.getTime() >= FORM_CLAIM_STALE_MS) {
+  // The placer may have died after storing the order, before its coordinators' card or first
+  // wave was queued: finish what may be missing. Only once the form's latest claim is old (its
+  // placer finished or died), so that a double click never races the first submit's wave; and
+  // only while the order is still 'new' (what moves it on comes after its card was queued: the
+  // first wave, a coordinator's click on the card; or queues the card itself: a cancellation).
+  if (latest && order.status === 'new' && claimIsStale(deps, latest)) {
     await afterPlacing(deps, order, false);
-    await deps.store.orders.markFormPlaced(claim._id, deps.now(), order._id);
     order = (await deps.store.orders.get(order._id)) ?? order;
   }
   deps.log.info({ orderId: order._id }, 'order form submitted again; answered with the order placed before');

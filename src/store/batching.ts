@@ -33,25 +33,37 @@ export function groupCommit<T, R>(flush: (batch: T[]) => Promise<R[]>, maxBatch 
     });
 }
 
+/** A shared read (singleFlight); `forget()` makes every call after it start a read of its own. */
+export interface SingleFlight<K, R> {
+  (key: K): Promise<R>;
+  /** For a write through the same repository: reads already in flight answer only their callers so far. */
+  forget(): void;
+}
+
 /**
  * Single flight: concurrent reads of the same key share one database call (200 experts clicking
  * the same offer read the same order). Only calls in flight are shared; nothing is cached. With
  * `copy`, callers that shared a result each get their own copy (made before any of them runs on),
  * so none can change what another sees; an unshared result is not copied.
  */
-export function singleFlight<K, R>(read: (key: K) => Promise<R>, copy?: (value: R) => R): (key: K) => Promise<R> {
-  const inFlight = new Map<K, { result: Promise<R>; callers: number }>();
-  return async (key: K) => {
+export function singleFlight<K, R>(read: (key: K) => Promise<R>, copy?: (value: R) => R): SingleFlight<K, R> {
+  type Entry = { result: Promise<R>; callers: number };
+  const inFlight = new Map<K, Entry>();
+  const call = async (key: K) => {
     let entry = inFlight.get(key);
     if (!entry) {
-      entry = { result: read(key).finally(() => inFlight.delete(key)), callers: 0 };
-      inFlight.set(key, entry);
+      const started: Entry = { result: Promise.resolve(undefined as R), callers: 0 };
+      started.result = read(key).finally(() => {
+        if (inFlight.get(key) === started) inFlight.delete(key);
+      });
+      inFlight.set(key, (entry = started));
     }
     entry.callers += 1;
     const value = await entry.result;
     // The entry is gone once the read ended (finally runs before any caller resumes): the count is final.
     return copy && entry.callers > 1 ? copy(value) : value;
   };
+  return Object.assign(call, { forget: () => inFlight.clear() });
 }
 
 /**

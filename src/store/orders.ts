@@ -31,21 +31,25 @@ interface NumberHintDoc {
 /**
  * One submit of an order form card decided to place the order: the claim is a unique insert
  * keyed by the card's one-time form id (generation 0), or `<formId>~<n>` when a later submit
- * took over a claim whose placer died before it stored the order.
+ * took over a claim whose placer died before it stored the order. Written once, never updated:
+ * the order placed carries the form id (`byFormId`). Claims of older versions may also carry
+ * `orderId` and `placedAt`; nothing reads them.
  */
 export interface FormClaimDoc {
   _id: string;
   formId: string;
   gen: number;
-  /** Set as soon as the order is stored. */
-  orderId?: string;
-  /** Set when everything after storing (coordinators' card, first wave) was done. */
-  placedAt?: Date;
   at: Date;
 }
 
 /** How often (in numbers) a process that has a year's numbers to itself raises the hint. */
 const HINT_EVERY = 10;
+
+/**
+ * Numbers taken in a row without meeting another instance's after which a process takes the
+ * year as its own again (the hint every HINT_EVERY numbers instead of after each order).
+ */
+export const SHARED_YEAR_CALM = 10;
 
 /** Most generations of a form's claim looked at; beyond that a form is simply refused. */
 export const MAX_FORM_GENERATIONS = 5;
@@ -58,8 +62,11 @@ export class OrderRepo {
   private readonly lanes = new Map<number, Promise<unknown>>();
   /** Per year: the number this process took last (where its next attempt starts). */
   private readonly lastTaken = new Map<number, number>();
-  /** Years in which another instance has taken a number this process tried. */
-  private readonly sharedYears = new Set<number>();
+  /**
+   * Years in which another instance has lately taken a number this process tried, with how many
+   * numbers this process has taken since without meeting one (the year is dropped at SHARED_YEAR_CALM).
+   */
+  private readonly sharedYears = new Map<number, number>();
 
   constructor(db: Db) {
     this.col = db.collection<OrderDoc>('orders');
@@ -71,6 +78,8 @@ export class OrderRepo {
     await this.col.createIndex({ 'orderer.aadObjectId': 1, startsAt: -1 }, { name: 'orderer_start' });
     await this.col.createIndex({ status: 1, startsAt: 1 }, { name: 'status_start' });
     await this.col.createIndex({ startsAt: 1 }, { name: 'start' });
+    // A repeated submit of an order form finds its order by the form id (plain: older orders have none).
+    await this.col.createIndex({ formId: 1 }, { name: 'form' });
   }
 
   /**
@@ -174,10 +183,23 @@ export class OrderRepo {
     // The hint only spares a starting or out-run instance its retries (it may lag, never run
     // ahead). While this process has the year's numbers to itself (one instance: the usual
     // deployment) it is raised every HINT_EVERY numbers and on its first, not by a write per
-    // order; once another instance has taken a number first, after every order, as before.
-    if (contended) this.sharedYears.add(year);
+    // order. Once another instance has taken a number first, after every order, until this
+    // process has taken SHARED_YEAR_CALM numbers in a row without meeting another's (the other
+    // stopped placing orders, or stopped altogether): then every HINT_EVERY numbers again.
+    this.noteContention(year, contended);
     if (first || this.sharedYears.has(year) || seq % HINT_EVERY === 0) await this.raiseHint(year, seq, doc.createdAt);
     return doc;
+  }
+
+  private noteContention(year: number, contended: boolean): void {
+    if (contended) {
+      this.sharedYears.set(year, 0);
+      return;
+    }
+    const calm = this.sharedYears.get(year);
+    if (calm === undefined) return;
+    if (calm + 1 >= SHARED_YEAR_CALM) this.sharedYears.delete(year);
+    else this.sharedYears.set(year, calm + 1);
   }
 
   private async insertWithNextNumber(year: number, build: (id: string) => OrderDoc, format: (year: number, seq: number) => string): Promise<{ doc: OrderDoc; contended: boolean; first: boolean }> {
@@ -228,16 +250,7 @@ export class OrderRepo {
     return out;
   }
 
-  async linkForm(claimId: string, orderId: string): Promise<void> {
-    await this.forms.updateOne({ _id: claimId }, { $set: { orderId } });
-  }
-
-  /** The form's order is placed and everything after it is queued: the claim is linked to it and marked, in one write. */
-  async markFormPlaced(claimId: string, now: Date, orderId: string): Promise<void> {
-    await this.forms.updateOne({ _id: claimId }, { $set: { orderId, placedAt: now } });
-  }
-
-  /** The order placed from a form: a scan, only for a repeated submit whose claim lost its link. */
+  /** The order placed from a form, if any (indexed: a repeated submit looks here first). */
   byFormId(formId: string): Promise<OrderDoc | null> {
     return this.col.findOne({ formId });
   }

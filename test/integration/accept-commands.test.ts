@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, text, user } from '../support/teams';
+import { stored } from '../support/db';
 
 // What an order submit and a late Accept click cost the database (BENCH_STATS=1 counts the bot's commands; see
 // docs/performance.md): the offer and its order, read together, and nothing written.
@@ -42,7 +43,7 @@ test('a click on an offer already filled reads the offer and the order, writes n
   expect(sent['find orders']).toBe(1);
 });
 
-test('an order submit links and marks its form claim in one write and reads no seats of the order it just placed', async () => {
+test('an order submit writes its form claim once and never again, and reads no seats of the order it just placed; the order is found by its form id', async () => {
   const d = new Date(Date.now() + 6 * 86_400_000);
   const form = {
     themes: 'mental-health', taskType: 'talk', title: 'Laskettu tilaus', description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
@@ -53,10 +54,22 @@ test('an order submit links and marks its form claim in one write and reads no s
   const card = text(cardOf(await h.post(execute(h, professional, 'order.submit', form))));
   const after = h.bot.database.commandCounts() ?? {};
   const sent = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
-  expect(card).toMatch(/T-\d{4}-\d{4}/);
-  expect(sent('update orderForms')).toBe(1);
+  const orderId = /T-\d{4}-\d{4}/.exec(card)![0];
+  expect(sent('insert orderForms')).toBe(1);
+  expect(sent('update orderForms')).toBe(0);
   // Only the ranking's read of who is busy then; the orderer's card has no seats to read.
   expect(sent('find assignments')).toBe(1);
-  const claim = (await h.bot.store.orders.formClaims(form.formId))[0];
-  expect(claim).toMatchObject({ orderId: /T-\d{4}-\d{4}/.exec(card)![0], placedAt: expect.any(Date) });
+  // One order, carrying its form id; the coordinators' card sent once.
+  expect((await stored(h).orders.find({ formId: form.formId }).toArray()).map((o) => o._id)).toEqual([orderId]);
+  await h.bot.sender.drain(10000);
+  const channelCalls = () => h.connector.calls.filter((c) => c.conversationId.split(';')[0] === CHANNEL.id && JSON.stringify(c.body).includes(orderId)).map((c) => c.method);
+  expect(channelCalls()).toEqual(['POST']);
+  // Submitted again: the same order, found by its form id with one indexed read; nothing new is made or sent.
+  const again = { ...h.bot.database.commandCounts() };
+  expect(text(cardOf(await h.post(execute(h, professional, 'order.submit', form))))).toContain(orderId);
+  expect((h.bot.database.commandCounts()?.['find orders'] ?? 0) - (again['find orders'] ?? 0)).toBe(1);
+  expect(await stored(h).orders.countDocuments({ formId: form.formId })).toBe(1);
+  await h.bot.sender.drain(10000);
+  expect(channelCalls()).toEqual(['POST']);
+  expect((await stored(h).orders.indexes()).some((i) => JSON.stringify(i.key) === '{"formId":1}' && !i.unique && !i.partialFilterExpression)).toBe(true);
 });

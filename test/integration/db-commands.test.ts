@@ -1,6 +1,7 @@
 import { parseConfig } from '../../src/config';
 import { AssignmentRepo, RECENT_COUNTS_REUSE_MS } from '../../src/store/assignments';
 import { ChannelRepo } from '../../src/store/channels';
+import { EarningsGuardRepo } from '../../src/store/earningsGuards';
 import { openDatabase, Database } from '../../src/store/db';
 import { testConfig } from '../support/harness';
 
@@ -90,5 +91,68 @@ describe('reads shared or reused to save commands (docs/performance.md)', () => 
     await counted.db.collection('assignments').insertOne({ ...order('T-2026-0003'), _id: 'T-2026-0003#1', orderId: 'T-2026-0003', expertId: 'e1', seat: 1, status: 'accepted', createdAt: now, updatedAt: now } as never);
     expect((await assignments.countsSince(since(2000 + RECENT_COUNTS_REUSE_MS))).get('e1')).toBe(3);
     expect(count(before, 'aggregate assignments')).toBe(3);
+  });
+
+  test('concurrent reads of who is busy are one command whatever their windows; each caller gets its window; a seat taken here is seen by every call after it', async () => {
+    const assignments = new AssignmentRepo(counted.db);
+    const now = new Date('2026-12-01T10:00:00Z');
+    const at = (iso: string) => new Date(`2026-12-${iso}:00Z`);
+    const order = (id: string, start: string, end: string) => ({ _id: id, seats: 2, startsAt: at(start), endsAt: at(end) });
+    await assignments.claimSeat(order('T-2026-0101', '10T10:00', '10T12:00'), 'b1', now);
+    await assignments.claimSeat(order('T-2026-0102', '12T10:00', '12T12:00'), 'b2', now);
+    await assignments.claimSeat(order('T-2026-0103', '01T08:00', '01T09:00'), 'b3', now); // over before now
+    const ids = (list: { expertId: string }[]) => list.map((a) => a.expertId).sort();
+    const before = { ...counted.commandCounts() };
+    const [tenth, twelfth, both, neither] = await Promise.all([
+      assignments.overlapping(at('10T11:00'), at('10T13:00'), now),
+      assignments.overlapping(at('12T09:00'), at('12T10:30'), now),
+      assignments.overlapping(at('10T00:00'), at('13T00:00'), now),
+      assignments.overlapping(at('10T12:00'), at('10T13:00'), now), // touches b1's end only
+    ]);
+    expect(count(before, 'find assignments')).toBe(1);
+    expect([ids(tenth), ids(twelfth), ids(both), ids(neither)]).toEqual([['b1'], ['b2'], ['b1', 'b2'], []]);
+    // Each caller gets its own copy.
+    tenth[0].expertId = 'changed';
+    expect(ids(both)).toEqual(['b1', 'b2']);
+    // A window that began before now (b3's) is read anew, and still found.
+    expect(ids(await assignments.overlapping(at('01T08:30'), at('01T08:45'), now))).toEqual(['b3']);
+    // A seat taken here while a read is in flight: a call after it sees the seat.
+    const inFlight = assignments.overlapping(at('10T11:00'), at('10T13:00'), now);
+    await assignments.claimSeat(order('T-2026-0101', '10T10:00', '10T12:00'), 'b4', now);
+    expect(ids(await assignments.overlapping(at('10T11:00'), at('10T13:00'), now))).toEqual(['b1', 'b4']);
+    // Given back here: gone for every call after it.
+    await assignments.withdraw('T-2026-0101', 'b4', now);
+    expect(ids(await assignments.overlapping(at('10T11:00'), at('10T13:00'), now))).toEqual(['b1']);
+    // Taken elsewhere (another instance): seen by the next read, nothing is kept.
+    await counted.db.collection('assignments').insertOne({ ...order('T-2026-0104', '10T11:30', '10T12:30'), _id: 'T-2026-0104#1', orderId: 'T-2026-0104', expertId: 'b5', seat: 1, status: 'accepted', createdAt: now, updatedAt: now } as never);
+    expect(ids(await assignments.overlapping(at('10T11:00'), at('10T13:00'), now))).toEqual(['b1', 'b5']);
+    await inFlight;
+  });
+
+  test('concurrent reads of who is paused at their earnings limit are one command; a guard saved or erased before a call is seen by it', async () => {
+    const guards = new EarningsGuardRepo(counted.db);
+    const at = new Date('2026-12-01T10:00:00Z');
+    const pausing = { limitCents: 50_000, per: 'month' as const, pauseAtLimit: true, volunteerMonths: [] };
+    await guards.save('g1', pausing, at);
+    const before = { ...counted.commandCounts() };
+    const [x, y] = await Promise.all([guards.pausingAtLimit(), guards.pausingAtLimit()]);
+    expect(count(before, 'find earningsGuards')).toBe(1);
+    expect(x.map((g) => g._id)).toEqual(['g1']);
+    // Each caller gets its own copy.
+    x[0].limitCents = 1;
+    expect(y[0].limitCents).toBe(50_000);
+    // Nothing is kept after the read: a guard written elsewhere (another instance) is seen by the next read.
+    await counted.db.collection('earningsGuards').insertOne({ _id: 'g2', ...pausing, updatedAt: at } as never);
+    expect((await guards.pausingAtLimit()).map((g) => g._id).sort()).toEqual(['g1', 'g2']);
+    expect(count(before, 'find earningsGuards')).toBe(2);
+    // A guard saved here while a read is in flight: a call after the save sees it (the read in flight may not).
+    const inFlight = guards.pausingAtLimit();
+    await guards.save('g3', pausing, at);
+    expect((await guards.pausingAtLimit()).map((g) => g._id).sort()).toEqual(['g1', 'g2', 'g3']);
+    // Erased the same way.
+    const inFlight2 = guards.pausingAtLimit();
+    await guards.eraseExpert('g1');
+    expect((await guards.pausingAtLimit()).map((g) => g._id).sort()).toEqual(['g2', 'g3']);
+    await Promise.all([inFlight, inFlight2]);
   });
 });

@@ -58,7 +58,7 @@ test('a double click (two submits at once) places one order; both get its card',
   expect(await ordersTitled('Tuplaklikkaus')).toBe(1);
 });
 
-test('a retry after the first submit died half-way: an order stored but not linked is found, nothing new is made', async () => {
+test('a retry after the first submit died half-way: the order stored is found by its form id, nothing new is made, its card sent once', async () => {
   const formId = randomUUID();
   const now = new Date();
   // What a submit leaves when the database goes away right after the order's insert.
@@ -75,14 +75,17 @@ test('a retry after the first submit died half-way: an order stored but not link
   expect(numberIn(res)).toBe('T-2026-0900');
   expect(text(res)).toContain('Tilaus vastaanotettu');
   expect(await ordersTitled('Katkennut tilaus')).toBe(1);
-  // What the dead submit left undone is finished: the coordinators get the order's card.
+  // What the dead submit left undone is finished: the coordinators get the order's card, once.
   await h.bot.sender.drain(10000);
-  expect(h.connector.sentTo(CHANNEL.id).map(text).join()).toContain('T-2026-0900');
-  const claim = (await h.bot.store.orders.formClaims(formId))[0];
-  expect(claim).toMatchObject({ orderId: 'T-2026-0900', placedAt: expect.any(Date) });
-  // And once more: still the one order.
+  const channelCalls = () => h.connector.calls.filter((c) => c.conversationId.split(';')[0] === CHANNEL.id && JSON.stringify(c.body).includes('T-2026-0900'));
+  expect(channelCalls().map((c) => c.method)).toEqual(['POST']);
+  // The claim is as its submit wrote it: nothing links it, the order names its form.
+  expect(await stored(h).orderForms.find({ formId }).toArray()).toEqual([{ _id: formId, formId, gen: 0, at: expect.any(Date) }]);
+  // And once more: still the one order, and nothing is sent again (no second card, no update).
   expect(numberIn(cardOf(await h.post(execute(h, professional, 'order.submit', orderForm('Katkennut tilaus', formId)))))).toBe('T-2026-0900');
   expect(await ordersTitled('Katkennut tilaus')).toBe(1);
+  await h.bot.sender.drain(10000);
+  expect(channelCalls().map((c) => c.method)).toEqual(['POST']);
 });
 
 test('a retry after the first submit died before storing the order places it once', async () => {

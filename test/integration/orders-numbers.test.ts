@@ -6,7 +6,7 @@ import { Harness, startHarness } from '../support/harness';
 import { cardOf, execute, personalMessage, text, user } from '../support/teams';
 import { orderFormData } from '../support/orders';
 import { stored } from '../support/db';
-import { OrderDoc, OrderRepo } from '../../src/store/orders';
+import { OrderDoc, OrderRepo, SHARED_YEAR_CALM } from '../../src/store/orders';
 
 // Order numbers under load: the sequence is decided by unique inserts of the order itself,
 // not by a counter ($inc is read-then-write on FerretDB 1.x, so two racers could share a value).
@@ -103,4 +103,37 @@ test('the number hint: written now and then while one process has the year to it
   expect(await place(a)).toBe('T-2031-0018');
   expect(await hint()).toBe(18);
   expect(await h.bot.database.db.collection('orders').countDocuments({ _id: { $gte: 'T-2031-', $lt: 'T-2031.' } as never })).toBe(18);
+});
+
+test('the number hint: a year once shared is the process\'s own again after SHARED_YEAR_CALM numbers in a row without meeting another\'s', async () => {
+  const a = new OrderRepo(h.bot.database.db);
+  const b = new OrderRepo(h.bot.database.db);
+  const Y = 2032;
+  const format = (y: number, seq: number) => `T-${y}-${String(seq).padStart(4, '0')}`;
+  const build = (id: string) => ({ _id: id, createdAt: new Date() }) as unknown as OrderDoc;
+  const place = async (repo: OrderRepo) => (await repo.insertNumbered(Y, build, format))._id;
+  const hint = async () => (await h.bot.database.db.collection('orderNumberHints').findOne({ _id: `order-${Y}` as never }))?.seq as number | undefined;
+  for (let i = 1; i <= 3; i++) await place(a);
+  // b meets a's numbers (its hint lags): from then on both write the hint after each order.
+  expect(await place(b)).toBe('T-2032-0004');
+  expect(await place(a)).toBe('T-2032-0005'); // a meets b's 4: its last contention
+  expect(await hint()).toBe(5);
+  // b stops placing orders. a writes after each of its next SHARED_YEAR_CALM - 1 numbers...
+  for (let n = 6; n < 5 + SHARED_YEAR_CALM; n++) {
+    await place(a);
+    expect(await hint()).toBe(n);
+  }
+  // ...and then only every tenth again (20): the hint lags, never runs ahead.
+  const calmFrom = 5 + SHARED_YEAR_CALM;
+  for (let n = calmFrom; n <= 20; n++) {
+    expect(await place(a)).toBe(format(Y, n));
+    expect(await hint()).toBe(n % 10 === 0 ? n : Math.max(calmFrom - 1, Math.floor(n / 10) * 10));
+  }
+  // b comes back: it meets a's numbers, steps over them from the lagging hint, and both are exact again.
+  const next = 21;
+  expect(await place(b)).toBe(format(Y, next));
+  expect(await hint()).toBe(next);
+  expect(await place(a)).toBe(format(Y, next + 1));
+  expect(await hint()).toBe(next + 1);
+  expect(await h.bot.database.db.collection('orders').countDocuments({ _id: { $gte: 'T-2032-', $lt: 'T-2032.' } as never })).toBe(next + 1);
 });

@@ -50,6 +50,32 @@ test('single flight: concurrent reads of one key share a call; later reads call 
   expect(await read('x')).toBe('x:3');
 });
 
+test('single flight: after forget(), calls start a read of their own; the read in flight still answers its callers', async () => {
+  let reads = 0;
+  const gates: (() => void)[] = [];
+  const read = singleFlight(async (key: string) => {
+    const n = (reads += 1);
+    await new Promise<void>((r) => gates.push(r));
+    return `${key}:${n}`;
+  });
+  const early = [read('x'), read('x')];
+  read.forget();
+  const late = read('x');
+  const later = read('x');
+  expect(reads).toBe(2);
+  // The first read ends first: it must not end the second one's sharing.
+  gates[0]();
+  expect(await Promise.all(early)).toEqual(['x:1', 'x:1']);
+  const alsoLate = read('x');
+  expect(reads).toBe(2);
+  gates[1]();
+  expect(await Promise.all([late, later, alsoLate])).toEqual(['x:2', 'x:2', 'x:2']);
+  // Nothing kept.
+  const fresh = read('x');
+  gates[2]();
+  expect(await fresh).toBe('x:3');
+});
+
 test('copyDoc: a deep copy with real dates, nothing shared', () => {
   const doc = { _id: 'T-2026-0001', startsAt: new Date('2026-12-03T11:00:00Z'), themes: ['a'], contact: { name: 'Aino' }, seats: 2, note: undefined };
   const copy = copyDoc(doc);
