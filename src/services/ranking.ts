@@ -28,7 +28,7 @@ export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fres
   const now = deps.now();
   const [available, busyList, offers, recentAssignments, paused] = await Promise.all([
     deps.store.experts.available(),
-    deps.store.assignments.overlapping(order.startsAt, order.endsAt, now),
+    deps.store.assignments.overlapping(order.startsAt, order.endsAt),
     o.fresh ? ([] as OfferDoc[]) : deps.store.offers.ofOrder(order._id),
     deps.store.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
     // Experts whose own earnings limit is reached in this task's month or year, with pausing chosen.

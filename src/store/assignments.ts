@@ -1,7 +1,6 @@
 import { Collection, Db } from 'mongodb';
 import type { AssignmentStatus } from '../domain/types';
 import { isDuplicateKey, upsertRetryingLostInsert } from './duplicates';
-import { copyDoc } from './batching';
 
 export type { AssignmentStatus };
 
@@ -90,13 +89,9 @@ export class AssignmentRepo {
   /** The last recent-assignment counts, by the start of the window they counted (see RECENT_COUNTS_REUSE_MS). */
   private recent: { since: number; counts: Promise<Map<string, number>> } | null = null;
 
-  /** The read of accepted assignments in flight that callers of overlapping() share. */
-  private busyRead: { since: number; docs: Promise<AssignmentDoc[]> } | null = null;
-
-  /** Assignments changed through this process: the reused counts and a shared read in flight are dropped. */
+  /** Assignments changed through this process: the reused counts are dropped. */
   private changed(): void {
     this.recent = null;
-    this.busyRead = null;
   }
 
   constructor(db: Db) {
@@ -108,8 +103,6 @@ export class AssignmentRepo {
     await this.col.createIndex({ orderId: 1, expertId: 1 }, { name: 'order_expert', unique: true });
     await this.col.createIndex({ expertId: 1, startsAt: 1 }, { name: 'expert_start' });
     await this.col.createIndex({ startsAt: 1, status: 1 }, { name: 'start_status' });
-    // Who is busy: the accepted assignments that end after a time (overlapping()).
-    await this.col.createIndex({ status: 1, endsAt: 1 }, { name: 'status_end' });
   }
 
   /**
@@ -322,31 +315,9 @@ export class AssignmentRepo {
     return this.col.find({ expertId, startsAt: { $gte: from, $lt: to } }).toArray();
   }
 
-  /**
-   * Accepted assignments overlapping [from, to): the no-double-booking filter, read by every
-   * ranking (each order placed, each wave). Concurrent callers share one read of the accepted
-   * assignments that end after the earliest of the first caller's `now` and window start (so
-   * every caller ranking a task still ahead can share it), each filtering it to its own window;
-   * a caller whose window starts before that reads anew. Nothing is kept after the read, and an
-   * assignment changed through this process drops a read in flight for the callers after it
-   * (changed()): a seat taken here is seen by every call after it, one taken on another instance
-   * by every read that starts after it.
-   */
-  async overlapping(from: Date, to: Date, now: Date): Promise<AssignmentDoc[]> {
-    let read = this.busyRead;
-    if (!read || read.since > from.getTime()) {
-      const since = new Date(Math.min(now.getTime(), from.getTime()));
-      const started: { since: number; docs: Promise<AssignmentDoc[]> } = { since: since.getTime(), docs: Promise.resolve([]) };
-      started.docs = this.col
-        .find({ status: 'accepted', endsAt: { $gt: since } })
-        .toArray()
-        .finally(() => {
-          if (this.busyRead === started) this.busyRead = null;
-        });
-      this.busyRead = read = started;
-    }
-    const docs = await read.docs;
-    return docs.filter((a) => a.startsAt.getTime() < to.getTime() && a.endsAt.getTime() > from.getTime()).map(copyDoc);
+  /** Accepted assignments overlapping [from, to): the no-double-booking filter. */
+  overlapping(from: Date, to: Date): Promise<AssignmentDoc[]> {
+    return this.col.find({ status: 'accepted', startsAt: { $lt: to }, endsAt: { $gt: from } }).toArray();
   }
 
   /** Assignments per expert since `since`; fair rotation counts work agreed or done, never declines. */

@@ -93,42 +93,6 @@ describe('reads shared or reused to save commands (docs/performance.md)', () => 
     expect(count(before, 'aggregate assignments')).toBe(3);
   });
 
-  test('concurrent reads of who is busy are one command whatever their windows; each caller gets its window; a seat taken here is seen by every call after it', async () => {
-    const assignments = new AssignmentRepo(counted.db);
-    const now = new Date('2026-12-01T10:00:00Z');
-    const at = (iso: string) => new Date(`2026-12-${iso}:00Z`);
-    const order = (id: string, start: string, end: string) => ({ _id: id, seats: 2, startsAt: at(start), endsAt: at(end) });
-    await assignments.claimSeat(order('T-2026-0101', '10T10:00', '10T12:00'), 'b1', now);
-    await assignments.claimSeat(order('T-2026-0102', '12T10:00', '12T12:00'), 'b2', now);
-    await assignments.claimSeat(order('T-2026-0103', '01T08:00', '01T09:00'), 'b3', now); // over before now
-    const ids = (list: { expertId: string }[]) => list.map((a) => a.expertId).sort();
-    const before = { ...counted.commandCounts() };
-    const [tenth, twelfth, both, neither] = await Promise.all([
-      assignments.overlapping(at('10T11:00'), at('10T13:00'), now),
-      assignments.overlapping(at('12T09:00'), at('12T10:30'), now),
-      assignments.overlapping(at('10T00:00'), at('13T00:00'), now),
-      assignments.overlapping(at('10T12:00'), at('10T13:00'), now), // touches b1's end only
-    ]);
-    expect(count(before, 'find assignments')).toBe(1);
-    expect([ids(tenth), ids(twelfth), ids(both), ids(neither)]).toEqual([['b1'], ['b2'], ['b1', 'b2'], []]);
-    // Each caller gets its own copy.
-    tenth[0].expertId = 'changed';
-    expect(ids(both)).toEqual(['b1', 'b2']);
-    // A window that began before now (b3's) is read anew, and still found.
-    expect(ids(await assignments.overlapping(at('01T08:30'), at('01T08:45'), now))).toEqual(['b3']);
-    // A seat taken here while a read is in flight: a call after it sees the seat.
-    const inFlight = assignments.overlapping(at('10T11:00'), at('10T13:00'), now);
-    await assignments.claimSeat(order('T-2026-0101', '10T10:00', '10T12:00'), 'b4', now);
-    expect(ids(await assignments.overlapping(at('10T11:00'), at('10T13:00'), now))).toEqual(['b1', 'b4']);
-    // Given back here: gone for every call after it.
-    await assignments.withdraw('T-2026-0101', 'b4', now);
-    expect(ids(await assignments.overlapping(at('10T11:00'), at('10T13:00'), now))).toEqual(['b1']);
-    // Taken elsewhere (another instance): seen by the next read, nothing is kept.
-    await counted.db.collection('assignments').insertOne({ ...order('T-2026-0104', '10T11:30', '10T12:30'), _id: 'T-2026-0104#1', orderId: 'T-2026-0104', expertId: 'b5', seat: 1, status: 'accepted', createdAt: now, updatedAt: now } as never);
-    expect(ids(await assignments.overlapping(at('10T11:00'), at('10T13:00'), now))).toEqual(['b1', 'b5']);
-    await inFlight;
-  });
-
   test('concurrent reads of who is paused at their earnings limit are one command; a guard saved or erased before a call is seen by it', async () => {
     const guards = new EarningsGuardRepo(counted.db);
     const at = new Date('2026-12-01T10:00:00Z');
