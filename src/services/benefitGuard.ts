@@ -75,7 +75,7 @@ export async function offerGuardFacts(deps: ServiceDeps, expertId: string, s: Gu
  * Experts whose own limit, with pausing chosen, is reached in the window of this task: they
  * get no offer for it. Tasks of the next window are offered again (nothing to undo).
  */
-export async function pausedExperts(deps: ServiceDeps, order: OrderDoc): Promise<Set<string>> {
+export async function pausedExperts(deps: ServiceDeps, order: Pick<OrderDoc, 'startsAt'>): Promise<Set<string>> {
   const guards = await deps.store.earningsGuards.pausingAtLimit();
   const paused = new Set<string>();
   for (const g of guards) {

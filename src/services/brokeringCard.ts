@@ -8,7 +8,7 @@ import { OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { ServiceDeps } from './deps';
 import { coordinatorsLocale } from './notify';
-import { matchContext } from './ranking';
+import { MatchReads, matchContext, matchReads } from './ranking';
 import { cardContext, message, shortNoticeText, statusText, taskFacts } from './views';
 
 /** What the coordinators' card says about finding experts for an order still open. */
@@ -69,7 +69,7 @@ export function brokeringCardData(deps: ServiceDeps, order: OrderDoc, locale: Lo
 }
 
 /** `fresh`: the order was stored a moment ago (no offers, no seats taken: two reads fewer per order placed). */
-export async function brokeringCardFor(deps: ServiceDeps, order: OrderDoc, locale: Locale, notice?: string, o: { fresh?: boolean } = {}): Promise<AdaptiveCard> {
+export async function brokeringCardFor(deps: ServiceDeps, order: OrderDoc, locale: Locale, notice?: string, o: { fresh?: boolean; reads?: Promise<MatchReads> } = {}): Promise<AdaptiveCard> {
   const { ctx, experts, offers } = await matchContext(deps, order, o);
   const ranked = rankCandidates(experts, order, ctx, deps.rng);
   const taken = o.fresh ? 0 : await deps.store.assignments.countLive(order._id);
@@ -118,6 +118,23 @@ function offeredView(offered: OfferedView[], locale: Locale): { offered: { name:
 }
 
 /**
+ * The coordinators' card's reads for a new order, started before the order is stored (none needs
+ * its number): the coordinators' channel and the ranking's time-only reads (matchReads).
+ */
+export interface EarlyCardReads {
+  channel: Promise<Awaited<ReturnType<ServiceDeps['store']['channels']['coordinatorsChannel']>>>;
+  reads: Promise<MatchReads>;
+}
+
+/** Starts the early reads; a failed one fails only the card that awaits it (never unhandled). */
+export function startEarlyCardReads(deps: ServiceDeps, task: Pick<OrderDoc, 'startsAt' | 'endsAt'>): EarlyCardReads {
+  const early = { channel: deps.store.channels.coordinatorsChannel(), reads: matchReads(deps, task) };
+  early.channel.catch(() => undefined);
+  early.reads.catch(() => undefined);
+  return early;
+}
+
+/**
  * Posts (first time) or updates in place the order's card in the coordinators' channel, with
  * an optional notice (a message key, written in the channel's language like the card). `fresh`:
  * the order was stored a moment ago (see brokeringCardFor). `onlyIfNeverQueued`: the first card
@@ -127,16 +144,16 @@ export async function brokeringUpdate(
   deps: ServiceDeps,
   order: OrderDoc,
   notice?: { key: MessageKey; params?: Record<string, string | number> },
-  o: { fresh?: boolean; key?: string; onlyIfNeverQueued?: boolean } = {},
+  o: { fresh?: boolean; key?: string; onlyIfNeverQueued?: boolean; early?: EarlyCardReads } = {},
 ): Promise<void> {
-  const channel = await deps.store.channels.coordinatorsChannel();
+  const channel = await (o.early?.channel ?? deps.store.channels.coordinatorsChannel());
   if (!channel) return;
   const locale = coordinatorsLocale(deps, channel);
   const firstKey = `brokering:${order._id}`;
   // A fresh order's card is its first (enqueueing the key again would be a no-op anyway).
   const first = o.fresh || !(await deps.store.outbox.has(firstKey));
   if (!first && o.onlyIfNeverQueued) return;
-  const card = await brokeringCardFor(deps, order, locale, notice && t(locale, notice.key, notice.params), o);
+  const card = await brokeringCardFor(deps, order, locale, notice && t(locale, notice.key, notice.params), { fresh: o.fresh, reads: o.early?.reads });
   if (first) {
     await deps.postman.post([{ key: firstKey, conversationId: channel.conversationId, activity: message(card) }]);
   } else {

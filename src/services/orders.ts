@@ -7,7 +7,7 @@ import { FormClaimDoc, MAX_FORM_GENERATIONS, OrderDoc } from '../store/orders';
 import { OfferRepo } from '../store/offers';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
-import { brokeringUpdate } from './brokeringCard';
+import { EarlyCardReads, brokeringUpdate, startEarlyCardReads } from './brokeringCard';
 import { notifyOrderer } from './notify';
 import { closedOfferCards, offerWave, updateOfferCard } from './offering';
 import { message, whenText } from './views';
@@ -24,6 +24,11 @@ async function place(
 ): Promise<OrderDoc> {
   const now = deps.now();
   const year = Number(localParts(now, deps.config.timeZone).date.slice(0, 4));
+  const endsAt = new Date(input.startsAt.getTime() + input.durationMinutes * 60_000);
+  // The coordinators' card needs the channel and who may be offered a task at this time, not the
+  // order's number: read beside the number's insert (a burst of orders shares more of the reads,
+  // and the card is ready sooner). Read a moment before the insert, as fresh as a moment after.
+  const early = startEarlyCardReads(deps, { startsAt: input.startsAt, endsAt });
   const order = await deps.store.orders.insertNumbered(
     year,
     (id) => ({
@@ -31,7 +36,7 @@ async function place(
       _id: id,
       orderer: { aadObjectId: orderer.aadObjectId.toLowerCase(), name: orderer.name, ...(orderer.userId ? { userId: orderer.userId } : {}) },
       conversationId,
-      endsAt: new Date(input.startsAt.getTime() + input.durationMinutes * 60_000),
+      endsAt,
       status: 'new',
       formId,
       createdAt: now,
@@ -42,7 +47,7 @@ async function place(
   // Nothing is written to the form's claim: the order carries the form id, and a repeated submit
   // finds it there (and finishes what a placer that died from here on left undone).
   deps.log.info({ orderId: order._id, mode: deps.config.brokeringMode }, 'order placed');
-  await afterPlacing(deps, order, true);
+  await afterPlacing(deps, order, true, early);
   // Only a first wave (auto mode) changes the order after it was stored.
   return deps.config.brokeringMode === 'auto' ? ((await deps.store.orders.get(order._id)) ?? order) : order;
 }
@@ -55,12 +60,12 @@ async function place(
  * only while the order is still 'new' (its number is claimed by a unique insert, and one cut
  * short after its claim is resumed, not sent again: offerWave).
  */
-async function afterPlacing(deps: ServiceDeps, order: OrderDoc, fresh: boolean): Promise<void> {
+async function afterPlacing(deps: ServiceDeps, order: OrderDoc, fresh: boolean, early?: EarlyCardReads): Promise<void> {
   // In auto mode the first wave does not wait for the coordinators' card: the two rank the same
   // experts at the same moment (sharing the experts read), so a large wave's first offers leave
   // while the card is still being built. The card is built from the order as stored, as before.
   await Promise.all([
-    brokeringUpdate(deps, order, undefined, fresh ? { fresh } : { onlyIfNeverQueued: true }),
+    brokeringUpdate(deps, order, undefined, fresh ? { fresh, early } : { onlyIfNeverQueued: true }),
     deps.config.brokeringMode === 'auto' && order.status === 'new' ? offerWave(deps, order._id) : undefined,
   ]);
 }

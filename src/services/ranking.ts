@@ -23,16 +23,38 @@ export async function rankFor(deps: ServiceDeps, order: OrderDoc): Promise<(Expe
   return rankCandidates(experts, order, ctx, deps.rng);
 }
 
-/** `fresh`: the order was stored a moment ago, so nobody has been offered it yet (one read fewer). */
-export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fresh?: boolean } = {}) {
+/**
+ * The reads of a ranking that need only the task's time, not the order as stored: who is
+ * available, who is busy then, recent assignments, who is paused at their earnings limit.
+ * A new order starts them beside the insert that gives it its number (services/orders.ts).
+ */
+export interface MatchReads {
+  available: ExpertDoc[];
+  busyList: Awaited<ReturnType<ServiceDeps['store']['assignments']['overlapping']>>;
+  recentAssignments: Map<string, number>;
+  paused: Set<string>;
+}
+
+export async function matchReads(deps: ServiceDeps, task: Pick<OrderDoc, 'startsAt' | 'endsAt'>): Promise<MatchReads> {
   const now = deps.now();
-  const [available, busyList, offers, recentAssignments, paused] = await Promise.all([
+  const [available, busyList, recentAssignments, paused] = await Promise.all([
     deps.store.experts.available(),
-    deps.store.assignments.overlapping(order.startsAt, order.endsAt),
-    o.fresh ? ([] as OfferDoc[]) : deps.store.offers.ofOrder(order._id),
+    deps.store.assignments.overlapping(task.startsAt, task.endsAt),
     deps.store.assignments.countsSince(new Date(now.getTime() - 90 * DAY)),
     // Experts whose own earnings limit is reached in this task's month or year, with pausing chosen.
-    pausedExperts(deps, order),
+    pausedExperts(deps, task),
+  ]);
+  return { available, busyList, recentAssignments, paused };
+}
+
+/**
+ * `fresh`: the order was stored a moment ago, so nobody has been offered it yet (one read fewer).
+ * `reads`: the time-only reads, when they were started already (matchReads).
+ */
+export async function matchContext(deps: ServiceDeps, order: OrderDoc, o: { fresh?: boolean; reads?: Promise<MatchReads> } = {}) {
+  const [{ available, busyList, recentAssignments, paused }, offers] = await Promise.all([
+    o.reads ?? matchReads(deps, order),
+    o.fresh ? ([] as OfferDoc[]) : deps.store.offers.ofOrder(order._id),
   ]);
   const experts = paused.size === 0 ? available : available.filter((e) => !paused.has(e._id));
   const busy = new Map<string, { startsAt: Date; endsAt: Date }[]>();
