@@ -9,7 +9,7 @@ export type { NewOutboxItem, OutboxItem, OutboxOp, OutboxStatus } from './outbox
 
 /**
  * Activities of finished items are kept this long after enqueueing (to look into a delivery
- * problem), then removed by the daily clean-up: cards can carry personal data.
+ * problem), then removed from their records by the daily clean-up: cards can carry personal data.
  */
 const BODY_RETENTION_MS = 24 * 60 * 60_000;
 
@@ -29,10 +29,11 @@ function byDue(a: DueDoc, b: DueDoc): number {
  * enqueue, senders claim items with a lease, and each item keeps its own delivery status so a
  * crashed run resumes where it stopped and a report can count sent and failed.
  *
- * Collections, all keyed by the item's key: `outbox` (the permanent record that the key was
- * enqueued, written once), `outboxOutcomes` (how it ended: sent with its activity id, or
- * failed; written once), `outboxDue` (the unfinished items only, small documents: what
- * claimers read), `outboxBodies` (the activity, read by key) and `outboxLeases` (the claims).
+ * Collections, all keyed by the item's key: `outbox` (the record that the key was enqueued,
+ * written once, with the activity until a day after it finished), `outboxOutcomes` (how it
+ * ended: sent with its activity id, or failed; written once), `outboxDue` (the unfinished items
+ * only, small documents: what claimers read) and `outboxLeases` (the claims). `outboxBodies`
+ * held the activities before they moved into the records: read only for a record without one.
  *
  * The hot path of a fan-out inserts and reads by key, and updates nothing: FerretDB 1.x on
  * SQLite finds a document by `_id` through the index, but an update or a delete rewrites it by
@@ -51,7 +52,8 @@ export class OutboxRepo {
   private readonly col: Collection<StateDoc>;
   private readonly outcomes: Collection<OutcomeDoc>;
   private readonly due: Collection<DueDoc>;
-  private readonly bodies: Collection<BodyDoc>;
+  /** Activities enqueued before they moved into the records (see BodyDoc): read for a record without one, cleaned up as before. */
+  private readonly legacyBodies: Collection<BodyDoc>;
   private readonly leases: Collection<LeaseDoc>;
   /** The last search of the whole queue that found nothing to claim: when, and with which conversations left out. */
   private emptySearch?: { at: number; skipped: Set<string> };
@@ -62,7 +64,7 @@ export class OutboxRepo {
     this.col = db.collection<StateDoc>('outbox');
     this.outcomes = db.collection<OutcomeDoc>('outboxOutcomes');
     this.due = db.collection<DueDoc>('outboxDue');
-    this.bodies = db.collection<BodyDoc>('outboxBodies');
+    this.legacyBodies = db.collection<BodyDoc>('outboxBodies');
     this.leases = db.collection<LeaseDoc>('outboxLeases');
   }
 
@@ -77,20 +79,20 @@ export class OutboxRepo {
    * Inserts new items; keys already present are skipped (unordered bulks, so a duplicate does
    * not stop the rest). Re-running a crashed fan-out is therefore safe. Returns how many were new.
    *
-   * Order matters for crashes: the body first (harmless if left over: removed later), then the
-   * record (which decides whether the key is new), then the due entry. A record without a due
-   * entry (a crash just before it) is found by `recoverUnqueued` and queued then.
+   * Two inserts, in this order for crashes: the record with its activity (the insert decides
+   * whether the key is new), then the due entry. A record without a due entry (a crash just
+   * before it) is found by `recoverUnqueued` and queued then.
    */
   async enqueue(items: NewOutboxItem[], now: Date): Promise<number> {
     const unique = [...new Map(items.map((i) => [i.key, i])).values()];
     if (unique.length === 0) return 0;
-    await insertIgnoringDuplicates(this.bodies, unique.map((i) => ({ _id: i.key, activity: JSON.stringify(i.activity), createdAt: now })));
     const states: StateDoc[] = unique.map((i) => ({
       _id: i.key,
       key: i.key,
       conversationId: i.conversationId,
       op: i.op ?? 'send',
       ...(i.updateOf !== undefined ? { updateOf: i.updateOf } : {}),
+      activity: JSON.stringify(i.activity),
       createdAt: now,
     }));
     const inserted = await insertIgnoringDuplicates(this.col, states);
@@ -181,21 +183,23 @@ export class OutboxRepo {
   }
 
   /**
-   * The claimed item with its activity. `claimedBefore`: the item had been claimed already, so
-   * it may be finished (the sender died between recording the outcome and removing the entry),
-   * or it was queued again by `recoverUnqueued` (which may have read the record just before a
-   * sender finished it); its outcome is read to be sure. An item never claimed before has no
-   * outcome (only the holder of a claim writes one), which saves a read per message in a fan-out.
+   * The claimed item with its activity (one read of its record by key). `claimedBefore`: the
+   * item had been claimed already, so it may be finished (the sender died between recording the
+   * outcome and removing the entry), or it was queued again by `recoverUnqueued` (which may have
+   * read the record just before a sender finished it); its outcome is read to be sure. An item
+   * never claimed before has no outcome (only the holder of a claim writes one), which saves a
+   * read per message in a fan-out.
    */
   private async openClaimed(due: DueDoc, claim: { owner: string; leaseSeq: number; until: Date }, claimedBefore: boolean): Promise<OutboxItem | null> {
-    const [finished, body] = await Promise.all([claimedBefore ? this.outcomeOf(due._id) : null, this.bodies.findOne({ _id: due._id })]);
+    const [finished, record] = await Promise.all([claimedBefore ? this.outcomeOf(due._id) : null, this.col.findOne({ _id: due._id }, { projection: { activity: 1 } })]);
     if (finished) {
       // Finished, but the process died before it could remove the queue entry: finish that now.
       await this.due.deleteOne({ _id: due._id });
       this.claims.delete(due._id);
       return null;
     }
-    if (body) return itemOf(due, body, claim);
+    const activity = record?.activity ?? (await this.legacyBodyOf(due._id));
+    if (activity !== undefined) return itemOf(due, activity, claim);
     // No body: nothing can ever be sent for this key. Recorded as failed rather than retried forever.
     await this.settle(due._id, { status: 'failed', lastError: 'no activity stored', attempts: due.attempts + 1, leaseSeq: claim.leaseSeq });
     return null;
@@ -272,9 +276,9 @@ export class OutboxRepo {
 
   /** An item as it stands: its record and outcome, its queue entry and claim while unfinished, its activity while stored. */
   async get(key: string): Promise<OutboxItem | null> {
-    const [state, ended, due, body] = await Promise.all([this.col.findOne({ _id: key }), this.outcomes.findOne({ _id: key }), this.due.findOne({ _id: key }), this.bodies.findOne({ _id: key })]);
+    const [state, ended, due] = await Promise.all([this.col.findOne({ _id: key }), this.outcomes.findOne({ _id: key }), this.due.findOne({ _id: key })]);
     if (!state) return null;
-    const lease = due && !ended ? await this.currentLease(due) : null;
+    const [lease, activity] = await Promise.all([due && !ended ? this.currentLease(due) : null, state.activity ?? this.legacyBodyOf(key)]);
     return {
       _id: state._id,
       key: state.key,
@@ -283,7 +287,7 @@ export class OutboxRepo {
       ...(state.updateOf !== undefined ? { updateOf: state.updateOf } : {}),
       createdAt: state.createdAt,
       status: ended ? ended.status : lease ? 'sending' : 'pending',
-      activity: body ? (JSON.parse(body.activity) as Partial<Activity>) : {},
+      activity: activity !== undefined ? (JSON.parse(activity) as Partial<Activity>) : {},
       attempts: ended?.attempts ?? due?.attempts ?? 0,
       nextAttemptAt: due?.at ?? ended?.sentAt ?? state.createdAt,
       leaseSeq: ended?.leaseSeq ?? lease?.seq ?? due?.leaseSeq ?? 0,
@@ -334,8 +338,12 @@ export class OutboxRepo {
   }
 
   /**
-   * Forgets delivered messages sent before `before` (failed ones are kept for follow-up), and the
-   * activities of items that finished, or were never queued, more than a day ago.
+   * Forgets delivered messages sent before `before` (failed ones are kept for follow-up), and
+   * removes the activities of items enqueued more than a day before `now` that have finished
+   * (sent or failed): an `$unset` in their records. A record neither finished nor queued keeps
+   * its activity: `recoverUnqueued` queues it again. Activities in `outboxBodies` (enqueued
+   * before they moved into the records) go as they always did, a day after enqueueing unless
+   * their item is queued.
    */
   async removeSentBefore(before: Date, now = new Date()): Promise<number> {
     const old = (await this.outcomes.find({ status: 'sent', sentAt: { $lt: before } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
@@ -346,11 +354,16 @@ export class OutboxRepo {
       removed += (await this.col.deleteMany({ _id: { $in: ids } })).deletedCount;
       await this.outcomes.deleteMany({ _id: { $in: ids } });
     }
+    const cutoff = new Date(now.getTime() - BODY_RETENTION_MS);
     const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
-    const oldBodies = (await this.bodies.find({ createdAt: { $lt: new Date(now.getTime() - BODY_RETENTION_MS) } }, { projection: { _id: 1 } }).toArray())
+    const oldRecords = (await this.col.find({ createdAt: { $lt: cutoff }, activity: { $exists: true } }, { projection: { _id: 1 } }).toArray())
+      .map((r) => r._id)
+      .filter((id) => !queued.has(id));
+    await this.unsetActivities(await this.finishedAmong(oldRecords));
+    const oldBodies = (await this.legacyBodies.find({ createdAt: { $lt: cutoff } }, { projection: { _id: 1 } }).toArray())
       .map((b) => b._id)
       .filter((id) => !queued.has(id));
-    for (let i = 0; i < oldBodies.length; i += 500) await this.bodies.deleteMany({ _id: { $in: oldBodies.slice(i, i + 500) } });
+    for (let i = 0; i < oldBodies.length; i += 500) await this.legacyBodies.deleteMany({ _id: { $in: oldBodies.slice(i, i + 500) } });
     return removed;
   }
 
@@ -359,14 +372,15 @@ export class OutboxRepo {
    * outbox collection: items whose key holds one of `ids` (`offer:<order>:<aad>`,
    * `erasure:<aad>`, `unreachable:<their chat>:…`) and items addressed to one of their
    * `conversationIds`. Nothing more is sent to them or about them by those items. The record
-   * goes first, so that `recoverUnqueued` never queues an item again whose body is gone.
+   * (with the activity) goes first, so that `recoverUnqueued` never queues an item again that
+   * is being erased.
    * `keep`: keys left alone (the farewell to the person, queued by an erasure running alongside).
    * Returns how many items went.
    */
   async eraseItemsOf(ids: string[], conversationIds: string[], keep: string[] = []): Promise<number> {
     const keys = new Set<string>();
     const idFilters = ids.map((id) => ({ _id: { $regex: escapeRegex(id) } }));
-    for (const col of [this.col, this.due, this.outcomes, this.bodies] as unknown as Collection<{ _id: string }>[]) {
+    for (const col of [this.col, this.due, this.outcomes, this.legacyBodies] as unknown as Collection<{ _id: string }>[]) {
       for (const f of idFilters) for (const d of await col.find(f, { projection: { _id: 1 } }).toArray()) keys.add(d._id);
     }
     if (conversationIds.length > 0) {
@@ -378,7 +392,7 @@ export class OutboxRepo {
     const all = [...keys];
     for (let i = 0; i < all.length; i += 500) {
       const chunk = all.slice(i, i + 500);
-      for (const col of [this.col, this.due, this.bodies, this.outcomes] as unknown as Collection<{ _id: string }>[]) await col.deleteMany({ _id: { $in: chunk } });
+      for (const col of [this.col, this.due, this.legacyBodies, this.outcomes] as unknown as Collection<{ _id: string }>[]) await col.deleteMany({ _id: { $in: chunk } });
       await this.leases.deleteMany({ key: { $in: chunk } });
     }
     // Leases are `<key>:<n>`: older ones carry no key field, only the id.
@@ -399,29 +413,51 @@ export class OutboxRepo {
    */
   async replaceWaitingBody(key: string, activity: Partial<Activity>): Promise<boolean> {
     if (!(await this.due.findOne({ _id: key }, { projection: { _id: 1 } }))) return false;
-    await this.bodies.updateOne({ _id: key }, { $set: { activity: JSON.stringify(activity) } });
+    // Into the record also for an item enqueued before activities moved there: the record's wins.
+    await this.col.updateOne({ _id: key }, { $set: { activity: JSON.stringify(activity) } });
     return true;
   }
 
   /**
-   * The activities of finished items (sent or failed), deleted now rather than by the daily
+   * The activities of finished items (sent or failed), removed now rather than by the daily
    * clean-up: they are kept only to look into delivery problems, and an erasure cannot know
    * which of them name the person without searching their text. Activities of unfinished
-   * items stay (a body whose item has no outcome yet may be one an enqueuer is queueing now).
+   * items stay (an item with no outcome and no queue entry may be one an enqueuer is queueing
+   * now). Returns how many went (from records, and from `outboxBodies`).
    */
   async dropFinishedBodies(): Promise<number> {
     const queued = new Set((await this.due.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
-    const candidates = (await this.bodies.find({}, { projection: { _id: 1 } }).toArray()).map((b) => b._id).filter((id) => !queued.has(id));
-    let dropped = 0;
-    for (let i = 0; i < candidates.length; i += 500) {
-      const chunk = candidates.slice(i, i + 500);
-      const ended = new Set([
-        ...(await this.outcomes.find({ _id: { $in: chunk } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
-        ...(await this.col.find({ _id: { $in: chunk }, status: { $in: ['sent', 'failed'] } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
-      ]);
-      if (ended.size > 0) dropped += (await this.bodies.deleteMany({ _id: { $in: [...ended] } })).deletedCount;
-    }
+    const records = (await this.col.find({ activity: { $exists: true } }, { projection: { _id: 1 } }).toArray()).map((r) => r._id).filter((id) => !queued.has(id));
+    let dropped = await this.unsetActivities(await this.finishedAmong(records));
+    const bodies = (await this.legacyBodies.find({}, { projection: { _id: 1 } }).toArray()).map((b) => b._id).filter((id) => !queued.has(id));
+    const ended = await this.finishedAmong(bodies);
+    for (let i = 0; i < ended.length; i += 500) dropped += (await this.legacyBodies.deleteMany({ _id: { $in: ended.slice(i, i + 500) } })).deletedCount;
     return dropped;
+  }
+
+  /** Those of `keys` whose item has an outcome (read 500 keys at a time). */
+  private async finishedAmong(keys: string[]): Promise<string[]> {
+    const ended: string[] = [];
+    for (let i = 0; i < keys.length; i += 500) {
+      ended.push(...(await this.outcomes.find({ _id: { $in: keys.slice(i, i + 500) } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+    }
+    return ended;
+  }
+
+  /**
+   * Removes the activity from these records, 500 at a time. FerretDB rewrites an updated
+   * document from a read of it; the only other write to a record's activity is
+   * `replaceWaitingBody`, which is for items still queued, and these are finished.
+   */
+  private async unsetActivities(keys: string[]): Promise<number> {
+    let unset = 0;
+    for (let i = 0; i < keys.length; i += 500) unset += (await this.col.updateMany({ _id: { $in: keys.slice(i, i + 500) } }, { $unset: { activity: '' } })).modifiedCount;
+    return unset;
+  }
+
+  /** The activity of an item enqueued before activities moved into the records, while `outboxBodies` has it: read only for a record without one. */
+  private async legacyBodyOf(key: string): Promise<string | undefined> {
+    return (await this.legacyBodies.findOne({ _id: key }))?.activity;
   }
 
   /** The messages recorded for these conversations (keys and times, not their content), for `my data`. */

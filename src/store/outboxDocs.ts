@@ -41,8 +41,10 @@ export interface NewOutboxItem {
 }
 
 /**
- * The record of a key, written once when it is enqueued and never updated: its existence is
- * what makes a key enqueued once. Kept 30 days after delivery.
+ * The record of a key, written once when it is enqueued: its existence is what makes a key
+ * enqueued once. Kept 30 days after delivery. Its activity is removed a day after enqueueing
+ * once the item has finished (and may be replaced while it waits, after an erasure); nothing
+ * else in it changes.
  */
 export interface StateDoc {
   _id: string;
@@ -50,6 +52,12 @@ export interface StateDoc {
   conversationId: string;
   op: OutboxOp;
   updateOf?: string;
+  /**
+   * The activity as JSON text, because Adaptive Cards carry a "$schema" key and field names
+   * starting with "$" are not portable (FerretDB refuses them). Absent once removed, and in
+   * records written before it moved here (their activity is in `outboxBodies`, see `BodyDoc`).
+   */
+  activity?: string;
   createdAt: Date;
 }
 
@@ -87,9 +95,9 @@ export interface DueDoc {
 }
 
 /**
- * The activity as JSON text, because Adaptive Cards carry a "$schema" key and field names
- * starting with "$" are not portable (FerretDB refuses them). Read by key only; removed a day
- * after the item finished.
+ * Before the activity moved into the record: the activity of an item in a collection of its own
+ * (`outboxBodies`), as JSON text. Only read when a record has no activity, removed by the
+ * clean-up as before; this and its collection go once no deployment has any left (docs/outbox.md).
  */
 export interface BodyDoc {
   _id: string;
@@ -114,14 +122,14 @@ export function dueOf(key: string, conversationId: string, op: OutboxOp, updateO
   return { _id: key, conversationId, op, ...(updateOf !== undefined ? { updateOf } : {}), attempts, at, leaseSeq: 0, createdAt };
 }
 
-export function itemOf(due: DueDoc, body: BodyDoc, claim: { owner: string; leaseSeq: number; until: Date }): OutboxItem {
+export function itemOf(due: DueDoc, activity: string, claim: { owner: string; leaseSeq: number; until: Date }): OutboxItem {
   return {
     _id: due._id,
     key: due._id,
     conversationId: due.conversationId,
     op: due.op,
     ...(due.updateOf !== undefined ? { updateOf: due.updateOf } : {}),
-    activity: JSON.parse(body.activity) as Partial<Activity>,
+    activity: JSON.parse(activity) as Partial<Activity>,
     status: 'sending',
     attempts: due.attempts,
     nextAttemptAt: due.at,

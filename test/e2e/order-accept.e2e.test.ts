@@ -116,6 +116,5 @@ test('a professional orders in the Playground and the expert accepts the offer i
   // Aino's "filled" card with Eero's contact is queued for her 1:1 chat.
   const ainoChat = await bot.store.conversations.personalOf(aino.aadObjectId);
   const toAino = await stored({ bot }).outbox.find({ conversationId: ainoChat!._id }).toArray();
-  const cards = await stored({ bot }).outboxBodies.find({ _id: { $in: toAino.map((i) => i._id) } }).toArray();
-  expect(cards.some((c) => c.activity.includes('040 765 4321') && c.activity.includes('Eero Kokemusasiantuntija'))).toBe(true);
+  expect(toAino.some((c) => c.activity?.includes('040 765 4321') && c.activity.includes('Eero Kokemusasiantuntija'))).toBe(true);
 }, 150000);

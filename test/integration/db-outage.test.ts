@@ -46,7 +46,7 @@ const PROFILE = {
 /** Business data and the outbox: what a half-done card action would have left behind. */
 async function businessState(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of ['experts', 'orders', 'orderForms', 'orderNumberHints', 'offers', 'offerWaves', 'assignments', 'withdrawals', 'erasureRequests', 'outbox', 'outboxOutcomes', 'outboxDue', 'outboxBodies']) {
+  for (const name of ['experts', 'orders', 'orderForms', 'orderNumberHints', 'offers', 'offerWaves', 'assignments', 'withdrawals', 'erasureRequests', 'outbox', 'outboxOutcomes', 'outboxDue']) {
     // Outbox items: which messages exist (their state moves as the sender works).
     const docs: Record<string, unknown>[] = (await h.bot.database.db.collection(name).find().toArray()).map((d) => (name.startsWith('outbox') ? { _id: d._id } : d));
     docs.sort((a, b) => String(a._id).localeCompare(String(b._id)));

@@ -43,7 +43,7 @@ let world: FuzzWorld;
  *    well-formed channelCreated/Deleted event records that channel — checked below;
  *  - erasureRequests: compared exactly against the valid requests sent (below).
  */
-const WRITTEN_BY_VALID = new Set(['conversations', 'processedActivities', 'outbox', 'outboxOutcomes', 'outboxDue', 'outboxBodies', 'outboxLeases', 'rateTokens', 'jobRuns', 'teamChannels', 'erasureRequests']);
+const WRITTEN_BY_VALID = new Set(['conversations', 'processedActivities', 'outbox', 'outboxOutcomes', 'outboxDue', 'outboxLeases', 'rateTokens', 'jobRuns', 'teamChannels', 'erasureRequests']);
 
 type Doc = Record<string, unknown>;
 

@@ -187,6 +187,19 @@ test('(d) the same key enqueued twice is sent once', async () => {
   expect(texts(connector.calls)).toEqual(['offer:d1']);
 });
 
+test('(d) upgrade: an item enqueued before activities moved into the records (its activity only in outboxBodies) is delivered with it', async () => {
+  await addConversation('d:old');
+  const now = new Date();
+  // What the enqueue of the version before wrote: body, record, due entry.
+  await raw.outboxBodies.insertOne({ _id: 'offer:d-old', activity: JSON.stringify({ type: 'message', text: 'from before the upgrade' }), createdAt: now });
+  await raw.outbox.insertOne({ _id: 'offer:d-old', key: 'offer:d-old', conversationId: 'd:old', op: 'send', createdAt: now });
+  await raw.outboxDue.insertOne({ _id: 'offer:d-old', conversationId: 'd:old', op: 'send', attempts: 0, at: now, leaseSeq: 0, createdAt: now });
+  await outbox.enqueue([message('offer:d-new', 'd:old', 'after the upgrade')], now);
+  await started().drain(10_000);
+  expect(texts(connector.calls).sort()).toEqual(['after the upgrade', 'from before the upgrade']);
+  expect(await outbox.get('offer:d-old')).toMatchObject({ status: 'sent', activity: { text: 'from before the upgrade' } });
+});
+
 test('(e) an update waits for its original, then PUTs to the activity id the original was delivered as', async () => {
   await addConversation('e:1');
   const sender = started();

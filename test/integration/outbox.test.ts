@@ -195,9 +195,9 @@ test('clean-up: delivered records after 30 days, activities a day after their it
   const item = await claimOne(outbox, 'me', t0, 1000);
   await outbox.markSent(item!.key, 'me', 'a1', t0);
   expect(await outbox.removeSentBefore(at(-1), at(3_600_000))).toBe(0); // an hour later: all kept
-  expect(await raw.outboxBodies.countDocuments()).toBe(2);
+  expect(await raw.outbox.countDocuments({ activity: { $exists: true } })).toBe(2);
   expect(await outbox.removeSentBefore(at(-1), at(2 * 86_400_000))).toBe(0);
-  expect((await raw.outboxBodies.find().toArray()).map((b) => b._id)).toEqual(['waiting']);
+  expect((await raw.outbox.find({ activity: { $exists: true } }).toArray()).map((b) => b._id)).toEqual(['waiting']);
   expect(await outbox.removeSentBefore(at(1), at(31 * 86_400_000))).toBe(1);
   expect(await outbox.get('old')).toBeNull();
   expect(await outbox.get('waiting')).toMatchObject({ status: 'pending' });
@@ -241,4 +241,124 @@ test('an entry queued again from a stale read (the record finished meanwhile) is
   expect(await claimOne(outbox, 'b', at(5000), 1000)).toBeNull();
   expect(await raw.outboxDue.countDocuments()).toBe(0);
   expect(await outbox.get('raced')).toMatchObject({ status: 'sent', sentActivityId: 'act-1' });
+});
+
+/** The commands `run` sends through a connection of its own, as "<command> <collection>" with how many times. */
+async function commandsOf(run: (repo: OutboxRepo) => Promise<unknown>): Promise<Record<string, number>> {
+  const monitored = await new MongoClient(testConfig(__filename).mongodbUri, { monitorCommands: true }).connect();
+  try {
+    const repo = new OutboxRepo(monitored.db(testDbName(__filename)));
+    const sent: Record<string, number> = {};
+    monitored.on('commandStarted', (e) => {
+      const name = `${e.commandName} ${String(e.command[e.commandName])}`;
+      sent[name] = (sent[name] ?? 0) + 1;
+    });
+    await run(repo);
+    return { ...sent }; // (closing the connection sends a command of its own)
+  } finally {
+    await monitored.close();
+  }
+}
+
+test('an enqueue is two inserts (the record with its activity, then the due entry), however many items; a claimed batch reads one record per item', async () => {
+  expect(await commandsOf((repo) => repo.enqueue([{ key: 'one', conversationId: 'c1', activity: card }], t0))).toEqual({ 'insert outbox': 1, 'insert outboxDue': 1 });
+  expect(await commandsOf((repo) => repo.enqueue(['a', 'b', 'c'].map((c) => ({ key: `three:${c}`, conversationId: c, activity: { text: c } })), t0))).toEqual({ 'insert outbox': 1, 'insert outboxDue': 1 });
+  // A key enqueued before: its record insert is the duplicate, and nothing is queued.
+  expect(await commandsOf((repo) => repo.enqueue([{ key: 'one', conversationId: 'c1', activity: card }], t0))).toEqual({ 'insert outbox': 1 });
+  expect((await raw.outbox.findOne({ _id: 'one' }))!.activity).toBe(JSON.stringify(card));
+  let claimed: string[] = [];
+  const sent = await commandsOf(async (repo) => {
+    claimed = (await repo.claimBatch('me', t0, 1000, 10)).map((i) => JSON.stringify(i.activity)).sort();
+  });
+  expect(claimed).toEqual([JSON.stringify(card), ...['a', 'b', 'c'].map((c) => JSON.stringify({ text: c }))].sort());
+  expect(sent['find outbox']).toBe(4);
+  expect(sent['find outboxBodies']).toBeUndefined();
+});
+
+test('clean-up: a finished item\'s activity is removed from its record a day after enqueueing, a waiting one\'s is kept, and the record stays', async () => {
+  await outbox.enqueue([
+    { key: 'sent', conversationId: 'c1', activity: { text: 'Eero, 040 123 4567' } },
+    { key: 'failed', conversationId: 'c2', activity: { text: 'Liisa' } },
+    { key: 'waiting', conversationId: 'c3', activity: { text: 'Ville' }, notBefore: at(10 * 86_400_000) },
+  ], t0);
+  for (const item of await outbox.claimBatch('me', t0, 1000, 10)) {
+    if (item.key === 'sent') await outbox.markSent(item.key, 'me', 'a1', t0);
+    else await outbox.markFailed(item.key, 'me', 'http 403');
+  }
+  // Enqueued later, within the day: kept although finished.
+  await outbox.enqueue([{ key: 'recent', conversationId: 'c4', activity: { text: 'Aino' } }], at(23 * 3_600_000));
+  const recent = await claimOne(outbox, 'me', at(23 * 3_600_000), 1000);
+  await outbox.markSent(recent!.key, 'me', 'a2', at(23 * 3_600_000));
+  const withActivity = async () => (await raw.outbox.find({ activity: { $exists: true } }).toArray()).map((r) => r._id).sort();
+  expect(await outbox.removeSentBefore(at(-1), at(3_600_000))).toBe(0);
+  expect(await withActivity()).toEqual(['failed', 'recent', 'sent', 'waiting']);
+  expect(await outbox.removeSentBefore(at(-1), at(86_400_000 + 1))).toBe(0);
+  expect(await withActivity()).toEqual(['recent', 'waiting']);
+  expect((await raw.outbox.find().toArray()).map((r) => r._id).sort()).toEqual(['failed', 'recent', 'sent', 'waiting']);
+  expect(await outbox.get('sent')).toMatchObject({ status: 'sent', sentActivityId: 'a1', activity: {} });
+  expect(await outbox.get('failed')).toMatchObject({ status: 'failed', activity: {} });
+  expect(await outbox.get('waiting')).toMatchObject({ status: 'pending', activity: { text: 'Ville' } });
+  expect(await claimOne(outbox, 'me', at(10 * 86_400_000), 1000)).toMatchObject({ key: 'waiting', activity: { text: 'Ville' } });
+});
+
+test('clean-up keeps the activity of a record that was never queued (the enqueuer died): recovery still sends it', async () => {
+  await outbox.enqueue([{ key: 'half', conversationId: 'c', activity: { text: 'x' } }], t0);
+  await raw.outboxDue.deleteMany({}); // the enqueuer died here
+  await outbox.removeSentBefore(at(-1), at(2 * 86_400_000));
+  expect(await outbox.recoverUnqueued(at(2 * 86_400_000))).toBe(1);
+  expect(await claimOne(outbox, 'me', at(2 * 86_400_000), 1000)).toMatchObject({ key: 'half', activity: { text: 'x' } });
+});
+
+/** What the enqueue before this version wrote: the record without its activity, the activity in `outboxBodies`, the due entry. */
+async function enqueuedBeforeUpgrade(key: string, conversationId: string, activity: object, createdAt: Date): Promise<void> {
+  await raw.outboxBodies.insertOne({ _id: key, activity: JSON.stringify(activity), createdAt });
+  await raw.outbox.insertOne({ _id: key, key, conversationId, op: 'send', createdAt });
+  await raw.outboxDue.insertOne({ _id: key, conversationId, op: 'send', attempts: 0, at: createdAt, leaseSeq: 0, createdAt });
+}
+
+test('upgrade: an item whose activity is only in outboxBodies is claimed with it (one extra read, for it alone), and its old body is cleaned up as before', async () => {
+  await enqueuedBeforeUpgrade('old', 'c1', card, t0);
+  await outbox.enqueue([{ key: 'new', conversationId: 'c2', activity: { text: 'new' } }], t0);
+  expect(await outbox.get('old')).toMatchObject({ status: 'pending', activity: card });
+  let claimed: Record<string, unknown> = {};
+  const sent = await commandsOf(async (repo) => {
+    const batch = await repo.claimBatch('me', t0, 1000, 10);
+    claimed = Object.fromEntries(batch.map((i) => [i.key, i.activity]));
+    for (const item of batch) expect(await repo.markSent(item.key, 'me', `a-${item.key}`, t0)).toBe(true);
+  });
+  expect(claimed).toEqual({ old: card, new: { text: 'new' } });
+  // The claim's reads (recording the deliveries reads neither collection).
+  expect(sent['find outbox']).toBe(2);
+  expect(sent['find outboxBodies']).toBe(1);
+  expect(await outbox.removeSentBefore(at(-1), at(3_600_000))).toBe(0);
+  expect(await raw.outboxBodies.countDocuments()).toBe(1);
+  expect(await outbox.removeSentBefore(at(-1), at(2 * 86_400_000))).toBe(0);
+  expect(await raw.outboxBodies.countDocuments()).toBe(0);
+  expect(await raw.outbox.countDocuments({ activity: { $exists: true } })).toBe(0);
+});
+
+test('upgrade: a waiting item re-rendered after an erasure is sent with the new activity, not its old body', async () => {
+  await enqueuedBeforeUpgrade('old', 'c1', { text: 'Anna, 040 555 0101' }, t0);
+  expect(await outbox.replaceWaitingBody('old', { text: 'without Anna' })).toBe(true);
+  expect(await claimOne(outbox, 'me', t0, 1000)).toMatchObject({ key: 'old', activity: { text: 'without Anna' } });
+});
+
+test('erasure: the items of a person go with their activities (in the record or an old body); finished items\' activities are dropped at once, waiting ones\' kept', async () => {
+  await outbox.enqueue([
+    { key: 'offer:T-1:anna', conversationId: 'c-other', activity: { text: 'offer' } },
+    { key: 'notice:1', conversationId: 'chat-anna', activity: { text: 'notice' } },
+    { key: 'digest:1', conversationId: 'channel', activity: { text: 'Anna in a digest' } },
+    { key: 'reminder:1', conversationId: 'channel', activity: { text: 'waiting' }, notBefore: at(86_400_000) },
+  ], t0);
+  await enqueuedBeforeUpgrade('erasure:anna', 'c-old', { text: 'old' }, t0);
+  await enqueuedBeforeUpgrade('digest:0', 'channel-2', { text: 'Anna in an old digest' }, t0);
+  for (const item of await outbox.claimBatch('me', t0, 1000, 10)) if (item.key.startsWith('digest:')) await outbox.markSent(item.key, 'me', 'a', t0);
+  expect(await outbox.eraseItemsOf(['anna', 'chat-anna'], ['chat-anna'])).toBe(3);
+  expect((await raw.outbox.find().toArray()).map((r) => r._id).sort()).toEqual(['digest:0', 'digest:1', 'reminder:1']);
+  expect((await raw.outboxBodies.find().toArray()).map((r) => r._id)).toEqual(['digest:0']);
+  expect(await outbox.dropFinishedBodies()).toBe(2);
+  expect((await raw.outbox.find({ activity: { $exists: true } }).toArray()).map((r) => r._id)).toEqual(['reminder:1']);
+  expect(await raw.outboxBodies.countDocuments()).toBe(0);
+  expect(await outbox.get('digest:1')).toMatchObject({ status: 'sent', activity: {} });
+  expect(await outbox.get('reminder:1')).toMatchObject({ status: 'pending', activity: { text: 'waiting' } });
 });

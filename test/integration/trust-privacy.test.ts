@@ -59,8 +59,8 @@ async function requestAndConfirm(u: User): Promise<string> {
 async function waitingBodies(): Promise<Map<string, { conversationId: string; activity: string }>> {
   const out = new Map<string, { conversationId: string; activity: string }>();
   for (const due of await stored(h).outboxDue.find({}).toArray()) {
-    const body = await stored(h).outboxBodies.findOne({ _id: due._id });
-    out.set(due._id, { conversationId: due.conversationId, activity: body?.activity ?? '' });
+    const record = await stored(h).outbox.findOne({ _id: due._id }, { projection: { activity: 1 } });
+    out.set(due._id, { conversationId: due.conversationId, activity: record?.activity ?? '' });
   }
   return out;
 }
@@ -95,7 +95,7 @@ test('item 1: erasing people named `a`, `0` and `Anna` changes nothing of anybod
     await stored(h).feedback.findOne({ _id: others.feedback._id }),
     await stored(h).anonymousFeedback.findOne({ _id: others.anonymous._id }),
     await stored(h).feeExports.findOne({ _id: others.payroll._id }),
-    await stored(h).outboxBodies.findOne({ _id: waitingKey }, { projection: { activity: 1 } }),
+    await stored(h).outbox.findOne({ _id: waitingKey }, { projection: { activity: 1 } }),
   ]);
   const before = await snapshot();
 
@@ -118,7 +118,7 @@ test('item 1: erasing people named `a`, `0` and `Anna` changes nothing of anybod
   const file = await stored(h).feeExports.findOne({ _id: others.payroll._id });
   expect(file!.csv).toContain('Hanna Virtanen');
   expect(file!.csv).toContain('120,50;10,00;130,50');
-  expect(JSON.parse((await stored(h).outboxBodies.findOne({ _id: waitingKey }))!.activity)).toEqual(JSON.parse(JSON.stringify(waitingActivity)));
+  expect(JSON.parse((await stored(h).outbox.findOne({ _id: waitingKey }))!.activity!)).toEqual(JSON.parse(JSON.stringify(waitingActivity)));
   await h.bot.store.outbox.eraseItemsOf([waitingKey], []); // not due until tomorrow: the other tests drain the outbox
 }, 120_000);
 

@@ -48,6 +48,7 @@ export function collectionsOf(db: Db) {
     outbox: db.collection<StateDoc>('outbox'),
     outboxOutcomes: db.collection<OutcomeDoc>('outboxOutcomes'),
     outboxDue: db.collection<DueDoc>('outboxDue'),
+    /** Written only by the versions before the activity moved into the outbox record: tests of the upgrade set it up. */
     outboxBodies: db.collection<BodyDoc>('outboxBodies'),
     outboxLeases: db.collection<LeaseDoc>('outboxLeases'),
     earningsGuards: db.collection<EarningsGuardDoc>('earningsGuards'),
