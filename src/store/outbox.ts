@@ -48,6 +48,9 @@ function byDue(a: DueDoc, b: DueDoc): number {
  * can all succeed (measured: 30 concurrent claims of one item, 2–8 "won"). Unique keys are
  * enforced by SQLite itself, and the same protocol is correct on MongoDB.
  */
+/** A claim with at least this much of its lease left cannot have been taken over (see ownClaim). */
+export const TAKEOVER_MARGIN_MS = 30_000;
+
 export class OutboxRepo {
   private readonly col: Collection<StateDoc>;
   private readonly outcomes: Collection<OutcomeDoc>;
@@ -220,7 +223,7 @@ export class OutboxRepo {
   private readonly recordSentTogether = groupCommit((batch: { key: string; owner: string; activityId: string; now: Date }[]) => this.recordSent(batch));
 
   private async recordSent(batch: { key: string; owner: string; activityId: string; now: Date }[]): Promise<boolean[]> {
-    const held = await Promise.all(batch.map((b) => this.ownClaim(b.key, b.owner)));
+    const held = await Promise.all(batch.map((b) => this.ownClaim(b.key, b.owner, b.now)));
     const done = batch.flatMap((b, n) => {
       const claim = held[n];
       return claim ? [{ b, claim }] : [];
@@ -478,12 +481,18 @@ export class OutboxRepo {
    * The claim `owner` holds on `key`, if it still does: this process made it, the item is still
    * queued (an erasure may have removed it), and no sender has taken it over with the next lease.
    */
-  private async ownClaim(key: string, owner: string): Promise<{ leaseSeq: number; attempts: number; lastError?: string } | null> {
+  private async ownClaim(key: string, owner: string, now?: Date): Promise<{ leaseSeq: number; attempts: number; lastError?: string } | null> {
     const claim = this.claims.get(key);
     if (!claim || claim.owner !== owner) return null;
+    // Another sender takes an item over only once its lease has run out by that sender's clock:
+    // while ours runs TAKEOVER_MARGIN_MS more by our clock, nobody can have (clocks of instances
+    // agree far better than that), so the next lease is not looked for: one read per message
+    // fewer in a fan-out. Whether the item is still queued is always read (an erasure on another
+    // instance may have removed it).
+    const young = now !== undefined && claim.until.getTime() - now.getTime() >= TAKEOVER_MARGIN_MS;
     const [due, next] = await Promise.all([
       this.due.findOne({ _id: key }, { projection: { _id: 1 } }),
-      this.leases.findOne({ _id: leaseIdOf(key, claim.leaseSeq + 1) }, { projection: { _id: 1 } }),
+      young ? null : this.leases.findOne({ _id: leaseIdOf(key, claim.leaseSeq + 1) }, { projection: { _id: 1 } }),
     ]);
     if (!due || next) {
       this.claims.delete(key);

@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import { OutboxRepo } from '../../src/store/outbox';
+import { OutboxRepo, TAKEOVER_MARGIN_MS } from '../../src/store/outbox';
 import { testConfig, testDbName } from '../support/harness';
 import { Collections, collectionsOf } from '../support/db';
 
@@ -273,6 +273,28 @@ test('an enqueue is two inserts (the record with its activity, then the due entr
   expect(claimed).toEqual([JSON.stringify(card), ...['a', 'b', 'c'].map((c) => JSON.stringify({ text: c }))].sort());
   expect(sent['find outbox']).toBe(4);
   expect(sent['find outboxBodies']).toBeUndefined();
+});
+
+test('recording a delivery: a claim with TAKEOVER_MARGIN_MS of its lease left reads whether it is still queued, not the next lease; one nearer its end also reads the next lease and sees a takeover', async () => {
+  const lease = TAKEOVER_MARGIN_MS * 2;
+  await outbox.enqueue([{ key: 'young', conversationId: 'c1', activity: {} }, { key: 'old', conversationId: 'c2', activity: {} }], t0);
+  const young = await commandsOf(async (repo) => {
+    expect((await claimOne(repo, 'me', t0, lease, ['c2']))?.key).toBe('young');
+    expect(await repo.markSent('young', 'me', 'act-1', at(lease - TAKEOVER_MARGIN_MS))).toBe(true);
+  });
+  expect(young['find outboxLeases']).toBeUndefined();
+  expect(await outbox.get('young')).toMatchObject({ status: 'sent', sentActivityId: 'act-1' });
+  // The holder's clock says its lease has under TAKEOVER_MARGIN_MS left; another instance's
+  // (ahead of it) says the lease ran out and takes the item over.
+  const there = new OutboxRepo(client.db(testDbName(__filename)));
+  const old = await commandsOf(async (repo) => {
+    expect((await claimOne(repo, 'me', t0, lease))?.key).toBe('old');
+    expect((await claimOne(there, 'there', at(lease), lease))?.leaseSeq).toBe(2);
+    expect(await repo.markSent('old', 'me', 'late', at(lease - TAKEOVER_MARGIN_MS + 1))).toBe(false);
+  });
+  expect(old['find outboxLeases']).toBe(1);
+  expect(await there.markSent('old', 'there', 'act-2', at(lease + 1))).toBe(true);
+  expect(await outbox.get('old')).toMatchObject({ status: 'sent', sentActivityId: 'act-2', leaseSeq: 2 });
 });
 
 test('clean-up: a finished item\'s activity is removed from its record a day after enqueueing, a waiting one\'s is kept, and the record stays', async () => {
