@@ -10,7 +10,7 @@ import { offerGuardFacts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, notifyOrderer } from './notify';
 import { coordinatorAlert, Coordinator, rememberOrderHandler } from './handlers';
-import { rankFor } from './ranking';
+import { MatchReads, rankFor } from './ranking';
 import { cardContext, message, offerCard, whenText } from './views';
 
 const DAY = 86_400_000;
@@ -32,7 +32,11 @@ export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'tooClo
  * named experts goes on to its own wave. Seats taken by accepts that a crash cut short are
  * settled before the open seats are counted (finishCutShortAccepts).
  */
-export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expertIds?: string[]; count?: number; by?: Coordinator } = {}): Promise<WaveResult> {
+export async function offerWave(
+  deps: ServiceDeps,
+  orderId: string,
+  pick: { expertIds?: string[]; count?: number; by?: Coordinator; reads?: Promise<MatchReads> } = {},
+): Promise<WaveResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
   if (!order || !mayOffer(order, now)) return { sent: 0, wave: 0, none: 'closed' };
@@ -44,7 +48,7 @@ export async function offerWave(deps: ServiceDeps, orderId: string, pick: { expe
   if (resumed && !pick.expertIds) return resumed;
   const seatsOpen = order.seats - (await finishCutShortAccepts(deps, order, now));
   if (seatsOpen <= 0) return { sent: 0, wave: 0, none: 'seatsTaken' };
-  const ranked = await rankFor(deps, order);
+  const ranked = await rankFor(deps, order, pick.reads);
   const wanted = new Set(pick.expertIds ?? []);
   const chosen = pick.expertIds
     ? ranked.filter((e) => wanted.has(e._id))

@@ -61,12 +61,12 @@ async function place(
  * short after its claim is resumed, not sent again: offerWave).
  */
 async function afterPlacing(deps: ServiceDeps, order: OrderDoc, fresh: boolean, early?: EarlyCardReads): Promise<void> {
-  // In auto mode the first wave does not wait for the coordinators' card: the two rank the same
-  // experts at the same moment (sharing the experts read), so a large wave's first offers leave
-  // while the card is still being built. The card is built from the order as stored, as before.
+  // In auto mode the first wave does not wait for the coordinators' card, and a new order's wave
+  // ranks from the same early reads as the card: a large wave's first offers leave while the card
+  // is still being built. The card is built from the order as stored, as before.
   await Promise.all([
     brokeringUpdate(deps, order, undefined, fresh ? { fresh, early } : { onlyIfNeverQueued: true }),
-    deps.config.brokeringMode === 'auto' && order.status === 'new' ? offerWave(deps, order._id) : undefined,
+    deps.config.brokeringMode === 'auto' && order.status === 'new' ? offerWave(deps, order._id, { reads: early?.reads }) : undefined,
   ]);
 }
 

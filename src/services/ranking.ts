@@ -18,8 +18,8 @@ export function asCandidate(e: ExpertDoc): ExpertDoc & Candidate {
 }
 
 /** Ranked eligible experts for an order, fairest first (matching in src/domain/matching.ts). */
-export async function rankFor(deps: ServiceDeps, order: OrderDoc): Promise<(ExpertDoc & Candidate)[]> {
-  const { ctx, experts } = await matchContext(deps, order);
+export async function rankFor(deps: ServiceDeps, order: OrderDoc, reads?: Promise<MatchReads>): Promise<(ExpertDoc & Candidate)[]> {
+  const { ctx, experts } = await matchContext(deps, order, { reads });
   return rankCandidates(experts, order, ctx, deps.rng);
 }
 
