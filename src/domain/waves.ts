@@ -52,13 +52,15 @@ export function offerExpired(order: { startsAt: Date }, opts: { expireBeforeStar
 export const ACCEPT_FROM: readonly OfferStatus[] = ['open', 'filled', 'expired', 'declined', 'withdrawn'];
 
 /**
- * A large fan-out in slices: the first 50 (one second of Teams' app-wide limit), then 250 at a
- * time, so that the first messages are on their way while the rest is still being written.
+ * A large fan-out in slices: the first 10, then up to 50 and 150 (each written while the one
+ * before goes out at Teams' app-wide 50 a second), then 250 at a time, so that the first messages
+ * are on their way while the rest is still being written. (A first slice of 50 took its chats'
+ * lookup and enqueue before any card left: about 0.1 s more to the first offer.)
  */
 export function fanOutSlices<T>(all: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let start = 0; start < all.length; ) {
-    const end = start === 0 ? 50 : start + 250;
+    const end = start === 0 ? 10 : start < 50 ? 50 : start < 150 ? 150 : start + 250;
     out.push(all.slice(start, end));
     start = end;
   }

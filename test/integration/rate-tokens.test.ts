@@ -132,9 +132,10 @@ test('SharedAppBudget: a slot\'s requests start at its time, the next slot\'s ha
   expect(ats.filter((at) => at === next + slotMs)).toHaveLength(5);
   expect(tokens.every((t) => t!.until - t!.at === GRID.useMs)).toBe(true);
   expect(now).toBeGreaterThanOrEqual(next + slotMs); // each waited for its block's time
-  // One claim of a slot's blocks for all who asked at once, then one block for the rest: not a claim per request.
+  // One claim of a slot's blocks for all who asked at once, then one for the rest: not a claim per request.
   const stored = await storedBlocks('budget').find({ owner: 'me' }).toArray();
-  expect(stored.length).toBe(GRID.blocksPerSlot + 1);
+  expect(stored.length).toBe(GRID.blocksPerSlot + Math.ceil(5 / tokensPerBlock));
+  expect(budget.stats.claims).toBe(2);
   // A deadline before any block in reach: null at once, nothing more claimed.
   const other = new RateTokenRepo(dbOf('budget'));
   for (let i = 0; i < 3; i++) await other.claim('other', now, GRID.blocksPerSlot, periodMs, GRID);
