@@ -51,6 +51,9 @@ export function offerExpired(order: { startsAt: Date }, opts: { expireBeforeStar
  */
 export const ACCEPT_FROM: readonly OfferStatus[] = ['open', 'filled', 'expired', 'declined', 'withdrawn'];
 
+/** The first slice of a fan-out (fanOutSlices): a wave larger than this is written in several. */
+export const FIRST_SLICE = 10;
+
 /**
  * A large fan-out in slices: the first 10, then up to 50 and 150 (each written while the one
  * before goes out at Teams' app-wide 50 a second), then 250 at a time, so that the first messages
@@ -60,7 +63,7 @@ export const ACCEPT_FROM: readonly OfferStatus[] = ['open', 'filled', 'expired',
 export function fanOutSlices<T>(all: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let start = 0; start < all.length; ) {
-    const end = start === 0 ? 10 : start < 50 ? 50 : start < 150 ? 150 : start + 250;
+    const end = start === 0 ? FIRST_SLICE : start < 50 ? 50 : start < 150 ? 150 : start + 250;
     out.push(all.slice(start, end));
     start = end;
   }

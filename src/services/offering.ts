@@ -1,11 +1,12 @@
 import { plainText } from '../cards/plainText';
 import { acceptRefusal, canTransition, mayOffer, statusMove } from '../domain/orderLifecycle';
-import { ACCEPT_FROM, fanOutSlices, nextWave, offerExpired } from '../domain/waves';
+import { ACCEPT_FROM, FIRST_SLICE, fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
+import type { ConversationDoc } from '../store/conversations';
 import { offerGuardFacts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, notifyOrderer } from './notify';
@@ -48,6 +49,11 @@ export async function offerWave(
   if (resumed && !pick.expertIds) return resumed;
   const seatsOpen = order.seats - (await finishCutShortAccepts(deps, order, now));
   if (seatsOpen <= 0) return { sent: 0, wave: 0, none: 'seatsTaken' };
+  // A wave that may be written in several slices looks up every expert's chat once, beside its
+  // ranking, rather than once per slice (each such lookup reads every chat on FerretDB).
+  const most = pick.expertIds?.length ?? Math.max(pick.count ?? deps.config.waveSize, seatsOpen);
+  const everyChat = most > FIRST_SLICE ? deps.store.conversations.personalOfEveryone() : undefined;
+  everyChat?.catch(() => undefined); // awaited below unless the wave ends first
   const ranked = await rankFor(deps, order, pick.reads);
   const wanted = new Set(pick.expertIds ?? []);
   const chosen = pick.expertIds
@@ -71,7 +77,7 @@ export async function offerWave(
   let sent = 0;
   for (const slice of fanOutSlices(chosen.map((e) => e._id))) {
     const offers = await deps.store.offers.createWave(orderId, slice, wave, now);
-    await postOfferCards(deps, order, offers);
+    await postOfferCards(deps, order, offers, everyChat);
     sent += offers.length;
   }
   await deps.store.orders.setLastWave(orderId, now);
@@ -112,9 +118,9 @@ const OFFER_ID_SLOT = 'offer-id-slot-7f3a9c';
  * and the id filled in: a wave of a thousand renders three templates, not a thousand (that was
  * most of the second before the first card went out).
  */
-async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferDoc[]): Promise<void> {
+async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferDoc[], everyChat?: Promise<Map<string, ConversationDoc>>): Promise<void> {
   const items: NewOutboxItem[] = [];
-  const chats = await deps.store.conversations.personalOfMany(offers.map((o) => o.expertId));
+  const chats = await (everyChat ?? deps.store.conversations.personalOfMany(offers.map((o) => o.expertId)));
   const rendered = new Map<string, string>();
   const ctx = cardContext(deps);
   // An expert who keeps an earnings limit of their own gets a card of their own: the task's

@@ -131,14 +131,17 @@ export class ConversationRepo {
    */
   async personalOfMany(aadObjectIds: string[]): Promise<Map<string, ConversationDoc>> {
     const ids = [...new Set(aadObjectIds.map((id) => id.toLowerCase()))];
-    const latest = new Map<string, ConversationDoc>();
-    if (ids.length === 0) return latest;
-    for (const doc of await this.col.find({ userAadObjectId: { $in: ids }, scope: 'personal' }).toArray()) {
-      const key = doc.userAadObjectId!;
-      const seen = latest.get(key);
-      if (!seen || doc.updatedAt > seen.updatedAt) latest.set(key, doc);
-    }
-    return latest;
+    if (ids.length === 0) return new Map();
+    return latestPerUser(await this.col.find({ userAadObjectId: { $in: ids }, scope: 'personal' }).toArray());
+  }
+
+  /**
+   * The latest personal chat of every user, by their AAD object id: for a wave too large for one
+   * lookup (a thousand offers written in several slices), read once instead of once per slice,
+   * each of which a database without an index for `$in` (FerretDB) answers by reading every chat.
+   */
+  async personalOfEveryone(): Promise<Map<string, ConversationDoc>> {
+    return latestPerUser(await this.col.find({ scope: 'personal' }).toArray());
   }
 
   /**
@@ -185,4 +188,15 @@ export class ConversationRepo {
 /** A stored channel as the conversation `id` (the channel itself, or one of its threads). */
 function addressedTo(channel: ConversationDoc, id: string): ConversationDoc {
   return { ...channel, _id: id, reference: { ...channel.reference, conversation: { ...channel.reference.conversation, id } } };
+}
+
+function latestPerUser(docs: ConversationDoc[]): Map<string, ConversationDoc> {
+  const latest = new Map<string, ConversationDoc>();
+  for (const doc of docs) {
+    const key = doc.userAadObjectId;
+    if (!key) continue;
+    const seen = latest.get(key);
+    if (!seen || doc.updatedAt > seen.updatedAt) latest.set(key, doc);
+  }
+  return latest;
 }

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { FIRST_SLICE } from '../../src/domain/waves';
+import { offerWave } from '../../src/services/offering';
+import { activeExpert, startForJobTests } from '../support/experts';
+import { Harness } from '../support/harness';
+import { cardOf, execute, text, user, User } from '../support/teams';
+
+// A wave written in more than one slice (src/domain/waves.ts fanOutSlices) looks up every
+// expert's 1:1 chat once, beside its ranking, not once per slice: on FerretDB each lookup of a
+// list of users reads every chat (docs/performance.md). BENCH_STATS=1 counts the bot's commands.
+const coordinator = user('Kaisa Koordinaattori');
+const professional = user('Aino Ammattilainen');
+const WAVE = FIRST_SLICE + 3;
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startForJobTests(__filename, coordinator, professional, { WAVE_SIZE: String(WAVE), BENCH_STATS: '1' });
+}, 30000);
+afterAll(() => h.stop());
+
+async function placeOrder(title: string): Promise<string> {
+  const d = new Date(Date.now() + 5 * 86_400_000);
+  const form = {
+    formId: randomUUID(), themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
+    durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
+    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '040 123 4567', contactEmail: '', noteToCoordinator: '',
+  };
+  return /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professional, 'order.submit', form)))))![0];
+}
+
+/** `find conversations` commands while `run` runs, the outbox sender (which reads each delivery's chat) stopped meanwhile. */
+async function chatReads(run: () => Promise<unknown>): Promise<number> {
+  await h.bot.sender.stop();
+  try {
+    const before = h.bot.database.commandCounts()?.['find conversations'] ?? 0;
+    await run();
+    return (h.bot.database.commandCounts()?.['find conversations'] ?? 0) - before;
+  } finally {
+    h.bot.sender.start();
+  }
+}
+
+const offersTo = (u: User, orderId: string) => h.connector.sentTo(u.personal).filter((a) => text(a).includes('offer.accept') && text(a).includes(orderId));
+
+test(`a wave of ${WAVE} (two slices) reads the experts' chats once, and each expert gets one offer card in their own chat`, async () => {
+  const experts: User[] = [];
+  for (let i = 0; i < WAVE; i++) experts.push(await activeExpert(h, coordinator, `Asiantuntija ${i + 1}`));
+  const orderId = await placeOrder('Iso aalto');
+  expect(await chatReads(() => offerWave(h.bot.deps, orderId))).toBe(1);
+  await h.bot.sender.drain(10000);
+  for (const e of experts) expect(offersTo(e, orderId)).toHaveLength(1);
+});
+
+test('a wave that fits in one slice looks up only its own experts\' chats (one read)', async () => {
+  const orderId = await placeOrder('Pieni aalto');
+  const read = await chatReads(() => offerWave(h.bot.deps, orderId, { count: 2 }));
+  expect(read).toBe(1);
+  await h.bot.sender.drain(10000);
+  expect(await h.bot.store.offers.ofOrder(orderId)).toHaveLength(2);
+});
