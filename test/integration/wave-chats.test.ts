@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { FIRST_SLICE } from '../../src/domain/waves';
 import { offerWave } from '../../src/services/offering';
 import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
+import { orderFormData } from '../support/orders';
 import { cardOf, execute, text, user, User } from '../support/teams';
 
 // A wave written in more than one slice (src/domain/waves.ts fanOutSlices) looks up every
@@ -19,13 +19,7 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 async function placeOrder(title: string): Promise<string> {
-  const d = new Date(Date.now() + 5 * 86_400_000);
-  const form = {
-    formId: randomUUID(), themes: 'mental-health', taskType: 'talk', title, description: 'Kokemuspuheenvuoro.', goal: '', date: d.toISOString().slice(0, 10), time: '13:00',
-    durationMinutes: '90', mode: 'remote', municipality: '', address: '', link: 'https://teams.example/meet', targetGroup: 'Hoitohenkilöstö', audienceSize: '',
-    seats: '1', language: 'fi', costCentre: 'KP-1', contactName: 'Aino', contactPhone: '040 123 4567', contactEmail: '', noteToCoordinator: '',
-  };
-  return /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professional, 'order.submit', form)))))![0];
+  return /T-\d{4}-\d{4}/.exec(text(cardOf(await h.post(execute(h, professional, 'order.submit', orderFormData({ title }))))))![0];
 }
 
 /** `find conversations` commands while `run` runs, the outbox sender (which reads each delivery's chat) stopped meanwhile. */
