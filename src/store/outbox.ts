@@ -24,6 +24,9 @@ function byDue(a: DueDoc, b: DueDoc): number {
   return a.at.getTime() - b.at.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
 }
 
+/** A claim with at least this much of its lease left cannot have been taken over (see ownClaim). */
+export const TAKEOVER_MARGIN_MS = 30_000;
+
 /**
  * The queue every proactive message goes through (the Company Communicator pattern): fan-outs
  * enqueue, senders claim items with a lease, and each item keeps its own delivery status so a
@@ -48,9 +51,6 @@ function byDue(a: DueDoc, b: DueDoc): number {
  * can all succeed (measured: 30 concurrent claims of one item, 2–8 "won"). Unique keys are
  * enforced by SQLite itself, and the same protocol is correct on MongoDB.
  */
-/** A claim with at least this much of its lease left cannot have been taken over (see ownClaim). */
-export const TAKEOVER_MARGIN_MS = 30_000;
-
 export class OutboxRepo {
   private readonly col: Collection<StateDoc>;
   private readonly outcomes: Collection<OutcomeDoc>;
