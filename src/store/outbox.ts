@@ -236,7 +236,10 @@ export class OutboxRepo {
     })));
     // An outcome already there was written by a sender that took the item over: not ours.
     const recorded = new Set(done.filter((_, n) => inserted.has(n)).map(({ b }) => b.key));
-    if (recorded.size > 0) await this.due.bulkWrite([...recorded].map((key) => ({ deleteOne: { filter: { _id: key } } })), { ordered: false });
+    if (recorded.size > 0) {
+      const removed = await this.due.bulkWrite([...recorded].map((key) => ({ deleteOne: { filter: { _id: key } } })), { ordered: false });
+      if (removed.deletedCount < recorded.size) await this.dropOutcomesOfErased([...recorded]);
+    }
     for (const key of recorded) this.claims.delete(key);
     return batch.map((b) => recorded.has(b.key));
   }
@@ -524,8 +527,21 @@ export class OutboxRepo {
    */
   private async settle(key: string, outcome: Omit<OutcomeDoc, '_id' | 'at'>): Promise<void> {
     await insertIgnoringDuplicates(this.outcomes, [{ _id: key, ...outcome, at: new Date() }]);
-    await this.due.deleteOne({ _id: key });
+    if ((await this.due.deleteOne({ _id: key })).deletedCount === 0) await this.dropOutcomesOfErased([key]);
     this.claims.delete(key);
+  }
+
+  /**
+   * An erasure (eraseItemsOf: record, entry, then outcomes) may run between the check that a
+   * claim stands and the outcome's insert: the outcome would then outlive the erased item, with
+   * the person's id in its key. Such a race shows as a queue entry already gone when the outcome
+   * is written; the outcomes of those keys whose record is gone are removed again. (An entry gone
+   * because another sender took the item over and finished it keeps its record, and its outcome.)
+   */
+  private async dropOutcomesOfErased(keys: string[]): Promise<void> {
+    for (const key of keys) {
+      if (!(await this.col.findOne({ _id: key }, { projection: { _id: 1 } }))) await this.outcomes.deleteOne({ _id: key });
+    }
   }
 
   /** Claims whose lease ran out are another sender's to take: forgotten now and then, so the map stays small. */

@@ -297,6 +297,26 @@ test('recording a delivery: a claim with TAKEOVER_MARGIN_MS of its lease left re
   expect(await outbox.get('old')).toMatchObject({ status: 'sent', sentActivityId: 'act-2', leaseSeq: 2 });
 });
 
+test('an erasure between a delivery\'s claim check and its outcome leaves no outcome behind (the key names the person)', async () => {
+  const there = new OutboxRepo(client.db(testDbName(__filename)));
+  await outbox.enqueue([{ key: 'erased:aad-1', conversationId: 'c1', activity: {} }, { key: 'erased:aad-2', conversationId: 'c2', activity: {} }], t0);
+  const claimed = await outbox.claimBatch('me', t0, 60_000, 2);
+  expect(claimed).toHaveLength(2);
+  // Another instance erases both items just after this one checked its claims, before it writes their outcomes.
+  const outcomes = (outbox as unknown as { outcomes: { insertMany: (...a: unknown[]) => Promise<unknown> } }).outcomes;
+  const insertMany = outcomes.insertMany.bind(outcomes);
+  outcomes.insertMany = async (...args: unknown[]) => {
+    await there.eraseItemsOf(['aad-1', 'aad-2'], []);
+    return insertMany(...args);
+  };
+  try {
+    await Promise.all([outbox.markSent('erased:aad-1', 'me', 'act-1', at(10)), outbox.markFailed('erased:aad-2', 'me', 'http 403')]);
+  } finally {
+    outcomes.insertMany = insertMany;
+  }
+  for (const col of [raw.outbox, raw.outboxOutcomes, raw.outboxDue]) expect(await col.countDocuments({ _id: /^erased:/ })).toBe(0);
+});
+
 test('clean-up: a finished item\'s activity is removed from its record a day after enqueueing, a waiting one\'s is kept, and the record stays', async () => {
   await outbox.enqueue([
     { key: 'sent', conversationId: 'c1', activity: { text: 'Eero, 040 123 4567' } },
