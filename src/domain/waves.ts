@@ -6,6 +6,11 @@ import type { OfferStatus } from './types';
  * is pressed: an unanswered offer simply expires.
  */
 
+/** How many the next wave offers at most: `waveSize`, but never fewer than the open seats. */
+export function waveSizeFor(waveSize: number, seatsOpen: number): number {
+  return Math.max(Math.floor(waveSize) || 0, Math.ceil(seatsOpen));
+}
+
 /**
  * The experts of the next wave, in rank order: `waveSize` of them, but never fewer than the
  * open seats (a wave smaller than the need could not fill the order), and nobody offered before.
@@ -17,7 +22,7 @@ export function nextWave<E extends { id: string }>(p: {
   alreadyOffered?: ReadonlySet<string>;
 }): E[] {
   if (!(p.seatsOpen > 0)) return [];
-  const size = Math.max(Math.floor(p.waveSize) || 0, Math.ceil(p.seatsOpen));
+  const size = waveSizeFor(p.waveSize, p.seatsOpen);
   const wave: E[] = [];
   for (const e of p.ranked) {
     if (wave.length >= size) break;

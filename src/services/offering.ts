@@ -1,6 +1,6 @@
 import { plainText } from '../cards/plainText';
 import { acceptRefusal, canTransition, mayOffer, statusMove } from '../domain/orderLifecycle';
-import { ACCEPT_FROM, FIRST_SLICE, fanOutSlices, nextWave, offerExpired } from '../domain/waves';
+import { ACCEPT_FROM, FIRST_SLICE, fanOutSlices, nextWave, offerExpired, waveSizeFor } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
@@ -51,7 +51,7 @@ export async function offerWave(
   if (seatsOpen <= 0) return { sent: 0, wave: 0, none: 'seatsTaken' };
   // A wave that may be written in several slices looks up every expert's chat once, beside its
   // ranking, rather than once per slice (each such lookup reads every chat on FerretDB).
-  const most = pick.expertIds?.length ?? Math.max(pick.count ?? deps.config.waveSize, seatsOpen);
+  const most = pick.expertIds?.length ?? waveSizeFor(pick.count ?? deps.config.waveSize, seatsOpen);
   const everyChat = most > FIRST_SLICE ? deps.store.conversations.personalOfEveryone() : undefined;
   everyChat?.catch(() => undefined); // awaited below unless the wave ends first
   const ranked = await rankFor(deps, order, pick.reads);

@@ -76,16 +76,26 @@ test('a lagging or missing hint only costs retries: the next number is still the
   expect(await stored(h).orders.countDocuments()).toBe(42);
 });
 
-test('the number hint: written now and then while one process has the year to itself, after every order once another took a number first', async () => {
-  // Two repositories on the same database, as two instances; a year no other test uses.
-  const a = new OrderRepo(h.bot.database.db);
-  const b = new OrderRepo(h.bot.database.db);
-  const Y = 2031;
+/**
+ * Two repositories on the same database, as two instances, numbering orders of year `Y`: place an
+ * order through one, read the year's number hint, write a number of the year.
+ */
+function twoInstances(Y: number) {
   const format = (y: number, seq: number) => `T-${y}-${String(seq).padStart(4, '0')}`;
   // Only the number and the time matter here; the rest of an order is not looked at.
   const build = (id: string) => ({ _id: id, createdAt: new Date() }) as unknown as OrderDoc;
-  const place = async (repo: OrderRepo) => (await repo.insertNumbered(Y, build, format))._id;
-  const hint = async () => (await h.bot.database.db.collection('orderNumberHints').findOne({ _id: `order-${Y}` as never }))?.seq as number | undefined;
+  return {
+    a: new OrderRepo(h.bot.database.db),
+    b: new OrderRepo(h.bot.database.db),
+    place: async (repo: OrderRepo) => (await repo.insertNumbered(Y, build, format))._id,
+    /** The order number `seq` of the year. */
+    number: (seq: number) => format(Y, seq),
+    hint: async () => (await h.bot.database.db.collection('orderNumberHints').findOne({ _id: `order-${Y}` as never }))?.seq as number | undefined,
+  };
+}
+
+test('the number hint: written now and then while one process has the year to itself, after every order once another took a number first', async () => {
+  const { a, b, place, hint } = twoInstances(2031); // a year no other test uses
   expect(await place(a)).toBe('T-2031-0001');
   expect(await hint()).toBe(1); // a process's first number of the year is marked
   for (let i = 2; i <= 9; i++) await place(a);
@@ -106,13 +116,7 @@ test('the number hint: written now and then while one process has the year to it
 });
 
 test('the number hint: a year once shared is the process\'s own again after SHARED_YEAR_CALM numbers in a row without meeting another\'s', async () => {
-  const a = new OrderRepo(h.bot.database.db);
-  const b = new OrderRepo(h.bot.database.db);
-  const Y = 2032;
-  const format = (y: number, seq: number) => `T-${y}-${String(seq).padStart(4, '0')}`;
-  const build = (id: string) => ({ _id: id, createdAt: new Date() }) as unknown as OrderDoc;
-  const place = async (repo: OrderRepo) => (await repo.insertNumbered(Y, build, format))._id;
-  const hint = async () => (await h.bot.database.db.collection('orderNumberHints').findOne({ _id: `order-${Y}` as never }))?.seq as number | undefined;
+  const { a, b, place, hint, number } = twoInstances(2032);
   for (let i = 1; i <= 3; i++) await place(a);
   // b meets a's numbers (its hint lags): from then on both write the hint after each order.
   expect(await place(b)).toBe('T-2032-0004');
@@ -126,14 +130,14 @@ test('the number hint: a year once shared is the process\'s own again after SHAR
   // ...and then only every tenth again (20): the hint lags, never runs ahead.
   const calmFrom = 5 + SHARED_YEAR_CALM;
   for (let n = calmFrom; n <= 20; n++) {
-    expect(await place(a)).toBe(format(Y, n));
+    expect(await place(a)).toBe(number(n));
     expect(await hint()).toBe(n % 10 === 0 ? n : Math.max(calmFrom - 1, Math.floor(n / 10) * 10));
   }
   // b comes back: it meets a's numbers, steps over them from the lagging hint, and both are exact again.
   const next = 21;
-  expect(await place(b)).toBe(format(Y, next));
+  expect(await place(b)).toBe(number(next));
   expect(await hint()).toBe(next);
-  expect(await place(a)).toBe(format(Y, next + 1));
+  expect(await place(a)).toBe(number(next + 1));
   expect(await hint()).toBe(next + 1);
   expect(await h.bot.database.db.collection('orders').countDocuments({ _id: { $gte: 'T-2032-', $lt: 'T-2032.' } as never })).toBe(next + 1);
 });
