@@ -78,6 +78,13 @@ export async function run(ctx) {
     ctx.note(`fan-out-instances: order ${orderId} answered in ${round(answeredMs / 1000, 2)} s by instance 1 of ${INSTANCES}; first offer after ${round(firstS, 2)} s, ` +
       `then ${round(rate, 1)} msg/s; sent per instance ${stats.map((s) => s.sent ?? '?').join(' / ')}; connector requests ${connector.total}; ` +
       `app budget per instance ${stats.map((s) => JSON.stringify(s.budget ?? {})).join(' / ')}.`);
+    // Where the time goes: requests per budget period (1,060 ms) counted from the first offer.
+    const perPeriod = [];
+    for (const t of times) {
+      const k = Math.floor((t - times[0]) / 1060);
+      perPeriod[k] = (perPeriod[k] ?? 0) + 1;
+    }
+    ctx.note(`fan-out-instances: offers per 1,060 ms from the first: ${Array.from(perPeriod, (n) => n ?? 0).join(' ')}.`);
     const ratio = totalS === null ? null : totalS / minimumS;
     return [
       {

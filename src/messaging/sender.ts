@@ -27,6 +27,13 @@ export interface OutboxSenderOptions {
   idleMs?: number;
   /** A conversation that must wait longer than this is handed back to the queue rather than holding a worker. */
   maxLimiterWaitMs?: number;
+  /**
+   * How long a delivery waits for a token of the shared app budget before it is handed back.
+   * Every delivery of every instance waits for the same budget, so a handed-back item gains
+   * nothing and costs an update of its queue entry and a new claim (in a fan-out by three
+   * instances, 100 such hand-backs held FerretDB's writes for seconds); far below the lease.
+   */
+  maxBudgetWaitMs?: number;
   limiter?: RateLimiter;
   /**
    * The app-wide budget shared with the other instances (the database's rate tokens). Without
@@ -79,6 +86,7 @@ export class OutboxSender {
       leaseMs: opts.leaseMs ?? 60_000,
       idleMs: opts.idleMs ?? 500,
       maxLimiterWaitMs: opts.maxLimiterWaitMs ?? 2000,
+      maxBudgetWaitMs: opts.maxBudgetWaitMs ?? 10_000,
       limiter: opts.limiter ?? new RateLimiter(),
       clock: opts.clock ?? Date.now,
     };
@@ -311,6 +319,7 @@ export class OutboxSender {
   private async slotFor(conversationId: string): Promise<Slot> {
     const start = this.o.clock();
     const deadline = start + this.o.maxLimiterWaitMs;
+    const budgetDeadline = start + Math.max(this.o.maxLimiterWaitMs, this.o.maxBudgetWaitMs);
     for (;;) {
       if (!this.running) return { stopping: true };
       const now = this.o.clock();
@@ -321,7 +330,7 @@ export class OutboxSender {
         continue;
       }
       if (!this.o.appBudget) return { done: this.o.limiter.record(conversationId, now) };
-      const token = await this.o.appBudget.take(deadline);
+      const token = await this.o.appBudget.take(budgetDeadline);
       if (token === null) return { tooLong: true };
       if (!this.running) return { stopping: true };
       const startAt = this.o.clock();

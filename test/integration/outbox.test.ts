@@ -154,6 +154,35 @@ test('across instances: a claim taken over after its lease ran out can no longer
   expect(await raw.outboxDue.countDocuments()).toBe(0);
 });
 
+test('items another instance is delivering are passed over without reading their leases, and taken over once those ran out', async () => {
+  // With several instances the head of the queue is their deliveries in progress: a claim that
+  // looked at each one's lease read 3.5 leases per delivered message in a fan-out by three.
+  const monitored = await new MongoClient(testConfig(__filename).mongodbUri, { monitorCommands: true }).connect();
+  try {
+    const commands: string[] = [];
+    monitored.on('commandStarted', (e) => commands.push(`${e.commandName} ${e.command[e.commandName]}`));
+    const there = new OutboxRepo(monitored.db(testDbName(__filename)));
+    await outbox.enqueue(Array.from({ length: 5 }, (_, i) => ({ key: `held${i}`, conversationId: `h${i}`, activity: {} })), t0);
+    expect(await outbox.claimBatch('here', at(1), 60_000, 5)).toHaveLength(5);
+    expect(await there.claimBatch('there', at(1000), 60_000, 5)).toEqual([]);
+    expect(commands.filter((c) => c === 'find outboxLeases')).toEqual([]);
+    // Remembered: the next claim does not even try their leases again, and finds what is new.
+    await outbox.enqueue([{ key: 'new', conversationId: 'n', activity: {} }], at(2000));
+    commands.length = 0;
+    expect((await there.claimBatch('there', at(2000), 60_000, 5)).map((i) => i.key)).toEqual(['new']);
+    expect(commands.filter((c) => c.endsWith('outboxLeases'))).toEqual(['insert outboxLeases']);
+    expect(await raw.outboxLeases.countDocuments({ owner: 'there' })).toBe(1);
+    // Once a lease could have run out (from half a lease after the item was due), it is looked
+    // at: still held at 59 s, taken over after 60 s.
+    expect(await there.claimBatch('there', at(59_000), 60_000, 5)).toEqual([]);
+    expect(commands.filter((c) => c === 'find outboxLeases').length).toBeGreaterThanOrEqual(5);
+    const taken = await there.claimBatch('there', at(60_002), 60_000, 5);
+    expect(taken.map((i) => [i.key, i.leaseSeq]).sort()).toEqual(Array.from({ length: 5 }, (_, i) => [`held${i}`, 2]));
+  } finally {
+    await monitored.close();
+  }
+});
+
 test('a long queue for a conversation left out is not searched whole on every claim; an item for another one is found at once', async () => {
   const monitored = await new MongoClient(testConfig(__filename).mongodbUri, { monitorCommands: true }).connect();
   try {

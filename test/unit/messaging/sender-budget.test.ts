@@ -116,3 +116,59 @@ test('no token in time: the item is handed back with its place kept, not sent', 
   expect(sends).toBe(0);
   expect(sender.stats.deferred).toBe(1);
 });
+
+test('a delivery waits up to maxBudgetWaitMs (10 s) for the app budget, not the 2 s a busy conversation may hold a worker', async () => {
+  // Every delivery of every instance waits for the same budget: handing an item back gains
+  // nothing and costs an update of its queue entry and a new claim.
+  const now = 2_000_000;
+  let served = false;
+  const sent: string[] = [];
+  const released: string[] = [];
+  const outbox = {
+    claimBatch: async () => {
+      if (served) return [];
+      served = true;
+      return [item('k1', 'c1', now)];
+    },
+    markSent: async (key: string) => {
+      sent.push(key);
+      return true;
+    },
+    release: async (key: string) => {
+      released.push(key);
+      return true;
+    },
+    idle: async () => sent.length + released.length === 1,
+    counts: async () => ({}),
+    pruneLeases: async () => 0,
+    recoverUnqueued: async () => 0,
+  } as unknown as OutboxRepo;
+  const deadlines: number[] = [];
+  const appBudget: AppBudget = {
+    // The app's next token is 6 s away: within the budget's wait, beyond the conversation's.
+    take: async (deadlineMs: number) => {
+      deadlines.push(deadlineMs);
+      return deadlineMs >= now + 6_000 ? { at: now, until: now + 20 } : null;
+    },
+  };
+  const sender = new OutboxSender({
+    outbox,
+    conversations: {
+      get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never,
+      markUnreachable: async () => undefined,
+    },
+    transport: { send: async () => ({ activityId: 'a1' }), update: async () => undefined },
+    log: createLogger('silent'),
+    limiter: new RateLimiter({ app: [] }),
+    appBudget,
+    clock: () => now,
+    idleMs: 60_000,
+  });
+  sender.start();
+  await sender.drain(5_000);
+  await sender.stop();
+  expect(deadlines).toEqual([now + 10_000]);
+  expect(sent).toEqual(['k1']);
+  expect(released).toEqual([]);
+  expect(sender.stats.deferred).toBe(0);
+});
