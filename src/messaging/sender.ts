@@ -218,7 +218,9 @@ export class OutboxSender {
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
-    const conversation = await this.o.conversations.get(item.conversationId);
+    // Queued with its reference (a wave of offers, from the chats it had just read): not read
+    // again. A chat found unreachable meanwhile costs one refused request, then is marked so.
+    const conversation = item.reference ? { reference: item.reference, reachable: true } : await this.o.conversations.get(item.conversationId);
     if (!conversation || !conversation.reachable) {
       // Already known unreachable: trying would only spend the rate limit on certain 403s.
       await this.fail(item, conversation ? 'unreachable' : 'no conversation', false);

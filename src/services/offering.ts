@@ -148,7 +148,7 @@ async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferD
           extraFacts: await offerGuardFacts(deps, guard._id, guard, order, locale, guarded.get(guard._id)?.feePreference === 'volunteer'),
         })
       : cardFor(locale, offer._id);
-    items.push({ key: `offer:${offer._id}`, conversationId: conv._id, activity: message(card) });
+    items.push({ key: `offer:${offer._id}`, conversationId: conv._id, activity: message(card), ...(conv.reachable ? { reference: conv.reference } : {}) });
   }
   await deps.postman.post(items);
 }
@@ -177,7 +177,7 @@ export async function closedOfferCards(deps: ServiceDeps, order: OrderDoc, close
     if (!conv) return [];
     const locale = pickLocale(conv.locale, deps.config.defaultLocale);
     const card = offerCard(order, o._id, state, locale, ctx);
-    return [{ key: `offer-update:${o._id}:${state}:${at}`, conversationId: conv._id, op: 'update' as const, updateOf: `offer:${o._id}`, activity: message(card) }];
+    return [{ key: `offer-update:${o._id}:${state}:${at}`, conversationId: conv._id, op: 'update' as const, updateOf: `offer:${o._id}`, activity: message(card), ...(conv.reachable ? { reference: conv.reference } : {}) }];
   });
 }
 

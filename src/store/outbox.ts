@@ -119,6 +119,7 @@ export class OutboxRepo {
       op: i.op ?? 'send',
       ...(i.updateOf !== undefined ? { updateOf: i.updateOf } : {}),
       activity: JSON.stringify(i.activity),
+      ...(i.reference !== undefined ? { reference: i.reference } : {}),
       createdAt: now,
     }));
     const inserted = await insertIgnoringDuplicates(this.col, states);
@@ -227,7 +228,7 @@ export class OutboxRepo {
    * read per message in a fan-out.
    */
   private async openClaimed(due: DueDoc, claim: { owner: string; leaseSeq: number; until: Date }, claimedBefore: boolean): Promise<OutboxItem | null> {
-    const [finished, record] = await Promise.all([claimedBefore ? this.outcomeOf(due._id) : null, this.col.findOne({ _id: due._id }, { projection: { activity: 1 } })]);
+    const [finished, record] = await Promise.all([claimedBefore ? this.outcomeOf(due._id) : null, this.col.findOne({ _id: due._id }, { projection: { activity: 1, reference: 1 } })]);
     if (finished) {
       // Finished, but the process died before it could remove the queue entry: finish that now.
       await this.due.deleteOne({ _id: due._id });
@@ -235,7 +236,7 @@ export class OutboxRepo {
       return null;
     }
     const activity = record?.activity ?? (await this.legacyBodyOf(due._id));
-    if (activity !== undefined) return itemOf(due, activity, claim);
+    if (activity !== undefined) return itemOf(due, activity, claim, record?.reference);
     // No body: nothing can ever be sent for this key. Recorded as failed rather than retried forever.
     await this.settle(due._id, { status: 'failed', lastError: 'no activity stored', attempts: due.attempts + 1, leaseSeq: claim.leaseSeq });
     return null;
@@ -484,13 +485,13 @@ export class OutboxRepo {
   }
 
   /**
-   * Removes the activity from these records, 500 at a time. FerretDB rewrites an updated
+   * Removes the activity (and the reference queued with it) from these records, 500 at a time. FerretDB rewrites an updated
    * document from a read of it; the only other write to a record's activity is
    * `replaceWaitingBody`, which is for items still queued, and these are finished.
    */
   private async unsetActivities(keys: string[]): Promise<number> {
     let unset = 0;
-    for (let i = 0; i < keys.length; i += 500) unset += (await this.col.updateMany({ _id: { $in: keys.slice(i, i + 500) } }, { $unset: { activity: '' } })).modifiedCount;
+    for (let i = 0; i < keys.length; i += 500) unset += (await this.col.updateMany({ _id: { $in: keys.slice(i, i + 500) } }, { $unset: { activity: '', reference: '' } })).modifiedCount;
     return unset;
   }
 

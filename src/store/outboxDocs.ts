@@ -1,4 +1,5 @@
 import type { Activity } from 'botbuilder';
+import type { StoredReference } from './conversations';
 
 // The documents of the outbox's collections (src/store/outbox.ts) and the helpers that build them.
 
@@ -28,6 +29,8 @@ export interface OutboxItem {
   lastError?: string;
   createdAt: Date;
   sentAt?: Date;
+  /** Where it goes, when its enqueuer gave it (see NewOutboxItem.reference). */
+  reference?: StoredReference;
 }
 
 export interface NewOutboxItem {
@@ -38,6 +41,13 @@ export interface NewOutboxItem {
   updateOf?: string;
   /** Not before this time (reminders); default now. */
   notBefore?: Date;
+  /**
+   * The conversation's reference, when the enqueuer has just read it (a wave of offers reads
+   * every expert's chat): the sender then uses it instead of reading the conversation again,
+   * one read fewer per message of a fan-out. Only for a reachable chat and an item due now: a
+   * reference stored for later could be out of date by then.
+   */
+  reference?: StoredReference;
 }
 
 /**
@@ -58,6 +68,8 @@ export interface StateDoc {
    * records written before it moved here (their activity is in `outboxBodies`, see `BodyDoc`).
    */
   activity?: string;
+  /** The conversation's reference as queued (NewOutboxItem.reference); removed with the activity. */
+  reference?: StoredReference;
   createdAt: Date;
 }
 
@@ -122,7 +134,7 @@ export function dueOf(key: string, conversationId: string, op: OutboxOp, updateO
   return { _id: key, conversationId, op, ...(updateOf !== undefined ? { updateOf } : {}), attempts, at, leaseSeq: 0, createdAt };
 }
 
-export function itemOf(due: DueDoc, activity: string, claim: { owner: string; leaseSeq: number; until: Date }): OutboxItem {
+export function itemOf(due: DueDoc, activity: string, claim: { owner: string; leaseSeq: number; until: Date }, reference?: StoredReference): OutboxItem {
   return {
     _id: due._id,
     key: due._id,
@@ -138,6 +150,7 @@ export function itemOf(due: DueDoc, activity: string, claim: { owner: string; le
     leaseSeq: claim.leaseSeq,
     ...(due.lastError !== undefined ? { lastError: due.lastError } : {}),
     createdAt: due.createdAt,
+    ...(reference !== undefined ? { reference } : {}),
   };
 }
 

@@ -372,6 +372,18 @@ test('clean-up: a finished item\'s activity is removed from its record a day aft
   expect(await claimOne(outbox, 'me', at(10 * 86_400_000), 1000)).toMatchObject({ key: 'waiting', activity: { text: 'Ville' } });
 });
 
+test('a reference queued with an item comes with its claim (the sender reads no chat) and goes with its activity', async () => {
+  const reference = { bot: { id: '28:bot' }, channelId: 'msteams', serviceUrl: 'https://smba.example/emea/', conversation: { id: 'a:1chat', conversationType: 'personal' }, user: { id: '29:u', aadObjectId: 'u' } };
+  await outbox.enqueue([{ key: 'with', conversationId: 'a:1chat', activity: { text: 'x' }, reference }, { key: 'without', conversationId: 'a:2chat', activity: { text: 'y' } }], t0);
+  const claimed = await outbox.claimBatch('me', t0, 1000, 10);
+  expect(claimed.find((i) => i.key === 'with')!.reference).toEqual(reference);
+  expect(claimed.find((i) => i.key === 'without')!.reference).toBeUndefined();
+  for (const item of claimed) await outbox.markSent(item.key, 'me', `a-${item.key}`, t0);
+  expect(await outbox.removeSentBefore(at(-1), at(86_400_000 + 1))).toBe(0);
+  expect(await raw.outbox.countDocuments({ reference: { $exists: true } })).toBe(0);
+  expect(await raw.outbox.countDocuments({ activity: { $exists: true } })).toBe(0);
+});
+
 test('clean-up keeps the activity of a record that was never queued (the enqueuer died): recovery still sends it', async () => {
   await outbox.enqueue([{ key: 'half', conversationId: 'c', activity: { text: 'x' } }], t0);
   await raw.outboxDue.deleteMany({}); // the enqueuer died here

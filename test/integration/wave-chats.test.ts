@@ -52,3 +52,24 @@ test('a wave that fits in one slice looks up only its own experts\' chats (one r
   await h.bot.sender.drain(10000);
   expect(await h.bot.store.offers.ofOrder(orderId)).toHaveLength(2);
 });
+
+test('a wave\'s offers go out with the chats the wave read (no read of a chat per message); an unreachable chat is read and gets nothing', async () => {
+  const reachable = [await activeExpert(h, coordinator, 'Asiantuntija R1'), await activeExpert(h, coordinator, 'Asiantuntija R2')];
+  const gone = await activeExpert(h, coordinator, 'Asiantuntija Poissa');
+  const orderId = await placeOrder('Viitteet mukana');
+  await h.bot.sender.drain(10000);
+  // Everyone of this order's wave, and nobody else: the two reachable experts.
+  const before = h.bot.database.commandCounts()?.['find conversations'] ?? 0;
+  await offerWave(h.bot.deps, orderId, { expertIds: reachable.map((e) => e.aad) });
+  await h.bot.sender.drain(10000);
+  expect((h.bot.database.commandCounts()?.['find conversations'] ?? 0) - before).toBe(1); // the wave's own lookup
+  for (const e of reachable) expect(offersTo(e, orderId)).toHaveLength(1);
+  // A chat Teams refused before: its offer is queued without a reference, so the sender reads
+  // the chat, finds it unreachable and sends nothing.
+  await h.bot.store.conversations.markUnreachable(gone.personal, new Date());
+  await offerWave(h.bot.deps, orderId, { expertIds: [gone.aad] });
+  await h.bot.sender.drain(10000);
+  expect(offersTo(gone, orderId)).toHaveLength(0);
+  const offer = (await h.bot.store.offers.ofOrder(orderId)).find((o) => o.expertId === gone.aad.toLowerCase())!;
+  expect(await h.bot.store.outbox.get(`offer:${offer._id}`)).toMatchObject({ status: 'failed', lastError: 'unreachable' });
+});
