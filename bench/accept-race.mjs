@@ -5,7 +5,7 @@
 // and the database commands of a losing accept (driver command monitoring, BENCH_STATS=1).
 import { profileNote } from './handler-cost.mjs';
 import { Connector } from './lib/connector.mjs';
-import { BOT, TENANT, closeAgents, commandsText, cpuMeter, execute, expertDoc, hostMeter, personalConversationDoc, postJson, round, sleep, spawnHost, summary, user } from './lib/common.mjs';
+import { BOT, TENANT, closeAgents, commandsText, cpuMeter, execute, expertDoc, hostMeter, insertPersonalChats, postJson, round, sleep, spawnHost, summary, user } from './lib/common.mjs';
 
 /** What a losing accept cannot do without: read the offer (whose it is), read the order (its state, the card). */
 const MIN_COMMANDS = 2;
@@ -75,7 +75,7 @@ export async function run(ctx) {
     const now = new Date();
     const orderer = user('Aino Ammattilainen');
     await db.collection('experts').insertMany(experts.map((u, i) => expertDoc(u.aad, i, now)));
-    await db.collection('conversations').insertMany([...experts, orderer].map((u) => personalConversationDoc(u, connector.url, now)));
+    await insertPersonalChats(db, [...experts, orderer], connector.url, now);
     // A coordinators' channel, so the winner's brokering card update goes where it would in production.
     await db.collection('conversations').insertOne({
       _id: CHANNEL.id, scope: 'channel', tenantId: TENANT, teamId: '19:team@thread.tacv2', locale: 'fi-FI',

@@ -4,7 +4,7 @@
 // tokens). The order is placed through the first instance; all three deliver. Against the same
 // rate-limiting connector stand-in: the bound is the single app's, whatever the instance count.
 import { Connector, APP_WINDOWS } from './lib/connector.mjs';
-import { cardOf, execute, expertDoc, orderForm, personalConversationDoc, postJson, round, sleep, spawnHost, user } from './lib/common.mjs';
+import { cardOf, execute, expertDoc, orderForm, insertPersonalChats, postJson, round, sleep, spawnHost, user } from './lib/common.mjs';
 
 const EXPERTS = 1000;
 const INSTANCES = 3;
@@ -32,7 +32,7 @@ export async function run(ctx) {
     for (let i = 0; i < EXPERTS; i += 500) {
       const batch = experts.slice(i, i + 500);
       await db.collection('experts').insertMany(batch.map((u, j) => expertDoc(u.aad, i + j, at)), { ordered: false });
-      await db.collection('conversations').insertMany(batch.map((u) => personalConversationDoc(u, connector.url, at)), { ordered: false });
+      await insertPersonalChats(db, batch, connector.url, at);
     }
     const orderer = user('Aino Ammattilainen');
     const expertConvs = new Set(experts.map((u) => u.personal));

@@ -1,7 +1,7 @@
 // 1. Offer fan-out: one order in auto mode offered to 1,000 experts at once, through the app's
 // outbox sender, against a connector stand-in that enforces Teams' rate limits.
 import { Connector, APP_WINDOWS } from './lib/connector.mjs';
-import { cardOf, execute, expertDoc, orderForm, personalConversationDoc, postJson, round, sleep, spawnHost, user } from './lib/common.mjs';
+import { cardOf, execute, expertDoc, orderForm, insertPersonalChats, postJson, round, sleep, spawnHost, user } from './lib/common.mjs';
 
 const EXPERTS = 1000;
 
@@ -25,7 +25,7 @@ export async function run(ctx) {
     for (let i = 0; i < EXPERTS; i += 500) {
       const batch = experts.slice(i, i + 500);
       await db.collection('experts').insertMany(batch.map((u, j) => expertDoc(u.aad, i + j, at)), { ordered: false });
-      await db.collection('conversations').insertMany(batch.map((u) => personalConversationDoc(u, connector.url, at)), { ordered: false });
+      await insertPersonalChats(db, batch, connector.url, at);
     }
     log(`fan-out: ${EXPERTS} experts and their chats inserted in ${round((performance.now() - t0) / 1000, 1)} s`);
 

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { Connector } from './lib/connector.mjs';
-import { BOT, TENANT, cardOf, commandsText, cpuMeter, execute, expertDoc, hostMeter, now, orderForm, personalConversationDoc, pool, postJson, round, sleep, spawnHost, summary, user } from './lib/common.mjs';
+import { BOT, TENANT, cardOf, commandsText, cpuMeter, execute, expertDoc, hostMeter, now, orderForm, insertPersonalChats, pool, postJson, round, sleep, spawnHost, summary, user } from './lib/common.mjs';
 
 /** Database commands an order submit cannot do without: its form's claim, its number, the order, its card into the outbox. */
 const MIN_COMMANDS = 4;
@@ -74,7 +74,7 @@ export async function run(ctx) {
     const at = new Date();
     const experts = Array.from({ length: EXPERTS }, (_, i) => user(`Asiantuntija ${i}`));
     await db.collection('experts').insertMany(experts.map((u, i) => expertDoc(u.aad, i, at)));
-    await db.collection('conversations').insertMany(experts.map((u) => personalConversationDoc(u, connector.url, at)));
+    await insertPersonalChats(db, experts, connector.url, at);
     await db.collection('conversations').insertOne({
       _id: CHANNEL.id, scope: 'channel', tenantId: TENANT, teamId: '19:team@thread.tacv2', locale: 'fi-FI',
       reference: { bot: BOT, channelId: 'msteams', serviceUrl: connector.url, conversation: CHANNEL }, reachable: true, createdAt: at, updatedAt: at,

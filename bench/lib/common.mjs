@@ -218,6 +218,17 @@ export function personalConversationDoc(u, serviceUrl, at) {
   };
 }
 
+/** The key lookup of a user's latest 1:1 chat (`personalChats`), as ConversationRepo.upsert writes it beside the chat. */
+export function personalChatLinkDoc(u, at) {
+  return { _id: u.aad.toLowerCase(), conversationId: u.personal, updatedAt: at };
+}
+
+/** Experts' 1:1 chats as the bot stores them when each expert first writes to it. */
+export async function insertPersonalChats(db, users, serviceUrl, at) {
+  await db.collection('conversations').insertMany(users.map((u) => personalConversationDoc(u, serviceUrl, at)), { ordered: false });
+  await db.collection('personalChats').insertMany(users.map((u) => personalChatLinkDoc(u, at)), { ordered: false });
+}
+
 // ---------------------------------------------------------------- statistics
 
 export function percentile(sorted, p) {

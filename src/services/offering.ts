@@ -1,6 +1,6 @@
 import { plainText } from '../cards/plainText';
 import { acceptRefusal, canTransition, mayOffer, statusMove } from '../domain/orderLifecycle';
-import { ACCEPT_FROM, FIRST_SLICE, fanOutSlices, nextWave, offerExpired, waveSizeFor } from '../domain/waves';
+import { ACCEPT_FROM, FIRST_SLICE, fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
@@ -49,11 +49,6 @@ export async function offerWave(
   if (resumed && !pick.expertIds) return resumed;
   const seatsOpen = order.seats - (await finishCutShortAccepts(deps, order, now));
   if (seatsOpen <= 0) return { sent: 0, wave: 0, none: 'seatsTaken' };
-  // A wave that may be written in several slices looks up every expert's chat once, beside its
-  // ranking, rather than once per slice (each such lookup reads every chat on FerretDB).
-  const most = pick.expertIds?.length ?? waveSizeFor(pick.count ?? deps.config.waveSize, seatsOpen);
-  const everyChat = most > FIRST_SLICE ? deps.store.conversations.personalOfEveryone() : undefined;
-  everyChat?.catch(() => undefined); // awaited below unless the wave ends first
   const ranked = await rankFor(deps, order, pick.reads);
   const wanted = new Set(pick.expertIds ?? []);
   const chosen = pick.expertIds
@@ -74,8 +69,16 @@ export async function offerWave(
   if (firstWaveFrom.includes(order.status)) await deps.store.orders.moveStatus(orderId, firstWaveFrom, offering, now);
   // A large wave is stored and queued in slices, so that its first cards are on their way while
   // the rest is written (the claim names every expert: a crash midway is finished whole).
+  //
+  // A wave written in several slices looks up every expert's chat once rather than once per
+  // slice (each such lookup reads every chat on FerretDB: 200 ms among 1,000). The first slice's
+  // chats are looked up by key (personalOfFew), and that read of every chat starts only once
+  // the first slice is queued: on FerretDB, where commands wait for each other, it made the
+  // ranking's read of every expert and then the first slice's own reads wait 200 ms each.
   let sent = 0;
-  for (const slice of fanOutSlices(chosen.map((e) => e._id))) {
+  let everyChat: Promise<Map<string, ConversationDoc>> | undefined;
+  for (const [n, slice] of fanOutSlices(chosen.map((e) => e._id)).entries()) {
+    if (n === 1) everyChat = deps.store.conversations.personalOfEveryone();
     const offers = await deps.store.offers.createWave(orderId, slice, wave, now);
     await postOfferCards(deps, order, offers, everyChat);
     sent += offers.length;
@@ -120,7 +123,8 @@ const OFFER_ID_SLOT = 'offer-id-slot-7f3a9c';
  */
 async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferDoc[], everyChat?: Promise<Map<string, ConversationDoc>>): Promise<void> {
   const items: NewOutboxItem[] = [];
-  const chats = await (everyChat ?? deps.store.conversations.personalOfMany(offers.map((o) => o.expertId)));
+  const experts = offers.map((o) => o.expertId);
+  const chats = await (everyChat ?? (experts.length <= FIRST_SLICE ? deps.store.conversations.personalOfFew(experts) : deps.store.conversations.personalOfMany(experts)));
   const rendered = new Map<string, string>();
   const ctx = cardContext(deps);
   // An expert who keeps an earnings limit of their own gets a card of their own: the task's

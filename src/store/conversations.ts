@@ -1,5 +1,5 @@
 import { Collection, Db } from 'mongodb';
-import { upsertRetryingLostInsert } from './duplicates';
+import { insertIgnoringDuplicates, upsertRetryingLostInsert } from './duplicates';
 
 export type ConversationScope = 'personal' | 'groupChat' | 'channel';
 
@@ -59,17 +59,44 @@ export interface ConversationDoc {
 
 export type ConversationUpsert = Omit<ConversationDoc, 'createdAt' | 'updatedAt' | 'reachable'>;
 
+/**
+ * A user's latest 1:1 chat, by their Entra object id (`_id`, lower case): a lookup by key. On
+ * MongoDB the `user_scope` index serves `personalOf` as well; FerretDB reads every chat for any
+ * filter but exactly `{_id}` (200 ms among 1,000 chats), and a wave's first offers wait for it.
+ */
+interface PersonalChatDoc {
+  _id: string;
+  conversationId: string;
+  updatedAt: Date;
+}
+
 /** Conversation references of every user, group chat and channel the bot is in. */
 export class ConversationRepo {
   private readonly col: Collection<ConversationDoc>;
+  private readonly personalChats: Collection<PersonalChatDoc>;
 
   constructor(db: Db) {
     this.col = db.collection<ConversationDoc>('conversations');
+    this.personalChats = db.collection<PersonalChatDoc>('personalChats');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.col.createIndex({ userAadObjectId: 1, scope: 1 }, { name: 'user_scope' });
     await this.col.createIndex({ teamId: 1 }, { name: 'team' });
+    await this.indexPersonalChats();
+  }
+
+  /**
+   * Fills in `personalChats` for the 1:1 chats stored before it existed (or by another writer):
+   * inserts only, so a newer chat recorded meanwhile by `upsert` is never replaced by this read.
+   */
+  async indexPersonalChats(): Promise<number> {
+    const known = new Set((await this.personalChats.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+    const chats = await this.col.find({ scope: 'personal' }, { projection: { _id: 1, userAadObjectId: 1, updatedAt: 1 } }).toArray();
+    const latest = latestPerUser((chats as ConversationDoc[]).map((c) => ({ ...c, userAadObjectId: c.userAadObjectId?.toLowerCase() })));
+    const missing = [...latest.entries()].filter(([aad]) => !known.has(aad));
+    if (missing.length === 0) return 0;
+    return (await insertIgnoringDuplicates(this.personalChats, missing.map(([aad, c]) => ({ _id: aad, conversationId: c._id, updatedAt: c.updatedAt })))).size;
   }
 
   /**
@@ -97,6 +124,10 @@ export class ConversationRepo {
     const last = this.written.get(_id);
     if (last && last.signature === signature && now.getTime() - last.at >= 0 && now.getTime() - last.at < ConversationRepo.REFRESH_MS) return;
     await upsertRetryingLostInsert(() => this.col.updateOne({ _id }, { $set: set, $setOnInsert: { createdAt: now } }, { upsert: true }));
+    if (doc.scope === 'personal' && doc.userAadObjectId) {
+      const aad = doc.userAadObjectId.toLowerCase();
+      await upsertRetryingLostInsert(() => this.personalChats.updateOne({ _id: aad }, { $set: { conversationId: _id, updatedAt: now } }, { upsert: true }));
+    }
     this.written.delete(_id);
     this.written.set(_id, { signature, at: now.getTime() });
     if (this.written.size > ConversationRepo.REMEMBERED) this.written.delete(this.written.keys().next().value as string);
@@ -133,6 +164,24 @@ export class ConversationRepo {
     const ids = [...new Set(aadObjectIds.map((id) => id.toLowerCase()))];
     if (ids.length === 0) return new Map();
     return latestPerUser(await this.col.find({ userAadObjectId: { $in: ids }, scope: 'personal' }).toArray());
+  }
+
+  /**
+   * personalOfMany for a few users (a wave's first slice): each chat looked up by key, two reads
+   * per user; users not in `personalChats` are looked up as in personalOfMany.
+   */
+  async personalOfFew(aadObjectIds: string[]): Promise<Map<string, ConversationDoc>> {
+    const ids = [...new Set(aadObjectIds.map((id) => id.toLowerCase()))];
+    const found = new Map<string, ConversationDoc>();
+    const missing: string[] = [];
+    await Promise.all(ids.map(async (aad) => {
+      const link = await this.personalChats.findOne({ _id: aad });
+      const chat = link ? await this.col.findOne({ _id: link.conversationId }) : null;
+      if (chat && chat.scope === 'personal' && chat.userAadObjectId?.toLowerCase() === aad) found.set(aad, chat);
+      else missing.push(aad);
+    }));
+    if (missing.length > 0) for (const [aad, chat] of await this.personalOfMany(missing)) found.set(aad, chat);
+    return found;
   }
 
   /**
@@ -181,6 +230,7 @@ export class ConversationRepo {
    */
   async unlinkUser(aadObjectId: string): Promise<void> {
     await this.col.updateMany({ userAadObjectId: aadObjectId.toLowerCase() }, { $unset: { userAadObjectId: '', 'reference.user': '', locale: '' } });
+    await this.personalChats.deleteOne({ _id: aadObjectId.toLowerCase() });
     this.forgetWritten();
   }
 }

@@ -32,8 +32,9 @@ let world: FuzzWorld;
 
 /**
  * Collections that valid activities legitimately write, so they are not hashed:
- *  - conversations: every activity with a conversation refreshes its stored reference
- *    (src/teams/references.ts) — checked for an invariant below instead;
+ *  - conversations, personalChats: every activity with a conversation refreshes its stored
+ *    reference (src/teams/references.ts), and a 1:1 chat's key lookup beside it — the
+ *    references are checked for an invariant below instead;
  *  - processedActivities: every message/event id is recorded for redelivery detection;
  *  - outbox, outboxLeases: privacy.requestErasure posts a card to the coordinators' channel
  *    through the outbox, and the sender leases and sends it; rateTokens: sends claim blocks
@@ -43,7 +44,7 @@ let world: FuzzWorld;
  *    well-formed channelCreated/Deleted event records that channel — checked below;
  *  - erasureRequests: compared exactly against the valid requests sent (below).
  */
-const WRITTEN_BY_VALID = new Set(['conversations', 'processedActivities', 'outbox', 'outboxOutcomes', 'outboxDue', 'outboxLeases', 'rateTokens', 'jobRuns', 'teamChannels', 'erasureRequests']);
+const WRITTEN_BY_VALID = new Set(['conversations', 'personalChats', 'processedActivities', 'outbox', 'outboxOutcomes', 'outboxDue', 'outboxLeases', 'rateTokens', 'jobRuns', 'teamChannels', 'erasureRequests']);
 
 type Doc = Record<string, unknown>;
 
@@ -191,6 +192,17 @@ test(`${N} generated card actions, messages and garbage: no crash, no 5xx, nothi
     conversationsBroken: conversations
       .filter((c) => typeof c._id !== 'string' || (c.reference as { conversation: { id: unknown } }).conversation.id !== c._id || (c.locale !== undefined && typeof c.locale !== 'string'))
       .map((c) => c._id),
+    // personalChats: ids are strings (no operator object upserted), and a lookup by key never
+    // answers with another user's chat (the fuzz moves one chat id between users; such a link is
+    // passed over and the chat looked up as before).
+    personalChatsBroken: await (async () => {
+      const links = await dump('personalChats');
+      const found = await h.bot.store.conversations.personalOfFew(links.map((l) => String(l._id)));
+      return [
+        ...links.filter((l) => typeof l._id !== 'string' || typeof l.conversationId !== 'string').map((l) => l._id),
+        ...[...found].filter(([aad, chat]) => chat.userAadObjectId?.toLowerCase() !== aad).map(([aad]) => aad),
+      ];
+    })(),
   };
   expect(result).toEqual({
     failures: [],
@@ -206,5 +218,6 @@ test(`${N} generated card actions, messages and garbage: no crash, no 5xx, nothi
     channelsKept: channelsBefore.map(withoutTime),
     channelsAdded: result.channelsAdded.length ? [['19:fuzzchan@thread.tacv2', 'string']] : [],
     conversationsBroken: [],
+    personalChatsBroken: [],
   });
 }, 240_000);
