@@ -123,8 +123,12 @@ export class ConversationRepo {
     const signature = JSON.stringify(fields);
     const last = this.written.get(_id);
     if (last && last.signature === signature && now.getTime() - last.at >= 0 && now.getTime() - last.at < ConversationRepo.REFRESH_MS) return;
-    await upsertRetryingLostInsert(() => this.col.updateOne({ _id }, { $set: set, $setOnInsert: { createdAt: now } }, { upsert: true }));
-    if (doc.scope === 'personal' && doc.userAadObjectId) {
+    const written = await upsertRetryingLostInsert(() => this.col.updateOne({ _id }, { $set: set, $setOnInsert: { createdAt: now } }, { upsert: true }));
+    // A new 1:1 chat becomes its user's key lookup. A refresh of a known chat writes nothing
+    // more (a card click's reference refresh stays one write); chats without a link (stored
+    // before it existed, or linked again after an erasure) are found by the read of every chat
+    // and linked at the next start (indexPersonalChats).
+    if (written.upsertedCount > 0 && doc.scope === 'personal' && doc.userAadObjectId) {
       const aad = doc.userAadObjectId.toLowerCase();
       await upsertRetryingLostInsert(() => this.personalChats.updateOne({ _id: aad }, { $set: { conversationId: _id, updatedAt: now } }, { upsert: true }));
     }

@@ -65,3 +65,20 @@ test('erasure: unlinking a user removes their key lookup, and their chat is no l
   expect((await repo.personalOfFew(['eee'])).size).toBe(0);
   expect(await repo.personalOf('eee')).toBeNull();
 });
+
+test('only a new 1:1 chat writes its key lookup: a refresh of a known chat (a card click a minute later) is one write, as before', async () => {
+  const monitored = await new MongoClient(testConfig(__filename).mongodbUri, { monitorCommands: true }).connect();
+  try {
+    const writes: string[] = [];
+    monitored.on('commandStarted', (e) => { if (e.commandName === 'update') writes.push(`update ${e.command.update}`); });
+    const here = new ConversationRepo(monitored.db(testDbName(__filename)));
+    await here.upsert(personal('a:1fresh', 'fff'), at(0));
+    expect(writes).toEqual(['update conversations', 'update personalChats']);
+    writes.length = 0;
+    await here.upsert(personal('a:1fresh', 'fff', 'https://smba.example/amer/'), at(2 * ConversationRepo.REFRESH_MS));
+    expect(writes).toEqual(['update conversations']);
+    expect((await here.personalOfFew(['fff'])).get('fff')!.reference.serviceUrl).toBe('https://smba.example/amer/');
+  } finally {
+    await monitored.close();
+  }
+});
