@@ -332,14 +332,26 @@ export class OutboxSender {
         continue;
       }
       if (!this.o.appBudget) return { done: this.o.limiter.record(conversationId, now) };
-      const token = await this.o.appBudget.take(budgetDeadline);
-      if (token === null) return { tooLong: true };
+      // A delivery waits up to maxBudgetWaitMs for the app's token; a stop does not wait with it:
+      // the item is handed back at once (a token that comes later is simply not used).
+      const token = await this.untilStopping(this.o.appBudget.take(budgetDeadline));
       if (!this.running) return { stopping: true };
+      if (!token) return { tooLong: true };
       const startAt = this.o.clock();
       // Too late for its token (a busy event loop): starting now could crowd Teams' window.
       if (startAt < token.at || startAt > token.until) continue;
       return { done: this.o.limiter.record(conversationId, startAt) };
     }
+  }
+
+  /** `work`'s result, or undefined as soon as the sender stops. */
+  private untilStopping<T>(work: Promise<T>): Promise<T | undefined> {
+    let done = (): void => undefined;
+    const stopped = new Promise<undefined>((resolve) => {
+      done = () => resolve(undefined);
+      this.stopping.add(done);
+    });
+    return Promise.race([work, stopped]).finally(() => this.stopping.delete(done));
   }
 
   private sleepUnlessStopping(ms: number): Promise<void> {

@@ -172,3 +172,53 @@ test('a delivery waits up to maxBudgetWaitMs (10 s) for the app budget, not the 
   expect(released).toEqual([]);
   expect(sender.stats.deferred).toBe(0);
 });
+
+test('stopping does not wait for a token of the app budget: a waiting delivery is handed back at once', async () => {
+  const now = 3_000_000;
+  let served = false;
+  const released: string[] = [];
+  const outbox = {
+    claimBatch: async () => {
+      if (served) return [];
+      served = true;
+      return [item('k1', 'c1', now)];
+    },
+    markSent: async () => true,
+    release: async (key: string) => {
+      released.push(key);
+      return true;
+    },
+    idle: async () => false,
+    counts: async () => ({}),
+    pruneLeases: async () => 0,
+    recoverUnqueued: async () => 0,
+  } as unknown as OutboxRepo;
+  let asked!: () => void;
+  const waiting = new Promise<void>((resolve) => (asked = resolve));
+  const appBudget: AppBudget = {
+    // The next token is seconds away (every instance is busy): this never answers in the test.
+    take: () => {
+      asked();
+      return new Promise<RateToken | null>(() => undefined);
+    },
+  };
+  const sent: string[] = [];
+  const sender = new OutboxSender({
+    outbox,
+    conversations: {
+      get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never,
+      markUnreachable: async () => undefined,
+    },
+    transport: { send: async () => { sent.push('k1'); return { activityId: 'a1' }; }, update: async () => undefined },
+    log: createLogger('silent'),
+    limiter: new RateLimiter({ app: [] }),
+    appBudget,
+    clock: () => now,
+    idleMs: 60_000,
+  });
+  sender.start();
+  await waiting;
+  await sender.stop();
+  expect(released).toEqual(['k1']);
+  expect(sent).toEqual([]);
+});
