@@ -79,48 +79,8 @@ test('each request starts inside a token of its own; a token it is too late for 
   expect(tokens).toHaveLength(0);
 });
 
-test('no token in time: the item is handed back with its place kept, not sent', async () => {
-  const now = 1_000_000;
-  let served = false;
-  const released: string[] = [];
-  const outbox = {
-    claimBatch: async () => {
-      if (served) return [];
-      served = true;
-      return [item('k1', 'c1', now)];
-    },
-    markSent: async () => true,
-    release: async (key: string) => {
-      released.push(key);
-      return true;
-    },
-    idle: async () => released.length === 1,
-    pruneLeases: async () => 0,
-    recoverUnqueued: async () => 0,
-  } as unknown as OutboxRepo;
-  let sends = 0;
-  const sender = new OutboxSender({
-    outbox,
-    conversations: { get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never, markUnreachable: async () => undefined },
-    transport: { send: async () => ({ activityId: String(++sends) }), update: async () => undefined },
-    log: createLogger('silent'),
-    limiter: new RateLimiter({ app: [] }),
-    appBudget: { take: async () => null },
-    clock: () => now,
-    idleMs: 60_000,
-  });
-  sender.start();
-  await sender.drain(5_000);
-  await sender.stop();
-  expect(released).toEqual(['k1']);
-  expect(sends).toBe(0);
-  expect(sender.stats.deferred).toBe(1);
-});
-
-test('a delivery waits up to maxBudgetWaitMs (10 s) for the app budget, not the 2 s a busy conversation may hold a worker', async () => {
-  // Every delivery of every instance waits for the same budget: handing an item back gains
-  // nothing and costs an update of its queue entry and a new claim.
-  const now = 2_000_000;
+/** A sender given one item (k1 for c1) and `appBudget`; records what it sent and handed back. */
+function oneItem(now: number, appBudget: AppBudget, drained: (r: { sent: string[]; released: string[] }) => boolean) {
   let served = false;
   const sent: string[] = [];
   const released: string[] = [];
@@ -138,11 +98,38 @@ test('a delivery waits up to maxBudgetWaitMs (10 s) for the app budget, not the 
       released.push(key);
       return true;
     },
-    idle: async () => sent.length + released.length === 1,
+    idle: async () => drained({ sent, released }),
     counts: async () => ({}),
     pruneLeases: async () => 0,
     recoverUnqueued: async () => 0,
   } as unknown as OutboxRepo;
+  const sender = new OutboxSender({
+    outbox,
+    conversations: { get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never, markUnreachable: async () => undefined },
+    transport: { send: async () => ({ activityId: 'a1' }), update: async () => undefined },
+    log: createLogger('silent'),
+    limiter: new RateLimiter({ app: [] }),
+    appBudget,
+    clock: () => now,
+    idleMs: 60_000,
+  });
+  return { sender, sent, released };
+}
+
+test('no token in time: the item is handed back with its place kept, not sent', async () => {
+  const { sender, sent, released } = oneItem(1_000_000, { take: async () => null }, (r) => r.released.length === 1);
+  sender.start();
+  await sender.drain(5_000);
+  await sender.stop();
+  expect(released).toEqual(['k1']);
+  expect(sent).toEqual([]);
+  expect(sender.stats.deferred).toBe(1);
+});
+
+test('a delivery waits up to maxBudgetWaitMs (10 s) for the app budget, not the 2 s a busy conversation may hold a worker', async () => {
+  // Every delivery of every instance waits for the same budget: handing an item back gains
+  // nothing and costs an update of its queue entry and a new claim.
+  const now = 2_000_000;
   const deadlines: number[] = [];
   const appBudget: AppBudget = {
     // The app's next token is 6 s away: within the budget's wait, beyond the conversation's.
@@ -151,19 +138,7 @@ test('a delivery waits up to maxBudgetWaitMs (10 s) for the app budget, not the 
       return deadlineMs >= now + 6_000 ? { at: now, until: now + 20 } : null;
     },
   };
-  const sender = new OutboxSender({
-    outbox,
-    conversations: {
-      get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never,
-      markUnreachable: async () => undefined,
-    },
-    transport: { send: async () => ({ activityId: 'a1' }), update: async () => undefined },
-    log: createLogger('silent'),
-    limiter: new RateLimiter({ app: [] }),
-    appBudget,
-    clock: () => now,
-    idleMs: 60_000,
-  });
+  const { sender, sent, released } = oneItem(now, appBudget, (r) => r.sent.length + r.released.length === 1);
   sender.start();
   await sender.drain(5_000);
   await sender.stop();
@@ -174,25 +149,6 @@ test('a delivery waits up to maxBudgetWaitMs (10 s) for the app budget, not the 
 });
 
 test('stopping does not wait for a token of the app budget: a waiting delivery is handed back at once', async () => {
-  const now = 3_000_000;
-  let served = false;
-  const released: string[] = [];
-  const outbox = {
-    claimBatch: async () => {
-      if (served) return [];
-      served = true;
-      return [item('k1', 'c1', now)];
-    },
-    markSent: async () => true,
-    release: async (key: string) => {
-      released.push(key);
-      return true;
-    },
-    idle: async () => false,
-    counts: async () => ({}),
-    pruneLeases: async () => 0,
-    recoverUnqueued: async () => 0,
-  } as unknown as OutboxRepo;
   let asked!: () => void;
   const waiting = new Promise<void>((resolve) => (asked = resolve));
   const appBudget: AppBudget = {
@@ -202,20 +158,7 @@ test('stopping does not wait for a token of the app budget: a waiting delivery i
       return new Promise<RateToken | null>(() => undefined);
     },
   };
-  const sent: string[] = [];
-  const sender = new OutboxSender({
-    outbox,
-    conversations: {
-      get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never,
-      markUnreachable: async () => undefined,
-    },
-    transport: { send: async () => { sent.push('k1'); return { activityId: 'a1' }; }, update: async () => undefined },
-    log: createLogger('silent'),
-    limiter: new RateLimiter({ app: [] }),
-    appBudget,
-    clock: () => now,
-    idleMs: 60_000,
-  });
+  const { sender, sent, released } = oneItem(3_000_000, appBudget, () => false);
   sender.start();
   await waiting;
   await sender.stop();
