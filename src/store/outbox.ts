@@ -85,6 +85,8 @@ export class OutboxRepo {
    * work in a fan-out by three (3.5 lease reads per delivered message).
    */
   private readonly heldElsewhere = new Map<string, { leaseSeq: number; until: number }>();
+  /** How many of the entries at the head of the queue the last claim found held elsewhere. */
+  private heldInHead = 0;
 
   constructor(db: Db) {
     this.col = db.collection<StateDoc>('outbox');
@@ -195,9 +197,11 @@ export class OutboxRepo {
     const skip = new Set(skipConversations);
     this.forgetHeldElsewhere(now);
     const usable = (entries: DueDoc[]): DueDoc[] => entries.filter((d) => d.at.getTime() <= now.getTime() && !skip.has(d.conversationId) && !this.isHeldElsewhere(d, now)).sort(byDue);
-    // The head holds the items other senders are delivering (they stay queued until done): read past them.
-    const headSize = max * 4 + HEAD_SLACK + Math.min(this.heldElsewhere.size, MAX_HELD_ELSEWHERE);
+    // The head holds the items other senders are delivering (they stay queued until done): read
+    // past as many as the last read of it found.
+    const headSize = max * 4 + HEAD_SLACK + this.heldInHead;
     const head = await this.due.find({}, { limit: headSize, batchSize: headSize }).toArray();
+    this.heldInHead = head.reduce((n, d) => n + (this.isHeldElsewhere(d, now) ? 1 : 0), 0);
     const fromHead = usable(head);
     if (new Set(fromHead.map((d) => d.conversationId)).size >= max || head.length < headSize) return fromHead;
     // A search that just found nothing beyond conversations still left out need not be repeated
