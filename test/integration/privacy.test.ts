@@ -118,8 +118,11 @@ test('why finds an expert by the whole name only: a part of someone else\'s name
   cardOf(await h.post(execute(h, hanna, 'expert.saveProfile', { ...PROFILE, displayName: 'Hanna Osanimi' })));
   h.connector.reset();
   await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: '<at>Välittäjä</at> why Anna T-2026-0001', entities: [{ type: 'mention', text: '<at>Välittäjä</at>', mentioned: { id: '28:00000000-0000-0000-0000-00000000b07', name: 'Välittäjä' } }] } as never);
-  await h.connector.waitFor(() => h.connector.sentTo(CHANNEL.id).length >= 1);
-  expect(text(h.connector.sentTo(CHANNEL.id).pop())).toContain('ei löytynyt');
+  // The earlier test's order card may still be updated in the channel meanwhile (CI met it).
+  const answers = () => h.connector.sentTo(CHANNEL.id).map(text).filter((s) => !s.includes('T-2026-0001 · '));
+  await h.connector.waitFor(() => answers().length >= 1);
+  expect(answers()).toHaveLength(1);
+  expect(answers()[0]).toContain('ei löytynyt');
   expect(await stored(h).profileAccessLog.countDocuments({ expertId: hanna.aad, purpose: 'why' })).toBe(0);
 });
 
