@@ -3,9 +3,12 @@
 // per-app limit (50 requests per second for the whole bot, shared through the database's rate
 // tokens). The order is placed through the first instance; all three deliver. Against the same
 // rate-limiting connector stand-in: the bound is the single app's, whatever the instance count.
+import path from 'node:path';
+import { createRequire } from 'node:module';
 import { Connector, APP_WINDOWS } from './lib/connector.mjs';
 import { cardOf, execute, expertDoc, orderForm, insertPersonalChats, postJson, round, sleep, spawnHost, user } from './lib/common.mjs';
 
+const require = createRequire(import.meta.url);
 const EXPERTS = 1000;
 const INSTANCES = 3;
 
@@ -78,13 +81,16 @@ export async function run(ctx) {
     ctx.note(`fan-out-instances: order ${orderId} answered in ${round(answeredMs / 1000, 2)} s by instance 1 of ${INSTANCES}; first offer after ${round(firstS, 2)} s, ` +
       `then ${round(rate, 1)} msg/s; sent per instance ${stats.map((s) => s.sent ?? '?').join(' / ')}; connector requests ${connector.total}; ` +
       `app budget per instance ${stats.map((s) => JSON.stringify(s.budget ?? {})).join(' / ')}.`);
-    // Where the time goes: requests per budget period (1,060 ms) counted from the first offer.
+    // Where the time goes: requests per period of the shared budget's grid, from the first offer.
+    const { TEAMS_APP_GRID } = require(path.join(ctx.buildDir, 'messaging/appBudget.js'));
+    const { gridSizes } = require(path.join(ctx.buildDir, 'store/rateTokens.js'));
+    const { periodMs } = gridSizes(TEAMS_APP_GRID);
     const perPeriod = [];
     for (const t of times) {
-      const k = Math.floor((t - times[0]) / 1060);
+      const k = Math.floor((t - times[0]) / periodMs);
       perPeriod[k] = (perPeriod[k] ?? 0) + 1;
     }
-    ctx.note(`fan-out-instances: offers per 1,060 ms from the first: ${Array.from(perPeriod, (n) => n ?? 0).join(' ')}.`);
+    ctx.note(`fan-out-instances: offers per ${periodMs} ms (the budget's period) from the first: ${Array.from(perPeriod, (n) => n ?? 0).join(' ')}.`);
     const ratio = totalS === null ? null : totalS / minimumS;
     return [
       {

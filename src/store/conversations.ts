@@ -155,9 +155,13 @@ export class ConversationRepo {
     return legacy ? addressedTo(legacy, id) : null;
   }
 
-  /** The user's 1:1 chat with the bot, if the bot has ever been installed for them. */
-  personalOf(aadObjectId: string): Promise<ConversationDoc | null> {
-    return this.col.findOne({ userAadObjectId: aadObjectId.toLowerCase(), scope: 'personal' }, { sort: { updatedAt: -1 } });
+  /**
+   * The user's 1:1 chat with the bot, if the bot has ever been installed for them: looked up by
+   * key (personalOfFew), as every single user's chat is (a reminder, a feedback card, a filled
+   * offer), not by reading every chat.
+   */
+  async personalOf(aadObjectId: string): Promise<ConversationDoc | null> {
+    return (await this.personalOfFew([aadObjectId])).get(aadObjectId.toLowerCase()) ?? null;
   }
 
   /**
@@ -171,8 +175,8 @@ export class ConversationRepo {
   }
 
   /**
-   * personalOfMany for a few users (a wave's first slice): each chat looked up by key, two reads
-   * per user; users not in `personalChats` are looked up as in personalOfMany.
+   * personalOfMany for a few users (one user, a wave's first slice): each chat looked up by key,
+   * two reads per user; users not in `personalChats` are looked up as in personalOfMany.
    */
   async personalOfFew(aadObjectIds: string[]): Promise<Map<string, ConversationDoc>> {
     const ids = [...new Set(aadObjectIds.map((id) => id.toLowerCase()))];

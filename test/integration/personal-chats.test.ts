@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => client.close());
 
-test('the key lookup follows the chats: the latest chat of each user, found with reads by key only', async () => {
+test('the key lookup follows the chats: the latest chat of each user, found with reads by key only, for many users or one', async () => {
   await repo.upsert(personal('a:1old', 'aaa'), at(0));
   await repo.upsert(personal('a:1new', 'aaa'), at(1000));
   await repo.upsert(personal('a:1bee', 'bbb'), at(0));
@@ -34,9 +34,12 @@ test('the key lookup follows the chats: the latest chat of each user, found with
   try {
     const filters: string[] = [];
     monitored.on('commandStarted', (e) => { if (e.commandName === 'find') filters.push(JSON.stringify(Object.keys(e.command.filter ?? {}))); });
-    const few = await new ConversationRepo(monitored.db(testDbName(__filename))).personalOfFew(['AAA', 'bbb']);
+    const there = new ConversationRepo(monitored.db(testDbName(__filename)));
+    const few = await there.personalOfFew(['AAA', 'bbb']);
     expect(Object.fromEntries([...few].map(([aad, c]) => [aad, c._id]))).toEqual({ aaa: 'a:1new', bbb: 'a:1bee' });
     expect(few.get('aaa')!.reference.serviceUrl).toBe('https://smba.example/emea/');
+    // One user's chat (a reminder, a feedback card) is found the same way.
+    expect((await there.personalOf('BBB'))?._id).toBe('a:1bee');
     expect(new Set(filters)).toEqual(new Set(['["_id"]']));
   } finally {
     await monitored.close();
