@@ -11,7 +11,8 @@ export const EXPIRE_BEFORE_START_HOURS = OFFERS_CLOSE_BEFORE_START_HOURS;
 /**
  * Every minute:
  * - the next wave for orders whose last wave has waited WAVE_WAIT_MINUTES with seats still
- *   open, and the rest of a wave cut short by a crash (offerWave resumes it);
+ *   open, and the rest of a wave cut short by a crash (offerWave resumes it once its claim is
+ *   WAVE_IN_FLIGHT_MS old: a younger one is still being queued by its sender);
  * - expiry of offers whose task starts soon;
  * - orders that reached their start with nobody accepted are closed as 'unfilled';
  * - cancellations and withdrawals a crash cut short are finished.
@@ -27,7 +28,7 @@ export function waveJob(deps: ServiceDeps): JobDefinition {
       const cutoff = new Date(now.getTime() - deps.config.waveWaitMinutes * 60_000);
       await finishCutShortCancellations(deps, now);
       await finishCutShortWithdrawals(deps, now);
-      for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id);
+      for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id, { leaveWaveInFlight: true });
       // One scan for both: orders starting soon (their offers expire) and those started unfilled.
       for (const order of await deps.store.orders.startingBy(LIVE_ORDER_STATUSES, soon)) {
         if (await closeUnfilled(deps, order, now)) continue;

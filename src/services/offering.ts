@@ -16,7 +16,11 @@ import { cardContext, message, offerCard, whenText } from './views';
 
 const DAY = 86_400_000;
 
-/** A wave claimed this recently whose cards are not queued yet is taken to be on its way still. */
+/**
+ * A wave claimed this recently whose cards are not queued yet is taken to be on its way still:
+ * the wave job leaves it to its sender (a fan-out of a thousand takes seconds to queue), and
+ * finishes it once older (its sender died).
+ */
 export const WAVE_IN_FLIGHT_MS = 2 * 60_000;
 
 /** What a wave did: offers sent in wave `wave`, or, with none sent, why not. */
@@ -32,11 +36,17 @@ export type WaveResult = { sent: number; wave: number; none?: 'closed' | 'tooClo
  * still waits WAVE_WAIT_MINUTES after the experts got the resumed one. A coordinator's pick of
  * named experts goes on to its own wave. Seats taken by accepts that a crash cut short are
  * settled before the open seats are counted (finishCutShortAccepts).
+ *
+ * `leaveWaveInFlight` (the wave job): a wave claimed less than WAVE_IN_FLIGHT_MS ago is not
+ * finished here. The job runs every minute on every instance and would otherwise meet a large
+ * wave while its sender is still queueing it, build the same cards again beside it, and leave
+ * the orderer's answer to come before the last of them was queued. A click (a coordinator's, or
+ * the orderer's repeated submit after a crash) finishes it at once.
  */
 export async function offerWave(
   deps: ServiceDeps,
   orderId: string,
-  pick: { expertIds?: string[]; count?: number; by?: Coordinator; reads?: Promise<MatchReads> } = {},
+  pick: { expertIds?: string[]; count?: number; by?: Coordinator; reads?: Promise<MatchReads>; leaveWaveInFlight?: boolean } = {},
 ): Promise<WaveResult> {
   const now = deps.now();
   const order = await deps.store.orders.get(orderId);
@@ -45,7 +55,7 @@ export async function offerWave(
   // none is sent, and the coordinator is told the task is too close to offer.
   if (offerExpired(order, undefined, now)) return { sent: 0, wave: 0, none: 'tooClose' };
   const claimed = await deps.store.offers.wavesSent(orderId);
-  const resumed = claimed > 0 ? await resumeWave(deps, order, claimed, now) : null;
+  const resumed = claimed > 0 ? await resumeWave(deps, order, claimed, now, pick.leaveWaveInFlight ?? false) : null;
   if (resumed && !pick.expertIds) return resumed;
   const seatsOpen = order.seats - (await finishCutShortAccepts(deps, order, now));
   if (seatsOpen <= 0) return { sent: 0, wave: 0, none: 'seatsTaken' };
@@ -93,10 +103,12 @@ export async function offerWave(
  * the order's lastWaveAt is at or after the wave's claim (both are written with the same time).
  * Returns what was done, or null when there is nothing to finish and a new wave may go.
  */
-async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Date): Promise<WaveResult | null> {
+async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Date, leaveInFlight: boolean): Promise<WaveResult | null> {
   const claim = await deps.store.offers.waveClaim(order._id, n);
   if (!claim) return null;
   if (order.lastWaveAt && order.lastWaveAt.getTime() >= claim.at.getTime()) return null;
+  const inFlight = now.getTime() - claim.at.getTime() < WAVE_IN_FLIGHT_MS;
+  if (inFlight && leaveInFlight) return { sent: 0, wave: n, none: 'raced' };
   // The claim names the wave's experts: offers its sender did not get to store (a crash, or a
   // sender still inserting them) are made here, so the wave is whole (a duplicate is skipped).
   if (claim.expertIds?.length) await deps.store.offers.createWave(order._id, claim.expertIds, n, claim.at);
@@ -104,7 +116,7 @@ async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Da
   if (open.length === 0) {
     // Either its sender is still at work (leave it be), or it died before making any offer
     // (or every offer was answered already): then the next wave may go.
-    return now.getTime() - claim.at.getTime() < WAVE_IN_FLIGHT_MS ? { sent: 0, wave: n, none: 'raced' } : null;
+    return inFlight ? { sent: 0, wave: n, none: 'raced' } : null;
   }
   await postOfferCards(deps, order, open);
   await deps.store.orders.setLastWave(order._id, now);

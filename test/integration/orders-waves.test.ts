@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { t } from '../../src/i18n';
 import { waveJob } from '../../src/jobs/waves';
+import { WAVE_IN_FLIGHT_MS } from '../../src/services/offering';
 import { JobContext } from '../../src/jobs/scheduler';
 import { activeExpert, startForJobTests } from '../support/experts';
 import { Harness } from '../support/harness';
@@ -12,10 +13,23 @@ const coordinator = user('Kaisa Koordinaattori');
 const professional = user('Aino Ammattilainen');
 let h: Harness;
 const MIN = 60_000;
+/** The bot's clock runs this far ahead of the real one (a test moves it; the others leave it at 0). */
+let ahead = 0;
+/** Runs `work` with the bot's clock `ms` ahead. */
+async function later(ms: number, work: () => Promise<unknown>): Promise<void> {
+  ahead = ms;
+  try {
+    await work();
+  } finally {
+    ahead = 0;
+  }
+}
+/** A claim time a sender that died left behind: older than a wave still being queued. */
+const longAgo = () => new Date(Date.now() - WAVE_IN_FLIGHT_MS - MIN);
 
 beforeAll(async () => {
   // Jobs run only when a test runs them, so that only the runs below act on the orders.
-  h = await startForJobTests(__filename, coordinator, professional, { WAVE_SIZE: '3' });
+  h = await startForJobTests(__filename, coordinator, professional, { WAVE_SIZE: '3' }, { now: () => new Date(Date.now() + ahead) });
 }, 30000);
 afterAll(() => h.stop());
 
@@ -47,7 +61,7 @@ test('a first wave claimed and created but never posted: the wave job posts each
   for (const n of ['Eero', 'Liisa', 'Ville', 'Outi']) experts.push(await newExpert(n));
   const orderId = await placeOrder('Kesken jäänyt aalto');
   // offerWave up to the crash: wave 1 claimed, status moved, offers stored; nothing queued.
-  const now = new Date();
+  const now = longAgo();
   const wave = experts.slice(0, 3);
   expect(await h.bot.store.offers.claimWave(orderId, 1, now)).toBe(true);
   await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
@@ -81,7 +95,7 @@ test('a later wave cut short is finished when the order is next due, before any 
   await h.bot.store.offers.createWave(orderId, [experts[1].aad, experts[2].aad], 2, claimedAt);
 
   // When the order is next due (its last finished wave is WAVE_WAIT_MINUTES old) the job runs.
-  await waveJob(h.bot.deps).run(ctx(new Date(Date.now() + 121 * MIN)));
+  await later(121 * MIN, () => waveJob(h.bot.deps).run(ctx(new Date(Date.now() + 121 * MIN))));
   expect(await offerCards(experts[1], orderId)).toHaveLength(1);
   expect(await offerCards(experts[2], orderId)).toHaveLength(1);
   expect(await offerCards(experts[0], orderId)).toHaveLength(1);
@@ -122,7 +136,7 @@ test("each expert's offer card carries that expert's own offer id (a wave render
 
 test('a wave cut short while its offers were being stored is finished whole: every expert its claim names gets the offer once', async () => {
   const orderId = await placeOrder('Puoliksi tallennettu aalto');
-  const now = new Date();
+  const now = longAgo();
   const wave = experts.slice(0, 3);
   // offerWave up to the crash: the claim names three experts, only the first offer was stored.
   expect(await h.bot.store.offers.claimWave(orderId, 1, now, wave.map((e) => e.aad))).toBe(true);
@@ -135,6 +149,26 @@ test('a wave cut short while its offers were being stored is finished whole: eve
   expect((await h.bot.store.offers.openOfWave(orderId, 1)).map((o) => o.expertId).sort()).toEqual(wave.map((e) => e.aad).sort());
   await waveJob(h.bot.deps).run(ctx(new Date(Date.now() + MIN)));
   for (const e of wave) expect(await offerCards(e, orderId)).toHaveLength(1);
+}, 60000);
+
+test('a wave still being queued by its sender is left to it by the wave job, and finished by the job once its claim is old', async () => {
+  const orderId = await placeOrder('Aalto matkalla');
+  const now = new Date();
+  const wave = experts.slice(0, 3);
+  // A sender at work: the claim names three experts, one offer is stored, no card queued yet.
+  expect(await h.bot.store.offers.claimWave(orderId, 1, now, wave.map((e) => e.aad))).toBe(true);
+  await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
+  expect(await h.bot.store.offers.createWave(orderId, [wave[0].aad], 1, now)).toHaveLength(1);
+
+  // The job's minute comes while the sender is queueing: it builds nothing beside it.
+  await waveJob(h.bot.deps).run(ctx());
+  for (const e of wave) expect(await offerCards(e, orderId)).toHaveLength(0);
+  expect(await h.bot.store.offers.openOfWave(orderId, 1)).toHaveLength(1);
+
+  // The sender never finished (it died): once the claim is older than any fan-out takes, the job finishes the wave whole.
+  await later(WAVE_IN_FLIGHT_MS + 1000, () => waveJob(h.bot.deps).run(ctx(new Date(Date.now() + WAVE_IN_FLIGHT_MS + 1000))));
+  for (const e of wave) expect(await offerCards(e, orderId)).toHaveLength(1);
+  expect(await h.bot.store.offers.wavesSent(orderId)).toBe(1);
 }, 60000);
 
 test('an accept cut short right after its seat insert is finished by the wave job: the order fills, the holder keeps the seat, everyone is told once', async () => {

@@ -116,6 +116,8 @@ test('why finds an expert by the whole name only: a part of someone else\'s name
   const hanna = user('Hanna Osanimi');
   await h.post(personalMessage(h, hanna, 'ilmoittaudu'));
   cardOf(await h.post(execute(h, hanna, 'expert.saveProfile', { ...PROFILE, displayName: 'Hanna Osanimi' })));
+  // Her profile's approval card goes to the channel through the outbox: it must not be taken for the answer (CI met it).
+  await h.connector.waitFor(() => h.connector.sentTo(CHANNEL.id).map(text).some((s) => s.includes('Hanna Osanimi')));
   h.connector.reset();
   await h.post({ ...execute(h, coordinator, 'noop', {}, CHANNEL, CHANNEL_DATA), type: 'message', text: '<at>Välittäjä</at> why Anna T-2026-0001', entities: [{ type: 'mention', text: '<at>Välittäjä</at>', mentioned: { id: '28:00000000-0000-0000-0000-00000000b07', name: 'Välittäjä' } }] } as never);
   // The earlier test's order card may still be updated in the channel meanwhile (CI met it).
