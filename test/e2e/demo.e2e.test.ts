@@ -88,7 +88,22 @@ afterAll(async () => {
   await client.close();
 });
 
-test('order, offer, accept, time passes, feedback from both, digest and fees — in three windows', async () => {
+/**
+ * A failing step shows the bot's last log lines beside the failure (CI keeps no files): what the
+ * bot did, or did not, when the card never came.
+ */
+function withBotLog(steps: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await steps();
+    } catch (error) {
+      console.log(`npm start's last output:\n${output.slice(-80).join('\n')}`);
+      throw error;
+    }
+  };
+}
+
+test('order, offer, accept, time passes, feedback from both, digest and fees — in three windows', withBotLog(async () => {
   const { aino, eero, kaisa } = pages as Record<string, PlaygroundPage>;
   // Everyone is greeted in Finnish, though the Playground says en-US: the demo users chose Finnish.
   await eero.selectConversation('personal');
@@ -167,12 +182,12 @@ test('order, offer, accept, time passes, feedback from both, digest and fees —
   await shot(kaisa, '12-kaisa-fees');
   expect(await fees.textContent()).toMatch(/Eero Kokemusasiantuntija: toimeksiantoja 1, 1,50 h, palkkiot \d+,\d\d €/);
   expect(await fees.textContent()).toMatch(/KP-1234: toimeksiantoja 1, 1,50 h/);
-}, 600000);
+}), 600000);
 
 // The rest of the card gallery (issue 15: the e2e story takes a screenshot of every card in
 // cards/*.json), going on in the same three windows where the story above ended (the clock is
 // in the month after the task). docs/demo.md lists which picture shows which card.
-test('the other cards: help, language, why, cancel, my orders, profile, earnings limit, debrief, an expired offer, my data and erasure', async () => {
+test('the other cards: help, language, why, cancel, my orders, profile, earnings limit, debrief, an expired offer, my data and erasure', withBotLog(async () => {
   const { aino, eero, kaisa } = pages as Record<string, PlaygroundPage>;
   expect(firstOrderId).toBeDefined(); // the first test got as far as the order
 
@@ -278,4 +293,4 @@ test('the other cards: help, language, why, cancel, my orders, profile, earnings
   await aino.waitForCardText('Poistopyyntö on lähetetty koordinaattoreille.');
   await kaisa.waitForCardText(/Tietojen poistopyyntö[\s\S]*Aino Ammattilainen pyytää tietojensa poistamista/);
   await shot(kaisa, '27-kaisa-erasure-request');
-}, 600000);
+}), 600000);
