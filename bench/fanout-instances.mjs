@@ -42,6 +42,8 @@ export async function run(ctx) {
     for (let i = 0; i < 3; i++) await postJson(`${hosts[0].url}/api/messages`, execute(connector.url, orderer, 'order.submit', orderForm({ title: '' })));
     connector.reset();
 
+    await Promise.all(hosts.map((h) => h.call('loopReset')));
+    await Promise.all(hosts.map((h) => h.call('profileStart'))); // BENCH_CPU_PROF=<dir> only
     const startedAt = Date.now();
     const answer = await postJson(`${hosts[0].url}/api/messages`, execute(connector.url, orderer, 'order.submit', orderForm({ mode: 'hybrid', link: 'https://teams.example/meet' })), { timeoutMs: 120_000 });
     const answeredMs = Date.now() - startedAt;
@@ -76,11 +78,12 @@ export async function run(ctx) {
     const appLimit = APP_WINDOWS[0];
     const minimumS = (Math.ceil(EXPERTS / appLimit.limit) - 1) * (appLimit.ms / 1000);
     const stats = await Promise.all(hosts.map((h) => h.call('stats').catch(() => ({}))));
+    await Promise.all(hosts.map((h, i) => h.call('profileStop', { file: `fanout-instances-${i}` })));
     const firstS = times.length ? (times[0] - startedAt) / 1000 : null;
     const rate = times.length > 1 ? (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000) : null;
     ctx.note(`fan-out-instances: order ${orderId} answered in ${round(answeredMs / 1000, 2)} s by instance 1 of ${INSTANCES}; first offer after ${round(firstS, 2)} s, ` +
       `then ${round(rate, 1)} msg/s; sent per instance ${stats.map((s) => s.sent ?? '?').join(' / ')}; connector requests ${connector.total}; ` +
-      `app budget per instance ${stats.map((s) => JSON.stringify(s.budget ?? {})).join(' / ')}.`);
+      `app budget per instance ${stats.map((s) => JSON.stringify(s.budget ?? {})).join(' / ')}; event-loop delay per instance (ms) ${stats.map((s) => JSON.stringify(s.loop ?? {})).join(' / ')}.`);
     // Where the time goes: requests per period of the shared budget's grid, from the first offer.
     const { TEAMS_APP_GRID } = require(path.join(ctx.buildDir, 'messaging/appBudget.js'));
     const { gridSizes } = require(path.join(ctx.buildDir, 'store/rateTokens.js'));
@@ -91,6 +94,12 @@ export async function run(ctx) {
       perPeriod[k] = (perPeriod[k] ?? 0) + 1;
     }
     ctx.note(`fan-out-instances: offers per ${periodMs} ms (the budget's period) from the first: ${Array.from(perPeriod, (n) => n ?? 0).join(' ')}.`);
+    // How late after its slot's start each request reached the connector: the grid stays under the
+    // limit while this is under useMs + wireMs (slots start at whole multiples of slotMs).
+    const { slotMs } = gridSizes(TEAMS_APP_GRID);
+    const late = sends.map((c) => c.at - Math.floor(c.at / slotMs) * slotMs).sort((a, b) => a - b);
+    const pct = (q) => late[Math.min(late.length - 1, Math.floor(q * late.length))];
+    if (late.length) ctx.note(`fan-out-instances: arrival after the slot's start (ms): p50 ${round(pct(0.5), 0)}, p99 ${round(pct(0.99), 0)}, max ${round(late[late.length - 1], 0)}; the grid allows ${TEAMS_APP_GRID.useMs + TEAMS_APP_GRID.wireMs}.`);
     const ratio = totalS === null ? null : totalS / minimumS;
     return [
       {

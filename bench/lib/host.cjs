@@ -114,6 +114,15 @@ async function startEcho() {
   return { port: server.address().port, stats: () => ({}), dbCommands: () => ({}), pauseSender: async () => {}, resumeSender: () => {}, drain: async () => {}, stop: async () => server.close() };
 }
 
+/**
+ * How late this process's timers fire (event-loop delay, ms), since the last `loopReset`: a token
+ * of the shared budget is lost when its taker wakes more than its slot's 20 ms late.
+ */
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+const loopFigures = () => ({ p50: +(loopDelay.percentile(50) / 1e6).toFixed(1), p99: +(loopDelay.percentile(99) / 1e6).toFixed(1), max: +(loopDelay.max / 1e6).toFixed(1) });
+
 async function main() {
   const h = mode === 'echo' ? await startEcho() : await startApp();
   process.on('message', async (msg) => {
@@ -130,7 +139,11 @@ async function main() {
           result = { ...process.memoryUsage(), cpu: process.cpuUsage() };
           break;
         case 'stats':
-          result = h.stats();
+          result = { ...h.stats(), loop: loopFigures() };
+          break;
+        case 'loopReset':
+          loopDelay.reset();
+          result = true;
           break;
         case 'cpu':
           // This process's CPU (user + system, µs): the bot's or the echo bot's own.
