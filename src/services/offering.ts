@@ -1,6 +1,6 @@
 import { plainText } from '../cards/plainText';
 import { acceptRefusal, canTransition, mayOffer, statusMove } from '../domain/orderLifecycle';
-import { ACCEPT_FROM, FIRST_SLICE, fanOutSlices, nextWave, offerExpired } from '../domain/waves';
+import { ACCEPT_FROM, FIRST_SLICE, SLICES_BY_KEY, fanOutSlices, nextWave, offerExpired } from '../domain/waves';
 import { MessageKey, pickLocale, t } from '../i18n';
 import { OfferDoc, OfferRepo, OfferStatus } from '../store/offers';
 import { OrderDoc } from '../store/orders';
@@ -81,14 +81,15 @@ export async function offerWave(
   // the rest is written (the claim names every expert: a crash midway is finished whole).
   //
   // A wave written in several slices looks up every expert's chat once rather than once per
-  // slice (each such lookup reads every chat on FerretDB: 200 ms among 1,000). The first slice's
-  // chats are looked up by key (personalOfFew), and that read of every chat starts only once
-  // the first slice is queued: on FerretDB, where commands wait for each other, it made the
-  // ranking's read of every expert and then the first slice's own reads wait 200 ms each.
+  // slice (each such lookup reads every chat on FerretDB: 200-300 ms among 1,000). The first two
+  // slices' chats (SLICES_BY_KEY, 10 each) are looked up by key (personalOfFew), and that read of
+  // every chat starts only once they are queued: on FerretDB, where commands wait for each other,
+  // it made the ranking's read of every expert and then the first slice's own reads wait 200 ms
+  // each; and the second slice keeps the budget's slots filled while it runs.
   let sent = 0;
   let everyChat: Promise<Map<string, ConversationDoc>> | undefined;
   for (const [n, slice] of fanOutSlices(chosen.map((e) => e._id)).entries()) {
-    if (n === 1) everyChat = deps.store.conversations.personalOfEveryone();
+    if (n === SLICES_BY_KEY) everyChat = deps.store.conversations.personalOfEveryone();
     const offers = await deps.store.offers.createWave(orderId, slice, wave, now);
     await postOfferCards(deps, order, offers, everyChat);
     sent += offers.length;

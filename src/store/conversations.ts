@@ -175,7 +175,7 @@ export class ConversationRepo {
   }
 
   /**
-   * personalOfMany for a few users (one user, a wave's first slice): each chat looked up by key,
+   * personalOfMany for a few users (one user, a wave's first two slices): each chat looked up by key,
    * two reads per user; users not in `personalChats` are looked up as in personalOfMany.
    */
   async personalOfFew(aadObjectIds: string[]): Promise<Map<string, ConversationDoc>> {

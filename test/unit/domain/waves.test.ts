@@ -34,15 +34,16 @@ describe('nextWave', () => {
 });
 
 describe('fanOutSlices', () => {
-  test('the first 10, up to 50, up to 150, then 250 at a time, every item once and in order', () => {
+  test('the first 10, the next 10, up to 50, up to 150, then 250 at a time, every item once and in order', () => {
     const all = Array.from({ length: 1000 }, (_, i) => i);
     const slices = fanOutSlices(all);
-    expect(slices.map((s) => s.length)).toEqual([10, 40, 100, 250, 250, 250, 100]);
+    expect(slices.map((s) => s.length)).toEqual([10, 10, 30, 100, 250, 250, 250, 100]);
     expect(slices.flat()).toEqual(all);
   });
   test('small and empty fan-outs', () => {
     expect(fanOutSlices([1, 2, 3])).toEqual([[1, 2, 3]]);
-    expect(fanOutSlices(Array.from({ length: 30 }, (_, i) => i)).map((s) => s.length)).toEqual([10, 20]);
+    expect(fanOutSlices(Array.from({ length: 15 }, (_, i) => i)).map((s) => s.length)).toEqual([10, 5]);
+    expect(fanOutSlices(Array.from({ length: 30 }, (_, i) => i)).map((s) => s.length)).toEqual([10, 10, 10]);
     expect(fanOutSlices([])).toEqual([]);
   });
 });
