@@ -56,16 +56,23 @@ async function offerCards(u: User, orderId: string): Promise<unknown[]> {
 
 let experts: User[] = [];
 
+/**
+ * offerWave's first wave up to a stop at `at`: wave 1 claimed (naming `named` when given), the
+ * order moved to 'offering', the offers of `stored` written; no card queued.
+ */
+async function firstWaveStopped(orderId: string, at: Date, stored: User[], named?: User[]): Promise<void> {
+  expect(await h.bot.store.offers.claimWave(orderId, 1, at, named?.map((e) => e.aad))).toBe(true);
+  await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', at);
+  expect(await h.bot.store.offers.createWave(orderId, stored.map((e) => e.aad), 1, at)).toHaveLength(stored.length);
+}
+
 test('a first wave claimed and created but never posted: the wave job posts each offer once, and sends no further wave yet', async () => {
   experts = [];
   for (const n of ['Eero', 'Liisa', 'Ville', 'Outi']) experts.push(await newExpert(n));
   const orderId = await placeOrder('Kesken jäänyt aalto');
   // offerWave up to the crash: wave 1 claimed, status moved, offers stored; nothing queued.
-  const now = longAgo();
   const wave = experts.slice(0, 3);
-  expect(await h.bot.store.offers.claimWave(orderId, 1, now)).toBe(true);
-  await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
-  expect(await h.bot.store.offers.createWave(orderId, wave.map((e) => e.aad), 1, now)).toHaveLength(3);
+  await firstWaveStopped(orderId, longAgo(), wave);
   for (const e of experts) expect(await offerCards(e, orderId)).toHaveLength(0);
 
   await waveJob(h.bot.deps).run(ctx());
@@ -106,10 +113,7 @@ test('a later wave cut short is finished when the order is next due, before any 
 
 test('a coordinator sending the order also finishes a cut-short wave first', async () => {
   const orderId = await placeOrder('Koordinaattori jatkaa');
-  const now = new Date();
-  expect(await h.bot.store.offers.claimWave(orderId, 1, now)).toBe(true);
-  await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
-  await h.bot.store.offers.createWave(orderId, [experts[2].aad], 1, now);
+  await firstWaveStopped(orderId, new Date(), [experts[2]]);
   const res = text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))));
   expect(res).toContain(t('fi', 'order.offersSent', { count: 1, wave: 1 }));
   expect(await offerCards(experts[2], orderId)).toHaveLength(1);
@@ -136,12 +140,9 @@ test("each expert's offer card carries that expert's own offer id (a wave render
 
 test('a wave cut short while its offers were being stored is finished whole: every expert its claim names gets the offer once', async () => {
   const orderId = await placeOrder('Puoliksi tallennettu aalto');
-  const now = longAgo();
   const wave = experts.slice(0, 3);
   // offerWave up to the crash: the claim names three experts, only the first offer was stored.
-  expect(await h.bot.store.offers.claimWave(orderId, 1, now, wave.map((e) => e.aad))).toBe(true);
-  await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
-  expect(await h.bot.store.offers.createWave(orderId, [wave[0].aad], 1, now)).toHaveLength(1);
+  await firstWaveStopped(orderId, longAgo(), [wave[0]], wave);
 
   await waveJob(h.bot.deps).run(ctx());
   for (const e of wave) expect(await offerCards(e, orderId)).toHaveLength(1);
@@ -153,12 +154,9 @@ test('a wave cut short while its offers were being stored is finished whole: eve
 
 test('a wave still being queued by its sender is left to it by the wave job, and finished by the job once its claim is old', async () => {
   const orderId = await placeOrder('Aalto matkalla');
-  const now = new Date();
   const wave = experts.slice(0, 3);
   // A sender at work: the claim names three experts, one offer is stored, no card queued yet.
-  expect(await h.bot.store.offers.claimWave(orderId, 1, now, wave.map((e) => e.aad))).toBe(true);
-  await h.bot.store.orders.moveStatus(orderId, ['new'], 'offering', now);
-  expect(await h.bot.store.offers.createWave(orderId, [wave[0].aad], 1, now)).toHaveLength(1);
+  await firstWaveStopped(orderId, new Date(), [wave[0]], wave);
 
   // The job's minute comes while the sender is queueing: it builds nothing beside it.
   await waveJob(h.bot.deps).run(ctx());
