@@ -83,7 +83,8 @@ export async function run(ctx) {
     const rate = times.length > 1 ? (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000) : null;
     ctx.note(`fan-out-instances: order ${orderId} answered in ${round(answeredMs / 1000, 2)} s by instance 1 of ${INSTANCES}; first offer after ${round(firstS, 2)} s, ` +
       `then ${round(rate, 1)} msg/s; sent per instance ${stats.map((s) => s.sent ?? '?').join(' / ')}; connector requests ${connector.total}; ` +
-      `app budget per instance ${stats.map((s) => JSON.stringify(s.budget ?? {})).join(' / ')}; event-loop delay per instance (ms) ${stats.map((s) => JSON.stringify(s.loop ?? {})).join(' / ')}.`);
+      `app budget per instance ${stats.map((s) => JSON.stringify(s.budget ?? {})).join(' / ')}; ` +
+      `requests ready too late for their token's window per instance ${stats.map((s) => s.windowMissed ?? '?').join(' / ')}; event-loop delay per instance (ms) ${stats.map((s) => JSON.stringify(s.loop ?? {})).join(' / ')}.`);
     // Where the time goes: requests per period of the shared budget's grid, from the first offer.
     const { TEAMS_APP_GRID } = require(path.join(ctx.buildDir, 'messaging/appBudget.js'));
     const { gridSizes } = require(path.join(ctx.buildDir, 'store/rateTokens.js'));
@@ -100,6 +101,19 @@ export async function run(ctx) {
     const late = sends.map((c) => c.at - Math.floor(c.at / slotMs) * slotMs).sort((a, b) => a - b);
     const pct = (q) => late[Math.min(late.length - 1, Math.floor(q * late.length))];
     if (late.length) ctx.note(`fan-out-instances: arrival after the slot's start (ms): p50 ${round(pct(0.5), 0)}, p99 ${round(pct(0.99), 0)}, max ${round(late[late.length - 1], 0)}; the grid allows ${TEAMS_APP_GRID.useMs + TEAMS_APP_GRID.wireMs}.`);
+    // Where tokens went unused: each second from the first offer, the grid's tokens no request used
+    // (a slot of the grid holds limit / slotsPerPeriod requests).
+    const perSlot = TEAMS_APP_GRID.limit / TEAMS_APP_GRID.slotsPerPeriod;
+    const usedBySlot = new Map();
+    for (const t of times) usedBySlot.set(Math.floor(t / slotMs), (usedBySlot.get(Math.floor(t / slotMs)) ?? 0) + 1);
+    const missedPerSecond = [];
+    if (times.length) {
+      for (let slot = Math.floor(times[0] / slotMs); slot <= Math.floor(times[times.length - 1] / slotMs); slot++) {
+        const k = Math.floor((slot * slotMs - times[0]) / 1000);
+        missedPerSecond[Math.max(0, k)] = (missedPerSecond[Math.max(0, k)] ?? 0) + Math.max(0, perSlot - (usedBySlot.get(slot) ?? 0));
+      }
+      ctx.note(`fan-out-instances: tokens of the grid left unused, per second from the first offer: ${Array.from(missedPerSecond, (n) => n ?? 0).join(' ')} (${missedPerSecond.reduce((a, n) => a + (n ?? 0), 0)} in all).`);
+    }
     const ratio = totalS === null ? null : totalS / minimumS;
     return [
       {

@@ -6,7 +6,7 @@ import { OutboxItem, OutboxRepo } from '../store/outbox';
 import { AppBudget } from './appBudget';
 import { RateLimiter } from './limits';
 import { decide, DEFAULT_RETRY, errorClass, Failure, RetryPolicy } from './retry';
-import { DeliveryError, Transport } from './transport';
+import { DeliveryError, StartWindow, StartWindowMissed, Transport } from './transport';
 
 export interface OutboxSenderOptions {
   outbox: OutboxRepo;
@@ -45,10 +45,21 @@ export interface OutboxSenderOptions {
 }
 
 /**
- * A rate-limit slot taken (`done` dates the request when it ends), none within maxLimiterWaitMs,
- * or none because the sender is stopping.
+ * A rate-limit slot taken (`done` dates the request when it ends; `window`, with a shared app
+ * budget, is when the request may leave), none within maxLimiterWaitMs, or none because the
+ * sender is stopping.
  */
-type Slot = { done: (finishedAt: number) => void } | { tooLong: true } | { stopping: true };
+type Slot = { done: (finishedAt: number) => void; window?: StartWindow } | { tooLong: true } | { stopping: true };
+
+/**
+ * How long before its token's time a delivery hands its request to the transport, which
+ * builds, serializes and signs it and holds it at the wire until the time (BotTransport's
+ * start window): a card's request takes some milliseconds to build, more when the machine is
+ * busy, and a slot's requests are built one after another on one event loop.
+ */
+export const REQUEST_LEAD_MS = 30;
+/** Start windows a delivery may miss in a row before it is handed back to the queue. */
+const MAX_WINDOWS_MISSED = 5;
 
 /** How long an update may wait for an original that was never enqueued before it is failed. */
 const ORPHAN_UPDATE_MS = 60 * 60_000;
@@ -63,7 +74,7 @@ const LEASE_RETENTION_MS = 24 * 60 * 60_000;
  */
 export class OutboxSender {
   readonly owner: string;
-  readonly stats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+  readonly stats = { sent: 0, retried: 0, failed: 0, deferred: 0, windowMissed: 0 };
   private readonly o: Required<Omit<OutboxSenderOptions, 'onPermanentFailure' | 'retry' | 'appBudget'>> & Pick<OutboxSenderOptions, 'onPermanentFailure' | 'appBudget'>;
   private readonly retry: RetryPolicy;
   private readonly inFlight = new Set<Promise<void>>();
@@ -232,27 +243,41 @@ export class OutboxSender {
       if (target === undefined) return;
       activityId = target;
     }
-    const slot = await this.slotFor(item.conversationId);
-    if ('stopping' in slot) {
-      // Shutting down: handed back as it was, for the next sender (another instance, or this one restarted).
-      await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt));
-      return;
-    }
-    if ('tooLong' in slot) {
-      // Handed back with its place in the queue kept; the conversation is skipped until it cools down.
-      this.stats.deferred += 1;
-      await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt));
-      return;
-    }
     let failure: Failure | undefined;
-    try {
-      if (item.op === 'send') activityId = (await this.o.transport.send(conversation.reference, item.activity)).activityId;
-      else await this.o.transport.update(conversation.reference, activityId, item.activity);
-    } catch (error) {
-      failure = error instanceof DeliveryError ? { statusCode: error.statusCode, retryAfterMs: error.retryAfterMs } : {};
-      if (!(error instanceof DeliveryError)) this.o.log.warn({ item: item.key, err: (error as Error).name }, 'outbox: transport threw');
-    } finally {
-      slot.done(this.o.clock());
+    let missed = 0;
+    for (;;) {
+      const slot = await this.slotFor(item.conversationId);
+      if ('stopping' in slot) {
+        // Shutting down: handed back as it was, for the next sender (another instance, or this one restarted).
+        await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt));
+        return;
+      }
+      if ('tooLong' in slot) {
+        // Handed back with its place in the queue kept; the conversation is skipped until it cools down.
+        this.stats.deferred += 1;
+        await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt));
+        return;
+      }
+      try {
+        if (item.op === 'send') activityId = (await this.o.transport.send(conversation.reference, item.activity, slot.window)).activityId;
+        else await this.o.transport.update(conversation.reference, activityId, item.activity, slot.window);
+      } catch (error) {
+        // Not sent (ready too late for its token): another token, no attempt counted.
+        if (error instanceof StartWindowMissed) {
+          this.stats.windowMissed += 1;
+          if (++missed < MAX_WINDOWS_MISSED) continue;
+          // The machine is too busy for this now: handed back with its place in the queue kept.
+          this.stats.deferred += 1;
+          await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt));
+          return;
+        }
+        failure = error instanceof DeliveryError ? { statusCode: error.statusCode, retryAfterMs: error.retryAfterMs } : {};
+        if (!(error instanceof DeliveryError)) this.o.log.warn({ item: item.key, err: (error as Error).name }, 'outbox: transport threw');
+      } finally {
+        // A request not sent is still dated here: the conversation's limits count it, which only errs on the safe side.
+        slot.done(this.o.clock());
+      }
+      break;
     }
     if (!failure) {
       this.stats.sent += 1;
@@ -334,13 +359,14 @@ export class OutboxSender {
       if (!this.o.appBudget) return { done: this.o.limiter.record(conversationId, now) };
       // A delivery waits up to maxBudgetWaitMs for the app's token; a stop does not wait with it:
       // the item is handed back at once (a token that comes later is simply not used).
-      const token = await this.untilStopping(this.o.appBudget.take(budgetDeadline));
+      const token = await this.untilStopping(this.o.appBudget.take(budgetDeadline, REQUEST_LEAD_MS));
       if (!this.running) return { stopping: true };
       if (!token) return { tooLong: true };
-      const startAt = this.o.clock();
+      const readyAt = this.o.clock();
       // Too late for its token (a busy event loop): starting now could crowd Teams' window.
-      if (startAt < token.at || startAt > token.until) continue;
-      return { done: this.o.limiter.record(conversationId, startAt) };
+      if (readyAt > token.until) continue;
+      // The transport holds the request until the token's time (a few ms): dated from now.
+      return { done: this.o.limiter.record(conversationId, readyAt), window: { at: token.at, until: token.until } };
     }
   }
 

@@ -17,10 +17,30 @@ export class DeliveryError extends Error {
   }
 }
 
-/** Sends and updates messages in a conversation; throws DeliveryError. */
+/**
+ * When a request may leave for Teams (ms on the sender's clock): not before `at`, not after
+ * `until`. A token of the app's shared budget (appBudget.ts) is such a window.
+ */
+export interface StartWindow {
+  at: number;
+  until: number;
+}
+
+/** Nothing was sent: the request was ready only after its start window had closed (a busy event loop). */
+export class StartWindowMissed extends Error {
+  override readonly name = 'StartWindowMissed';
+  constructor() {
+    super('the request was not sent: its start window had passed');
+  }
+}
+
+/**
+ * Sends and updates messages in a conversation; throws DeliveryError, or StartWindowMissed
+ * when a `window` is given and the request could not leave within it.
+ */
 export interface Transport {
-  send(ref: StoredReference, activity: OutgoingActivity): Promise<{ activityId: string }>;
-  update(ref: StoredReference, activityId: string, activity: OutgoingActivity): Promise<void>;
+  send(ref: StoredReference, activity: OutgoingActivity, window?: StartWindow): Promise<{ activityId: string }>;
+  update(ref: StoredReference, activityId: string, activity: OutgoingActivity, window?: StartWindow): Promise<void>;
 }
 
 /**
@@ -81,9 +101,9 @@ export class BotTransport implements Transport, PersonalChatOpener {
    * TeamsInfo.sendMessageToTeamsChannel does and Microsoft's proactive-messaging guide
    * describes. Anything else, a thread included, gets the message in that conversation.
    */
-  async send(ref: StoredReference, activity: OutgoingActivity): Promise<{ activityId: string }> {
+  async send(ref: StoredReference, activity: OutgoingActivity, window?: StartWindow): Promise<{ activityId: string }> {
     let activityId = '';
-    await this.withConnector(ref, async (api, options) => {
+    await this.withConnector(ref, window, async (api, options) => {
       if (isChannelRoot(ref)) {
         const res = await api.createConversation(newChannelPost(ref, activity), options);
         // The new thread is `<channel>;messageid=<post id>`: the post's id, if not given apart.
@@ -101,10 +121,10 @@ export class BotTransport implements Transport, PersonalChatOpener {
    * (`<channel>;messageid=<post id>`): the conversation Teams itself names when someone
    * clicks the post's card.
    */
-  async update(ref: StoredReference, activityId: string, activity: OutgoingActivity): Promise<void> {
+  async update(ref: StoredReference, activityId: string, activity: OutgoingActivity, window?: StartWindow): Promise<void> {
     const conversationId = isChannelRoot(ref) ? threadOf(ref.conversation.id, activityId) : ref.conversation.id;
     const target: StoredReference = { ...ref, conversation: { ...ref.conversation, id: conversationId } };
-    await this.withConnector(target, (api, options) =>
+    await this.withConnector(target, window, (api, options) =>
       api.updateActivity(conversationId, activityId, { ...addressed(target, activity), id: activityId }, options),
     );
   }
@@ -117,7 +137,7 @@ export class BotTransport implements Transport, PersonalChatOpener {
   async openPersonalChat(via: StoredReference, user: { id: string; aadObjectId?: string }): Promise<StoredReference> {
     const tenantId = via.conversation.tenantId;
     let created: { id?: string; serviceUrl?: string } = {};
-    await this.withConnector(via, async (api, options) => {
+    await this.withConnector(via, undefined, async (api, options) => {
       created = await api.createConversation(
         { isGroup: false, bot: via.bot, members: [{ id: user.id }], tenantId, channelData: tenantId ? { tenant: { id: tenantId } } : {} },
         options,
@@ -143,7 +163,7 @@ export class BotTransport implements Transport, PersonalChatOpener {
    * to the app's onTurnError, which would log it as a failed turn and post an error card to the
    * very conversation we could not reach.
    */
-  private async withConnector(ref: StoredReference, call: (api: ConversationsApi, options: CallOptions) => Promise<unknown>): Promise<void> {
+  private async withConnector(ref: StoredReference, window: StartWindow | undefined, call: (api: ConversationsApi, options: CallOptions) => Promise<unknown>): Promise<void> {
     let failure: unknown;
     // Our own timer rather than the SDK's `timeout` option, which leaves its timer running when
     // the request fails (e.g. ECONNREFUSED) and only covers the wait for the response headers.
@@ -154,6 +174,7 @@ export class BotTransport implements Transport, PersonalChatOpener {
         try {
           const client = context.turnState.get(this.adapter.ConnectorClientKey) as { conversations: ConversationsApi };
           withoutSdkRetries(client);
+          if (window && !startsInWindow(client, () => this.untilWindow(window))) await this.untilWindow(window);
           await call(client.conversations, { abortSignal: abort.signal });
         } catch (error) {
           failure = error;
@@ -164,7 +185,16 @@ export class BotTransport implements Transport, PersonalChatOpener {
     } finally {
       clearTimeout(timer);
     }
+    if (failure instanceof StartWindowMissed) throw failure;
     if (failure !== undefined) throw this.toDeliveryError(failure);
+  }
+
+  /** Waits for the window to open; throws StartWindowMissed once it has closed. */
+  private async untilWindow(window: StartWindow): Promise<void> {
+    const now = this.opts.now ?? Date.now;
+    // A timer may fire a millisecond early: the request must not leave before its window.
+    while (now() < window.at) await new Promise((resolve) => setTimeout(resolve, window.at - now()));
+    if (now() > window.until) throw new StartWindowMissed();
   }
 
   /** core-rest-pipeline's RestError: `statusCode`, and the response (non-enumerable) with its headers. */
@@ -188,6 +218,31 @@ export class BotTransport implements Transport, PersonalChatOpener {
 function withoutSdkRetries(client: unknown): void {
   const pipeline = (client as { client?: { pipeline?: { removePolicy?(o: { phase: 'Retry' }): unknown } } })?.client?.pipeline;
   pipeline?.removePolicy?.({ phase: 'Retry' });
+}
+
+/**
+ * Makes the client's requests wait for `gate` as their last step before the wire: after the
+ * SDK has built, serialized and signed them (its credentials policy, and the Sign phase).
+ * The app's budget gives every request a start window of some milliseconds; building a card's
+ * request costs some milliseconds too, and five requests of one slot built one after another
+ * after the window opened were often too late for it. Returns false when the pipeline is not
+ * where this SDK version keeps it (the caller then waits before the call instead).
+ */
+export function startsInWindow(client: unknown, gate: () => Promise<void>): boolean {
+  type Policy = { name: string; sendRequest(request: unknown, next: (request: unknown) => Promise<unknown>): Promise<unknown> };
+  const pipeline = (client as { client?: { pipeline?: { addPolicy?(p: Policy, o: { afterPhase: 'Sign' }): void } } })?.client?.pipeline;
+  if (typeof pipeline?.addPolicy !== 'function') return false;
+  pipeline.addPolicy(
+    {
+      name: 'valittajaStartWindow',
+      sendRequest: async (request, next) => {
+        await gate();
+        return next(request);
+      },
+    },
+    { afterPhase: 'Sign' },
+  );
+  return true;
 }
 
 function toReference(ref: StoredReference): Partial<ConversationReference> {

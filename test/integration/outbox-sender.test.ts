@@ -3,7 +3,7 @@ import net from 'node:net';
 import { Db, MongoClient } from 'mongodb';
 import { createLogger } from '../../src/log';
 import { OutboxSender, OutboxSenderOptions } from '../../src/messaging/sender';
-import { BotTransport, DeliveryError } from '../../src/messaging/transport';
+import { BotTransport, DeliveryError, StartWindowMissed, startsInWindow } from '../../src/messaging/transport';
 import { ConversationRepo } from '../../src/store/conversations';
 import { OutboxItem, OutboxRepo } from '../../src/store/outbox';
 import { createAdapter } from '../../src/teams/adapter';
@@ -338,6 +338,49 @@ test('transport: local mode reaches an Agents Playground style service URL (http
     playground.closeAllConnections();
     await new Promise((r) => playground.close(r));
   }
+});
+
+test('transport: a request given a start window leaves when it opens, and not at all once it has closed', async () => {
+  const arrived: number[] = [];
+  const connector = http.createServer((req, res) => {
+    arrived.push(Date.now());
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: `m-${arrived.length}` }));
+    });
+  });
+  await new Promise<void>((r) => connector.listen(0, '127.0.0.1', r));
+  const serviceUrl = `http://127.0.0.1:${(connector.address() as net.AddressInfo).port}/`;
+  const ref = { bot: { id: '28:b' }, channelId: 'msteams', serviceUrl, conversation: { id: 'a:1 personal' }, user: { id: '29:u' } };
+  try {
+    // Opens 150 ms from now: the SDK builds the request at once, and it is held at the wire.
+    const at = Date.now() + 150;
+    expect(await transport.send(ref, { text: 'hei' }, { at, until: at + 20 })).toEqual({ activityId: 'm-1' });
+    expect(arrived[0]).toBeGreaterThanOrEqual(at);
+    const updateAt = Date.now() + 100;
+    await transport.update(ref, 'm-1', { text: 'päivitetty' }, { at: updateAt, until: updateAt + 20 });
+    expect(arrived[1]).toBeGreaterThanOrEqual(updateAt);
+    // Closed already: nothing reaches the connector, and the error says so (not a delivery failure).
+    const past = Date.now() - 100;
+    await expect(transport.send(ref, { text: 'myöhässä' }, { at: past, until: past + 20 })).rejects.toBeInstanceOf(StartWindowMissed);
+    await expect(transport.update(ref, 'm-1', { text: 'myöhässä' }, { at: past, until: past + 20 })).rejects.toBeInstanceOf(StartWindowMissed);
+    expect(arrived).toHaveLength(2);
+  } finally {
+    connector.closeAllConnections();
+    await new Promise((r) => connector.close(r));
+  }
+});
+
+test('transport: the start window is the last step of the SDK\'s pipeline, after its credentials and signing (a future SDK that moves the pipeline shows here)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ConnectorClient, MicrosoftAppCredentials } = require('botframework-connector');
+  const client = new ConnectorClient(new MicrosoftAppCredentials('', ''), { baseUri: 'https://smba.trafficmanager.net/emea/' });
+  expect(startsInWindow(client, async () => undefined)).toBe(true);
+  const names = (client.client.pipeline.getOrderedPolicies() as { name: string }[]).map((p) => p.name);
+  expect(names[names.length - 1]).toBe('valittajaStartWindow');
+  expect(names.indexOf('ServiceClientContext_Credentials_SignRequest')).toBeGreaterThanOrEqual(0);
+  expect(names.indexOf('ServiceClientContext_Credentials_SignRequest')).toBeLessThan(names.length - 1);
 });
 
 test('transport: a channel gets a new post (create-conversation naming the channel), updated in the thread it started; a thread gets a reply', async () => {

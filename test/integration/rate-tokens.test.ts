@@ -169,3 +169,27 @@ test('SharedAppBudget: tokens whose time is over are never handed out; the datab
   failing = true;
   expect(await budget.take(now + 2000)).toBeNull();
 });
+
+test('SharedAppBudget: with a lead, a token is handed out that long before its time (for the transport to hold the request at the wire), never earlier', async () => {
+  let now = 2_000_000 * slotMs + 1; // just after a slot began: the next slot's block is won
+  const woke: number[] = [];
+  const budget = new SharedAppBudget({
+    tokens: {
+      claim: async (_owner, at) => {
+        const next = Math.ceil(at / slotMs) * slotMs;
+        return { blocks: [{ at: next, until: next + GRID.useMs, tokens: tokensPerBlock }] };
+      },
+    },
+    owner: 'me', log: createLogger('silent'), clock: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  });
+  const token = (await budget.take(now + 2000, 30))!;
+  woke.push(now);
+  expect(token.at - woke[0]).toBe(30);
+  // A token already inside its lead is handed out at once, without a sleep.
+  const again = (await budget.take(now + 2000, 30))!;
+  expect(again.at).toBe(token.at);
+  expect(now).toBe(woke[0]);
+});

@@ -2,7 +2,8 @@ import { expect, test } from '@jest/globals';
 import { createLogger } from '../../../src/log';
 import { AppBudget } from '../../../src/messaging/appBudget';
 import { RateLimiter } from '../../../src/messaging/limits';
-import { OutboxSender } from '../../../src/messaging/sender';
+import { OutboxSender, REQUEST_LEAD_MS } from '../../../src/messaging/sender';
+import { StartWindow, StartWindowMissed, Transport } from '../../../src/messaging/transport';
 import type { OutboxItem, OutboxRepo } from '../../../src/store/outbox';
 import type { RateToken } from '../../../src/messaging/appBudget';
 
@@ -17,7 +18,7 @@ function item(key: string, conversationId: string, now: number): OutboxItem {
   };
 }
 
-test('each request starts inside a token of its own; a token it is too late for is not used', async () => {
+test('each request goes to the transport with its token as its start window; a token it is too late for is not used', async () => {
   const now = 1_000_000;
   let served = false;
   const sent: string[] = [];
@@ -43,14 +44,17 @@ test('each request starts inside a token of its own; a token it is too late for 
     { at: now, until: now + 30 },
   ];
   const handed: RateToken[] = [];
+  const leads: (number | undefined)[] = [];
   const appBudget: AppBudget = {
-    take: async () => {
+    take: async (_deadline, leadMs) => {
+      leads.push(leadMs);
       const t = tokens.shift() ?? null;
       if (t) handed.push(t);
       return t;
     },
   };
   const starts: number[] = [];
+  const windows: (StartWindow | undefined)[] = [];
   const sender = new OutboxSender({
     outbox,
     conversations: {
@@ -58,8 +62,9 @@ test('each request starts inside a token of its own; a token it is too late for 
       markUnreachable: async () => undefined,
     },
     transport: {
-      send: async () => {
+      send: async (_ref, _activity, window) => {
         starts.push(now);
+        windows.push(window);
         return { activityId: `a${starts.length}` };
       },
       update: async () => undefined,
@@ -77,10 +82,13 @@ test('each request starts inside a token of its own; a token it is too late for 
   expect(handed).toHaveLength(3); // the stale token was taken and thrown away
   expect(starts).toHaveLength(2);
   expect(tokens).toHaveLength(0);
+  // The transport holds each request until its token's time: the token comes that much ahead.
+  expect(windows).toEqual([{ at: now, until: now + 30 }, { at: now, until: now + 30 }]);
+  expect(leads.every((l) => l === REQUEST_LEAD_MS)).toBe(true);
 });
 
 /** A sender given one item (k1 for c1) and `appBudget`; records what it sent and handed back. */
-function oneItem(now: number, appBudget: AppBudget, drained: (r: { sent: string[]; released: string[] }) => boolean) {
+function oneItem(now: number, appBudget: AppBudget, drained: (r: { sent: string[]; released: string[] }) => boolean, transport: Transport = { send: async () => ({ activityId: 'a1' }), update: async () => undefined }) {
   let served = false;
   const sent: string[] = [];
   const released: string[] = [];
@@ -106,7 +114,7 @@ function oneItem(now: number, appBudget: AppBudget, drained: (r: { sent: string[
   const sender = new OutboxSender({
     outbox,
     conversations: { get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never, markUnreachable: async () => undefined },
-    transport: { send: async () => ({ activityId: 'a1' }), update: async () => undefined },
+    transport,
     log: createLogger('silent'),
     limiter: new RateLimiter({ app: [] }),
     appBudget,
@@ -164,4 +172,60 @@ test('stopping does not wait for a token of the app budget: a waiting delivery i
   await sender.stop();
   expect(released).toEqual(['k1']);
   expect(sent).toEqual([]);
+});
+
+/** A budget handing out tokens one slot apart, as many as asked. */
+function tokensEvery(now: number, slotMs: number): AppBudget & { handed: RateToken[] } {
+  const handed: RateToken[] = [];
+  return {
+    handed,
+    take: async () => {
+      const at = now + handed.length * slotMs;
+      const t = { at, until: at + 20 };
+      handed.push(t);
+      return t;
+    },
+  };
+}
+
+test('a request the transport could not start within its window is not counted as an attempt: it goes with the next token', async () => {
+  const now = 4_000_000;
+  const budget = tokensEvery(now, 106);
+  const windows: StartWindow[] = [];
+  const transport: Transport = {
+    send: async (_ref, _activity, window) => {
+      windows.push(window!);
+      if (windows.length === 1) throw new StartWindowMissed();
+      return { activityId: 'a1' };
+    },
+    update: async () => undefined,
+  };
+  const { sender, sent, released } = oneItem(now, budget, (r) => r.sent.length + r.released.length === 1, transport);
+  sender.start();
+  await sender.drain(5_000);
+  await sender.stop();
+  expect(sent).toEqual(['k1']);
+  expect(released).toEqual([]);
+  expect(windows).toEqual(budget.handed);
+  expect(windows).toHaveLength(2);
+  expect(sender.stats).toMatchObject({ sent: 1, windowMissed: 1, retried: 0, failed: 0, deferred: 0 });
+});
+
+test('a machine too busy to meet five windows in a row hands the item back with its place kept: not failed, not retried', async () => {
+  const now = 5_000_000;
+  const budget = tokensEvery(now, 106);
+  const transport: Transport = {
+    send: async () => {
+      throw new StartWindowMissed();
+    },
+    update: async () => undefined,
+  };
+  const { sender, sent, released } = oneItem(now, budget, (r) => r.sent.length + r.released.length === 1, transport);
+  sender.start();
+  await sender.drain(5_000);
+  await sender.stop();
+  expect(sent).toEqual([]);
+  expect(released).toEqual(['k1']);
+  expect(budget.handed).toHaveLength(5);
+  expect(sender.stats).toMatchObject({ sent: 0, windowMissed: 5, retried: 0, failed: 0, deferred: 1 });
 });
