@@ -77,7 +77,7 @@ async function startApp() {
   }
   return {
     port: bot.port,
-    stats: () => ({ ...bot.sender.stats, budget: { ...bot.appBudget.stats } }),
+    stats: () => ({ ...bot.sender.stats, budget: { ...bot.appBudget.stats, ...bot.store.rateTokens.stats } }),
     // BENCH_STATS=1 (spawnHost sets it): the database's command counts (src/store/db.ts).
     dbCommands: () => bot.database.commandCounts(),
     // The handler's own cost is measured with the outbox sender stopped (its deliveries are

@@ -69,6 +69,8 @@ export class RateTokenRepo {
   /** Blocks this process knows are taken (won by it or by another), by slot: skipped by later claims. */
   private readonly taken = new Map<number, Set<number>>();
   private lastPrune = 0;
+  /** For the benchmark: inserts sent, and blocks found taken by another instance (each claim's loser pays a write). */
+  readonly stats = { inserts: 0, blocksTakenElsewhere: 0 };
 
   constructor(db: Db) {
     this.col = db.collection<RateTokenDoc>('rateTokens');
@@ -108,6 +110,8 @@ export class RateTokenRepo {
         owner,
       }));
       const won = await insertIgnoringDuplicates(this.col, docs);
+      this.stats.inserts += 1;
+      this.stats.blocksTakenElsewhere += docs.length - won.size;
       for (const { slot, block } of wanted) {
         let known = this.taken.get(slot);
         if (!known) this.taken.set(slot, (known = new Set()));
