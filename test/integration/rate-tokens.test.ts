@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { RateTokenBlock, RateTokenRepo, TokenGrid, gridSizes } from '../../src/store/rateTokens';
-import { RateToken, SharedAppBudget, TEAMS_APP_GRID } from '../../src/messaging/appBudget';
+import { CLAIM_SLOTS, RateToken, SharedAppBudget, TEAMS_APP_GRID } from '../../src/messaging/appBudget';
 import { createLogger } from '../../src/log';
 import { testDbName } from '../support/harness';
 import { collectionsOf } from '../support/db';
@@ -112,30 +112,64 @@ test('a claimer takes the earliest free blocks up to a period ahead, then says w
   expect(await storedBlocks('reach').countDocuments()).toBe(0);
 });
 
+/**
+ * A fake clock for sleepers side by side: each wakes at its own time, the earliest first, and
+ * what it does then runs before the next one wakes (a sleep that just added its time to a shared
+ * clock would wake ten sleepers of one slot ten sleeps late).
+ */
+function sleepersSideBySide(start: number) {
+  let now = start;
+  const slept: number[] = [];
+  const timers: { at: number; wake: () => void }[] = [];
+  let pending = false;
+  const fire = (): void => {
+    pending = false;
+    timers.sort((a, b) => a.at - b.at);
+    const t = timers.shift();
+    if (!t) return;
+    now = Math.max(now, t.at);
+    t.wake();
+    if (timers.length > 0) schedule();
+  };
+  const schedule = (): void => {
+    if (!pending) {
+      pending = true;
+      setImmediate(fire);
+    }
+  };
+  return {
+    slept,
+    clock: () => now,
+    sleep: (ms: number) =>
+      new Promise<void>((wake) => {
+        slept.push(ms);
+        timers.push({ at: now + ms, wake });
+        schedule();
+      }),
+  };
+}
+
 test('SharedAppBudget: a slot\'s requests start at its time, the next slot\'s half a period later; none when no block comes by the deadline', async () => {
   const [repo] = await freshRepos(1, 'budget');
-  let now = Math.ceil(Date.parse('2026-12-04T10:00:00Z') / slotMs) * slotMs + 100; // 100 ms into a slot
-  const slept: number[] = [];
-  const budget = new SharedAppBudget({
-    tokens: repo, owner: 'me', log: createLogger('silent'), clock: () => now,
-    sleep: async (ms) => {
-      slept.push(ms);
-      now += ms;
-    },
-  });
+  const timers = sleepersSideBySide(Math.ceil(Date.parse('2026-12-04T10:00:00Z') / slotMs) * slotMs + 100); // 100 ms into a slot
+  const { slept } = timers;
+  const budget = new SharedAppBudget({ tokens: repo, owner: 'me', log: createLogger('silent'), clock: timers.clock, sleep: timers.sleep });
+  let now = timers.clock();
   const perSlot = GRID.limit / GRID.slotsPerPeriod;
   const start = now;
   const tokens = await Promise.all(Array.from({ length: perSlot + 5 }, () => budget.take(start + 2000)));
+  now = timers.clock();
   const ats = tokens.map((t) => t!.at);
   const next = Math.ceil(start / slotMs) * slotMs;
   expect(ats.filter((at) => at === next)).toHaveLength(perSlot);
   expect(ats.filter((at) => at === next + slotMs)).toHaveLength(5);
   expect(tokens.every((t) => t!.until - t!.at === GRID.useMs)).toBe(true);
   expect(now).toBeGreaterThanOrEqual(next + slotMs); // each waited for its block's time
-  // One claim of a slot's blocks for all who asked at once, then one for the rest: not a claim per request.
+  // One claim for all who asked at once (up to CLAIM_SLOTS slots' blocks): not a claim per request.
   const stored = await storedBlocks('budget').find({ owner: 'me' }).toArray();
   expect(stored.length).toBe(GRID.blocksPerSlot + Math.ceil(5 / tokensPerBlock));
-  expect(budget.stats.claims).toBe(2);
+  expect(CLAIM_SLOTS).toBeGreaterThanOrEqual(2);
+  expect(budget.stats.claims).toBe(1);
   // A deadline before any block in reach: null at once, nothing more claimed.
   const other = new RateTokenRepo(dbOf('budget'));
   for (let i = 0; i < 3; i++) await other.claim('other', now, GRID.blocksPerSlot, periodMs, GRID);
@@ -192,4 +226,31 @@ test('SharedAppBudget: with a lead, a token is handed out that long before its t
   const again = (await budget.take(now + 2000, 30))!;
   expect(again.at).toBe(token.at);
   expect(now).toBe(woke[0]);
+});
+
+test('SharedAppBudget: after a claim that found every block in reach taken, the next look waits for a new slot plus a random share of CLAIM_SLOTS - 1 slots', async () => {
+  let now = 3_000_000 * slotMs;
+  const slept: number[] = [];
+  const asked: number[] = [];
+  const nextAt = now + 40;
+  const budget = new SharedAppBudget({
+    tokens: {
+      claim: async (_owner, at, blocks) => {
+        asked.push(blocks);
+        if (asked.length === 1) return { blocks: [], nextAt };
+        const next = Math.ceil(at / slotMs) * slotMs;
+        return { blocks: [{ at: next, until: next + GRID.useMs, tokens: tokensPerBlock }] };
+      },
+    },
+    owner: 'me', log: createLogger('silent'), clock: () => now, random: () => 0.5,
+    sleep: async (ms) => {
+      slept.push(ms);
+      now += ms;
+    },
+  });
+  const token = await budget.take(now + 5000);
+  expect(token).not.toBeNull();
+  // Spread: the new slot's time plus half of (CLAIM_SLOTS - 1) slots.
+  expect(slept[0]).toBeCloseTo(40 + 0.5 * (CLAIM_SLOTS - 1) * slotMs, 6);
+  expect(asked).toEqual([1, 1]);
 });
