@@ -18,8 +18,9 @@ export class DeliveryError extends Error {
 }
 
 /**
- * When a request may leave for Teams (ms on the sender's clock): not before `at`, not after
- * `until`. A token of the app's shared budget (appBudget.ts) is such a window.
+ * When a request may leave for Teams: not before `at`, not after `until` (ms on the system
+ * clock, as the sender and the app budget keep it; never the bot's movable clock). A token of
+ * the app's shared budget (appBudget.ts) is such a window.
  */
 export interface StartWindow {
   at: number;
@@ -92,6 +93,7 @@ export class BotTransport implements Transport, PersonalChatOpener {
   constructor(
     private readonly adapter: CloudAdapter,
     private readonly botAppId: string,
+    /** `now`: the system clock (Retry-After, start windows); tests may pass their own. */
     private readonly opts: { timeoutMs?: number; now?: () => number } = {},
   ) {}
 
