@@ -105,12 +105,15 @@ export async function run(ctx) {
     // (a slot of the grid holds limit / slotsPerPeriod requests).
     const perSlot = TEAMS_APP_GRID.limit / TEAMS_APP_GRID.slotsPerPeriod;
     const usedBySlot = new Map();
-    for (const t of times) usedBySlot.set(Math.floor(t / slotMs), (usedBySlot.get(Math.floor(t / slotMs)) ?? 0) + 1);
+    for (const t of times) {
+      const slot = Math.floor(t / slotMs);
+      usedBySlot.set(slot, (usedBySlot.get(slot) ?? 0) + 1);
+    }
     const missedPerSecond = [];
     if (times.length) {
       for (let slot = Math.floor(times[0] / slotMs); slot <= Math.floor(times[times.length - 1] / slotMs); slot++) {
-        const k = Math.floor((slot * slotMs - times[0]) / 1000);
-        missedPerSecond[Math.max(0, k)] = (missedPerSecond[Math.max(0, k)] ?? 0) + Math.max(0, perSlot - (usedBySlot.get(slot) ?? 0));
+        const second = Math.max(0, Math.floor((slot * slotMs - times[0]) / 1000));
+        missedPerSecond[second] = (missedPerSecond[second] ?? 0) + Math.max(0, perSlot - (usedBySlot.get(slot) ?? 0));
       }
       ctx.note(`fan-out-instances: tokens of the grid left unused, per second from the first offer: ${Array.from(missedPerSecond, (n) => n ?? 0).join(' ')} (${missedPerSecond.reduce((a, n) => a + (n ?? 0), 0)} in all).`);
     }

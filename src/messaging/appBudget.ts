@@ -1,6 +1,7 @@
 import { Logger } from '../log';
 import { RateTokenBlock, RateTokenRepo, TokenGrid, gridSizes } from '../store/rateTokens';
 import { TEAMS_APP_WINDOWS } from './limits';
+import { sleep, sleepUntil } from './wait';
 
 /** One request's right to reach Teams: it must start between `at` and `until` (ms). */
 export interface RateToken {
@@ -131,9 +132,8 @@ export class SharedAppBudget implements AppBudget {
         if (token) {
           this.waiting -= 1;
           counted = false;
-          // A timer may fire a millisecond early: no earlier than `leadMs` before the block.
-          const wake = token.at - leadMs;
-          while (this.clock() < wake) await (this.o.sleep ?? sleep)(wake - this.clock());
+          // No earlier than `leadMs` before the block.
+          await sleepUntil(token.at - leadMs, this.clock, this.o.sleep);
           if (this.clock() > token.until) {
             // Woken too late (a busy event loop): the token is lost; look for another.
             this.stats.late += 1;
@@ -218,8 +218,4 @@ export class SharedAppBudget implements AppBudget {
     }
     return this.claiming;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -7,6 +7,7 @@ import { AppBudget } from './appBudget';
 import { RateLimiter } from './limits';
 import { decide, DEFAULT_RETRY, errorClass, Failure, RetryPolicy } from './retry';
 import { DeliveryError, StartWindow, StartWindowMissed, Transport } from './transport';
+import { sleep } from './wait';
 
 export interface OutboxSenderOptions {
   outbox: OutboxRepo;
@@ -417,8 +418,4 @@ export class OutboxSender {
       this.sleepers.add(done);
     });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,6 +1,7 @@
 import { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
 import { isThreadId, postOfThread, StoredReference, threadOf } from '../store/conversations';
 import { parseRetryAfter } from './retry';
+import { sleepUntil } from './wait';
 
 export type OutgoingActivity = Partial<Activity>;
 
@@ -194,8 +195,7 @@ export class BotTransport implements Transport, PersonalChatOpener {
   /** Waits for the window to open; throws StartWindowMissed once it has closed. */
   private async untilWindow(window: StartWindow): Promise<void> {
     const now = this.opts.now ?? Date.now;
-    // A timer may fire a millisecond early: the request must not leave before its window.
-    while (now() < window.at) await new Promise((resolve) => setTimeout(resolve, window.at - now()));
+    await sleepUntil(window.at, now);
     if (now() > window.until) throw new StartWindowMissed();
   }
 
@@ -218,8 +218,14 @@ export class BotTransport implements Transport, PersonalChatOpener {
  * only the hidden retries come back.
  */
 function withoutSdkRetries(client: unknown): void {
-  const pipeline = (client as { client?: { pipeline?: { removePolicy?(o: { phase: 'Retry' }): unknown } } })?.client?.pipeline;
-  pipeline?.removePolicy?.({ phase: 'Retry' });
+  sdkPipeline(client)?.removePolicy?.({ phase: 'Retry' });
+}
+
+type PipelinePolicy = { name: string; sendRequest(request: unknown, next: (request: unknown) => Promise<unknown>): Promise<unknown> };
+
+/** The connector client's core-rest-pipeline, on a private field of this SDK version (undefined if it moved). */
+function sdkPipeline(client: unknown): { removePolicy?(o: { phase: 'Retry' }): unknown; addPolicy?(p: PipelinePolicy, o: { afterPhase: 'Sign' }): void } | undefined {
+  return (client as { client?: { pipeline?: ReturnType<typeof sdkPipeline> } })?.client?.pipeline;
 }
 
 /**
@@ -231,8 +237,7 @@ function withoutSdkRetries(client: unknown): void {
  * where this SDK version keeps it (the caller then waits before the call instead).
  */
 export function startsInWindow(client: unknown, gate: () => Promise<void>): boolean {
-  type Policy = { name: string; sendRequest(request: unknown, next: (request: unknown) => Promise<unknown>): Promise<unknown> };
-  const pipeline = (client as { client?: { pipeline?: { addPolicy?(p: Policy, o: { afterPhase: 'Sign' }): void } } })?.client?.pipeline;
+  const pipeline = sdkPipeline(client);
   if (typeof pipeline?.addPolicy !== 'function') return false;
   pipeline.addPolicy(
     {
