@@ -7,6 +7,7 @@ import { OrderDoc } from '../store/orders';
 import { NewOutboxItem } from '../store/outbox';
 import { ServiceDeps } from './deps';
 import type { ConversationDoc } from '../store/conversations';
+import type { EarningsGuardDoc } from '../store/earningsGuards';
 import { offerGuardFacts, tellIfPaused } from './benefitGuard';
 import { brokeringUpdate } from './brokeringCard';
 import { coordinatorsLocale, notifyOrderer } from './notify';
@@ -75,8 +76,8 @@ export async function offerWave(
   // The coordinator whose click sends offers takes the order on (alerts about it @mention them):
   // recorded before the first card is queued, so even an alert about that very card names them.
   if (pick.by) await rememberOrderHandler(deps, orderId, pick.by);
-  const [firstWaveFrom, offering] = statusMove('startOffering');
-  if (firstWaveFrom.includes(order.status)) await deps.store.orders.moveStatus(orderId, firstWaveFrom, offering, now);
+  // The order turns "offering" before its first card is queued (awaited with the first slice).
+  const offeringStatus = startOffering(deps, order, now);
   // A large wave is stored and queued in slices, so that its first cards are on their way while
   // the rest is written (the claim names every expert: a crash midway is finished whole).
   //
@@ -88,10 +89,15 @@ export async function offerWave(
   // each; and the second slice keeps the budget's slots filled while it runs.
   let sent = 0;
   let everyChat: Promise<Map<string, ConversationDoc>> | undefined;
+  //
+  // A slice's chats and earnings limits depend on its experts, not on its offers: they are read
+  // beside the offers' insert and the order's move to "offering". On FerretDB, where commands
+  // wait their turn, one round trip instead of four before the first card is queued.
   for (const [n, slice] of fanOutSlices(chosen.map((e) => e._id)).entries()) {
     if (n === SLICES_BY_KEY) everyChat = deps.store.conversations.personalOfEveryone();
-    const offers = await deps.store.offers.createWave(orderId, slice, wave, now);
-    await postOfferCards(deps, order, offers, everyChat);
+    const lookups = cardLookups(deps, slice, everyChat);
+    const [offers] = await Promise.all([deps.store.offers.createWave(orderId, slice, wave, now), lookups.chats, lookups.guards, offeringStatus]);
+    await postOfferCards(deps, order, offers, lookups);
     sent += offers.length;
   }
   await deps.store.orders.setLastWave(orderId, now);
@@ -113,6 +119,8 @@ async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Da
   // The claim names the wave's experts: offers its sender did not get to store (a crash, or a
   // sender still inserting them) are made here, so the wave is whole (a duplicate is skipped).
   if (claim.expertIds?.length) await deps.store.offers.createWave(order._id, claim.expertIds, n, claim.at);
+  // Its sender may have died before the order turned "offering".
+  await startOffering(deps, order, now);
   const open = await deps.store.offers.openOfWave(order._id, n);
   if (open.length === 0) {
     // Either its sender is still at work (leave it be), or it died before making any offer
@@ -125,6 +133,26 @@ async function resumeWave(deps: ServiceDeps, order: OrderDoc, n: number, now: Da
   return { sent: open.length, wave: n };
 }
 
+/** Moves an order that is not offering yet to "offering" (its first wave is going out). */
+async function startOffering(deps: ServiceDeps, order: OrderDoc, now: Date): Promise<void> {
+  const [from, offering] = statusMove('startOffering');
+  if (from.includes(order.status)) await deps.store.orders.moveStatus(order._id, from, offering, now);
+}
+
+/** What an offer card needs besides the order: the experts' chats, and their own earnings limits. */
+interface CardLookups {
+  chats: Promise<Map<string, ConversationDoc>>;
+  guards: Promise<Map<string, EarningsGuardDoc>>;
+}
+
+/** The reads for the cards of these experts' offers; `everyChat`: a lookup of every chat already under way. */
+function cardLookups(deps: ServiceDeps, experts: string[], everyChat?: Promise<Map<string, ConversationDoc>>): CardLookups {
+  return {
+    chats: everyChat ?? (experts.length <= FIRST_SLICE ? deps.store.conversations.personalOfFew(experts) : deps.store.conversations.personalOfMany(experts)),
+    guards: deps.store.earningsGuards.many(experts),
+  };
+}
+
 /** Stands for the offer id in a wave's rendered card; the id is put in per expert. */
 const OFFER_ID_SLOT = 'offer-id-slot-7f3a9c';
 
@@ -134,15 +162,14 @@ const OFFER_ID_SLOT = 'offer-id-slot-7f3a9c';
  * and the id filled in: a wave of a thousand renders three templates, not a thousand (that was
  * most of the second before the first card went out).
  */
-async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferDoc[], everyChat?: Promise<Map<string, ConversationDoc>>): Promise<void> {
+async function postOfferCards(deps: ServiceDeps, order: OrderDoc, offers: OfferDoc[], lookups = cardLookups(deps, offers.map((o) => o.expertId))): Promise<void> {
   const items: NewOutboxItem[] = [];
-  const experts = offers.map((o) => o.expertId);
-  const chats = await (everyChat ?? (experts.length <= FIRST_SLICE ? deps.store.conversations.personalOfFew(experts) : deps.store.conversations.personalOfMany(experts)));
+  const chats = await lookups.chats;
   const rendered = new Map<string, string>();
   const ctx = cardContext(deps);
   // An expert who keeps an earnings limit of their own gets a card of their own: the task's
   // gross fee and what they have earned so far (private to them; the others share one render).
-  const guards = await deps.store.earningsGuards.many(offers.map((o) => o.expertId));
+  const guards = await lookups.guards;
   const guarded = new Map((await deps.store.experts.byIds([...guards.keys()])).map((e) => [e._id, e]));
   const cardFor = (locale: ReturnType<typeof pickLocale>, offerId: string) => {
     let json = rendered.get(locale);

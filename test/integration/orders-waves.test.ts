@@ -91,6 +91,22 @@ test('a first wave claimed and created but never posted: the wave job posts each
   expect(text(cardOf(await h.post(execute(h, wave[1], 'offer.accept', { offerId: `${orderId}:${wave[1].aad}` }))))).toContain('Tehtävä on sinun');
 }, 90000);
 
+test('a first wave stored before the order turned "offering" (its sender died): sending it again moves the order on, and the offers can be accepted', async () => {
+  const orderId = await placeOrder('Tila jäi siirtämättä');
+  // The offers are stored beside the order's move to "offering"; here only the offers made it.
+  const wave = experts.slice(0, 2);
+  expect(await h.bot.store.offers.claimWave(orderId, 1, longAgo(), wave.map((e) => e.aad))).toBe(true);
+  expect(await h.bot.store.offers.createWave(orderId, [wave[0].aad], 1, longAgo())).toHaveLength(1);
+  expect((await h.bot.store.orders.get(orderId))!.status).toBe('new');
+
+  const res = text(cardOf(await h.post(execute(h, coordinator, 'order.offerTop', { orderId }, CHANNEL, CHANNEL_DATA))));
+  expect(res).toContain(t('fi', 'order.offersSent', { count: 2, wave: 1 }));
+  expect((await h.bot.store.orders.get(orderId))!.status).toBe('offering');
+  for (const e of wave) expect(await offerCards(e, orderId)).toHaveLength(1);
+  // Without the move, every Accept was answered "offers closed".
+  expect(text(cardOf(await h.post(execute(h, wave[1], 'offer.accept', { offerId: `${orderId}:${wave[1].aad}` }))))).toContain('Tehtävä on sinun');
+}, 60000);
+
 test('a later wave cut short is finished when the order is next due, before any new wave', async () => {
   const orderId = await placeOrder('Toinen aalto kesken');
   // Wave 1 goes out properly to one expert.
