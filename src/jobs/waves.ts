@@ -12,7 +12,8 @@ export const EXPIRE_BEFORE_START_HOURS = OFFERS_CLOSE_BEFORE_START_HOURS;
  * Every minute:
  * - the next wave for orders whose last wave has waited WAVE_WAIT_MINUTES with seats still
  *   open, and the rest of a wave cut short by a crash (offerWave resumes it once its claim is
- *   WAVE_IN_FLIGHT_MS old: a younger one is still being queued by its sender);
+ *   WAVE_IN_FLIGHT_MS old: a younger one is still being queued by its sender), also when its
+ *   sender died before the order turned "offering";
  * - expiry of offers whose task starts soon;
  * - orders that reached their start with nobody accepted are closed as 'unfilled';
  * - cancellations and withdrawals a crash cut short are finished.
@@ -29,6 +30,11 @@ export function waveJob(deps: ServiceDeps): JobDefinition {
       await finishCutShortCancellations(deps, now);
       await finishCutShortWithdrawals(deps, now);
       for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id, { leaveWaveInFlight: true });
+      // A first wave claimed (a coordinator's click, or auto mode) whose sender died before the
+      // order turned "offering" is finished too; an order nobody has sent yet is left alone.
+      for (const order of await deps.store.orders.newStartingAfter(soon)) {
+        if (await deps.store.offers.waveClaim(order._id, 1)) await offerWave(deps, order._id, { leaveWaveInFlight: true });
+      }
       // One scan for both: orders starting soon (their offers expire) and those started unfilled.
       for (const order of await deps.store.orders.startingBy(LIVE_ORDER_STATUSES, soon)) {
         if (await closeUnfilled(deps, order, now)) continue;

@@ -165,6 +165,14 @@ export class OrderRepo {
   }
 
   /**
+   * Orders still "new" that start after `startsAfter`: waiting for a coordinator, or (when their
+   * first wave is claimed) left there by a sender that died before the order turned "offering".
+   */
+  newStartingAfter(startsAfter: Date): Promise<OrderDoc[]> {
+    return this.col.find({ status: 'new', startsAt: { $gt: startsAfter } }).toArray();
+  }
+
+  /**
    * Inserts with the next free number of the year. The order's unique _id decides: a number
    * taken meanwhile makes the insert fail with a duplicate key, and the next one is tried.
    * No counter is incremented, since on FerretDB 1.x an $inc is a read and a separate write

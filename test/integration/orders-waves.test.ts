@@ -107,6 +107,23 @@ test('a first wave stored before the order turned "offering" (its sender died): 
   expect(text(cardOf(await h.post(execute(h, wave[1], 'offer.accept', { offerId: `${orderId}:${wave[1].aad}` }))))).toContain('Tehtävä on sinun');
 }, 60000);
 
+test('the wave job finishes a first wave whose sender died before the order turned "offering", and leaves an order nobody sent alone', async () => {
+  const cutShort = await placeOrder('Kesken ennen tilaa');
+  const waiting = await placeOrder('Odottaa koordinaattoria');
+  expect(await h.bot.store.offers.claimWave(cutShort, 1, longAgo(), [experts[2].aad])).toBe(true);
+
+  await waveJob(h.bot.deps).run(ctx());
+  expect((await h.bot.store.orders.get(cutShort))!.status).toBe('offering');
+  expect(await offerCards(experts[2], cutShort)).toHaveLength(1);
+  // Waiting for a coordinator is not a crash: no wave, no offers.
+  expect((await h.bot.store.orders.get(waiting))!.status).toBe('new');
+  expect(await h.bot.store.offers.wavesSent(waiting)).toBe(0);
+  for (const e of experts) expect(await offerCards(e, waiting)).toHaveLength(0);
+  // Once more (another minute, another instance): nothing twice.
+  await waveJob(h.bot.deps).run(ctx(new Date(Date.now() + MIN)));
+  expect(await offerCards(experts[2], cutShort)).toHaveLength(1);
+}, 60000);
+
 test('a later wave cut short is finished when the order is next due, before any new wave', async () => {
   const orderId = await placeOrder('Toinen aalto kesken');
   // Wave 1 goes out properly to one expert.
