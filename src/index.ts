@@ -53,7 +53,7 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const clock = o.clock ?? new MovableClock(injected ? () => injected().getTime() : Date.now);
   const tariffFile = readTariffFile(config.feeTariffFile ?? DEFAULT_TARIFF_FILE);
   if (!tariffFile.ok) throw new Error(tariffFile.errors.join('; '));
-  const database = openDatabase(config.mongodbUri, config.mongodbDb, { countCommands: config.benchStats });
+  const database = openDatabase(config.mongodbUri, config.mongodbDb, { countCommands: config.benchStats, log });
   const store = createStore(database.db);
   let indexesReady = false;
   let stopped = false;

@@ -232,7 +232,9 @@ export class OutboxSender {
   private async deliver(item: OutboxItem): Promise<void> {
     // Queued with its reference (a wave of offers, from the chats it had just read): not read
     // again. A chat found unreachable meanwhile costs one refused request, then is marked so.
-    const conversation = item.reference ? { reference: item.reference, reachable: true } : await this.o.conversations.get(item.conversationId);
+    const read = await this.beforeSending(item, async () => (item.reference ? { reference: item.reference, reachable: true } : await this.o.conversations.get(item.conversationId)));
+    if (!read) return;
+    const conversation = read.value;
     if (!conversation || !conversation.reachable) {
       // Already known unreachable: trying would only spend the rate limit on certain 403s.
       await this.fail(item, conversation ? 'unreachable' : 'no conversation', false);
@@ -240,9 +242,9 @@ export class OutboxSender {
     }
     let activityId = '';
     if (item.op === 'update') {
-      const target = await this.targetOf(item);
-      if (target === undefined) return;
-      activityId = target;
+      const target = await this.beforeSending(item, () => this.targetOf(item));
+      if (target?.value === undefined) return;
+      activityId = target.value;
     }
     let failure: Failure | undefined;
     let missed = 0;
@@ -292,6 +294,22 @@ export class OutboxSender {
    * The activity id an update replaces. Until its original is sent the update is handed back
    * to wait (no attempt counted); if the original failed, or never turns up, so does the update.
    */
+  /**
+   * What a delivery reads before it sends (the chat, the original of an update). When the
+   * database is away, the item is handed back as soon as the database takes it, its attempt not
+   * counted; left claimed, it waited for its lease to run out (a minute) after the database came
+   * back. Null when handed back.
+   */
+  private async beforeSending<T>(item: OutboxItem, read: () => Promise<T>): Promise<{ value: T } | null> {
+    try {
+      return { value: await read() };
+    } catch (error) {
+      this.o.log.warn({ item: item.key, err: (error as Error).name }, 'outbox: cannot read what the delivery needs; handing it back');
+      await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt));
+      return null;
+    }
+  }
+
   private async targetOf(item: OutboxItem): Promise<string | undefined> {
     // The usual case, an original long delivered, costs one lookup of its record.
     const delivered = item.updateOf ? await this.o.outbox.sentActivityIdOf(item.updateOf) : null;

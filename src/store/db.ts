@@ -1,4 +1,6 @@
-import { CommandStartedEvent, Db, MongoClient, MongoClientOptions } from 'mongodb';
+import { CommandStartedEvent, Db, MongoClient, MongoClientOptions, ServerHeartbeatFailedEvent, ServerHeartbeatStartedEvent, ServerHeartbeatSucceededEvent } from 'mongodb';
+import type { Logger } from '../log';
+import { endWritesWithTheirSocket } from './driverFix';
 
 /** Database commands sent so far, by `<command> <collection>` (BENCH_STATS only). */
 export type CommandCounts = Record<string, number>;
@@ -23,7 +25,23 @@ export interface Database {
  * Short selection timeouts make an unreachable database fail fast (a card action must
  * answer within Teams' invoke time) instead of hanging.
  */
-export function openDatabase(uri: string, dbName: string, opts: { countCommands?: boolean } = {}): Database {
+export interface OpenDatabaseOptions {
+  /** Count commands (the benchmarks' BENCH_STATS=1). */
+  countCommands?: boolean;
+  /** Told (without personal data) when the driver is found stuck and the connection is opened again. */
+  log?: Pick<Logger, 'warn'>;
+  /** How often the driver's checks of the server are looked at (STUCK_CHECK_EVERY_MS). */
+  watchEveryMs?: number;
+  clock?: () => number;
+}
+
+/** How often the watchdog looks at the driver's checks of the server. */
+export const STUCK_CHECK_EVERY_MS = 2500;
+/** Beyond the longest a check may take by the driver's own options (see stuckAfterMs). */
+const STUCK_MARGIN_MS = 5000;
+
+export function openDatabase(uri: string, dbName: string, opts: OpenDatabaseOptions = {}): Database {
+  endWritesWithTheirSocket();
   const client = new MongoClient(uri, { ...driverOptions(uri), monitorCommands: !!opts.countCommands });
   const db = client.db(dbName);
   let counts: Map<string, number> | null = null;
@@ -45,6 +63,13 @@ export function openDatabase(uri: string, dbName: string, opts: { countCommands?
     });
   };
   connect();
+  const watchdog = watchForStuckChecks(client, opts, () => {
+    if (closing) return;
+    // Every operation fails meanwhile as if the database were down, and is retried as such.
+    void client.close().catch(() => undefined).then(() => {
+      if (!closing) connect();
+    });
+  });
   return {
     client,
     db,
@@ -65,9 +90,50 @@ export function openDatabase(uri: string, dbName: string, opts: { countCommands?
     close: async () => {
       closing = true;
       clearTimeout(retry);
+      clearInterval(watchdog);
       await client.close();
     },
   };
+}
+
+/**
+ * A watchdog for the driver's checks of the server, behind driverFix.ts: when the database's
+ * side closes the connections at once (a restart, a failover, a network cut), the driver's
+ * monitor could check the server on a socket Node had just destroyed, and that check never
+ * ended (mongodb 6.22, 7.9): the server stayed "unknown" and every operation failed for good,
+ * though the database was back (test/integration/db-stuck-connection.test.ts reproduces it).
+ * driverFix.ts ends such writes; should a check hang some other way, this still notices.
+ *
+ * Every check is timed from the driver's heartbeat events. One still running well past the
+ * longest the driver's own options allow (stuckAfterMs) is stuck: `reopen` closes the client
+ * and connects it again (the same MongoClient, so every repository's collections keep working),
+ * and the warning says so. Returns the timer, for close().
+ */
+function watchForStuckChecks(client: MongoClient, opts: OpenDatabaseOptions, reopen: () => void): NodeJS.Timeout {
+  const clock = opts.clock ?? Date.now;
+  const running = new Map<string, number>();
+  client.on('serverHeartbeatStarted', (e: ServerHeartbeatStartedEvent) => running.set(e.connectionId, clock()));
+  client.on('serverHeartbeatSucceeded', (e: ServerHeartbeatSucceededEvent) => running.delete(e.connectionId));
+  client.on('serverHeartbeatFailed', (e: ServerHeartbeatFailedEvent) => running.delete(e.connectionId));
+  const timer = setInterval(() => {
+    const limit = stuckAfterMs(client.options);
+    const longest = Math.max(0, ...[...running.values()].map((at) => clock() - at));
+    if (longest <= limit) return;
+    running.clear();
+    opts.log?.warn({ checkRunningMs: longest }, 'database: the driver\'s check of the server has not ended; opening the connection again');
+    reopen();
+  }, opts.watchEveryMs ?? STUCK_CHECK_EVERY_MS);
+  timer.unref();
+  return timer;
+}
+
+/**
+ * The longest a check of the server may take by the driver's own options, plus a margin: a
+ * streaming check waits up to heartbeatFrequencyMS for the server's answer, then up to
+ * connectTimeoutMS for the wire (a polling check only the latter).
+ */
+export function stuckAfterMs(options: Pick<MongoClientOptions, 'connectTimeoutMS' | 'heartbeatFrequencyMS'>): number {
+  return (options.connectTimeoutMS ?? 30_000) + (options.heartbeatFrequencyMS ?? 10_000) + STUCK_MARGIN_MS;
 }
 
 /** The driver defaults the bot needs; each yields to the same option given in MONGODB_URI. */

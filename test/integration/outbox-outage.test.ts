@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { MongoClient } from 'mongodb';
 import { createLogger } from '../../src/log';
 import { OutboxSender } from '../../src/messaging/sender';
@@ -7,46 +6,9 @@ import { ConversationRepo } from '../../src/store/conversations';
 import { openDatabase, Database } from '../../src/store/db';
 import { OutboxRepo } from '../../src/store/outbox';
 import { createAdapter } from '../../src/teams/adapter';
+import { Cable } from '../support/cable';
 import { FakeConnector } from '../support/connector';
 import { testConfig, testDbName } from '../support/harness';
-
-/** A TCP hop between the sender's driver and the database that the test can cut: a real outage, no mocks. */
-class Cable {
-  private readonly sockets = new Set<net.Socket>();
-  private readonly server = net.createServer((client) => this.connect(client));
-  private up = true;
-  constructor(private readonly target: number) {}
-
-  async start(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return (this.server.address() as net.AddressInfo).port;
-  }
-  cut(): void {
-    this.up = false;
-    for (const s of this.sockets) s.destroy();
-  }
-  restore(): void {
-    this.up = true;
-  }
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise((r) => this.server.close(r));
-  }
-  private connect(client: net.Socket): void {
-    if (!this.up) return void client.destroy();
-    const upstream = net.connect(this.target, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      this.sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        this.sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  }
-}
 
 let direct: MongoClient;
 let viaCable: Database;
@@ -87,7 +49,9 @@ test('the sender survives a database outage: it logs, backs off, and delivers ev
     transport: new BotTransport(createAdapter(config), ''),
     log: createLogger('warn', { write: (line: string) => void logs.push(line) }),
     idleMs: 50,
-    leaseMs: 10_000,
+    // The production lease (60 s): a delivery whose outcome cannot be written keeps its claim
+    // through an outage as long as the driver's stuck check takes to be found (17.5 s with the
+    // defaults, src/store/db.ts), so it is not taken over and sent twice.
   });
   sender.start();
   try {

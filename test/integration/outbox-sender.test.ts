@@ -1,3 +1,4 @@
+import { MongoNetworkError } from 'mongodb';
 import http from 'node:http';
 import net from 'node:net';
 import { Db, MongoClient } from 'mongodb';
@@ -285,6 +286,22 @@ test('(g) an item left "sending" by a dead sender is picked up when its lease ex
   expect(texts(connector.calls)).toEqual(['g-dead', 'g-slow']);
   expect(connector.calls[1].at - claimedAt).toBeGreaterThanOrEqual(1500);
   expect(await outbox.get('g-dead')).toMatchObject({ status: 'sent', attempts: 1, leaseSeq: 2 });
+});
+
+test('(g) a delivery that cannot read its chat (the database away for a moment) hands its item back at once, not after its lease', async () => {
+  await addConversation('g:3');
+  await outbox.enqueue([message('g-unread', 'g:3')], new Date());
+  let failures = 1;
+  const flaky = Object.create(conversations) as typeof conversations;
+  flaky.get = async (id: string) => {
+    if (failures-- > 0) throw new MongoNetworkError('connection closed');
+    return conversations.get(id);
+  };
+  // The production lease (a minute): the item must not wait for it.
+  const sender = started({ conversations: flaky, leaseMs: 60_000 });
+  await sender.drain(10_000);
+  expect(texts(connector.calls)).toEqual(['g-unread']);
+  expect(await outbox.get('g-unread')).toMatchObject({ status: 'sent', attempts: 1 });
 });
 
 test('app-wide: 120 conversations at once stay within 50 requests per second', async () => {
