@@ -1,4 +1,4 @@
-import { CommandStartedEvent, Db, MongoClient, MongoClientOptions, ServerHeartbeatFailedEvent, ServerHeartbeatStartedEvent, ServerHeartbeatSucceededEvent } from 'mongodb';
+import { CommandStartedEvent, Db, MongoClient, MongoClientOptions, ServerClosedEvent, ServerHeartbeatFailedEvent, ServerHeartbeatStartedEvent, ServerHeartbeatSucceededEvent } from 'mongodb';
 import type { Logger } from '../log';
 import { endWritesWithTheirSocket } from './driverFix';
 
@@ -19,12 +19,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/**
- * Opens a driver connection without waiting for the server: the driver reconnects by
- * itself, so a database that is down at start or goes away later only delays work.
- * Short selection timeouts make an unreachable database fail fast (a card action must
- * answer within Teams' invoke time) instead of hanging.
- */
 export interface OpenDatabaseOptions {
   /** Count commands (the benchmarks' BENCH_STATS=1). */
   countCommands?: boolean;
@@ -40,6 +34,12 @@ export const STUCK_CHECK_EVERY_MS = 2500;
 /** Beyond the longest a check may take by the driver's own options (see stuckAfterMs). */
 const STUCK_MARGIN_MS = 5000;
 
+/**
+ * Opens a driver connection without waiting for the server: the driver reconnects by
+ * itself, so a database that is down at start or goes away later only delays work.
+ * Short selection timeouts make an unreachable database fail fast (a card action must
+ * answer within Teams' invoke time) instead of hanging.
+ */
 export function openDatabase(uri: string, dbName: string, opts: OpenDatabaseOptions = {}): Database {
   endWritesWithTheirSocket();
   const client = new MongoClient(uri, { ...driverOptions(uri), monitorCommands: !!opts.countCommands });
@@ -115,6 +115,8 @@ function watchForStuckChecks(client: MongoClient, opts: OpenDatabaseOptions, reo
   client.on('serverHeartbeatStarted', (e: ServerHeartbeatStartedEvent) => running.set(e.connectionId, clock()));
   client.on('serverHeartbeatSucceeded', (e: ServerHeartbeatSucceededEvent) => running.delete(e.connectionId));
   client.on('serverHeartbeatFailed', (e: ServerHeartbeatFailedEvent) => running.delete(e.connectionId));
+  // A server dropped from the topology (a replica set reconfigured) ends its monitor mid-check.
+  client.on('serverClosed', (e: ServerClosedEvent) => running.delete(e.address));
   const timer = setInterval(() => {
     const limit = stuckAfterMs(client.options);
     const longest = Math.max(0, ...[...running.values()].map((at) => clock() - at));
