@@ -291,10 +291,6 @@ export class OutboxSender {
   }
 
   /**
-   * The activity id an update replaces. Until its original is sent the update is handed back
-   * to wait (no attempt counted); if the original failed, or never turns up, so does the update.
-   */
-  /**
    * What a delivery reads before it sends (the chat, the original of an update). When the
    * database is away, the item is handed back as soon as the database takes it, its attempt not
    * counted; left claimed, it waited for its lease to run out (a minute) after the database came
@@ -310,6 +306,10 @@ export class OutboxSender {
     }
   }
 
+  /**
+   * The activity id an update replaces. Until its original is sent the update is handed back
+   * to wait (no attempt counted); if the original failed, or never turns up, so does the update.
+   */
   private async targetOf(item: OutboxItem): Promise<string | undefined> {
     // The usual case, an original long delivered, costs one lookup of its record.
     const delivered = item.updateOf ? await this.o.outbox.sentActivityIdOf(item.updateOf) : null;
