@@ -41,7 +41,8 @@ const STUCK_MARGIN_MS = 5000;
  * answer within Teams' invoke time) instead of hanging.
  */
 export function openDatabase(uri: string, dbName: string, opts: OpenDatabaseOptions = {}): Database {
-  endWritesWithTheirSocket();
+  // A newer driver may keep its Connection elsewhere (and may have fixed the bug): said once at start.
+  if (!endWritesWithTheirSocket().applied) opts.log?.warn({}, 'database: the fix for writes to closed sockets does not fit this driver version (src/store/driverFix.ts)');
   const client = new MongoClient(uri, { ...driverOptions(uri), monitorCommands: !!opts.countCommands });
   const db = client.db(dbName);
   let counts: Map<string, number> | null = null;
