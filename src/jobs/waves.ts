@@ -32,8 +32,8 @@ export function waveJob(deps: ServiceDeps): JobDefinition {
       for (const order of await deps.store.orders.dueForWave(cutoff, soon)) await offerWave(deps, order._id, { leaveWaveInFlight: true });
       // A first wave claimed (a coordinator's click, or auto mode) whose sender died before the
       // order turned "offering" is finished too; an order nobody has sent yet is left alone.
-      for (const order of await deps.store.orders.newStartingAfter(soon)) {
-        if (await deps.store.offers.waveClaim(order._id, 1)) await offerWave(deps, order._id, { leaveWaveInFlight: true });
+      for (const orderId of await deps.store.orders.newStartingAfter(soon)) {
+        if (await deps.store.offers.waveClaim(orderId, 1)) await offerWave(deps, orderId, { leaveWaveInFlight: true });
       }
       // One scan for both: orders starting soon (their offers expire) and those started unfilled.
       for (const order of await deps.store.orders.startingBy(LIVE_ORDER_STATUSES, soon)) {

@@ -165,11 +165,12 @@ export class OrderRepo {
   }
 
   /**
-   * Orders still "new" that start after `startsAfter`: waiting for a coordinator, or (when their
-   * first wave is claimed) left there by a sender that died before the order turned "offering".
+   * The ids of orders still "new" that start after `startsAfter`: waiting for a coordinator, or
+   * (when their first wave is claimed) left there by a sender that died before the order turned
+   * "offering".
    */
-  newStartingAfter(startsAfter: Date): Promise<OrderDoc[]> {
-    return this.col.find({ status: 'new', startsAt: { $gt: startsAfter } }).toArray();
+  async newStartingAfter(startsAfter: Date): Promise<string[]> {
+    return (await this.col.find({ status: 'new', startsAt: { $gt: startsAfter } }).project<{ _id: string }>({ _id: 1 }).toArray()).map((o) => o._id);
   }
 
   /**
