@@ -89,7 +89,6 @@ export async function offerWave(
   // each; and the second slice keeps the budget's slots filled while it runs.
   let sent = 0;
   let everyChat: Promise<Map<string, ConversationDoc>> | undefined;
-  //
   // A slice's chats and earnings limits depend on its experts, not on its offers: they are read
   // beside the offers' insert and the order's move to "offering". On FerretDB, where commands
   // wait their turn, one round trip instead of four before the first card is queued.

@@ -1,6 +1,6 @@
 import net from 'node:net';
 
-/** A TCP hop between the sender's driver and the database that the test can cut: a real outage, no mocks. */
+/** A TCP hop between a driver and the database that a test can cut and restore: a real outage, no mocks. */
 export class Cable {
   private readonly sockets = new Set<net.Socket>();
   private readonly server = net.createServer((client) => this.connect(client));
