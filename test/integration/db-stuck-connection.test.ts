@@ -1,6 +1,7 @@
 import { Collection } from 'mongodb';
 import { openDatabase, Database, stuckAfterMs, STUCK_CHECK_EVERY_MS } from '../../src/store/db';
 import { endWritesWithTheirSocket } from '../../src/store/driverFix';
+import { waitUntil } from '../support/bot-process';
 import { Cable } from '../support/cable';
 import { testConfig, testDbName } from '../support/harness';
 
@@ -54,15 +55,6 @@ function serverOf(db: Database): Required<DriverServer> {
 /** The monitor checks at most every 500 ms: after this, a requested check runs at once. */
 const pastMinHeartbeat = () => new Promise((r) => setTimeout(r, 700));
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - start;
-}
-
 test('the longest a check may take follows the driver options, with a margin', () => {
   expect(stuckAfterMs({ connectTimeoutMS: 2500, heartbeatFrequencyMS: 10_000 })).toBe(17_500);
   expect(stuckAfterMs({})).toBe(45_000);
@@ -82,7 +74,7 @@ test('a query sent on a connection whose socket was just destroyed fails at once
   await expect(items.findOne({ _id: 'before' })).rejects.toThrow(/closed|Server selection|connect/i);
   expect(Date.now() - started).toBeLessThan(10_000);
   cable.restore();
-  await until(() => database.ping(500), 10_000);
+  await waitUntil('the database answers', () => database.ping(500), 10_000);
   expect(await items.findOne({ _id: 'before' })).toEqual({ _id: 'before' });
 }, 30_000);
 
@@ -96,7 +88,7 @@ test("the driver's check of the server on a socket destroyed under it fails, and
   await expect(items.findOne({ _id: 'before' })).rejects.toThrow();
   cable.restore();
   // Back within a few checks (without the fix: never, see below).
-  await until(() => database.ping(500), 5 * (heartbeatMs + connectMs));
+  await waitUntil('the database answers', () => database.ping(500), 5 * (heartbeatMs + connectMs));
   expect(warnings).toHaveLength(0);
 }, 30_000);
 
@@ -119,7 +111,7 @@ test('without the fix, the check hangs for good; the watchdog finds it, and open
     expect(warnings).toHaveLength(0);
 
     const limit = stuckAfterMs({ connectTimeoutMS: connectMs, heartbeatFrequencyMS: heartbeatMs });
-    await until(() => database.ping(500), limit + 10_000);
+    await waitUntil('the database answers', () => database.ping(500), limit + 10_000);
     expect(Date.now() - cutAt).toBeGreaterThan(limit);
     expect(warnings).toHaveLength(1);
     expect(warnings[0].msg).toContain("driver's check of the server has not ended");
