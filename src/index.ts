@@ -98,13 +98,13 @@ export async function startBot(config: Config, log: Logger = createLogger(config
     personalChats: transport,
     postman: {
       async post(items) {
-        // A large fan-out is queued in slices, waking the sender after each: it starts
-        // delivering the first ones while the rest is written.
+        // A large fan-out is queued in slices: the sender starts delivering the first ones
+        // while the rest is written. Each slice is queued and, as far as this instance's sender
+        // has free workers, claimed by it in the same step. Dated by the sender's clock, the
+        // system's, not the bot's: a moved clock would hold back every message until the real
+        // time caught up.
         for (const slice of fanOutSlices(items)) {
-          // The system clock, not the bot's: the sender delivers by it (a moved clock
-          // would otherwise hold back every message until the real time catches up).
-          await store.outbox.enqueue(slice, new Date());
-          sender.wake(slice.map((i) => i.conversationId));
+          await sender.post(slice);
         }
       },
     },

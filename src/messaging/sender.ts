@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger } from '../log';
 import { ConversationRepo } from '../store/conversations';
-import { OutboxItem, OutboxRepo } from '../store/outbox';
+import { NewOutboxItem, OutboxItem, OutboxRepo } from '../store/outbox';
 import { AppBudget } from './appBudget';
 import { RateLimiter } from './limits';
 import { decide, DEFAULT_RETRY, errorClass, Failure, RetryPolicy } from './retry';
@@ -190,26 +190,45 @@ export class OutboxSender {
         await this.idle(this.o.idleMs);
         continue;
       }
-      for (const claimed of items) {
-        if (this.inHand.has(claimed.conversationId)) {
-          // The other claim loop took an item of this conversation meanwhile: one at a time.
-          await this.o.outbox.release(claimed.key, this.owner, claimed.nextAttemptAt).catch(() => undefined);
-          continue;
-        }
-        this.inHand.add(claimed.conversationId);
-        const p: Promise<void> = this.deliver(claimed)
-          .catch((error: Error) => {
-            // Typically the database went away mid-delivery; the lease expires and the item is retried.
-            this.o.log.error({ item: claimed.key, err: error.name }, 'outbox: delivery not recorded');
-          })
-          .finally(() => {
-            this.inHand.delete(claimed.conversationId);
-            this.inFlight.delete(p);
-            this.wake();
-          });
-        this.inFlight.add(p);
-      }
+      for (const claimed of items) await this.begin(claimed);
     }
+  }
+
+  /**
+   * Queues items, and starts delivering at once those of them this sender can take now (as many
+   * as it has free workers, none for a conversation it is busy with): they are claimed as they
+   * are queued, so their first request does not wait for a claim to read the queue and the
+   * records back. The rest wait in the queue for any instance's sender. Returns how many were new.
+   */
+  async post(items: NewOutboxItem[]): Promise<number> {
+    const now = this.o.clock();
+    const free = this.running ? this.o.concurrency - this.inFlight.size : 0;
+    const skip = new Set([...this.inHand, ...this.o.limiter.saturated(now, this.o.maxLimiterWaitMs)]);
+    const { queued, claimed } = await this.o.outbox.enqueueClaiming(items, new Date(now), { owner: this.owner, leaseMs: this.o.leaseMs, max: free, skip });
+    for (const item of claimed) await this.begin(item);
+    this.wake(items.map((i) => i.conversationId));
+    return queued;
+  }
+
+  /** Starts delivering a claimed item, one at a time per conversation. */
+  private async begin(claimed: OutboxItem): Promise<void> {
+    if (this.inHand.has(claimed.conversationId)) {
+      // Another claim took an item of this conversation meanwhile: one at a time.
+      await this.o.outbox.release(claimed.key, this.owner, claimed.nextAttemptAt).catch(() => undefined);
+      return;
+    }
+    this.inHand.add(claimed.conversationId);
+    const p: Promise<void> = this.deliver(claimed)
+      .catch((error: Error) => {
+        // Typically the database went away mid-delivery; the lease expires and the item is retried.
+        this.o.log.error({ item: claimed.key, err: error.name }, 'outbox: delivery not recorded');
+      })
+      .finally(() => {
+        this.inHand.delete(claimed.conversationId);
+        this.inFlight.delete(p);
+        this.wake();
+      });
+    this.inFlight.add(p);
   }
 
   /**

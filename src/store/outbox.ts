@@ -112,8 +112,20 @@ export class OutboxRepo {
    * before it) is found by `recoverUnqueued` and queued then.
    */
   async enqueue(items: NewOutboxItem[], now: Date): Promise<number> {
+    return (await this.enqueueClaiming(items, now)).queued;
+  }
+
+  /**
+   * Enqueues like `enqueue`, and claims at once, for `claim.owner`, up to `claim.max` of the new
+   * items (sends due now, at most one per conversation, none of `claim.skip`): their first lease
+   * is inserted beside their queue entries, and they are returned ready to deliver, with the
+   * activity and reference just written. The process that queued them then delivers them without
+   * reading the queue and the records back (a wave's first cards, a single card). Were it to die
+   * first, they are taken over like any claim whose lease ran out.
+   */
+  async enqueueClaiming(items: NewOutboxItem[], now: Date, claim?: { owner: string; leaseMs: number; max: number; skip: ReadonlySet<string> }): Promise<{ queued: number; claimed: OutboxItem[] }> {
     const unique = [...new Map(items.map((i) => [i.key, i])).values()];
-    if (unique.length === 0) return 0;
+    if (unique.length === 0) return { queued: 0, claimed: [] };
     const states: StateDoc[] = unique.map((i) => ({
       _id: i.key,
       key: i.key,
@@ -126,9 +138,36 @@ export class OutboxRepo {
     }));
     const inserted = await insertIgnoringDuplicates(this.col, states);
     const fresh = unique.filter((_, n) => inserted.has(n));
-    await insertIgnoringDuplicates(this.due, fresh.map((i) => dueOf(i.key, i.conversationId, i.op ?? 'send', i.updateOf, i.notBefore ?? now, now)));
+    const dues = fresh.map((i) => dueOf(i.key, i.conversationId, i.op ?? 'send', i.updateOf, i.notBefore ?? now, now));
+    const chosen: DueDoc[] = [];
+    if (claim) {
+      const conversations = new Set(claim.skip);
+      for (const due of dues) {
+        if (chosen.length >= claim.max) break;
+        if (due.op !== 'send' || due.at.getTime() > now.getTime() || conversations.has(due.conversationId)) continue;
+        chosen.push(due);
+        conversations.add(due.conversationId);
+      }
+    }
+    const until = new Date(now.getTime() + (claim?.leaseMs ?? 0));
+    // The leases beside the entries: a lease without its entry (a crash between the two) only
+    // delays the item that recoverUnqueued queues again by one lease.
+    const [, leased] = await Promise.all([
+      insertIgnoringDuplicates(this.due, dues),
+      claim && chosen.length > 0 ? insertIgnoringDuplicates(this.leases, chosen.map((d) => this.leaseOf(d, 1, claim.owner, now, until))) : new Set<number>(),
+    ]);
     if (fresh.some((i) => !this.emptySearch?.skipped.has(i.conversationId))) this.emptySearch = undefined;
-    return fresh.length;
+    const claimed: OutboxItem[] = [];
+    if (claim) {
+      const byKey = new Map(states.map((st) => [st._id, st]));
+      for (const [n, due] of chosen.entries()) {
+        if (!leased.has(n)) continue;
+        const state = byKey.get(due._id) as StateDoc;
+        this.claims.set(due._id, { owner: claim.owner, leaseSeq: 1, until, attempts: 0 });
+        claimed.push(itemOf(due, state.activity as string, { owner: claim.owner, leaseSeq: 1, until }, state.reference));
+      }
+    }
+    return { queued: fresh.length, claimed };
   }
 
   /**

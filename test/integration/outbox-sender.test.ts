@@ -304,6 +304,38 @@ test('(g) a delivery that cannot read its chat (the database away for a moment) 
   expect(await outbox.get('g-unread')).toMatchObject({ status: 'sent', attempts: 1 });
 });
 
+test('(h) post: items the posting sender has room for are claimed by it as they are queued, and sent by it; the rest by any sender; each once', async () => {
+  const ids = Array.from({ length: 6 }, (_, i) => `h:${i}`);
+  for (const id of ids) await addConversation(id);
+  const items = ids.map((id) => message(`${id}-post`, id));
+  const poster = started({ owner: 'poster', concurrency: 2 });
+  expect(await poster.post(items)).toBe(6);
+  const other = started({ owner: 'other' });
+  await Promise.all([poster.drain(10_000), other.drain(10_000)]);
+  expect(texts(connector.calls).sort()).toEqual(items.map((i) => i.key).sort());
+  expect(poster.stats.sent + other.stats.sent).toBe(6);
+  // Its two workers' worth, claimed with their first lease as they were queued.
+  for (const key of ['h:0-post', 'h:1-post']) {
+    expect(await outbox.get(key)).toMatchObject({ status: 'sent', attempts: 1, leaseSeq: 1 });
+    expect(await raw.outboxLeases.findOne({ _id: `${key}:1` })).toMatchObject({ owner: 'poster' });
+  }
+  // Posting the same keys again sends nothing twice.
+  expect(await poster.post(items)).toBe(0);
+  await poster.drain(5_000);
+  expect(connector.calls).toHaveLength(6);
+});
+
+test('(h) post on a sender that is not running only queues: another sender delivers it all', async () => {
+  await addConversation('h:idle');
+  const resting = new OutboxSender({ outbox, conversations, transport, log: createLogger('silent'), owner: 'resting' });
+  expect(await resting.post([message('h-resting', 'h:idle')])).toBe(1);
+  expect(await raw.outboxLeases.countDocuments({ key: 'h-resting' })).toBe(0);
+  const other = started({ owner: 'other' });
+  await other.drain(10_000);
+  expect(texts(connector.calls)).toEqual(['h-resting']);
+  expect(resting.stats.sent).toBe(0);
+});
+
 test('app-wide: 120 conversations at once stay within 50 requests per second', async () => {
   const ids = Array.from({ length: 120 }, (_, i) => `w:${i}`);
   for (const id of ids) await addConversation(id);

@@ -82,6 +82,40 @@ test('a claimer that died right after its lease insert delays the item by one le
   expect(await claimOne(outbox, 'me', at(1000), 1000)).toMatchObject({ key: 'k', lockedBy: 'me', leaseSeq: 2 });
 });
 
+test('enqueueClaiming: the queuer claims what it asked for as it queues (sends due now, one per conversation, none it skips), with the activity and reference it wrote; the rest wait for any claimer', async () => {
+  const reference = { bot: { id: '28:bot' }, channelId: 'msteams', serviceUrl: 'https://smba.example/emea/', conversation: { id: 'c1', conversationType: 'personal' }, user: { id: '29:u', aadObjectId: 'u' } };
+  const items = [
+    { key: 'q1', conversationId: 'c1', activity: card, reference },
+    { key: 'q2', conversationId: 'c1', activity: { text: 'second for c1' } },
+    { key: 'q3', conversationId: 'busy', activity: { text: 'busy' } },
+    { key: 'q4', conversationId: 'c4', activity: { text: 'later' }, notBefore: at(60_000) },
+    { key: 'q5', conversationId: 'c5', op: 'update' as const, updateOf: 'q1', activity: { text: 'update' } },
+    { key: 'q6', conversationId: 'c6', activity: { text: 'six' } },
+    { key: 'q7', conversationId: 'c7', activity: { text: 'seven' } },
+  ];
+  const { queued, claimed } = await outbox.enqueueClaiming(items, t0, { owner: 'poster', leaseMs: 1000, max: 2, skip: new Set(['busy']) });
+  expect(queued).toBe(7);
+  expect(claimed.map((i) => i.key)).toEqual(['q1', 'q6']);
+  expect(claimed[0]).toMatchObject({ status: 'sending', lockedBy: 'poster', lockedUntil: at(1000), leaseSeq: 1, attempts: 0, activity: card, reference });
+  expect(await outbox.get('q6')).toMatchObject({ status: 'sending', lockedBy: 'poster', leaseSeq: 1 });
+  // Another claimer gets the rest that is due (as across instances, c1's next one too), never the two claimed.
+  const others = await outbox.claimBatch('other', at(1), 60_000, 10);
+  expect(others.map((i) => i.key).sort()).toEqual(['q2', 'q3', 'q5', 'q7']);
+  // The poster records its deliveries like any claimer.
+  expect(await outbox.markSent('q1', 'poster', 'act-q1', at(10))).toBe(true);
+  expect(await outbox.get('q1')).toMatchObject({ status: 'sent', sentActivityId: 'act-q1', attempts: 1, leaseSeq: 1 });
+  // A key queued before is not new: neither queued nor claimed again.
+  expect(await outbox.enqueueClaiming([items[0]], at(20), { owner: 'poster', leaseMs: 1000, max: 5, skip: new Set() })).toEqual({ queued: 0, claimed: [] });
+});
+
+test('enqueueClaiming: a queuer that died before delivering what it claimed delays those items by one lease, then another sender takes them over', async () => {
+  const { claimed } = await outbox.enqueueClaiming([{ key: 'd1', conversationId: 'c1', activity: {} }], t0, { owner: 'died', leaseMs: 1000, max: 1, skip: new Set() });
+  expect(claimed.map((i) => i.key)).toEqual(['d1']);
+  expect(await claimOne(outbox, 'me', at(999), 1000)).toBeNull();
+  expect(await claimOne(outbox, 'me', at(1000), 1000)).toMatchObject({ key: 'd1', lockedBy: 'me', leaseSeq: 2 });
+  expect(await outbox.markSent('d1', 'died', 'late', at(1001))).toBe(false);
+});
+
 test('reschedule counts an attempt and keeps the error class; release does not count', async () => {
   await outbox.enqueue([{ key: 'k', conversationId: 'c', activity: {} }], t0);
   let item = await claimOne(outbox, 'me', t0, 1000);
@@ -302,6 +336,9 @@ test('an enqueue is two inserts (the record with its activity, then the due entr
   expect(claimed).toEqual([JSON.stringify(card), ...['a', 'b', 'c'].map((c) => JSON.stringify({ text: c }))].sort());
   expect(sent['find outbox']).toBe(4);
   expect(sent['find outboxBodies']).toBeUndefined();
+  // Queued and claimed in one step: the leases go beside the entries, and nothing is read back.
+  const posted = await commandsOf((repo) => repo.enqueueClaiming(['d', 'e'].map((c) => ({ key: `posted:${c}`, conversationId: c, activity: { text: c } })), t0, { owner: 'me', leaseMs: 1000, max: 10, skip: new Set() }));
+  expect(posted).toEqual({ 'insert outbox': 1, 'insert outboxDue': 1, 'insert outboxLeases': 1 });
 });
 
 test('recording a delivery: a claim with TAKEOVER_MARGIN_MS of its lease left reads whether it is still queued, not the next lease; one nearer its end also reads the next lease and sees a takeover', async () => {
