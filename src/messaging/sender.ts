@@ -122,7 +122,8 @@ export class OutboxSender {
     this.wake();
     for (const wake of [...this.stopping]) wake();
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    // Until none is left: a delivery may have begun meanwhile (one posted just before the stop).
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /**
@@ -205,7 +206,11 @@ export class OutboxSender {
     const free = this.running ? this.o.concurrency - this.inFlight.size : 0;
     const skip = new Set([...this.inHand, ...this.o.limiter.saturated(now, this.o.maxLimiterWaitMs)]);
     const { queued, claimed } = await this.o.outbox.enqueueClaiming(items, new Date(now), { owner: this.owner, leaseMs: this.o.leaseMs, max: free, skip });
-    for (const item of claimed) await this.begin(item);
+    for (const item of claimed) {
+      // Stopped meanwhile (a shutdown while a request was queueing): handed back at once, as stop() does.
+      if (this.running) await this.begin(item);
+      else await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt)).catch(() => undefined);
+    }
     this.wake(items.map((i) => i.conversationId));
     return queued;
   }

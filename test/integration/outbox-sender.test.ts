@@ -336,6 +336,39 @@ test('(h) post on a sender that is not running only queues: another sender deliv
   expect(resting.stats.sent).toBe(0);
 });
 
+test('(h) a sender stopped while it was queueing hands back what it claimed at once: another sender delivers it without waiting for the lease', async () => {
+  await addConversation('h:stop');
+  let open = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const slow = Object.create(outbox) as OutboxRepo;
+  slow.enqueueClaiming = async (...args: Parameters<OutboxRepo['enqueueClaiming']>) => {
+    const result = await outbox.enqueueClaiming(...args);
+    await gate; // the stop comes while the request is still queueing
+    return result;
+  };
+  // A delivery begun anyway would still be reading its chat when the stop returns.
+  const slowChats = Object.create(conversations) as typeof conversations;
+  slowChats.get = async (id: string) => {
+    await new Promise((r) => setTimeout(r, 500));
+    return conversations.get(id);
+  };
+  const poster = started({ owner: 'stopping', outbox: slow, conversations: slowChats, leaseMs: 60_000 });
+  const posting = poster.post([message('h-stopped', 'h:stop')]);
+  await waitUntilLeased('h-stopped');
+  await poster.stop(); // returns with nothing in flight: the post is still queueing
+  open();
+  await posting;
+  expect(await outbox.get('h-stopped')).toMatchObject({ status: 'pending', attempts: 0 });
+  const other = started({ owner: 'other' });
+  await other.drain(10_000);
+  expect(texts(connector.calls)).toEqual(['h-stopped']);
+  expect(poster.stats.sent).toBe(0);
+});
+
+async function waitUntilLeased(key: string): Promise<void> {
+  for (let i = 0; i < 200 && (await raw.outboxLeases.countDocuments({ key })) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 test('app-wide: 120 conversations at once stay within 50 requests per second', async () => {
   const ids = Array.from({ length: 120 }, (_, i) => `w:${i}`);
   for (const id of ids) await addConversation(id);
