@@ -1,7 +1,6 @@
 import { expertReviewsJob } from '../../src/jobs/expertReviews';
 import { Scheduler } from '../../src/jobs/scheduler';
 import { createLogger } from '../../src/log';
-import { NewOutboxItem } from '../../src/store/outbox';
 import { Harness } from '../support/harness';
 import { decisionData, expertProfile, startForJobTests } from '../support/experts';
 import { cardOf, CHANNEL, CHANNEL_DATA, execute, personalMessage, text, user, User } from '../support/teams';
@@ -24,13 +23,14 @@ let crashOn: string | undefined;
 beforeAll(async () => {
   h = await startForJobTests(__filename, coordinator, professional);
   const outbox = h.bot.store.outbox;
-  const enqueue = outbox.enqueue.bind(outbox);
-  outbox.enqueue = async (items: NewOutboxItem[], now: Date) => {
+  // Every way into the outbox (enqueue, and the sender's post, which claims as it queues) goes through enqueueClaiming.
+  const enqueueClaiming = outbox.enqueueClaiming.bind(outbox);
+  outbox.enqueueClaiming = async (items, now, claim) => {
     if (crashOn && items.some((i) => i.key.startsWith(crashOn!))) {
       crashOn = undefined;
       throw new Error('simulated crash (kill -9) before the outbox write');
     }
-    return enqueue(items, now);
+    return enqueueClaiming(items, now, claim);
   };
 });
 afterAll(() => h.stop());
