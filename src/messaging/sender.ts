@@ -207,9 +207,10 @@ export class OutboxSender {
     const skip = new Set([...this.inHand, ...this.o.limiter.saturated(now, this.o.maxLimiterWaitMs)]);
     const { queued, claimed } = await this.o.outbox.enqueueClaiming(items, new Date(now), { owner: this.owner, leaseMs: this.o.leaseMs, max: free, skip });
     for (const item of claimed) {
-      // Stopped meanwhile (a shutdown while a request was queueing): handed back at once, as stop() does.
+      // Stopped meanwhile (a shutdown while a request was queueing): handed back at once, as
+      // stop() does. One try only, not to hold the request up: failing that, the lease runs out.
       if (this.running) await this.begin(item);
-      else await this.persist(item, () => this.o.outbox.release(item.key, this.owner, item.nextAttemptAt)).catch(() => undefined);
+      else await this.o.outbox.release(item.key, this.owner, item.nextAttemptAt).catch(() => undefined);
     }
     this.wake(items.map((i) => i.conversationId));
     return queued;
