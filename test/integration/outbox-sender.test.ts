@@ -11,6 +11,7 @@ import { createAdapter } from '../../src/teams/adapter';
 import { ConnectorCall, FakeConnector } from '../support/connector';
 import { testConfig, testDbName } from '../support/harness';
 import { Collections, collectionsOf } from '../support/db';
+import { waitUntil } from '../support/bot-process';
 
 // The sender end to end: real database, real TeamsAdapter (local mode: no app id, plain-http
 // loopback service URL) and BotTransport, talking to the stand-in Bot Connector.
@@ -354,7 +355,7 @@ test('(h) a sender stopped while it was queueing hands back what it claimed at o
   };
   const poster = started({ owner: 'stopping', outbox: slow, conversations: slowChats, leaseMs: 60_000 });
   const posting = poster.post([message('h-stopped', 'h:stop')]);
-  await waitUntilLeased('h-stopped');
+  await waitUntil('the post\'s claim', async () => (await raw.outboxLeases.countDocuments({ key: 'h-stopped' })) > 0, 5000, 10);
   await poster.stop(); // returns with nothing in flight: the post is still queueing
   open();
   await posting;
@@ -364,10 +365,6 @@ test('(h) a sender stopped while it was queueing hands back what it claimed at o
   expect(texts(connector.calls)).toEqual(['h-stopped']);
   expect(poster.stats.sent).toBe(0);
 });
-
-async function waitUntilLeased(key: string): Promise<void> {
-  for (let i = 0; i < 200 && (await raw.outboxLeases.countDocuments({ key })) === 0; i++) await new Promise((r) => setTimeout(r, 10));
-}
 
 test('app-wide: 120 conversations at once stay within 50 requests per second', async () => {
   const ids = Array.from({ length: 120 }, (_, i) => `w:${i}`);
