@@ -81,3 +81,19 @@ export function copyDoc<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * The read of every available expert (a ranking): all of it in the first reply. Otherwise the
+ * server answers with 101 documents and the rest after a second round trip (a getMore), which
+ * on FerretDB comes only after it has parsed every document for the first: about 20 ms more
+ * before a large wave's first offer (1,000 experts). MongoDB still splits a reply at 16 MB.
+ */
+export const ONE_REPLY = { batchSize: 100_000 } as const;
+
+/**
+ * The read of every personal chat, made while a wave's first offers are being delivered:
+ * replies of at most 250 documents. The driver decodes a reply in one go, and 1,000 chats took
+ * 8-28 ms of the event loop, long enough to make a request held for its token's time miss its
+ * window (docs/performance.md); a few short pieces let the held requests leave in between.
+ */
+export const SHORT_REPLIES = { batchSize: 250 } as const;

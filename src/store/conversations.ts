@@ -1,5 +1,6 @@
 import { Collection, Db } from 'mongodb';
 import { insertIgnoringDuplicates, upsertRetryingLostInsert } from './duplicates';
+import { SHORT_REPLIES } from './batching';
 
 export type ConversationScope = 'personal' | 'groupChat' | 'channel';
 
@@ -198,7 +199,7 @@ export class ConversationRepo {
    * each of which a database without an index for `$in` (FerretDB) answers by reading every chat.
    */
   async personalOfEveryone(): Promise<Map<string, ConversationDoc>> {
-    return latestPerUser(await this.col.find({ scope: 'personal' }).toArray());
+    return latestPerUser(await this.col.find({ scope: 'personal' }, SHORT_REPLIES).toArray());
   }
 
   /**

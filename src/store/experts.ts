@@ -1,6 +1,6 @@
 import { Collection, Db, Filter } from 'mongodb';
 import { EditOutcome, EditPlan, ExpertLanguage, ExpertProfile, ExpertStatus, planEdit, reviewOf } from '../domain/expertReview';
-import { copyDoc, singleFlight } from './batching';
+import { ONE_REPLY, copyDoc, singleFlight } from './batching';
 import { insertIgnoringDuplicates } from './duplicates';
 
 // The profile is the domain's (domain/expertReview.ts); re-exported for the store's users.
@@ -252,7 +252,7 @@ export class ExpertRepo {
     return this.availableShared('all');
   }
 
-  private readonly availableShared = singleFlight(() => this.col.find({ status: 'active', paused: false }).toArray(), copyDoc);
+  private readonly availableShared = singleFlight(() => this.col.find({ status: 'active', paused: false }, ONE_REPLY).toArray(), copyDoc);
 
   byIds(ids: string[]): Promise<ExpertDoc[]> {
     // No read for no ids: FerretDB answers `$in: []` by scanning the whole collection.

@@ -1,7 +1,9 @@
 import { parseConfig } from '../../src/config';
 import { AssignmentRepo, RECENT_COUNTS_REUSE_MS } from '../../src/store/assignments';
 import { ChannelRepo } from '../../src/store/channels';
+import { ConversationRepo } from '../../src/store/conversations';
 import { EarningsGuardRepo } from '../../src/store/earningsGuards';
+import { ExpertRepo } from '../../src/store/experts';
 import { openDatabase, Database } from '../../src/store/db';
 import { testConfig } from '../support/harness';
 
@@ -118,5 +120,39 @@ describe('reads shared or reused to save commands (docs/performance.md)', () => 
     await guards.eraseExpert('g1');
     expect((await guards.pausingAtLimit()).map((g) => g._id).sort()).toEqual(['g2', 'g3']);
     await Promise.all([inFlight, inFlight2]);
+  });
+
+  test('a ranking reads every available expert in one reply; every chat comes in replies of at most 250', async () => {
+    const at = new Date('2026-12-01T10:00:00Z');
+    const n = 600;
+    await counted.db.collection('experts').insertMany(Array.from({ length: n }, (_, i) => ({
+      _id: `e${i}`, aadObjectId: `e${i}`, displayName: `Asiantuntija ${i}`, themes: [], taskTypes: [], municipalities: [], remoteOk: true,
+      languages: ['fi'], description: '', feePreference: 'fee', status: 'active', paused: false, createdAt: at, updatedAt: at,
+    })) as never[]);
+    await counted.db.collection('conversations').insertMany(Array.from({ length: n }, (_, i) => ({
+      _id: `a:${i}`, scope: 'personal', tenantId: 't', userAadObjectId: `e${i}`, reference: { conversation: { id: `a:${i}` } }, createdAt: at, updatedAt: at,
+    })) as never[]);
+
+    let before = { ...counted.commandCounts() };
+    expect(await new ExpertRepo(counted.db).available()).toHaveLength(n);
+    expect(count(before, 'find experts')).toBe(1);
+    expect(count(before, 'getMore')).toBe(0);
+
+    // Decoded a piece at a time, so the event loop is free in between for requests held for their time.
+    const replies: number[] = [];
+    const listen = (e: { reply?: { cursor?: { firstBatch?: unknown[]; nextBatch?: unknown[] } } }) => {
+      const batch = e.reply?.cursor?.firstBatch ?? e.reply?.cursor?.nextBatch;
+      if (batch) replies.push(batch.length);
+    };
+    counted.client.on('commandSucceeded', listen);
+    before = { ...counted.commandCounts() };
+    try {
+      expect((await new ConversationRepo(counted.db).personalOfEveryone()).size).toBe(n);
+    } finally {
+      counted.client.off('commandSucceeded', listen);
+    }
+    expect(count(before, 'find conversations')).toBe(1);
+    expect(Math.max(...replies)).toBeLessThanOrEqual(250);
+    expect(replies.reduce((a, b) => a + b, 0)).toBe(n);
   });
 });
