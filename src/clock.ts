@@ -10,6 +10,11 @@ export interface Clock {
   offsetMs(): number;
 }
 
+/** The system's time, where no clock was given (the composition root always gives one). */
+export function systemNow(): Date {
+  return new Date();
+}
+
 /** The most one `move time` may add: a month is enough to pass any task, digest or reminder. */
 export const MAX_ADVANCE_MS = 31 * 86_400_000;
 

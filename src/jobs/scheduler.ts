@@ -23,6 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createTask, ScheduledTask, validate } from 'node-cron';
+import { systemNow } from '../clock';
 import { Logger } from '../log';
 import { Checkpoint, ClaimOptions, JobParams, JobRunDoc, JobRunRepo, RunRef } from '../store/jobRuns';
 import { Lease, ShutdownError } from './lease';
@@ -107,7 +108,7 @@ export class Scheduler {
       sweepEveryMs: opts.sweepEveryMs ?? 60_000,
       retryDelayMs: opts.retryDelayMs ?? leaseMs,
       maxAttempts: opts.maxAttempts ?? 5,
-      now: opts.now ?? (() => new Date()),
+      now: opts.now ?? systemNow,
       offsetMs: opts.offsetMs ?? (() => 0),
     };
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

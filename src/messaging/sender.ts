@@ -59,6 +59,8 @@ type Slot = { done: (finishedAt: number) => void; window?: StartWindow } | { too
  * busy, and a slot's requests are built one after another on one event loop.
  */
 export const REQUEST_LEAD_MS = 30;
+/** How often drain() looks whether the outbox is idle. */
+const DRAIN_LOOK_MS = 50;
 /** Start windows a delivery may miss in a row before it is handed back to the queue. */
 const MAX_WINDOWS_MISSED = 5;
 
@@ -143,9 +145,10 @@ export class OutboxSender {
 
   /** For tests and benchmarks: resolves once no item is pending or being sent. */
   async drain(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    // Counted in looks, not read off a clock: a test's clock may stand still.
+    const looks = Math.ceil(timeoutMs / DRAIN_LOOK_MS);
     let last: unknown;
-    for (;;) {
+    for (let look = 1; ; look++) {
       try {
         // Idle means nothing queued AND nothing of this sender's still finishing: a delivery
         // that failed for good is marked failed before its conversation is marked unreachable
@@ -155,9 +158,9 @@ export class OutboxSender {
       } catch (error) {
         last = (error as Error).name;
       }
-      if (Date.now() > deadline) throw new Error(`outbox not drained in ${timeoutMs} ms: ${JSON.stringify(last)} ${JSON.stringify(await this.o.outbox.counts().catch(() => null))}`);
+      if (look >= looks) throw new Error(`outbox not drained in ${timeoutMs} ms: ${JSON.stringify(last)} ${JSON.stringify(await this.o.outbox.counts().catch(() => null))}`);
       this.wake();
-      await sleep(50);
+      await sleep(DRAIN_LOOK_MS);
     }
   }
 
@@ -369,7 +372,7 @@ export class OutboxSender {
   }
 
   private async fail(item: OutboxItem, error: string, unreachable: boolean): Promise<void> {
-    if (!(await this.persist(item, () => this.o.outbox.markFailed(item.key, this.owner, error)))) return; // another sender took it over
+    if (!(await this.persist(item, () => this.o.outbox.markFailed(item.key, this.owner, error, new Date(this.o.clock()))))) return; // another sender took it over
     this.stats.failed += 1;
     this.o.log.warn({ item: item.key, conversationId: item.conversationId, error, unreachable }, 'outbox: delivery failed for good');
     if (unreachable) await this.persist(item, () => this.o.conversations.markUnreachable(item.conversationId, new Date(this.o.clock())));

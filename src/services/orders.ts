@@ -81,8 +81,12 @@ export function mayPlaceOrder(deps: ServiceDeps, ordererAad: string): Promise<bo
 
 /** A form's claim older than this is not being worked on any more: its placer finished or died. */
 export const FORM_CLAIM_STALE_MS = 60_000;
-/** How long a repeated submit waits for the first one (still at work) to store the order. */
-const FORM_WAIT_MS = 8_000;
+/**
+ * A repeated submit waits for the first one (still at work) to store the order: it looks every
+ * FORM_LOOK_MS, FORM_WAIT_LOOKS times (8 s and the looks' own reads).
+ */
+const FORM_LOOK_MS = 150;
+const FORM_WAIT_LOOKS = Math.ceil(8_000 / FORM_LOOK_MS);
 
 export type PlaceOnceResult =
   | { kind: 'placed'; order: OrderDoc }
@@ -121,15 +125,16 @@ export async function placeOrderOnce(
 }
 
 async function repeatedSubmit(deps: ServiceDeps, formId: string, ordererAad: string): Promise<PlaceOnceResult | { kind: 'takeOver' }> {
-  const deadline = Date.now() + FORM_WAIT_MS;
-  for (;;) {
+  // Counted in looks, not read off a clock: this waits for another request, on the machine's
+  // time, and the bot's clock may stand still in a test.
+  for (let look = 1; ; look++) {
     const [order, claims] = await Promise.all([deps.store.orders.byFormId(formId), deps.store.orders.formClaims(formId)]);
     const latest = claims[claims.length - 1];
     if (order) return answerRepeat(deps, order, latest, ordererAad);
     if (!latest) {
       // The claim is gone (cleaned up): claim afresh.
       if (await deps.store.orders.claimForm(formId, 0, deps.now())) return { kind: 'takeOver' };
-      if (Date.now() >= deadline) return { kind: 'pending' };
+      if (look >= FORM_WAIT_LOOKS) return { kind: 'pending' };
       continue;
     }
     if (claimIsStale(deps, latest)) {
@@ -139,8 +144,8 @@ async function repeatedSubmit(deps: ServiceDeps, formId: string, ordererAad: str
       continue;
     }
     // The first submit is still at work: wait for it to store the order.
-    if (Date.now() >= deadline) return { kind: 'pending' };
-    await new Promise((r) => setTimeout(r, 150));
+    if (look >= FORM_WAIT_LOOKS) return { kind: 'pending' };
+    await new Promise((r) => setTimeout(r, FORM_LOOK_MS));
   }
 }
 

@@ -4,8 +4,8 @@ import { ServiceDeps } from './deps';
 // A user's own choices that outlive a turn: for now the language they chose (`kieli suomi`).
 
 /** The language the user chose, or undefined when they never chose one. */
-export async function chosenLocaleOf(deps: Pick<ServiceDeps, 'store'>, aadObjectId: string): Promise<Locale | undefined> {
-  return deps.store.preferences.localeOf(aadObjectId);
+export async function chosenLocaleOf(deps: Pick<ServiceDeps, 'store' | 'now'>, aadObjectId: string): Promise<Locale | undefined> {
+  return deps.store.preferences.localeOf(aadObjectId, deps.now());
 }
 
 /**

@@ -221,7 +221,7 @@ export class OutboxRepo {
     if (won.length === 0) return [];
     for (const w of won) this.claims.set(w.due._id, { owner, leaseSeq: w.leaseSeq, until, attempts: w.due.attempts, ...(w.due.lastError !== undefined ? { lastError: w.due.lastError } : {}) });
     this.forgetLapsedClaims(now);
-    const claimed = await Promise.all(won.map((w) => this.openClaimed(w.due, { owner, leaseSeq: w.leaseSeq, until }, w.leaseSeq > 1 || w.due.recovered === true)));
+    const claimed = await Promise.all(won.map((w) => this.openClaimed(w.due, { owner, leaseSeq: w.leaseSeq, until, at: now }, w.leaseSeq > 1 || w.due.recovered === true)));
     return claimed.filter((c): c is OutboxItem => c !== null);
   }
 
@@ -270,7 +270,7 @@ export class OutboxRepo {
    * never claimed before has no outcome (only the holder of a claim writes one), which saves a
    * read per message in a fan-out.
    */
-  private async openClaimed(due: DueDoc, claim: { owner: string; leaseSeq: number; until: Date }, claimedBefore: boolean): Promise<OutboxItem | null> {
+  private async openClaimed(due: DueDoc, claim: { owner: string; leaseSeq: number; until: Date; at: Date }, claimedBefore: boolean): Promise<OutboxItem | null> {
     const [finished, record] = await Promise.all([claimedBefore ? this.outcomeOf(due._id) : null, this.col.findOne({ _id: due._id }, { projection: { activity: 1, reference: 1 } })]);
     if (finished) {
       // Finished, but the process died before it could remove the queue entry: finish that now.
@@ -281,7 +281,7 @@ export class OutboxRepo {
     const activity = record?.activity ?? (await this.legacyBodyOf(due._id));
     if (activity !== undefined) return itemOf(due, activity, claim, record?.reference);
     // No body: nothing can ever be sent for this key. Recorded as failed rather than retried forever.
-    await this.settle(due._id, { status: 'failed', lastError: 'no activity stored', attempts: due.attempts + 1, leaseSeq: claim.leaseSeq });
+    await this.settle(due._id, { status: 'failed', lastError: 'no activity stored', attempts: due.attempts + 1, leaseSeq: claim.leaseSeq, at: claim.at });
     return null;
   }
 
@@ -340,10 +340,10 @@ export class OutboxRepo {
   }
 
   /** Gives up on an item; it stays in the outbox as 'failed' for the report. False if the claim was lost. */
-  async markFailed(key: string, owner: string, error: string): Promise<boolean> {
+  async markFailed(key: string, owner: string, error: string, now: Date): Promise<boolean> {
     const claim = await this.ownClaim(key, owner);
     if (!claim) return false;
-    await this.settle(key, { status: 'failed', lastError: error, attempts: claim.attempts + 1, leaseSeq: claim.leaseSeq });
+    await this.settle(key, { status: 'failed', lastError: error, attempts: claim.attempts + 1, leaseSeq: claim.leaseSeq, at: now });
     return true;
   }
 
@@ -428,7 +428,7 @@ export class OutboxRepo {
    * before they moved into the records) go as they always did, a day after enqueueing unless
    * their item is queued.
    */
-  async removeSentBefore(before: Date, now = new Date()): Promise<number> {
+  async removeSentBefore(before: Date, now: Date): Promise<number> {
     const old = (await this.outcomes.find({ status: 'sent', sentAt: { $lt: before } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
     let removed = 0;
     for (let i = 0; i < old.length; i += 500) {
@@ -602,8 +602,8 @@ export class OutboxRepo {
    * outcome is recognised at the next claim. The activity stays until the daily clean-up (one
    * write less per message; see `removeSentBefore`).
    */
-  private async settle(key: string, outcome: Omit<OutcomeDoc, '_id' | 'at'>): Promise<void> {
-    await insertIgnoringDuplicates(this.outcomes, [{ _id: key, ...outcome, at: new Date() }]);
+  private async settle(key: string, outcome: Omit<OutcomeDoc, '_id'>): Promise<void> {
+    await insertIgnoringDuplicates(this.outcomes, [{ _id: key, ...outcome }]);
     if ((await this.due.deleteOne({ _id: key })).deletedCount === 0) await this.dropOutcomesOfErased([key]);
     this.claims.delete(key);
   }

@@ -31,22 +31,22 @@ export class UserPreferenceRepo {
   }
 
   /** The user's chosen language, or undefined when they have not chosen one. */
-  async localeOf(aadObjectId: string): Promise<Locale | undefined> {
+  async localeOf(aadObjectId: string, now: Date): Promise<Locale | undefined> {
     const id = aadObjectId.toLowerCase();
     const hit = this.cache.get(id);
-    // Process time, not the bot's clock: this is how old the cached answer is.
-    if (hit && Date.now() - hit.at < UserPreferenceRepo.CACHE_MS) return hit.locale;
+    // The bot's clock only moves forward, so a moved clock only makes an answer older sooner.
+    if (hit && now.getTime() - hit.at < UserPreferenceRepo.CACHE_MS) return hit.locale;
     const doc = await this.col.findOne({ _id: id }, { projection: { locale: 1 } });
     // A stored value that is not a language (hand-edited) counts as no choice.
     const locale = doc && LOCALES.includes(doc.locale) ? doc.locale : undefined;
-    this.remember(id, locale);
+    this.remember(id, locale, now);
     return locale;
   }
 
   async setLocale(aadObjectId: string, locale: Locale, now: Date): Promise<void> {
     const id = aadObjectId.toLowerCase();
     await upsertRetryingLostInsert(() => this.col.updateOne({ _id: id }, { $set: { locale, updatedAt: now } }, { upsert: true }));
-    this.remember(id, locale);
+    this.remember(id, locale, now);
   }
 
   /** `my data`: what the user chose. */
@@ -66,9 +66,9 @@ export class UserPreferenceRepo {
     this.cache.clear();
   }
 
-  private remember(id: string, locale: Locale | undefined): void {
+  private remember(id: string, locale: Locale | undefined, now: Date): void {
     this.cache.delete(id);
-    this.cache.set(id, { locale, at: Date.now() });
+    this.cache.set(id, { locale, at: now.getTime() });
     if (this.cache.size > UserPreferenceRepo.CACHED) this.cache.delete(this.cache.keys().next().value as string);
   }
 }

@@ -17,7 +17,7 @@ import { refusalCard, replyCard, replyNotice, userLocale } from './kit';
  * before any route; every route reads the result with localeOf(context). Many Finnish staff
  * run Teams in English but work in Finnish, so their choice wins over the client's locale.
  */
-export async function resolveUserLocale(context: TurnContext, deps: Pick<RouteDeps, 'config' | 'store'>): Promise<Locale> {
+export async function resolveUserLocale(context: TurnContext, deps: Pick<RouteDeps, 'config' | 'store' | 'now'>): Promise<Locale> {
   const fromClient = pickLocale(str(context.activity.locale), deps.config.defaultLocale);
   // Set first: if the database fails below, the error message still has a language.
   context.turnState.set(USER_LOCALE, fromClient);

@@ -39,7 +39,7 @@ test('`kieli suomi` in an English client: answered in Finnish from then on, stor
   expect(await ask(u, 'order')).toContain('Tilaa kokemusasiantuntija');
   expect((await stored(h).userPreferences.findOne({ _id: u.aad }))?.locale).toBe('fi');
   // Stored, not only remembered by this process: another instance reads the same choice.
-  expect(await new UserPreferenceRepo(h.bot.database.db).localeOf(u.aad)).toBe('fi');
+  expect(await new UserPreferenceRepo(h.bot.database.db).localeOf(u.aad, new Date())).toBe('fi');
   // Later messages to the user's 1:1 chat (offers, reminders, feedback) follow it too.
   expect((await h.bot.store.conversations.personalOf(u.aad))?.locale).toBe('fi');
 });

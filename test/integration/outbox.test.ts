@@ -126,7 +126,7 @@ test('reschedule counts an attempt and keeps the error class; release does not c
   expect(await outbox.release(item!._id, 'me', at(700))).toBe(true);
   item = await claimOne(outbox, 'me', at(700), 1000);
   expect(item!.attempts).toBe(1);
-  expect(await outbox.markFailed(item!._id, 'me', 'http 403')).toBe(true);
+  expect(await outbox.markFailed(item!._id, 'me', 'http 403', at(710))).toBe(true);
   const failed = await outbox.get('k');
   expect(failed).toMatchObject({ status: 'failed', attempts: 2, lastError: 'http 403' });
   expect(failed!.lockedBy).toBeUndefined();
@@ -182,7 +182,7 @@ test('across instances: a claim taken over after its lease ran out can no longer
   expect(await outbox.markSent('x', 'here', 'late', at(1001))).toBe(false);
   expect(await outbox.reschedule('y', 'here', at(2000), 'http 502')).toBe(false);
   expect(await there.markSent('x', 'there', 'act-x', at(1002))).toBe(true);
-  expect(await there.markFailed('y', 'there', 'http 403')).toBe(true);
+  expect(await there.markFailed('y', 'there', 'http 403', at(20))).toBe(true);
   expect(await outbox.get('x')).toMatchObject({ status: 'sent', sentActivityId: 'act-x', leaseSeq: 2 });
   expect(await outbox.get('y')).toMatchObject({ status: 'failed', lastError: 'http 403' });
   expect(await raw.outboxDue.countDocuments()).toBe(0);
@@ -376,7 +376,7 @@ test('an erasure between a delivery\'s claim check and its outcome leaves no out
     return insertMany(...args);
   };
   try {
-    await Promise.all([outbox.markSent('erased:aad-1', 'me', 'act-1', at(10)), outbox.markFailed('erased:aad-2', 'me', 'http 403')]);
+    await Promise.all([outbox.markSent('erased:aad-1', 'me', 'act-1', at(10)), outbox.markFailed('erased:aad-2', 'me', 'http 403', at(10))]);
   } finally {
     outcomes.insertMany = insertMany;
   }
@@ -391,7 +391,7 @@ test('clean-up: a finished item\'s activity is removed from its record a day aft
   ], t0);
   for (const item of await outbox.claimBatch('me', t0, 1000, 10)) {
     if (item.key === 'sent') await outbox.markSent(item.key, 'me', 'a1', t0);
-    else await outbox.markFailed(item.key, 'me', 'http 403');
+    else await outbox.markFailed(item.key, 'me', 'http 403', at(10));
   }
   // Enqueued later, within the day: kept although finished.
   await outbox.enqueue([{ key: 'recent', conversationId: 'c4', activity: { text: 'Aino' } }], at(23 * 3_600_000));

@@ -67,3 +67,11 @@ test('the modules of src import each other without a circle', () => {
 test('no dynamic import() in src: dependencies are imported or injected, so the module graph shows them', () => {
   expect(files.filter((f) => /\bimport\s*\(/.test(f.text)).map((f) => f.path)).toEqual([]);
 });
+
+test('time comes from an injected clock: nothing in src reads the system time but src/clock.ts', () => {
+  // `Date.now` passed as a default clock is fine; calling it (or `new Date()`) in logic is not:
+  // a test could not move that time, and a moved clock would not move it.
+  const code = (text: string) => text.split('\n').filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line)).join('\n');
+  const offenders = files.filter((f) => f.path !== 'clock.ts' && /\bDate\.now\(\)|new Date\(\)/.test(code(f.text))).map((f) => f.path);
+  expect(offenders).toEqual([]);
+});
