@@ -94,7 +94,7 @@ export async function seed({ uri, dbName, tenant = readTenant(), empty = false }
     const roles = demoRoles(tenant);
     for (const { user } of roles) {
       const id = user.aadObjectId.toLowerCase();
-      if (!(await store.preferences.localeOf(id))) await store.preferences.setLocale(id, 'fi', now);
+      if (!(await store.preferences.localeOf(id, now))) await store.preferences.setLocale(id, 'fi', now);
     }
     if (empty) return { expert: false };
     const eero = roles.find((r) => r.role === 'expert').user;
