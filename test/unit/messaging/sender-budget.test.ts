@@ -1,6 +1,6 @@
 import { expect, test } from '@jest/globals';
 import { createLogger } from '../../../src/log';
-import { AppBudget } from '../../../src/messaging/appBudget';
+import { AppBudget, SharedAppBudget } from '../../../src/messaging/appBudget';
 import { RateLimiter } from '../../../src/messaging/limits';
 import { OutboxSender, REQUEST_LEAD_MS } from '../../../src/messaging/sender';
 import { StartWindow, StartWindowMissed, Transport } from '../../../src/messaging/transport';
@@ -228,4 +228,56 @@ test('a machine too busy to meet five windows in a row hands the item back with 
   expect(released).toEqual(['k1']);
   expect(budget.handed).toHaveLength(5);
   expect(sender.stats).toMatchObject({ sent: 0, windowMissed: 5, retried: 0, failed: 0, deferred: 1 });
+});
+
+test('deliveries begun together share one claim of the shared budget: a queued slice or a claimed batch asks once for all of its items', async () => {
+  const now = 2_000_000;
+  for (const path of ['claimed by the sender', 'claimed as queued'] as const) {
+    const wants: number[] = [];
+    const budget = new SharedAppBudget({
+      // Every block asked for is won, usable now: what matters is how many each claim asks for.
+      tokens: { claim: async (_owner, nowMs, blocks) => {
+        wants.push(blocks);
+        return { blocks: Array.from({ length: blocks }, () => ({ at: nowMs, until: nowMs + 20, tokens: 1 })) };
+      } },
+      owner: 'me', log: createLogger('silent'), clock: () => now, sleep: async () => undefined,
+    });
+    const batch = Array.from({ length: 10 }, (_, i) => item(`k${i}`, `c${i}`, now));
+    let served = path === 'claimed as queued';
+    const sent: string[] = [];
+    const outbox = {
+      claimBatch: async () => {
+        if (served) return [];
+        served = true;
+        return batch;
+      },
+      enqueueClaiming: async () => ({ queued: batch.length, claimed: batch }),
+      markSent: async (key: string) => {
+        sent.push(key);
+        return true;
+      },
+      release: async () => true,
+      idle: async () => sent.length === batch.length,
+      counts: async () => ({}),
+      pruneLeases: async () => 0,
+      recoverUnqueued: async () => 0,
+    } as unknown as OutboxRepo;
+    const sender = new OutboxSender({
+      outbox,
+      conversations: { get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never, markUnreachable: async () => undefined },
+      transport: { send: async () => ({ activityId: 'a' }), update: async () => undefined },
+      log: createLogger('silent'),
+      limiter: new RateLimiter({ app: [] }),
+      appBudget: budget,
+      clock: () => now,
+      idleMs: 60_000,
+    });
+    sender.start();
+    if (path === 'claimed as queued') await sender.post(batch.map((b) => ({ key: b.key, conversationId: b.conversationId, activity: b.activity })));
+    await sender.drain(5_000);
+    await sender.stop();
+    expect(sent).toHaveLength(10);
+    // One claim for the ten: begun one after another, the first delivery's claim saw only itself.
+    expect({ path, wants }).toEqual({ path, wants: [10] });
+  }
 });
