@@ -88,16 +88,25 @@ test('each request goes to the transport with its token as its start window; a t
 });
 
 /** A sender given one item (k1 for c1) and `appBudget`; records what it sent and handed back. */
-function oneItem(now: number, appBudget: AppBudget, drained: (r: { sent: string[]; released: string[] }) => boolean, transport: Transport = { send: async () => ({ activityId: 'a1' }), update: async () => undefined }) {
-  let served = false;
+function oneItem(now: number, appBudget: AppBudget, drained: (r: { sent: string[]; released: string[] }) => boolean, transport?: Transport) {
+  return senderOf(now, appBudget, [item('k1', 'c1', now)], drained, transport);
+}
+
+/**
+ * A sender whose first claim of the queue gets `batch` (or, `claimedAsQueued`, whose post gets
+ * it claimed as it is queued, and whose claims find nothing); records what it sent and handed back.
+ */
+function senderOf(now: number, appBudget: AppBudget, batch: OutboxItem[], drained: (r: { sent: string[]; released: string[] }) => boolean, transport: Transport = { send: async () => ({ activityId: 'a1' }), update: async () => undefined }, claimedAsQueued = false) {
+  let served = claimedAsQueued;
   const sent: string[] = [];
   const released: string[] = [];
   const outbox = {
     claimBatch: async () => {
       if (served) return [];
       served = true;
-      return [item('k1', 'c1', now)];
+      return batch;
     },
+    enqueueClaiming: async () => ({ queued: batch.length, claimed: batch }),
     markSent: async (key: string) => {
       sent.push(key);
       return true;
@@ -243,35 +252,7 @@ test('deliveries begun together share one claim of the shared budget: a queued s
       owner: 'me', log: createLogger('silent'), clock: () => now, sleep: async () => undefined,
     });
     const batch = Array.from({ length: 10 }, (_, i) => item(`k${i}`, `c${i}`, now));
-    let served = path === 'claimed as queued';
-    const sent: string[] = [];
-    const outbox = {
-      claimBatch: async () => {
-        if (served) return [];
-        served = true;
-        return batch;
-      },
-      enqueueClaiming: async () => ({ queued: batch.length, claimed: batch }),
-      markSent: async (key: string) => {
-        sent.push(key);
-        return true;
-      },
-      release: async () => true,
-      idle: async () => sent.length === batch.length,
-      counts: async () => ({}),
-      pruneLeases: async () => 0,
-      recoverUnqueued: async () => 0,
-    } as unknown as OutboxRepo;
-    const sender = new OutboxSender({
-      outbox,
-      conversations: { get: async (id: string) => ({ _id: id, reachable: true, reference: { conversation: { id } } }) as never, markUnreachable: async () => undefined },
-      transport: { send: async () => ({ activityId: 'a' }), update: async () => undefined },
-      log: createLogger('silent'),
-      limiter: new RateLimiter({ app: [] }),
-      appBudget: budget,
-      clock: () => now,
-      idleMs: 60_000,
-    });
+    const { sender, sent } = senderOf(now, budget, batch, (r) => r.sent.length === batch.length, undefined, path === 'claimed as queued');
     sender.start();
     if (path === 'claimed as queued') await sender.post(batch.map((b) => ({ key: b.key, conversationId: b.conversationId, activity: b.activity })));
     await sender.drain(5_000);
