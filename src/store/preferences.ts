@@ -34,8 +34,10 @@ export class UserPreferenceRepo {
   async localeOf(aadObjectId: string, now: Date): Promise<Locale | undefined> {
     const id = aadObjectId.toLowerCase();
     const hit = this.cache.get(id);
-    // The bot's clock only moves forward, so a moved clock only makes an answer older sooner.
-    if (hit && now.getTime() - hit.at < UserPreferenceRepo.CACHE_MS) return hit.locale;
+    // Aged on the caller's clock: a clock moved forward makes an answer old sooner, and an
+    // answer dated after `now` (a clock set back, as a test may) is not trusted.
+    const age = hit ? now.getTime() - hit.at : -1;
+    if (hit && age >= 0 && age < UserPreferenceRepo.CACHE_MS) return hit.locale;
     const doc = await this.col.findOne({ _id: id }, { projection: { locale: 1 } });
     // A stored value that is not a language (hand-edited) counts as no choice.
     const locale = doc && LOCALES.includes(doc.locale) ? doc.locale : undefined;

@@ -40,6 +40,19 @@ test('`kieli suomi` in an English client: answered in Finnish from then on, stor
   expect((await stored(h).userPreferences.findOne({ _id: u.aad }))?.locale).toBe('fi');
   // Stored, not only remembered by this process: another instance reads the same choice.
   expect(await new UserPreferenceRepo(h.bot.database.db).localeOf(u.aad, new Date())).toBe('fi');
+  // A remembered answer is read again once it is CACHE_MS old, or when the clock reads earlier
+  // than when it was remembered; within that time it is not.
+  const other = new UserPreferenceRepo(h.bot.database.db);
+  const at = new Date('2026-12-05T12:00:00Z');
+  const later = (ms: number) => new Date(at.getTime() + ms);
+  expect(await other.localeOf(u.aad, at)).toBe('fi');
+  await stored(h).userPreferences.updateOne({ _id: u.aad }, { $set: { locale: 'sv' } });
+  expect(await other.localeOf(u.aad, later(UserPreferenceRepo.CACHE_MS - 1))).toBe('fi');
+  expect(await other.localeOf(u.aad, later(-1))).toBe('sv');
+  await stored(h).userPreferences.updateOne({ _id: u.aad }, { $set: { locale: 'fi' } });
+  // Remembered at later(-1): kept until CACHE_MS after that, then read again.
+  expect(await other.localeOf(u.aad, later(UserPreferenceRepo.CACHE_MS - 2))).toBe('sv');
+  expect(await other.localeOf(u.aad, later(UserPreferenceRepo.CACHE_MS - 1))).toBe('fi');
   // Later messages to the user's 1:1 chat (offers, reminders, feedback) follow it too.
   expect((await h.bot.store.conversations.personalOf(u.aad))?.locale).toBe('fi');
 });
