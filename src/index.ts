@@ -71,7 +71,10 @@ export async function startBot(config: Config, log: Logger = createLogger(config
   const preparing = prepare();
 
   // A tenant id names an organisation, not a person: it may be logged.
-  const adapter = createAdapter(config, (tenantId) => log.warn({ tenantId: tenantId ?? null }, 'refused: activity from a tenant not allowed (ALLOWED_TENANT_IDS)'));
+  const adapter = createAdapter(config, {
+    foreignTenant: (tenantId) => log.warn({ tenantId: tenantId ?? null }, 'refused: activity from a tenant not allowed (ALLOWED_TENANT_IDS)'),
+    unauthenticated: (authError) => log.warn({ authError }, 'refused: request not authenticated'),
+  });
   const transport = new BotTransport(adapter, config.bot.id ?? '');
   const owner = `${hostname()}#${process.pid}#${randomBytes(3).toString('hex')}`;
   const appBudget = new SharedAppBudget({ tokens: store.rateTokens, owner, log });

@@ -9,7 +9,7 @@ import {
   TurnContext,
 } from 'botbuilder';
 // botbuilder 4.23.3 pins this exact version and @microsoft/teams-ai's types import it; the
-// adapter needs its AuthenticationError (the only error CloudAdapter answers with 401).
+// adapter needs its AuthenticationError (what the SDK throws for a token it refuses).
 import { AuthenticateRequestResult, AuthenticationConstants, AuthenticationError } from 'botframework-connector';
 import { Config } from '../config';
 
@@ -21,7 +21,15 @@ const CHANNEL_TOKEN_ISSUER = AuthenticationConstants.ToBotFromChannelTokenIssuer
  * authenticated (signed JWT, issuer, audience, service URL); without them the adapter
  * accepts unauthenticated local traffic, which config only allows on loopback.
  */
-export function createAdapter(config: Config, onForeignTenant?: (tenantId: string | undefined) => void): TeamsAdapter {
+/** What the adapter refused before any bot logic ran, for the log (no personal data in either). */
+export interface Refusals {
+  /** An authenticated activity from a tenant not in ALLOWED_TENANT_IDS (answered 403). */
+  foreignTenant(tenantId: string | undefined): void;
+  /** A request without a valid channel token (answered 401); `reason` says what was wrong with it. */
+  unauthenticated(reason: string): void;
+}
+
+export function createAdapter(config: Config, refusals?: Refusals): TeamsAdapter {
   const credentials = {
     MicrosoftAppId: config.bot.id ?? '',
     MicrosoftAppPassword: config.bot.password ?? '',
@@ -31,7 +39,7 @@ export function createAdapter(config: Config, onForeignTenant?: (tenantId: strin
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
   };
   const settings: ConfigurationBotFrameworkAuthenticationOptions = { ...credentials, ...channelEndpoints(config) };
-  return new ChannelOnlyTeamsAdapter(settings, new ConfigurationServiceClientCredentialFactory(credentials), !config.localMode, config.allowedTenantIds, onForeignTenant);
+  return new ChannelOnlyTeamsAdapter(settings, new ConfigurationServiceClientCredentialFactory(credentials), !config.localMode, config.allowedTenantIds, refusals);
 }
 
 /**
@@ -70,14 +78,17 @@ export function tenantOf(activity: Partial<Activity>): string | undefined {
 }
 
 /**
- * Three gaps in CloudAdapter's own checks, closed before and around its authentication:
+ * Four gaps in CloudAdapter's own checks, closed before and around its authentication:
  *  - only tokens issued by the Bot Framework channel are considered. The SDK would also
  *    accept Emulator and skill tokens (Entra tokens whose audience and service URL it does
  *    not check), and merely deciding whether a token is an Emulator token appends the
  *    token's unverified `tid` to a process-wide list of trusted issuers. Teams never sends
  *    either kind, so with credentials they get 401 before the SDK sees them.
  *  - a token jsonwebtoken rejects (forged signature, unsigned) reaches CloudAdapter as a
- *    plain error and is answered 500; it is rethrown as an AuthenticationError, i.e. 401.
+ *    plain error and is answered 500; here it is answered 401 like any other refused token.
+ *  - a request that is not authenticated is answered 401 with one line in the bot's log, not
+ *    the stack trace CloudAdapter writes to stderr for every rejection (a scanner knocking at
+ *    the public endpoint would fill the county's logs with them, outside the JSON lines).
  *  - an authenticated activity from a tenant not in ALLOWED_TENANT_IDS is answered 403 before
  *    any bot logic runs: no reply, nothing stored. A multi-tenant app registration, or the app
  *    package side-loaded in another organisation, would otherwise let anyone's Teams reach the
@@ -89,7 +100,7 @@ class ChannelOnlyTeamsAdapter extends TeamsAdapter {
     credentialsFactory: ConfigurationServiceClientCredentialFactory,
     private readonly authenticated: boolean,
     private readonly allowedTenantIds: readonly string[] = [],
-    private readonly onForeignTenant?: (tenantId: string | undefined) => void,
+    private readonly refusals?: Refusals,
   ) {
     super(settings, credentialsFactory);
   }
@@ -99,7 +110,7 @@ class ChannelOnlyTeamsAdapter extends TeamsAdapter {
     if (this.allowedTenantIds.length === 0) return undefined;
     const tenantId = tenantOf(activity);
     if (tenantId && this.allowedTenantIds.includes(tenantId)) return undefined;
-    this.onForeignTenant?.(tenantId);
+    this.refusals?.foreignTenant(tenantId);
     return { status: 403, body: { error: 'tenant not allowed' } }; // the SDK's StatusCodes has no FORBIDDEN
   }
 
@@ -110,21 +121,25 @@ class ChannelOnlyTeamsAdapter extends TeamsAdapter {
   ): Promise<InvokeResponse | undefined> {
     if (typeof auth !== 'string') return super.processActivity(auth, activity, logic);
     if (!this.authenticated) return this.refusedTenant(activity) ?? super.processActivity(auth, activity, logic);
-    if (issuerOf(auth) !== CHANNEL_TOKEN_ISSUER) throw unauthorized('not a Bot Framework channel token');
+    if (issuerOf(auth) !== CHANNEL_TOKEN_ISSUER) return this.unauthorized('not a Bot Framework channel token');
     let result: AuthenticateRequestResult;
     try {
       result = await this.botFrameworkAuthentication.authenticateRequest(activity, auth);
     } catch (error) {
       const name = (error as Error)?.name;
-      if (JWT_ERRORS.has(name)) throw unauthorized(`${name}: ${(error as Error).message}`);
+      if (JWT_ERRORS.has(name)) return this.unauthorized(`${name}: ${(error as Error).message}`);
+      if (error instanceof AuthenticationError) return this.unauthorized((error as Error).message);
       throw error;
     }
     return this.refusedTenant(activity) ?? super.processActivity(result, activity, logic);
   }
-}
 
-function unauthorized(reason: string): AuthenticationError {
-  return new AuthenticationError(`Unauthorized Access. Request is not authorized (${reason})`, StatusCodes.UNAUTHORIZED);
+  /** 401, answered here: thrown, it would reach CloudAdapter's console.error. */
+  private unauthorized(reason: string): InvokeResponse {
+    // The SDK's messages name app ids and claims' kinds, never the token or the activity.
+    this.refusals?.unauthenticated(reason.slice(0, 300));
+    return { status: StatusCodes.UNAUTHORIZED, body: { error: 'not authorized: a Bot Framework channel token for this bot is required' } };
+  }
 }
 
 /** The `iss` of a `Bearer <jwt>` header, unverified (only to route it); undefined if unreadable. */
