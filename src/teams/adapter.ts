@@ -16,11 +16,6 @@ import { Config } from '../config';
 /** Tokens from the Teams channel carry this issuer (public cloud). */
 const CHANNEL_TOKEN_ISSUER = AuthenticationConstants.ToBotFromChannelTokenIssuer;
 
-/**
- * The Bot Framework CloudAdapter (TeamsAdapter). With credentials every request is
- * authenticated (signed JWT, issuer, audience, service URL); without them the adapter
- * accepts unauthenticated local traffic, which config only allows on loopback.
- */
 /** What the adapter refused before any bot logic ran, for the log (no personal data in either). */
 export interface Refusals {
   /** An authenticated activity from a tenant not in ALLOWED_TENANT_IDS (answered 403). */
@@ -29,6 +24,11 @@ export interface Refusals {
   unauthenticated(reason: string): void;
 }
 
+/**
+ * The Bot Framework CloudAdapter (TeamsAdapter). With credentials every request is
+ * authenticated (signed JWT, issuer, audience, service URL); without them the adapter
+ * accepts unauthenticated local traffic, which config only allows on loopback.
+ */
 export function createAdapter(config: Config, refusals?: Refusals): TeamsAdapter {
   const credentials = {
     MicrosoftAppId: config.bot.id ?? '',
