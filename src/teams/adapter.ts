@@ -20,8 +20,8 @@ const CHANNEL_TOKEN_ISSUER = AuthenticationConstants.ToBotFromChannelTokenIssuer
 export interface Refusals {
   /** An authenticated activity from a tenant not in ALLOWED_TENANT_IDS (answered 403). */
   foreignTenant(tenantId: string | undefined): void;
-  /** A request without a valid channel token (answered 401); `reason` says what was wrong with it. */
-  unauthenticated(reason: string): void;
+  /** A request without a valid channel token (answered 401); `authError` says what was wrong with it. */
+  unauthenticated(authError: string): void;
 }
 
 /**

@@ -68,10 +68,11 @@ function message(overrides: Record<string, unknown> = {}): Activity {
   });
 }
 
-async function send(activity: Activity, authorization?: string): Promise<{ status: number; body: string }> {
+/** POSTs an activity to the harness's bot, or to the bot at `url`. */
+async function send(activity: Activity, authorization?: string, url = h.url): Promise<{ status: number; body: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization !== undefined) headers.authorization = authorization;
-  const res = await fetch(`${h.url}/api/messages`, { method: 'POST', headers, body: JSON.stringify(activity) });
+  const res = await fetch(`${url}/api/messages`, { method: 'POST', headers, body: JSON.stringify(activity) });
   return { status: res.status, body: await res.text() };
 }
 
@@ -310,10 +311,9 @@ describe('start-up says whether requests are authenticated', () => {
     try {
       const a = fixture('message-personal', 'http://127.0.0.1:9/', { text: 'Henkilötunnus 010190-123A' });
       const token = provider.sign(channelClaims(OTHER_APP_ID, a.serviceUrl));
-      const post = (authorization?: string) =>
-        fetch(`http://127.0.0.1:${bot.port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(a) });
-      expect((await post()).status).toBe(401);
-      expect((await post(bearer(token))).status).toBe(401);
+      const url = `http://127.0.0.1:${bot.port}`;
+      expect((await send(a, undefined, url)).status).toBe(401);
+      expect((await send(a, bearer(token), url)).status).toBe(401);
       const refused = log.lines().filter((l) => l.msg === 'refused: request not authenticated') as { level: number; msg: string; authError: string }[];
       expect(refused.map((l) => l.level)).toEqual([40, 40]);
       expect(refused[0].authError).toBe('not a Bot Framework channel token');
